@@ -1,0 +1,42 @@
+package xpath
+
+import "time"
+
+// Node is one element of an instance tree as the evaluator sees it: the
+// interview's answers, or an item of a secondary instance (a choice list,
+// addressed as instance('list')/root/item). The engine implements it over its
+// own answer records; tests implement it over small literal trees.
+type Node interface {
+	// Name is the element name (the field name, "item", "root", ...).
+	Name() string
+	// Parent is nil for a document root (/data's parent).
+	Parent() Node
+	// Children lists the element children in document order; repeat
+	// instances appear as several children with the same name.
+	Children() []Node
+	// Value is the node's typed value: a number for integer/decimal fields, a
+	// date for date fields, and String("") when the node is empty or not
+	// relevant (JavaRosa reads non-relevant nodes as empty).
+	Value() Value
+}
+
+// Context is what an expression is evaluated against.
+type Context interface {
+	// Current is the context node, "." (the field that owns the expression,
+	// or the candidate item of a choice filter).
+	Current() Node
+	// Root is the primary instance's root element (/data).
+	Root() Node
+	// Instance returns the root of secondary instance id (instance('id')),
+	// or nil when there is none.
+	Instance(id string) Node
+	// Field resolves ${name} from the context node as pyxform and JavaRosa do:
+	// the same repeat instance when both share a repeat, else every node the
+	// absolute path designates. An unknown name is an error.
+	Field(name string) ([]Node, error)
+	// ChoiceLabel returns the label, in the active language, of value in the
+	// choice list of the select field at path (jr:choice-name).
+	ChoiceLabel(path string, value string) string
+	// Now is the clock for now() and today().
+	Now() time.Time
+}
