@@ -1,0 +1,316 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+
+	"sira/forms"
+	"sira/survey"
+)
+
+// Codec encodes and decodes interview frames for one compiled form: its key
+// table (the form's node paths) and its zstd dictionary, both derived
+// deterministically from the form, so both ends build the same ones without
+// exchanging them. A Codec is safe for concurrent use; build it once per
+// form and keep it (building the zstd tables costs milliseconds).
+type Codec struct {
+	formHash string
+	subject  [32]byte
+	keys     []string
+	index    map[string]int
+	dict     []byte
+	enc      *zstd.Encoder
+	dec      *zstd.Decoder
+}
+
+// NewCodec returns the codec of the compiled form f. With f nil it returns
+// the generic codec (no key table, a dictionary of the protocol's own
+// words), whose frames have an all-zero Subject. f.Hash must be
+// "sha256:<64 hex>".
+func NewCodec(f *forms.Form) (*Codec, error) {
+	c := &Codec{index: map[string]int{}}
+	if f != nil {
+		raw, err := parseHash(f.Hash)
+		if err != nil {
+			return nil, fmt.Errorf("form %s: %w", f.ID, err)
+		}
+		c.formHash = f.Hash
+		c.subject = raw
+		walk(f.Root, func(n *forms.Node) {
+			if n.Path == "" {
+				return
+			}
+			if _, dup := c.index[n.Path]; !dup {
+				c.index[n.Path] = len(c.keys)
+				c.keys = append(c.keys, n.Path)
+			}
+		})
+	}
+	c.dict = c.buildDict(f)
+	id := binary.BigEndian.Uint32(c.subject[:4]) | 1 // raw dictionaries need a non-zero id
+	var err error
+	c.enc, err = zstd.NewWriter(nil,
+		zstd.WithEncoderDictRaw(id, c.dict),
+		zstd.WithEncoderCRC(false), // the frame has its own CRC-32C
+		zstd.WithEncoderLevel(zstd.SpeedBetterCompression),
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(1<<20),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("zstd encoder: %w", err)
+	}
+	c.dec, err = zstd.NewReader(nil,
+		zstd.WithDecoderDictRaw(id, c.dict),
+		zstd.WithDecoderMaxMemory(uint64(DefaultLimits.MaxDecoded)),
+		zstd.WithDecodeAllCapLimit(true),
+		zstd.WithDecoderConcurrency(0),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("zstd decoder: %w", err)
+	}
+	return c, nil
+}
+
+// FormHash returns the hash of the codec's form ("" for the generic codec).
+func (c *Codec) FormHash() string { return c.formHash }
+
+// Dict returns the zstd raw dictionary (for tests and measurements).
+func (c *Codec) Dict() []byte { return c.dict }
+
+func walk(n *forms.Node, fn func(*forms.Node)) {
+	if n == nil {
+		return
+	}
+	fn(n)
+	for _, ch := range n.Children {
+		walk(ch, fn)
+	}
+}
+
+// parseHash turns "sha256:<hex>" into its 32 bytes.
+func parseHash(h string) ([32]byte, error) {
+	var raw [32]byte
+	hx, ok := strings.CutPrefix(h, "sha256:")
+	if !ok || len(hx) != 64 {
+		return raw, fmt.Errorf("hash %q is not sha256:<64 hex digits>", h)
+	}
+	if _, err := hex.Decode(raw[:], []byte(hx)); err != nil {
+		return raw, fmt.Errorf("hash %q: %w", h, err)
+	}
+	return raw, nil
+}
+
+// SubjectHash renders a frame subject as "sha256:<hex>" ("" if all zero).
+func SubjectHash(s [32]byte) string {
+	if s == ([32]byte{}) {
+		return ""
+	}
+	return "sha256:" + hex.EncodeToString(s[:])
+}
+
+// buildDict derives the raw zstd dictionary from the form: what recurs in
+// encoded interviews of that form. zstd finds matches anywhere in the
+// dictionary but references near its end are cheapest, so the most
+// frequent material goes last: words of the protocol, then every path
+// (paradata names fields by path), every choice name, and finally a
+// synthetic interview encoded exactly as real ones are, with every field
+// holding a typical value.
+func (c *Codec) buildDict(f *forms.Form) []byte {
+	var b bytes.Buffer
+	for _, w := range []string{
+		"enter", "leave", "change", "language", "finalize", "resume", "constraint", "required",
+		"draft", "finalized", "sent", "acknowledged", "rejected",
+		"uuid:", "sha256:", "image/jpeg", "audio/mpeg", "audio/ogg", "video/mp4", "application/pdf",
+		"yes", "no", "other", "none", "dont_know", "refused", "true", "false",
+		"0", "1", "2", "3", "4", "5", "10", "2026-", "2027-", "T00:00:00.000Z",
+	} {
+		b.WriteString(w)
+		b.WriteByte(0)
+	}
+	if f == nil {
+		return b.Bytes()
+	}
+	var choices []string
+	var sample survey.Record
+	walk(f.Root, func(n *forms.Node) {
+		b.WriteString(n.Path)
+		b.WriteByte(0)
+		if n.List != nil || (f.Lists != nil && f.Lists[n.TypeArg] != nil) {
+			l := n.List
+			if l == nil {
+				l = f.Lists[n.TypeArg]
+			}
+			for _, ch := range l.Choices {
+				choices = append(choices, ch.Name)
+			}
+		}
+		if v := typical(f, n); v != "" {
+			if sample.Values == nil {
+				sample.Values = map[string]string{}
+			}
+			sample.Values[n.Path] = v
+		}
+	})
+	for _, name := range sortedKeys(f.Lists) {
+		for _, ch := range f.Lists[name].Choices {
+			b.WriteString(ch.Name)
+			b.WriteByte(' ')
+		}
+	}
+	for _, ch := range choices {
+		b.WriteString(ch)
+		b.WriteByte(' ')
+	}
+	e := encoder{index: c.index}
+	iv := &survey.Interview{
+		FormID: f.ID, FormVersion: f.Version, FormHash: f.Hash,
+		Status: survey.StatusFinalized, Revision: 1, Data: &sample,
+	}
+	e.interview(iv, "sha256:")
+	b.Write(e.b)
+	return b.Bytes()
+}
+
+// typical is a plausible answer for n, for the dictionary's sample.
+func typical(f *forms.Form, n *forms.Node) string {
+	switch n.Type {
+	case forms.TypeInteger, forms.TypeRange:
+		return "1"
+	case forms.TypeDecimal:
+		return "1.5"
+	case forms.TypeDate, forms.TypeToday:
+		return "2026-01-01"
+	case forms.TypeDateTime, forms.TypeStart, forms.TypeEnd:
+		return "2026-01-01T00:00:00.000Z"
+	case forms.TypeSelectOne, forms.TypeSelectMulti:
+		l := n.List
+		if l == nil && f.Lists != nil {
+			l = f.Lists[n.TypeArg]
+		}
+		if l != nil && len(l.Choices) > 0 {
+			return l.Choices[0].Name
+		}
+	case forms.TypeGeopoint:
+		return "14.0 -4.0 300 5"
+	case forms.TypeText:
+		return "a"
+	}
+	return ""
+}
+
+// Encode encodes interviews (all of this codec's form, or any form for the
+// generic codec) as one KindInterviews frame, appended to dst. It computes
+// each interview's ContentHash for the receiver to verify.
+func (c *Codec) Encode(dst []byte, ivs []*survey.Interview) ([]byte, error) {
+	e := encoder{index: c.index}
+	for _, iv := range ivs {
+		if c.formHash != "" && iv.FormHash != c.formHash {
+			return dst, fmt.Errorf("encode %s: form hash %s is not the codec's %s", iv.ID, iv.FormHash, c.formHash)
+		}
+		e.interview(iv, iv.ContentHash())
+	}
+	f := &Frame{
+		Version: ProtocolVersion, Kind: KindInterviews, Flags: FlagZstd | FlagDict,
+		Subject: c.subject, Count: len(ivs), DecodedLen: len(e.b),
+	}
+	f.Payload = c.enc.EncodeAll(e.b, nil)
+	return f.Append(dst), nil
+}
+
+// Decoded is one interview read from a frame, with its verified hash and
+// the share of the frame it took (encoded bytes, before compression).
+type Decoded struct {
+	Interview *survey.Interview
+	Hash      string
+	Size      int
+}
+
+// Decode decodes a KindInterviews frame made with this codec. It enforces
+// lim (decoded size, count) and verifies every interview's content hash
+// and form hash; any failure rejects the whole frame with a *Error.
+func (c *Codec) Decode(f *Frame, lim Limits) ([]Decoded, error) {
+	if f.Kind != KindInterviews {
+		return nil, Errorf(CodeCorrupt, "frame kind %d is not an interview batch", f.Kind)
+	}
+	if f.Subject != c.subject {
+		return nil, Errorf(CodeCorrupt, "frame of form %s given to the codec of %s", SubjectHash(f.Subject), c.formHash)
+	}
+	if f.DecodedLen > lim.MaxDecoded {
+		return nil, Errorf(CodeTooLarge, "decoded payload of %d bytes over the limit of %d", f.DecodedLen, lim.MaxDecoded)
+	}
+	if f.Count > lim.MaxCount {
+		return nil, Errorf(CodeTooLarge, "%d interviews in one frame, over the limit of %d", f.Count, lim.MaxCount)
+	}
+	raw := f.Payload
+	if f.Flags&FlagZstd != 0 {
+		// The declared length sizes dst and WithDecodeAllCapLimit stops the
+		// decoder there: a bomb costs at most MaxDecoded bytes.
+		out, err := c.dec.DecodeAll(f.Payload, make([]byte, 0, f.DecodedLen))
+		if err != nil {
+			if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
+				return nil, Errorf(CodeTooLarge, "payload decodes to more than its declared %d bytes", f.DecodedLen)
+			}
+			return nil, Errorf(CodeCorrupt, "undecodable batch payload: %v", err)
+		}
+		raw = out
+	}
+	if len(raw) != f.DecodedLen {
+		return nil, Errorf(CodeCorrupt, "payload decodes to %d bytes, header says %d", len(raw), f.DecodedLen)
+	}
+	d := decoder{b: raw, keys: c.keys}
+	out := make([]Decoded, 0, min(f.Count, len(raw)))
+	for i := 0; i < f.Count; i++ {
+		before := len(d.b)
+		iv, hash := d.interview()
+		if d.err != nil {
+			return nil, d.err
+		}
+		if got := iv.ContentHash(); got != hash {
+			return nil, Errorf(CodeHashMismatch, "interview %s: content hash %s, sender said %s", iv.ID, got, hash)
+		}
+		if c.formHash != "" && iv.FormHash != c.formHash {
+			return nil, Errorf(CodeCorrupt, "interview %s of form %s in a batch of form %s", iv.ID, iv.FormHash, c.formHash)
+		}
+		out = append(out, Decoded{Interview: iv, Hash: hash, Size: before - len(d.b)})
+	}
+	if len(d.b) != 0 {
+		return nil, Errorf(CodeCorrupt, "%d bytes after the last interview", len(d.b))
+	}
+	return out, nil
+}
+
+// CodecSource finds the codec for a form hash ("" asks for the generic
+// codec). It returns a *Error with CodeUnknownForm when the form is not
+// known. The intake server backs it with its published forms, the client
+// with the laptop's.
+type CodecSource interface {
+	Codec(formHash string) (*Codec, error)
+}
+
+// DecodeBatch parses one frame from b, picks its codec from src by the
+// frame's subject and decodes it. Errors are *Error.
+func DecodeBatch(b []byte, lim Limits, src CodecSource) ([]Decoded, error) {
+	f, err := ParseFrame(b, lim)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeFrame(f, lim, src)
+}
+
+// DecodeFrame is DecodeBatch for a frame already parsed.
+func DecodeFrame(f *Frame, lim Limits, src CodecSource) ([]Decoded, error) {
+	if f.Kind != KindInterviews {
+		return nil, Errorf(CodeCorrupt, "frame kind %d is not an interview batch", f.Kind)
+	}
+	c, err := src.Codec(SubjectHash(f.Subject))
+	if err != nil {
+		return nil, err
+	}
+	return c.Decode(f, lim)
+}

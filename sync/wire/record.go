@@ -1,0 +1,326 @@
+package wire
+
+import (
+	"encoding/binary"
+	"slices"
+	"time"
+
+	"sira/survey"
+)
+
+// The canonical record encoding of one interview, before compression.
+// Integers are (u)varints, strings are a uvarint length and the bytes,
+// maps are written in sorted key order so equal interviews encode equally.
+// Keys (field and repeat paths) are a uvarint: k ≥ 1 names the schema's
+// key k-1 (the compiled form's node paths in form order, so a key costs a
+// byte or two); 0 is followed by the literal path, for fields the form does
+// not know. Nil and empty slices are told apart (n+1, 0 for nil) because
+// the content hash tells them apart.
+//
+//	record     = hash id form_id form_version form_hash enumerator device_id
+//	             started ended updated status revision comment
+//	             data attachments paradata
+//	time       = 0 | 1 varint(unix seconds) uvarint(nanoseconds)
+//	data       = 0 | 1 level
+//	level      = uvarint(n) n×(key string) uvarint(m) m×(key list)
+//	list       = uvarint(n+1 | 0) n×(0 | 1 level)
+//	attachments= uvarint(n+1 | 0) n×(key name sha256 varint(size) type)
+//	paradata   = uvarint(n+1 | 0) n×(varint(ns since previous) kind field note)
+
+// maxDepth bounds nesting of repeats in decoded input.
+const maxDepth = 32
+
+type encoder struct {
+	b     []byte
+	index map[string]int
+}
+
+func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) varint(v int64)   { e.b = binary.AppendVarint(e.b, v) }
+func (e *encoder) str(s string) {
+	e.uvarint(uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+func (e *encoder) key(s string) {
+	if i, ok := e.index[s]; ok {
+		e.uvarint(uint64(i + 1))
+		return
+	}
+	e.uvarint(0)
+	e.str(s)
+}
+func (e *encoder) time(t time.Time) {
+	if t.IsZero() {
+		e.b = append(e.b, 0)
+		return
+	}
+	e.b = append(e.b, 1)
+	e.varint(t.Unix())
+	e.uvarint(uint64(t.Nanosecond()))
+}
+
+func (e *encoder) interview(iv *survey.Interview, hash string) {
+	e.str(hash)
+	e.str(iv.ID)
+	e.str(iv.FormID)
+	e.str(iv.FormVersion)
+	e.str(iv.FormHash)
+	e.str(iv.Enumerator)
+	e.str(iv.DeviceID)
+	e.time(iv.Started)
+	e.time(iv.Ended)
+	e.time(iv.Updated)
+	e.str(string(iv.Status))
+	e.varint(int64(iv.Revision))
+	e.str(iv.Comment)
+	e.optLevel(iv.Data)
+	if iv.Attachments == nil {
+		e.uvarint(0)
+	} else {
+		e.uvarint(uint64(len(iv.Attachments)) + 1)
+		for _, a := range iv.Attachments {
+			e.key(a.Field)
+			e.str(a.Name)
+			e.str(a.SHA256)
+			e.varint(a.Size)
+			e.str(a.Type)
+		}
+	}
+	if iv.Paradata == nil {
+		e.uvarint(0)
+	} else {
+		e.uvarint(uint64(len(iv.Paradata)) + 1)
+		var prev int64
+		for _, ev := range iv.Paradata {
+			ns := ev.At.UnixNano()
+			e.varint(ns - prev)
+			prev = ns
+			e.str(ev.Kind)
+			e.str(ev.Field)
+			e.str(ev.Note)
+		}
+	}
+}
+
+func (e *encoder) optLevel(r *survey.Record) {
+	if r == nil {
+		e.b = append(e.b, 0)
+		return
+	}
+	e.b = append(e.b, 1)
+	e.level(r)
+}
+
+func (e *encoder) level(r *survey.Record) {
+	keys := sortedKeys(r.Values)
+	e.uvarint(uint64(len(keys)))
+	for _, k := range keys {
+		e.key(k)
+		e.str(r.Values[k])
+	}
+	rkeys := sortedKeys(r.Repeats)
+	e.uvarint(uint64(len(rkeys)))
+	for _, k := range rkeys {
+		e.key(k)
+		list := r.Repeats[k]
+		if list == nil {
+			e.uvarint(0)
+			continue
+		}
+		e.uvarint(uint64(len(list)) + 1)
+		for _, sub := range list {
+			e.optLevel(sub)
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// decoder reads the record encoding; every failure is CodeCorrupt.
+type decoder struct {
+	b    []byte
+	keys []string
+	err  *Error
+}
+
+func (d *decoder) fail(what string) {
+	if d.err == nil {
+		d.err = Errorf(CodeCorrupt, "undecodable batch payload: %s", what)
+	}
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail("bad varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) byte1() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.b) == 0 {
+		d.fail("unexpected end")
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	if c > 1 {
+		d.fail("bad presence byte")
+	}
+	return c
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if n > uint64(len(d.b)) {
+		d.fail("string longer than the payload")
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// count reads an element count and checks it against the bytes left (every
+// element takes at least one byte), so a forged count cannot allocate.
+func (d *decoder) count(v uint64) int {
+	if d.err != nil {
+		return 0
+	}
+	if v > uint64(len(d.b)) {
+		d.fail("count larger than the payload")
+		return 0
+	}
+	return int(v)
+}
+
+func (d *decoder) key() string {
+	k := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if k == 0 {
+		return d.str()
+	}
+	if k > uint64(len(d.keys)) {
+		d.fail("key index out of range")
+		return ""
+	}
+	return d.keys[k-1]
+}
+
+func (d *decoder) time() time.Time {
+	if d.byte1() == 0 || d.err != nil {
+		return time.Time{}
+	}
+	sec := d.varint()
+	ns := d.uvarint()
+	if ns >= 1e9 {
+		d.fail("bad nanoseconds")
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(ns)).UTC()
+}
+
+func (d *decoder) interview() (*survey.Interview, string) {
+	hash := d.str()
+	iv := &survey.Interview{
+		ID: d.str(), FormID: d.str(), FormVersion: d.str(), FormHash: d.str(),
+		Enumerator: d.str(), DeviceID: d.str(),
+	}
+	iv.Started = d.time()
+	iv.Ended = d.time()
+	iv.Updated = d.time()
+	iv.Status = survey.Status(d.str())
+	iv.Revision = int(d.varint())
+	iv.Comment = d.str()
+	iv.Data = d.optLevel(0)
+	if n := d.uvarint(); n > 0 {
+		n := d.count(n - 1)
+		iv.Attachments = make([]survey.Attachment, 0, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			iv.Attachments = append(iv.Attachments, survey.Attachment{
+				Field: d.key(), Name: d.str(), SHA256: d.str(), Size: d.varint(), Type: d.str(),
+			})
+		}
+	}
+	if n := d.uvarint(); n > 0 {
+		n := d.count(n - 1)
+		iv.Paradata = make([]survey.Event, 0, n)
+		var prev int64
+		for i := 0; i < n && d.err == nil; i++ {
+			prev += d.varint()
+			iv.Paradata = append(iv.Paradata, survey.Event{
+				At: time.Unix(0, prev).UTC(), Kind: d.str(), Field: d.str(), Note: d.str(),
+			})
+		}
+	}
+	return iv, hash
+}
+
+func (d *decoder) optLevel(depth int) *survey.Record {
+	if d.byte1() == 0 || d.err != nil {
+		return nil
+	}
+	if depth > maxDepth {
+		d.fail("repeats nested too deep")
+		return nil
+	}
+	r := &survey.Record{}
+	if n := d.count(d.uvarint()); n > 0 {
+		r.Values = make(map[string]string, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			k := d.key()
+			r.Values[k] = d.str()
+		}
+	}
+	if n := d.count(d.uvarint()); n > 0 {
+		r.Repeats = make(map[string][]*survey.Record, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			k := d.key()
+			m := d.uvarint()
+			if m == 0 {
+				r.Repeats[k] = nil
+				continue
+			}
+			m1 := d.count(m - 1)
+			list := make([]*survey.Record, 0, m1)
+			for j := 0; j < m1 && d.err == nil; j++ {
+				list = append(list, d.optLevel(depth+1))
+			}
+			r.Repeats[k] = list
+		}
+	}
+	return r
+}
