@@ -1,0 +1,346 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"sira/survey"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// applicationID marks a Sira database in the SQLite header (PRAGMA application_id): "SIRA".
+const applicationID = 0x53495241
+
+// DefaultMaxAttachment is the attachment size cap when Options leaves it zero.
+const DefaultMaxAttachment = 20 << 20
+
+// ErrNewerSchema: the database was written by a newer Sira whose schema this
+// binary does not know. The file is left untouched; errors.As a *SchemaError
+// for the versions.
+var ErrNewerSchema = errors.New("database is from a newer version of Sira")
+
+// ErrNotDatabase: the file is not a Sira SQLite database (not SQLite at all,
+// corrupt, or another program's database). The file is left untouched.
+var ErrNotDatabase = errors.New("not a Sira database")
+
+// SchemaError reports a database schema newer than this binary's.
+type SchemaError struct {
+	Path  string
+	Found int // the database's schema version
+	Known int // the newest version this binary knows
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("%s: schema version %d is newer than this Sira knows (%d): upgrade Sira; the file was not changed", e.Path, e.Found, e.Known)
+}
+
+// Is makes errors.Is(err, ErrNewerSchema) true.
+func (e *SchemaError) Is(target error) bool { return target == ErrNewerSchema }
+
+// Options tunes a Store; the zero value is the production configuration.
+type Options struct {
+	// Now is the clock (time.Now when nil), injected so tests control time.
+	Now func() time.Time
+	// MaxAttachment caps an attachment's size in bytes (DefaultMaxAttachment when 0).
+	MaxAttachment int64
+	// Logger receives operational messages (slog.Default when nil). Answers are never logged.
+	Logger *slog.Logger
+}
+
+// Store is the SQLite implementation of survey.Store.
+type Store struct {
+	db     *sql.DB
+	path   string
+	now    func() time.Time
+	maxAtt int64
+	log    *slog.Logger
+}
+
+var _ survey.Store = (*Store)(nil)
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in version order. File names
+// start with the version: "0001_init.sql".
+func migrations() ([]migration, error) {
+	ents, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	var ms []migration
+	for _, e := range ents {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v < 1 {
+			return nil, fmt.Errorf("migration %s: name must start with a version number", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the newest schema version this binary knows.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// Open opens (creating it if missing) the database at path and brings its
+// schema up to date. A file that is not a Sira database, is corrupt, or has a
+// newer schema is refused with ErrNotDatabase or ErrNewerSchema and left
+// byte-for-byte as it was: nothing is written before those checks pass.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open database: empty path")
+	}
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("open database %s: path must not contain ? or #", path)
+	}
+	ms, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	current, err := probe(ctx, path, len(ms))
+	if err != nil {
+		return nil, err
+	}
+	if dir := filepath.Dir(path); current < 0 {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+	}
+	dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, now: opts.Now, maxAtt: opts.MaxAttachment, log: opts.Logger}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.maxAtt <= 0 {
+		s.maxAtt = DefaultMaxAttachment
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if err := s.migrate(ctx, ms); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close database %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// probe inspects an existing file read-only and returns its schema version:
+// -1 when the file does not exist or is empty (a new database), 0 for a
+// Sira database with no migration applied. It refuses anything else.
+func probe(ctx context.Context, path string, known int) (int, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return -1, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("open database %s: %w", path, err)
+	}
+	head := make([]byte, 100)
+	n, err := io.ReadFull(f, head)
+	f.Close()
+	switch {
+	case n == 0 && (err == io.EOF || err == nil):
+		return -1, nil
+	case err != nil && err != io.ErrUnexpectedEOF:
+		return 0, fmt.Errorf("read database %s: %w", path, err)
+	case n < 100 || !bytes.HasPrefix(head, []byte("SQLite format 3\x00")):
+		return 0, fmt.Errorf("%w: %s is not an SQLite database; the file was not changed", ErrNotDatabase, path)
+	}
+
+	// Read-only, so that a refused database is not written to, not even by a
+	// checkpoint when the connection closes.
+	db, err := sql.Open("sqlite", roURI(path)+"&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return 0, fmt.Errorf("open database %s: %w", path, err)
+	}
+	defer db.Close()
+	var quick string
+	if err := db.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&quick); err != nil {
+		return 0, fmt.Errorf("%w: %s is unreadable or corrupt (%v); the file was not changed", ErrNotDatabase, path, err)
+	}
+	if quick != "ok" {
+		return 0, fmt.Errorf("%w: %s is corrupt (%s); the file was not changed", ErrNotDatabase, path, quick)
+	}
+	var appID, tables int
+	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", ErrNotDatabase, path, err)
+	}
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+		return 0, fmt.Errorf("%w: %s: %v", ErrNotDatabase, path, err)
+	}
+	if appID != applicationID {
+		if appID == 0 && tables == 0 {
+			return -1, nil // an empty SQLite database: ours to initialise
+		}
+		return 0, fmt.Errorf("%w: %s is another program's SQLite database; the file was not changed", ErrNotDatabase, path)
+	}
+	v, err := schemaVersion(ctx, db)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s: read schema version: %v", ErrNotDatabase, path, err)
+	}
+	if v > known {
+		return v, &SchemaError{Path: path, Found: v, Known: known}
+	}
+	return v, nil
+}
+
+// roURI returns a read-only SQLite URI for path, valid on Windows too.
+func roURI(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	p := filepath.ToSlash(abs)
+	if runtime.GOOS == "windows" && !strings.HasPrefix(p, "/") {
+		p = "/" + p // C:/x → /C:/x
+	}
+	u := url.URL{Scheme: "file", Path: p}
+	return u.String() + "?mode=ro"
+}
+
+// migrate applies the migrations the database lacks, each in its own
+// transaction together with its schema_version row. The first also creates
+// schema_version and stamps the application id, so a crash mid-way leaves
+// either an empty database or a version-1 one.
+func (s *Store) migrate(ctx context.Context, ms []migration) error {
+	for _, m := range ms {
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			v, err := schemaVersion(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if v >= m.version {
+				return nil
+			}
+			if m.version == 1 {
+				if _, err := tx.ExecContext(ctx, `CREATE TABLE schema_version (
+					version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL) STRICT`); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(applicationID)); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, "INSERT INTO schema_version (version, name, applied) VALUES (?, ?, ?)",
+				m.version, m.name, s.now().UnixNano())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s to %s: %w", s.path, m.name, err)
+		}
+	}
+	// A newer binary may have migrated between probe and here.
+	v, err := schemaVersion(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", s.path, err)
+	}
+	if v > len(ms) {
+		return &SchemaError{Path: s.path, Found: v, Known: len(ms)}
+	}
+	return nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// schemaVersion returns the applied schema version, 0 when none.
+func schemaVersion(ctx context.Context, q querier) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'").Scan(&n); err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var v int
+	err := q.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&v)
+	return v, err
+}
+
+// tx runs fn in an immediate transaction and commits it.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// nanos encodes a time for storage; the zero time is NULL.
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// fromNanos decodes nanos.
+func fromNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64).UTC()
+}

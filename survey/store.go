@@ -1,0 +1,177 @@
+package survey
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// Errors a Store returns; callers branch on them with errors.Is. The store
+// wraps them with the interview or object concerned.
+var (
+	// ErrNotFound: no interview, form, attachment, enumerator or setting by that key.
+	ErrNotFound = errors.New("not found")
+	// ErrExists: Create or Insert of an interview id that is already stored.
+	ErrExists = errors.New("already exists")
+	// ErrImmutable: a change to the answers, repeats or attachments of an
+	// interview that is no longer a draft (finalized interviews are frozen).
+	ErrImmutable = errors.New("interview is finalized and cannot be changed")
+	// ErrConflict: a lifecycle step that does not apply to the interview's
+	// current state, revision or content hash (e.g. acknowledging content that
+	// has changed since it was sent, finalizing twice).
+	ErrConflict = errors.New("conflict with the interview's current state")
+	// ErrTooLarge: an attachment over the store's size cap.
+	ErrTooLarge = errors.New("attachment too large")
+	// ErrBadPIN: a PIN that does not meet the rules (4 to 64 characters).
+	ErrBadPIN = errors.New("PIN must be 4 to 64 characters")
+)
+
+// Store is the laptop's durable store of interviews, forms, attachments,
+// enumerators and settings. The terminal app and the sync client use it;
+// the SQLite implementation is sira/survey/sqlite. Every method is safe for
+// concurrent use, and every method that changes something has committed it
+// durably when it returns nil.
+type Store interface {
+	// Create stores a new interview with its answers, attachments' metadata and
+	// paradata. Status defaults to draft and Revision to 1 when zero.
+	// Errors: ErrExists.
+	Create(ctx context.Context, iv *Interview) error
+	// Insert stores many interviews (of any status) in one transaction, for
+	// simulation and imports; finalized ones get their content hash recorded.
+	// Either all are stored or none. Errors: ErrExists.
+	Insert(ctx context.Context, ivs []*Interview) error
+	// Get returns the interview with its answers reassembled into the Record
+	// tree, its attachments (sorted by field, then name) and its paradata.
+	// Errors: ErrNotFound.
+	Get(ctx context.Context, id string) (*Interview, error)
+	// Delete removes a draft interview and its paradata and attachments.
+	// Errors: ErrNotFound, ErrImmutable (not a draft).
+	Delete(ctx context.Context, id string) error
+
+	// SaveAnswer stores one answer and any paradata events in one durable
+	// transaction (the autosave when the enumerator leaves a field). A ref into
+	// a repeat instance that does not exist yet creates the instances up to it.
+	// The value is stored verbatim; "" is an answer that was cleared.
+	// Errors: ErrNotFound, ErrImmutable.
+	SaveAnswer(ctx context.Context, id string, ref Ref, value string, ev ...Event) error
+	// SaveAnswers stores several answers (an answer and the calculations it
+	// changed) and events in one durable transaction. Errors: as SaveAnswer.
+	SaveAnswers(ctx context.Context, id string, changes []Change, ev ...Event) error
+	// SetRepeatCount makes the repeat at ref (ref.Path is the repeat's path,
+	// ref.Repeats the enclosing instances) have exactly n instances: new ones
+	// are empty, surplus ones are dropped from the end with their answers.
+	// Errors: ErrNotFound, ErrImmutable.
+	SetRepeatCount(ctx context.Context, id string, ref Ref, n int, ev ...Event) error
+	// RemoveRepeatInstance deletes one instance (ref's last step names it) and
+	// its answers; later instances move down by one, as in ODK.
+	// Errors: ErrNotFound (no such interview or instance), ErrImmutable.
+	RemoveRepeatInstance(ctx context.Context, id string, instance Ref, ev ...Event) error
+	// AppendEvents adds paradata in any state: paradata is not part of the
+	// submitted content. Errors: ErrNotFound.
+	AppendEvents(ctx context.Context, id string, ev []Event) error
+
+	// Finalize freezes a draft: status finalized, Ended = at, content hash
+	// recorded. Errors: ErrNotFound, ErrConflict (not a draft).
+	Finalize(ctx context.Context, id string, at time.Time, ev ...Event) error
+	// List returns the interviews matching f, most recently updated first.
+	List(ctx context.Context, f Filter) ([]Summary, error)
+	// Counts returns the number of interviews per form id and status.
+	Counts(ctx context.Context) (map[string]map[Status]int, error)
+
+	// Pending returns the finalized and sent interviews (not yet acknowledged),
+	// oldest finalized first, with the content hash recorded at Finalize.
+	Pending(ctx context.Context) ([]PendingInterview, error)
+	// MarkSent records that revision with content hash was handed to the
+	// server (or written to a USB batch): finalized → sent; sending again is a
+	// no-op. Errors: ErrNotFound, ErrConflict (other revision or hash, or a
+	// draft/rejected interview).
+	MarkSent(ctx context.Context, id string, revision int, hash string) error
+	// MarkAcknowledged records the server's receipt: finalized or sent →
+	// acknowledged, only if revision and hash match what is stored, so an
+	// acknowledgement of older content is never applied to newer content.
+	// Acknowledging again is a no-op. Errors: ErrNotFound, ErrConflict.
+	MarkAcknowledged(ctx context.Context, id string, revision int, hash string) error
+	// Reject records a supervisor's rejection of revision: status rejected,
+	// comment stored. Errors: ErrNotFound, ErrConflict (another revision, or a draft).
+	Reject(ctx context.Context, id, comment string, revision int) error
+	// Reopen turns a rejected interview back into a draft with Revision+1.
+	// Errors: ErrNotFound, ErrConflict (not rejected).
+	Reopen(ctx context.Context, id string) error
+
+	// PutForm stores a compiled form (its JSON) under its hash; storing the
+	// same hash again is a no-op.
+	PutForm(ctx context.Context, formID, version, hash string, compiledJSON []byte) error
+	// Forms lists the stored forms, by form id then newest first.
+	Forms(ctx context.Context) ([]FormInfo, error)
+	// GetForm returns a compiled form's JSON. Errors: ErrNotFound.
+	GetForm(ctx context.Context, hash string) ([]byte, error)
+
+	// PutAttachment reads a file for a media question of a draft, stores its
+	// content once by SHA-256 and links it to the interview under (a.Field,
+	// a.Name), replacing an earlier file there. It returns a with SHA256 and
+	// Size filled in. Errors: ErrNotFound, ErrImmutable, ErrTooLarge, and
+	// ErrConflict when a.SHA256 is set and the content does not match it.
+	PutAttachment(ctx context.Context, interviewID string, a Attachment, r io.Reader) (Attachment, error)
+	// OpenAttachment returns the content stored under a hex SHA-256.
+	// Errors: ErrNotFound.
+	OpenAttachment(ctx context.Context, sha256 string) (io.ReadCloser, error)
+
+	// SetPIN sets (or resets) an enumerator's PIN; only a slow salted hash is
+	// stored. Errors: ErrBadPIN.
+	SetPIN(ctx context.Context, enumerator, pin string) error
+	// CheckPIN reports whether pin is the enumerator's PIN. On first use (no
+	// PIN stored for the enumerator) it sets the PIN and reports true.
+	// Errors: ErrBadPIN (when setting).
+	CheckPIN(ctx context.Context, enumerator, pin string) (bool, error)
+	// DeviceID returns the store's device id, created once on first call and
+	// stable for the life of the database.
+	DeviceID(ctx context.Context) (string, error)
+	// Setting returns a stored setting (server URL, token…). Errors: ErrNotFound.
+	Setting(ctx context.Context, key string) (string, error)
+	// SetSetting stores a setting, replacing any earlier value.
+	SetSetting(ctx context.Context, key, value string) error
+}
+
+// Change is one answer in SaveAnswers.
+type Change struct {
+	Ref   Ref
+	Value string
+}
+
+// Filter selects interviews in List; zero fields match everything.
+type Filter struct {
+	FormID     string
+	Status     Status
+	Enumerator string
+}
+
+// Summary is an interview without its answers, for lists.
+type Summary struct {
+	ID          string    `json:"id"`
+	FormID      string    `json:"form_id"`
+	FormVersion string    `json:"form_version"`
+	Enumerator  string    `json:"enumerator"`
+	Status      Status    `json:"status"`
+	Revision    int       `json:"revision"`
+	Comment     string    `json:"comment,omitempty"`
+	Started     time.Time `json:"started"`
+	Ended       time.Time `json:"ended,omitzero"`
+	Updated     time.Time `json:"updated"`
+}
+
+// PendingInterview is an interview waiting for the server's acknowledgement.
+type PendingInterview struct {
+	ID       string `json:"id"`
+	Status   Status `json:"status"` // finalized or sent
+	Revision int    `json:"revision"`
+	Hash     string `json:"hash"` // the Interview.ContentHash recorded at Finalize
+}
+
+// FormInfo describes a stored compiled form.
+type FormInfo struct {
+	FormID  string    `json:"form_id"`
+	Version string    `json:"version"`
+	Hash    string    `json:"hash"`
+	Added   time.Time `json:"added"`
+}
