@@ -1,0 +1,18 @@
+// Package export writes interviews out the way ODK Central does, so that
+// analysis scripts written for Central run unchanged on Sira's data: one CSV
+// for the main table and one per repeat, joined by KEY and PARENT_KEY,
+// group paths joined with '-', geopoints split in four, select_multiple
+// answers kept as the space-separated value followed by one 0/1 column per
+// choice ("field/choice"), and Central's metadata columns (SubmissionDate,
+// KEY, SubmitterID, …, ReviewState, DeviceID, Edits, FormVersion) followed by
+// Sira's own (Post, Revision, Started, Ended).
+//
+// Exports read interviews from an iterator (iter.Seq2[Row, error]) and hold
+// one interview at a time, so a million interviews export in bounded
+// memory. Files are written to a temporary name, fsynced and renamed, so a
+// crash never leaves a half-written export under the final name.
+//
+// Deliberate differences from Central: notes produce no column (Central
+// writes an always-empty one), and with Options.Labels choice labels replace
+// choice names in the value columns (select_multiple labels joined by "; ").
+package export

@@ -1,0 +1,194 @@
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"sira/forms"
+)
+
+// ErrTooManyRows is returned (wrapped) by WriteXLSX when a table would
+// exceed Excel's 1,048,576 rows per sheet; export CSV instead.
+var ErrTooManyRows = errors.New("more rows than an Excel sheet holds")
+
+// maxSheetRows is Excel's limit, header included.
+const maxSheetRows = 1 << 20
+
+// WriteXLSX exports rows of form f to one .xlsx workbook at path: a sheet per
+// table (main table first, then repeats) and a "codebook" sheet. Sheets are
+// written with excelize's StreamWriter, which spills to temporary files, so
+// memory stays bounded; the workbook is written to a temporary name, fsynced
+// and renamed. Numeric columns (integer, decimal, 0/1 indicators, counts)
+// are written as numbers so Excel can sum them. Errors as WriteCSV, plus
+// ErrTooManyRows.
+func WriteXLSX(ctx context.Context, f *forms.Form, rows iter.Seq2[Row, error], path string, opts Options) (Summary, error) {
+	l, err := NewLayout(f)
+	if err != nil {
+		return Summary{}, err
+	}
+	x := excelize.NewFile()
+	defer x.Close()
+	s := &xlsxSink{x: x, tables: l.Tables}
+	names := sheetNames(l)
+	for i, name := range names {
+		if i == 0 {
+			if err := x.SetSheetName(x.GetSheetName(0), name); err != nil {
+				return Summary{}, fmt.Errorf("xlsx sheet %q: %w", name, err)
+			}
+		} else if _, err := x.NewSheet(name); err != nil {
+			return Summary{}, fmt.Errorf("xlsx sheet %q: %w", name, err)
+		}
+		sw, err := x.NewStreamWriter(name)
+		if err != nil {
+			return Summary{}, fmt.Errorf("xlsx sheet %q: %w", name, err)
+		}
+		s.sws = append(s.sws, sw)
+		s.next = append(s.next, 1)
+	}
+	sum, err := run(ctx, l, rows, opts, s)
+	if err != nil {
+		return sum, err
+	}
+	// The codebook sheet is small; it is written last so its stream writer
+	// is not held open during the export.
+	if _, err := x.NewSheet("codebook"); err != nil {
+		return sum, fmt.Errorf("xlsx codebook: %w", err)
+	}
+	cw, err := x.NewStreamWriter("codebook")
+	if err != nil {
+		return sum, fmt.Errorf("xlsx codebook: %w", err)
+	}
+	cb, err := Codebook(f)
+	if err != nil {
+		return sum, err
+	}
+	for i, r := range cb {
+		vals := make([]any, len(r))
+		for j, v := range r {
+			vals[j] = v
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := cw.SetRow(cell, vals); err != nil {
+			return sum, fmt.Errorf("xlsx codebook: %w", err)
+		}
+	}
+	if err := cw.Flush(); err != nil {
+		return sum, fmt.Errorf("xlsx codebook: %w", err)
+	}
+	for i, sw := range s.sws {
+		if err := sw.Flush(); err != nil {
+			return sum, fmt.Errorf("xlsx sheet %q: %w", names[i], err)
+		}
+	}
+	af, err := createAtomic(path)
+	if err != nil {
+		return sum, err
+	}
+	defer af.abort()
+	if _, err := x.WriteTo(af); err != nil {
+		return sum, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := af.commit(); err != nil {
+		return sum, err
+	}
+	for i := range sum.Tables {
+		sum.Tables[i].File = names[i]
+	}
+	return sum, nil
+}
+
+// sheetNames gives each table a distinct, valid sheet name (31 characters,
+// none of []:*?/\).
+func sheetNames(l *Layout) []string {
+	seen := map[string]bool{"codebook": true}
+	var out []string
+	for _, t := range l.Tables {
+		base := strings.Map(func(r rune) rune {
+			if strings.ContainsRune(`[]:*?/\`, r) {
+				return '_'
+			}
+			return r
+		}, t.Name)
+		name := truncate(base, 31)
+		for k := 2; seen[strings.ToLower(name)]; k++ {
+			sfx := "~" + strconv.Itoa(k)
+			name = truncate(base, 31-len(sfx)) + sfx
+		}
+		seen[strings.ToLower(name)] = true
+		out = append(out, name)
+	}
+	return out
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+type xlsxSink struct {
+	x       *excelize.File
+	tables  []*Table
+	sws     []*excelize.StreamWriter
+	next    []int // next row number per sheet
+	numeric [][]bool
+	vals    []any
+}
+
+func (s *xlsxSink) header(t int, cols []Column) error {
+	num := make([]bool, len(cols))
+	vals := make([]any, len(cols))
+	for i, c := range cols {
+		vals[i] = c.Name
+		switch c.Kind {
+		case KindGeoPart, KindChoice:
+			num[i] = true
+		case KindMeta:
+			num[i] = c.Meta == "AttachmentsPresent" || c.Meta == "AttachmentsExpected" || c.Meta == "Edits" || c.Meta == "Revision"
+		case KindValue:
+			num[i] = c.Node.Type == forms.TypeInteger || c.Node.Type == forms.TypeDecimal || c.Node.Type == forms.TypeRange
+		}
+	}
+	s.numeric = append(s.numeric, num)
+	return s.write(t, vals)
+}
+
+func (s *xlsxSink) row(t int, cells []string) error {
+	if cap(s.vals) < len(cells) {
+		s.vals = make([]any, len(cells))
+	}
+	vals := s.vals[:len(cells)]
+	num := s.numeric[t]
+	for i, c := range cells {
+		vals[i] = c
+		if num[i] && c != "" {
+			if v, err := strconv.ParseFloat(c, 64); err == nil {
+				vals[i] = v
+			}
+		}
+	}
+	return s.write(t, vals)
+}
+
+func (s *xlsxSink) write(t int, vals []any) error {
+	if s.next[t] > maxSheetRows {
+		return fmt.Errorf("table %s: %w", s.tables[t].Name, ErrTooManyRows)
+	}
+	cell, err := excelize.CoordinatesToCellName(1, s.next[t])
+	if err != nil {
+		return err
+	}
+	if err := s.sws[t].SetRow(cell, vals); err != nil {
+		return fmt.Errorf("xlsx table %s: %w", s.tables[t].Name, err)
+	}
+	s.next[t]++
+	return nil
+}
