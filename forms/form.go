@@ -23,10 +23,14 @@ type Form struct {
 	Files           map[string]*ChoiceList `json:"files,omitempty"` // select_one_from_file CSVs shipped beside the form, by file name
 	Hash            string                 `json:"hash"`            // "sha256:<hex>" over the canonical JSON with Hash empty
 
+	// Warnings found by Compile (comment rows, missing translations…); not
+	// serialised.
+	Warnings Problems `json:"-"`
+
 	// Set by Prepare (and so by Compile and Load); not serialised.
 	nodes  []*Node
 	byPath map[string]*Node
-	byName map[string]*Node
+	byName map[string]*Node // nil value: the name is used more than once
 }
 
 // Node is one row of the survey sheet (a question, a group, a repeat, a
@@ -100,6 +104,7 @@ type Choice struct {
 	Name  string            `json:"name"`
 	Label Text              `json:"label,omitempty"`
 	Extra map[string]string `json:"extra,omitempty"` // other columns, usable in choice_filter
+	Media map[string]Text   `json:"media,omitempty"` // image, audio, video, big-image columns
 	Row   int               `json:"row,omitempty"`
 }
 

@@ -1,0 +1,829 @@
+package forms
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// CompileOptions tunes Compile.
+type CompileOptions struct {
+	// Files holds the choice lists of select_one_from_file questions, by
+	// file name as written after the type. CompileFile fills it from the
+	// CSV files beside the form; a missing file is a problem.
+	Files map[string]*ChoiceList
+	// Dir, when Files lacks a file, is the directory to read it from.
+	Dir string
+}
+
+// CompileFile reads and compiles the XLSForm at path. select_one_from_file
+// CSVs are read from the form's directory into Form.Files.
+func CompileFile(ctx context.Context, path string) (*Form, error) {
+	wb, err := ReadFile(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(ctx, wb, CompileOptions{Dir: filepath.Dir(path)})
+}
+
+// Compile turns a workbook into a Form. It collects every problem it finds
+// and returns them together as Problems; warnings (comment rows, missing
+// translations…) are in Form.Warnings and never stop compilation.
+func Compile(ctx context.Context, wb *Workbook, opts CompileOptions) (*Form, error) {
+	c := &compiler{collector: collector{file: wb.Name}, wb: wb, opts: opts}
+	f := c.compile(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(c.problems) > 0 {
+		return nil, c.problems
+	}
+	f.Warnings = c.warnings
+	if _, err := f.MarshalCanonical(); err != nil {
+		return nil, fmt.Errorf("compile %s: %w", wb.Name, err)
+	}
+	return f, nil
+}
+
+type compiler struct {
+	collector
+	wb   *Workbook
+	opts CompileOptions
+
+	survey            *Sheet
+	scols             *columns
+	settings          map[string]string
+	clean             bool
+	lists             map[string]*ChoiceList // choices sheet
+	external          map[string]*ChoiceList // external_choices sheet
+	osm               map[string]*ChoiceList // osm sheet
+	hasChoicesHeaders bool
+	allowDup          bool
+}
+
+// ncName is an XML NCName as pyxform checks it (ASCII letters plus any
+// non-ASCII letter).
+var ncName = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_.\-]*$`)
+
+func (c *compiler) compile(ctx context.Context) *Form {
+	f := &Form{Schema: SchemaVersion}
+	c.survey = c.wb.Sheet("survey")
+	if c.survey == nil && len(c.wb.Sheets) == 1 {
+		c.survey = c.wb.Sheets[0]
+	}
+	if c.survey == nil {
+		c.errorf("", 0, "", "no survey sheet (sheets: %s)", sheetNames(c.wb))
+		return f
+	}
+	c.readSettings(f)
+	c.lists = c.readChoices("choices", true)
+	c.external = c.readChoices("external_choices", false)
+	c.osm = c.readChoices("osm", false)
+	f.Lists = c.lists
+
+	c.scols = resolveHeaders(&c.collector, c.survey, surveyAliases)
+	if !c.scols.has(colType) {
+		c.errorf(c.survey.Name, 1, "", "required column header not found: type")
+		return f
+	}
+	if !c.scols.has(colName) {
+		c.errorf(c.survey.Name, 1, "", "required column header not found: name")
+	}
+	root := &Node{Name: f.Settings["name"], Type: TypeGroup, Row: 0}
+	if root.Name == "" {
+		root.Name = "data"
+	}
+	f.Root = root
+	c.buildTree(ctx, f, root)
+	c.languages(f)
+	c.loadFiles(f)
+	if len(c.problems) > 0 {
+		return f
+	}
+	f.prepare(&c.collector, c.columnHeader)
+	return f
+}
+
+func sheetNames(wb *Workbook) string {
+	names := make([]string, len(wb.Sheets))
+	for i, s := range wb.Sheets {
+		names[i] = strconv.Quote(s.Name)
+	}
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// columnHeader maps a canonical survey column to its header as typed.
+func (c *compiler) columnHeader(key string) string {
+	if c.scols == nil {
+		return key
+	}
+	return c.scols.header(key)
+}
+
+func (c *compiler) readSettings(f *Form) {
+	f.Settings = map[string]string{}
+	s := c.wb.Sheet("settings")
+	if s != nil && len(s.Rows) > 0 {
+		r := s.Rows[0]
+		for i, h := range s.Header {
+			if h == "" {
+				continue
+			}
+			v := r.Cell(i)
+			if v == "" {
+				continue
+			}
+			key := h
+			if k, ok := lookupAlias(h, settingsAliases); ok {
+				key = k
+			} else if !strings.Contains(h, "::") {
+				key = snake(h)
+			}
+			f.Settings[key] = v
+		}
+	}
+	f.ID = f.Settings["form_id"]
+	if f.ID == "" {
+		f.ID = strings.TrimSuffix(c.wb.Name, filepath.Ext(c.wb.Name))
+	}
+	title := f.Settings["form_title"]
+	if title == "" {
+		title = f.ID
+	}
+	f.Title = Text{"": title}
+	f.Version = f.Settings["version"]
+	f.DefaultLanguage = f.Settings["default_language"]
+	f.InstanceName = f.Settings["instance_name"]
+	f.PublicKey = f.Settings["public_key"]
+	c.clean = !isNo(f.Settings["clean_text_values"])
+	c.allowDup = isYes(f.Settings["allow_choice_duplicates"])
+	if isYes(f.Settings["omit_instanceid"]) && f.PublicKey != "" {
+		c.errorf(s.Name, 2, "omit_instanceID", "omit_instanceID cannot be used together with public_key")
+	}
+	if len(f.Settings) == 0 {
+		f.Settings = nil
+	}
+}
+
+func isYes(s string) bool {
+	switch s {
+	case "yes", "Yes", "YES", "true", "True", "TRUE", "true()":
+		return true
+	}
+	return false
+}
+
+func isNo(s string) bool {
+	switch s {
+	case "no", "No", "NO", "false", "False", "FALSE", "false()":
+		return true
+	}
+	return false
+}
+
+// readChoices reads a sheet of choice lists (choices, external_choices, osm).
+func (c *compiler) readChoices(name string, main bool) map[string]*ChoiceList {
+	s := c.wb.Sheet(name)
+	if s == nil {
+		return nil
+	}
+	cols := resolveHeaders(&c.collector, s, choicesAliases)
+	if !cols.has(colListName) || !cols.has(colName) {
+		if main {
+			c.hasChoicesHeaders = false
+		}
+		if len(s.Rows) > 0 || len(s.Header) > 0 {
+			c.warnf(s.Name, 1, "", "sheet has no list_name and name headers; it is ignored")
+		}
+		return nil
+	}
+	if main {
+		c.hasChoicesHeaders = true
+	}
+	lists := map[string]*ChoiceList{}
+	seen := map[string]map[string]int{}
+	for _, r := range s.Rows {
+		ln := cols.get(r, colListName)
+		nm := cols.get(r, colName)
+		label := cols.text(r, colLabel)
+		if ln == "" && nm == "" && label == nil {
+			continue
+		}
+		if ln == "" {
+			c.errorf(s.Name, r.Num, cols.header(colListName), "choice with no list_name")
+			continue
+		}
+		if nm == "" {
+			c.errorf(s.Name, r.Num, cols.header(colName), "choice in list %q has no name", ln)
+			continue
+		}
+		l := lists[ln]
+		if l == nil {
+			l = &ChoiceList{Name: ln}
+			lists[ln] = l
+			seen[ln] = map[string]int{}
+		}
+		// pyxform checks duplicates on the choices sheet only.
+		if prev, dup := seen[ln][nm]; dup && main && !c.allowDup {
+			c.errorf(s.Name, r.Num, cols.header(colName), "duplicate choice name %q in list %q (first on row %d); set allow_choice_duplicates=yes in settings to allow it", nm, ln, prev)
+			continue
+		}
+		seen[ln][nm] = r.Num
+		if label == nil && main {
+			c.warnf(s.Name, r.Num, cols.header(colLabel), "choice %q of list %q has no label", nm, ln)
+		}
+		ch := &Choice{Name: nm, Label: label, Extra: cols.extra(r), Row: r.Num}
+		for _, m := range []string{colImage, colBigImage, colAudio, colVideo} {
+			if t := cols.text(r, m); t != nil {
+				if ch.Media == nil {
+					ch.Media = map[string]Text{}
+				}
+				ch.Media[m] = t
+			}
+		}
+		l.Choices = append(l.Choices, ch)
+	}
+	return lists
+}
+
+// frame is an open group, repeat or loop while building the tree.
+type frame struct {
+	node *Node
+	kind rowKind
+	list string // loop list
+}
+
+var wsRun = regexp.MustCompile(`\s+`)
+
+func (c *compiler) buildTree(ctx context.Context, f *Form, root *Node) {
+	sh := c.survey
+	stack := []frame{{node: root}}
+	for i, r := range sh.Rows {
+		if i%512 == 0 && ctx.Err() != nil {
+			return
+		}
+		if c.clean {
+			cells := make([]string, len(r.Cells))
+			for j, v := range r.Cells {
+				if strings.ContainsAny(v, " \t\n\r") {
+					v = wsRun.ReplaceAllString(v, " ")
+				}
+				cells[j] = v
+			}
+			r.Cells = cells
+		}
+		typ := c.scols.get(r, colType)
+		name := c.scols.get(r, colName)
+		label := c.scols.text(r, colLabel)
+		if typ == "" {
+			if name == "" && label == nil {
+				c.warnf(sh.Name, r.Num, "", "row without type, name or label is taken as a comment")
+				continue
+			}
+			c.errorf(sh.Name, r.Num, c.columnHeader(colType), "question with no type")
+			continue
+		}
+		pt := parseType(typ)
+		top := &stack[len(stack)-1]
+		switch pt.kind {
+		case kindUnknown:
+			c.errorf(sh.Name, r.Num, c.columnHeader(colType), "unknown question type %q", typ)
+			continue
+		case kindEndGroup, kindEndRepeat, kindEndLoop:
+			want := map[rowKind]rowKind{kindEndGroup: kindBeginGroup, kindEndRepeat: kindBeginRepeat, kindEndLoop: kindBeginLoop}[pt.kind]
+			if len(stack) == 1 || top.kind != want {
+				c.errorf(sh.Name, r.Num, c.columnHeader(colType), "unmatched %q: no open %s", typ, map[rowKind]string{kindBeginGroup: "group", kindBeginRepeat: "repeat", kindBeginLoop: "loop"}[want])
+				continue
+			}
+			if top.kind == kindBeginLoop {
+				c.expandLoop(top)
+			}
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		n := c.node(f, r, pt, name, label)
+		if n == nil {
+			continue
+		}
+		top.node.Children = append(top.node.Children, n)
+		switch pt.kind {
+		case kindBeginGroup, kindBeginRepeat, kindBeginLoop:
+			stack = append(stack, frame{node: n, kind: pt.kind, list: pt.arg})
+		}
+		if pt.orOther && n != nil {
+			c.addOther(f, top.node, n, r)
+		}
+	}
+	for len(stack) > 1 {
+		top := stack[len(stack)-1]
+		c.errorf(sh.Name, top.node.Row, c.columnHeader(colType), "unmatched begin %s %q: no matching end", map[rowKind]string{kindBeginGroup: "group", kindBeginRepeat: "repeat", kindBeginLoop: "loop"}[top.kind], top.node.Name)
+		stack = stack[:len(stack)-1]
+	}
+}
+
+// node builds the node of one survey row (not its children).
+func (c *compiler) node(f *Form, r Row, pt parsedType, name string, label Text) *Node {
+	sh := c.survey.Name
+	cs := c.scols
+	n := &Node{Name: name, Type: pt.typ, TypeArg: pt.arg, OrOther: pt.orOther, Row: r.Num}
+	if pt.kind == kindBeginLoop {
+		n.TypeArg = ""
+	}
+	if n.Name == "" {
+		switch {
+		case pt.typ == TypeNote:
+			n.Name = fmt.Sprintf("generated_note_name_%d", r.Num)
+		case pt.typ == TypeAudit:
+			n.Name = "audit"
+		default:
+			what := "question"
+			if pt.kind != kindQuestion {
+				what = "group"
+			}
+			c.errorf(sh, r.Num, c.columnHeader(colName), "%s with no name", what)
+			return nil
+		}
+	}
+	if !ncName.MatchString(n.Name) {
+		c.errorf(sh, r.Num, c.columnHeader(colName), "invalid name %q: names start with a letter or _ and contain only letters, digits, _, - and .", n.Name)
+	}
+	if pt.typ == TypeAudit && n.Name != "audit" {
+		c.errorf(sh, r.Num, c.columnHeader(colName), "an audit's name must be empty or \"audit\"")
+	}
+	n.Label = label
+	n.Hint = cs.text(r, colHint)
+	if g := cs.text(r, colGuidanceHint); g != nil {
+		if n.Extra == nil {
+			n.Extra = map[string]string{}
+		}
+		for lang, v := range g {
+			key := "guidance_hint"
+			if lang != "" {
+				key += "::" + lang
+			}
+			n.Extra[key] = v
+		}
+	}
+	n.RequiredMessage = cs.text(r, colRequiredMessage)
+	n.ConstraintMessage = cs.text(r, colConstraintMessage)
+	for _, m := range []string{colImage, colBigImage, colAudio, colVideo} {
+		if t := cs.text(r, m); t != nil {
+			if n.Media == nil {
+				n.Media = map[string]Text{}
+			}
+			n.Media[m] = t
+		}
+	}
+	n.Required = boolExpr(cs.get(r, colRequired))
+	n.Relevant = boolExpr(cs.get(r, colRelevant))
+	n.Constraint = boolExpr(cs.get(r, colConstraint))
+	n.Calculation = boolExpr(cs.get(r, colCalculation))
+	n.ReadOnly = boolExpr(cs.get(r, colReadOnly))
+	n.RepeatCount = cs.get(r, colRepeatCount)
+	n.ChoiceFilter = cs.get(r, colChoiceFilter)
+	n.Trigger = cs.get(r, colTrigger)
+	n.Appearance = cs.get(r, colAppearance)
+	n.Default = cs.get(r, colDefault)
+	n.DynamicDefault = n.Default != "" && isDynamicDefault(n.Default, n.Type)
+	for k, v := range cs.extra(r) {
+		if n.Extra == nil {
+			n.Extra = map[string]string{}
+		}
+		n.Extra[k] = v
+	}
+	if p := cs.get(r, colParameters); p != "" {
+		n.Parameters = c.parameters(r, n, p)
+	}
+	if n.Type == TypeRange {
+		if n.Parameters == nil {
+			n.Parameters = map[string]string{}
+		}
+		for k, v := range map[string]string{"start": "1", "end": "10", "step": "1"} {
+			if _, ok := n.Parameters[k]; !ok {
+				n.Parameters[k] = v
+			}
+		}
+		for _, k := range []string{"start", "end", "step"} {
+			if _, err := strconv.ParseFloat(n.Parameters[k], 64); err != nil {
+				c.errorf(sh, r.Num, c.columnHeader(colParameters), "range parameter %s must be a number, not %q", k, n.Parameters[k])
+			}
+		}
+	}
+
+	if pt.kind == kindQuestion && needsLabel(n.Type) && n.Calculation == "" && n.Label == nil && n.Hint == nil && n.Media == nil {
+		c.errorf(sh, r.Num, c.columnHeader(colLabel), "question %q has no label or hint", n.Name)
+	}
+	if pt.kind == kindBeginRepeat && n.Label == nil {
+		c.warnf(sh, r.Num, c.columnHeader(colLabel), "repeat %q has no label", n.Name)
+	}
+	if n.Type == TypeCalculate && n.Calculation == "" && !n.DynamicDefault {
+		c.errorf(sh, r.Num, c.columnHeader(colCalculation), "missing calculation for calculate %q", n.Name)
+	}
+	if n.RepeatCount != "" && pt.kind != kindBeginRepeat {
+		c.warnf(sh, r.Num, c.columnHeader(colRepeatCount), "repeat_count is only used on begin repeat rows")
+	}
+	if n.OrOther && n.ChoiceFilter != "" {
+		c.errorf(sh, r.Num, c.columnHeader(colChoiceFilter), "or_other cannot be used together with choice_filter")
+	}
+	c.checkList(r, n)
+	return n
+}
+
+// boolExpr normalises pyxform's yes/no spellings to XPath booleans.
+func boolExpr(s string) string {
+	switch {
+	case s == "":
+		return ""
+	case isYes(s):
+		return "true()"
+	case isNo(s):
+		return "false()"
+	}
+	return s
+}
+
+// isDynamicDefault follows pyxform: a default is an expression when it
+// contains an operator, a predicate, a ${} reference or a function call.
+func isDynamicDefault(s string, t Type) bool {
+	if strings.Contains(s, "${") {
+		return true
+	}
+	if strings.ContainsAny(s, "+*|[]") {
+		return true
+	}
+	if strings.Contains(s, " div ") || strings.Contains(s, " mod ") {
+		return true
+	}
+	if strings.Contains(s, "-") {
+		switch t {
+		case TypeDate, TypeDateTime, TypeTime, TypeGeopoint, TypeGeotrace, TypeGeoshape:
+		default:
+			// A negative number or a name with a dash is not an operator.
+			if _, err := strconv.ParseFloat(s, 64); err != nil && strings.Contains(s, " - ") {
+				return true
+			}
+		}
+	}
+	return funcCall.MatchString(s)
+}
+
+var funcCall = regexp.MustCompile(`[\p{L}_][\p{L}\p{N}_.:\-]*\s*\(`)
+
+// parameterKeys lists the parameters each type accepts.
+func parameterKeys(t Type) map[string]bool {
+	switch t {
+	case TypeSelectOne, TypeSelectMulti, TypeRank, TypeSelectOneExternal:
+		return map[string]bool{"randomize": true, "seed": true}
+	case TypeSelectFile, TypeSelectMultiFile:
+		return map[string]bool{"randomize": true, "seed": true, "value": true, "label": true}
+	case TypeRange:
+		return map[string]bool{"start": true, "end": true, "step": true, "tick_interval": true, "placeholder": true, "tick_labelset": true}
+	case TypeText:
+		return map[string]bool{"rows": true}
+	case TypeImage:
+		return map[string]bool{"max-pixels": true, "app": true}
+	case TypeAudio:
+		return map[string]bool{"quality": true}
+	case TypeBackgroundAudio:
+		return map[string]bool{"quality": true}
+	case TypeGeopoint:
+		return map[string]bool{"capture-accuracy": true, "warning-accuracy": true, "allow-mock-accuracy": true}
+	case TypeGeotrace, TypeGeoshape:
+		return map[string]bool{"incremental": true, "allow-mock-accuracy": true}
+	case TypeAudit:
+		return map[string]bool{"location-priority": true, "location-min-interval": true, "location-max-age": true, "track-changes": true, "identify-user": true, "track-changes-reasons": true}
+	}
+	return nil
+}
+
+// parameters parses "key=value" pairs separated by spaces, commas or
+// semicolons; keys are lower-cased.
+func (c *compiler) parameters(r Row, n *Node, s string) map[string]string {
+	allowed := parameterKeys(n.Type)
+	m := map[string]string{}
+	s = strings.NewReplacer(",", " ", ";", " ").Replace(s)
+	s = regexp.MustCompile(`\s*=\s*`).ReplaceAllString(s, "=")
+	for _, kv := range strings.Fields(s) {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.ToLower(k)
+		if !ok || k == "" || v == "" {
+			c.errorf(c.survey.Name, r.Num, c.columnHeader(colParameters), "parameter %q is not key=value", kv)
+			continue
+		}
+		if !allowed[k] {
+			c.errorf(c.survey.Name, r.Num, c.columnHeader(colParameters), "unknown parameter %q for type %s", k, n.Type)
+			continue
+		}
+		m[k] = v
+	}
+	if v, ok := m["seed"]; ok {
+		if _, ok := m["randomize"]; !ok {
+			c.errorf(c.survey.Name, r.Num, c.columnHeader(colParameters), "parameter seed needs randomize=true")
+		}
+		_ = v
+	}
+	if v, ok := m["randomize"]; ok && v != "true" && v != "false" {
+		c.errorf(c.survey.Name, r.Num, c.columnHeader(colParameters), "parameter randomize must be true or false, not %q", v)
+	}
+	if v, ok := m["max-pixels"]; ok {
+		if _, err := strconv.Atoi(v); err != nil {
+			c.errorf(c.survey.Name, r.Num, c.columnHeader(colParameters), "parameter max-pixels must be a whole number, not %q", v)
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// checkList checks that a select's list exists.
+func (c *compiler) checkList(r Row, n *Node) {
+	if !isSelect(n.Type) || strings.HasPrefix(n.TypeArg, "${") {
+		return
+	}
+	var lists map[string]*ChoiceList
+	where := "choices"
+	switch n.Type {
+	case TypeSelectOneExternal:
+		lists, where = c.external, "external_choices"
+	case TypeOSM:
+		lists, where = c.osm, "osm"
+		if lists == nil || n.TypeArg == "" {
+			return // OSM tags are optional
+		}
+	default:
+		lists = c.lists
+		if lists == nil && !c.hasChoicesHeaders {
+			c.errorf(c.survey.Name, r.Num, c.columnHeader(colType), "list %q: there is no choices sheet with list_name, name and label columns", n.TypeArg)
+			return
+		}
+	}
+	if lists[n.TypeArg] == nil {
+		c.errorf(c.survey.Name, r.Num, c.columnHeader(colType), "list name not in %s sheet: %s", where, n.TypeArg)
+	}
+}
+
+// addOther adds the "other" choice and the "<name>_other" text question
+// that or_other implies, as pyxform does.
+func (c *compiler) addOther(f *Form, parent, n *Node, r Row) {
+	if l := c.lists[n.TypeArg]; l != nil {
+		has := false
+		for _, ch := range l.Choices {
+			if ch.Name == "other" {
+				has = true
+			}
+		}
+		if !has {
+			lbl := Text{}
+			for lang := range c.labelLangs() {
+				lbl[lang] = "Other"
+			}
+			if len(lbl) == 0 {
+				lbl[""] = "Other"
+			}
+			l.Choices = append(l.Choices, &Choice{Name: "other", Label: lbl})
+		}
+	}
+	if len(n.Label) > 1 {
+		c.warnf(c.survey.Name, r.Num, c.columnHeader(colType), "or_other of %q has an untranslated label \"Specify other.\"", n.Name)
+	}
+	o := &Node{
+		Name:     n.Name + "_other",
+		Type:     TypeText,
+		Label:    Text{"": "Specify other."},
+		Relevant: "selected(${" + n.Name + "}, 'other')",
+		Row:      n.Row,
+	}
+	parent.Children = append(parent.Children, o)
+}
+
+func (c *compiler) labelLangs() map[string]bool {
+	m := map[string]bool{}
+	for _, col := range c.scols.byKey[colLabel] {
+		m[col.lang] = true
+	}
+	return m
+}
+
+// expandLoop turns "begin loop over L" into one group per choice of L, with
+// "%(name)s" and "%(label)s" replaced in the copied children's labels.
+func (c *compiler) expandLoop(fr *frame) {
+	loop := fr.node
+	l := c.lists[fr.list]
+	if l == nil {
+		c.errorf(c.survey.Name, loop.Row, c.columnHeader(colType), "list name not in choices sheet: %s", fr.list)
+		return
+	}
+	body := loop.Children
+	loop.Children = nil
+	for _, ch := range l.Choices {
+		g := &Node{Name: ch.Name, Type: TypeGroup, Label: ch.Label, Row: loop.Row}
+		for _, b := range body {
+			g.Children = append(g.Children, cloneSubst(b, ch))
+		}
+		loop.Children = append(loop.Children, g)
+	}
+}
+
+func cloneSubst(n *Node, ch *Choice) *Node {
+	cp := *n
+	subst := func(t Text) Text {
+		if t == nil {
+			return nil
+		}
+		out := Text{}
+		for lang, v := range t {
+			lbl := ch.Label[lang]
+			if lbl == "" {
+				lbl = ch.Label[""]
+			}
+			out[lang] = strings.NewReplacer("%(name)s", ch.Name, "%(label)s", lbl).Replace(v)
+		}
+		return out
+	}
+	cp.Label = subst(n.Label)
+	cp.Hint = subst(n.Hint)
+	cp.Children = nil
+	for _, k := range n.Children {
+		cp.Children = append(cp.Children, cloneSubst(k, ch))
+	}
+	return &cp
+}
+
+// languages fills Form.Languages from the translatable survey and choices
+// columns, warning about columns missing a language the form uses.
+func (c *compiler) languages(f *Form) {
+	seen := map[string]bool{}
+	var langs []string
+	add := func(cols *columns) {
+		for _, col := range cols.all {
+			if translatable[col.key] && !seen[col.lang] {
+				seen[col.lang] = true
+				langs = append(langs, col.lang)
+			}
+		}
+	}
+	add(c.scols)
+	if s := c.wb.Sheet("choices"); s != nil {
+		add(resolveHeaders(&collector{}, s, choicesAliases))
+	}
+	if len(langs) == 1 && langs[0] == "" {
+		langs = nil
+	}
+	f.Languages = langs
+	if len(langs) > 1 {
+		for _, key := range []string{colLabel, colHint} {
+			have := map[string]bool{}
+			for _, col := range c.scols.byKey[key] {
+				have[col.lang] = true
+			}
+			if len(have) == 0 {
+				continue
+			}
+			for _, l := range langs {
+				if l != "" && !have[l] {
+					c.warnf(c.survey.Name, 1, "", "no %s column for language %q", key, l)
+				}
+			}
+		}
+	}
+}
+
+// loadFiles fills Form.Files for select_one_from_file questions.
+func (c *compiler) loadFiles(f *Form) {
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		if (n.Type == TypeSelectFile || n.Type == TypeSelectMultiFile) && n.TypeArg != "" {
+			c.loadFile(f, n)
+		}
+		for _, k := range n.Children {
+			walk(k)
+		}
+	}
+	walk(f.Root)
+}
+
+func (c *compiler) loadFile(f *Form, n *Node) {
+	name := n.TypeArg
+	if f.Files[name] != nil {
+		return
+	}
+	l := c.opts.Files[name]
+	if l == nil {
+		ext := strings.ToLower(filepath.Ext(name))
+		if ext != ".csv" {
+			// .xml and .geojson files are shipped as they are; Sira only
+			// reads CSV choices.
+			c.warnf(c.survey.Name, n.Row, c.columnHeader(colType), "file %s is not a CSV; its choices are not checked", name)
+			return
+		}
+		if c.opts.Dir == "" {
+			c.errorf(c.survey.Name, n.Row, c.columnHeader(colType), "choices file %s not provided", name)
+			return
+		}
+		var err error
+		l, err = readChoiceCSV(filepath.Join(c.opts.Dir, name), n.Parameters["value"], n.Parameters["label"])
+		if err != nil {
+			c.errorf(c.survey.Name, n.Row, c.columnHeader(colType), "choices file %s: %v", name, err)
+			return
+		}
+	}
+	if f.Files == nil {
+		f.Files = map[string]*ChoiceList{}
+	}
+	f.Files[name] = l
+}
+
+// readChoiceCSV reads a select_one_from_file CSV: a header row, then one
+// choice per row, value in the "name" column (or valueCol), label in
+// "label" (or labelCol, or any "label::Lang" columns).
+func readChoiceCSV(path, valueCol, labelCol string) (*ChoiceList, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	r := csv.NewReader(io.LimitReader(fh, MaxFileSize))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	if valueCol == "" {
+		valueCol = "name"
+	}
+	if labelCol == "" {
+		labelCol = "label"
+	}
+	vi := -1
+	labels := map[int]string{}
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		header[i] = h
+		switch {
+		case h == valueCol:
+			vi = i
+		case h == labelCol:
+			labels[i] = ""
+		case strings.HasPrefix(h, labelCol+"::"):
+			labels[i] = strings.TrimPrefix(h, labelCol+"::")
+		}
+	}
+	if vi < 0 {
+		return nil, fmt.Errorf("no %q column", valueCol)
+	}
+	l := &ChoiceList{Name: filepath.Base(path)}
+	for row := 2; ; row++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if row > MaxSheetRows {
+			return nil, fmt.Errorf("%w: more than %d rows", ErrTooLarge, MaxSheetRows)
+		}
+		get := func(i int) string {
+			if i < len(rec) {
+				return cleanCell(rec[i])
+			}
+			return ""
+		}
+		ch := &Choice{Name: get(vi), Row: row}
+		if ch.Name == "" {
+			continue
+		}
+		for i, lang := range labels {
+			if v := get(i); v != "" {
+				if ch.Label == nil {
+					ch.Label = Text{}
+				}
+				ch.Label[lang] = v
+			}
+		}
+		for i, h := range header {
+			if _, isLabel := labels[i]; i == vi || isLabel || h == "" {
+				continue
+			}
+			if v := get(i); v != "" {
+				if ch.Extra == nil {
+					ch.Extra = map[string]string{}
+				}
+				ch.Extra[h] = v
+			}
+		}
+		l.Choices = append(l.Choices, ch)
+	}
+	return l, nil
+}
