@@ -6,6 +6,9 @@ import "time"
 // interview's answers, or an item of a secondary instance (a choice list,
 // addressed as instance('list')/root/item). The engine implements it over its
 // own answer records; tests implement it over small literal trees.
+//
+// Implementations must be comparable with == (pointers are): the evaluator
+// compares nodes to find a repeat instance's position among its siblings.
 type Node interface {
 	// Name is the element name (the field name, "item", "root", ...).
 	Name() string
@@ -27,8 +30,10 @@ type Context interface {
 	Current() Node
 	// Root is the primary instance's root element (/data).
 	Root() Node
-	// Instance returns the root of secondary instance id (instance('id')),
-	// or nil when there is none.
+	// Instance returns the root element of secondary instance id (the
+	// <root> of instance('id')/root/item), or nil when there is none.
+	// instance('id') designates the document above it, so the path's first
+	// step names this element.
 	Instance(id string) Node
 	// Field resolves ${name} from the context node as pyxform and JavaRosa do:
 	// the same repeat instance when both share a repeat, else every node the

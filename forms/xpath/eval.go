@@ -1,5 +1,38 @@
 package xpath
 
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"time"
+)
+
+// EvalError reports an expression that parsed but cannot be evaluated
+// against the given answers: a repeated field used as a single value, a
+// string that is not a date, an unknown ${name}, union, and so on.
+type EvalError struct {
+	Expr string // the expression's source
+	Msg  string
+	Err  error // underlying error (from Context.Field), if any
+}
+
+func (e *EvalError) Error() string {
+	if e.Expr == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("evaluate %s: %s", e.Expr, e.Msg)
+}
+
+// Unwrap returns the Context's error, if that is the cause.
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// errRepeated is JavaRosa's message for a nodeset used as a single value.
+const errRepeated = "This field is repeated: use indexed-repeat() or a predicate to pick one instance"
+
+func evalErrorf(format string, args ...any) *EvalError {
+	return &EvalError{Msg: fmt.Sprintf(format, args...)}
+}
+
 // result is an intermediate value: a scalar, or the nodes a path selected.
 type result struct {
 	v     Value
@@ -7,7 +40,423 @@ type result struct {
 	isSet bool
 }
 
+func scalar(v Value) result      { return result{v: v} }
+func nodeset(ns []Node) result   { return result{nodes: ns, isSet: true} }
+func strResult(s string) result  { return scalar(String(s)) }
+func numResult(n float64) result { return scalar(Number(n)) }
+func boolResult(b bool) result   { return scalar(Bool(b)) }
+
 // evaluator holds the state of one evaluation.
 type evaluator struct {
-	ctx Context
+	ctx  Context
+	orig Node // current(): the context node of the whole expression
+	cur  Node // ".": changes inside predicates
+	pos  int  // context position inside a predicate, 1-based; 0 outside
+	size int  // context size inside a predicate
+	loc  *time.Location
+}
+
+func newEvaluator(ctx Context) *evaluator {
+	cur := ctx.Current()
+	return &evaluator{ctx: ctx, orig: cur, cur: cur, loc: ctx.Now().Location()}
+}
+
+// Eval evaluates the expression. A path or ${name} that selects one node
+// yields that node's value, none yields String(""), several yield a
+// KindNodeset value (which EvalBool, EvalString and EvalNumber reject with
+// the "field is repeated" error). Errors are *EvalError.
+func (e *Expr) Eval(ctx Context) (Value, error) {
+	ev := newEvaluator(ctx)
+	r, err := ev.eval(e.root)
+	if err != nil {
+		return Value{}, e.wrap(err)
+	}
+	if !r.isSet {
+		return r.v, nil
+	}
+	switch len(r.nodes) {
+	case 0:
+		return String(""), nil
+	case 1:
+		return r.nodes[0].Value(), nil
+	}
+	set := make([]Value, len(r.nodes))
+	for i, n := range r.nodes {
+		set[i] = n.Value()
+	}
+	return Value{Kind: KindNodeset, Set: set}, nil
+}
+
+// EvalNodes evaluates an expression that selects nodes, such as an itemset
+// (instance('list')/root/item[...]), and returns them in document order.
+func (e *Expr) EvalNodes(ctx Context) ([]Node, error) {
+	ev := newEvaluator(ctx)
+	r, err := ev.eval(e.root)
+	if err != nil {
+		return nil, e.wrap(err)
+	}
+	if !r.isSet {
+		return nil, e.wrap(evalErrorf("not a node-set"))
+	}
+	return r.nodes, nil
+}
+
+func (e *Expr) single(ctx Context) (Value, error) {
+	v, err := e.Eval(ctx)
+	if err != nil {
+		return v, err
+	}
+	if v.Kind == KindNodeset {
+		return v, e.wrap(evalErrorf(errRepeated))
+	}
+	return v, nil
+}
+
+// EvalBool evaluates the expression and converts it with ToBool, as
+// relevant, required, constraint and read_only do.
+func (e *Expr) EvalBool(ctx Context) (bool, error) {
+	v, err := e.single(ctx)
+	if err != nil {
+		return false, err
+	}
+	return ToBool(v), nil
+}
+
+// EvalString evaluates the expression and converts it with ToString, as
+// label outputs do.
+func (e *Expr) EvalString(ctx Context) (string, error) {
+	v, err := e.single(ctx)
+	if err != nil {
+		return "", err
+	}
+	return ToString(v), nil
+}
+
+// EvalNumber evaluates the expression and converts it with ToNumber, as
+// repeat_count does.
+func (e *Expr) EvalNumber(ctx Context) (float64, error) {
+	v, err := e.single(ctx)
+	if err != nil {
+		return math.NaN(), err
+	}
+	return ToNumber(v), nil
+}
+
+func (e *Expr) wrap(err error) error {
+	if ee, ok := err.(*EvalError); ok {
+		if ee.Expr == "" {
+			c := *ee
+			c.Expr = e.src
+			return &c
+		}
+		return ee
+	}
+	return &EvalError{Expr: e.src, Msg: err.Error(), Err: err}
+}
+
+// value unpacks r into a single value as JavaRosa does: an empty nodeset is
+// "", one node gives its value, several are an error.
+func (ev *evaluator) value(r result) (Value, error) {
+	if !r.isSet {
+		return r.v, nil
+	}
+	switch len(r.nodes) {
+	case 0:
+		return String(""), nil
+	case 1:
+		return r.nodes[0].Value(), nil
+	}
+	return Value{}, evalErrorf(errRepeated)
+}
+
+func (ev *evaluator) val(n node) (Value, error) {
+	r, err := ev.eval(n)
+	if err != nil {
+		return Value{}, err
+	}
+	return ev.value(r)
+}
+
+func (ev *evaluator) str(n node) (string, error) {
+	v, err := ev.val(n)
+	return ToString(v), err
+}
+
+func (ev *evaluator) num(n node) (float64, error) {
+	v, err := ev.val(n)
+	if err != nil {
+		return math.NaN(), err
+	}
+	return ToNumber(v), nil
+}
+
+func (ev *evaluator) boolean(n node) (bool, error) {
+	v, err := ev.val(n)
+	return ToBool(v), err
+}
+
+// nodes evaluates n, which must select nodes (count(), sum(), ...).
+func (ev *evaluator) nodes(n node, fn string) ([]Node, error) {
+	r, err := ev.eval(n)
+	if err != nil {
+		return nil, err
+	}
+	if !r.isSet {
+		return nil, evalErrorf("%s(): the argument must be a field or path, not a single value", fn)
+	}
+	return r.nodes, nil
+}
+
+func (ev *evaluator) eval(n node) (result, error) {
+	switch n := n.(type) {
+	case *numberLit:
+		return numResult(n.v), nil
+	case *stringLit:
+		return strResult(n.s), nil
+	case *regexLit:
+		return strResult(n.s), nil
+	case *fieldRef:
+		ns, err := ev.ctx.Field(n.name)
+		if err != nil {
+			return result{}, &EvalError{Msg: fmt.Sprintf("${%s}: %v", n.name, err), Err: err}
+		}
+		return nodeset(ns), nil
+	case *negExpr:
+		x, err := ev.num(n.x)
+		return numResult(-x), err
+	case *binaryExpr:
+		return ev.binary(n)
+	case *callExpr:
+		return n.fn.call(ev, n.args)
+	case *pathExpr:
+		return ev.path(n)
+	}
+	return result{}, evalErrorf("internal error: unknown node %T", n)
+}
+
+func (ev *evaluator) binary(n *binaryExpr) (result, error) {
+	switch n.op {
+	case opOr, opAnd:
+		l, err := ev.boolean(n.l)
+		if err != nil {
+			return result{}, err
+		}
+		if l == (n.op == opOr) {
+			return boolResult(l), nil
+		}
+		r, err := ev.boolean(n.r)
+		return boolResult(r), err
+	case opUnion:
+		return result{}, evalErrorf("the union operator '|' is not supported")
+	}
+	l, err := ev.val(n.l)
+	if err != nil {
+		return result{}, err
+	}
+	r, err := ev.val(n.r)
+	if err != nil {
+		return result{}, err
+	}
+	switch n.op {
+	case opEq:
+		return boolResult(equal(l, r)), nil
+	case opNeq:
+		return boolResult(!equal(l, r)), nil
+	}
+	a, b := ToNumber(l), ToNumber(r)
+	switch n.op {
+	case opLt:
+		return boolResult(a < b), nil
+	case opLe:
+		return boolResult(a <= b), nil
+	case opGt:
+		return boolResult(a > b), nil
+	case opGe:
+		return boolResult(a >= b), nil
+	case opAdd:
+		return numResult(a + b), nil
+	case opSub:
+		return numResult(a - b), nil
+	case opMul:
+		return numResult(a * b), nil
+	case opDiv:
+		return numResult(a / b), nil
+	case opMod:
+		return numResult(math.Mod(a, b)), nil
+	}
+	return result{}, evalErrorf("internal error: operator %d", n.op)
+}
+
+// equal is JavaRosa's '=': booleans if either side is boolean, else numbers
+// (within 1e-12) if either side is a number, else strings.
+func equal(l, r Value) bool {
+	switch {
+	case l.Kind == KindBool || r.Kind == KindBool:
+		return ToBool(l) == ToBool(r)
+	case l.Kind == KindNumber || r.Kind == KindNumber:
+		a, b := ToNumber(l), ToNumber(r)
+		return a == b || math.Abs(a-b) < epsilon
+	}
+	return ToString(l) == ToString(r)
+}
+
+// docNode is the document node above a root element: what "/" and
+// instance('id') designate, so that /data/q and instance('x')/root/item
+// name the root element in their first step.
+type docNode struct{ root Node }
+
+func (d docNode) Name() string     { return "" }
+func (d docNode) Parent() Node     { return nil }
+func (d docNode) Children() []Node { return []Node{d.root} }
+func (d docNode) Value() Value     { return String("") }
+
+// parentOf is n.Parent(), with the document node above a root element.
+func parentOf(n Node) Node {
+	if _, ok := n.(docNode); ok {
+		return nil
+	}
+	if p := n.Parent(); p != nil {
+		return p
+	}
+	return docNode{root: n}
+}
+
+// sameNode compares node identities; Node implementations are pointers (or
+// other comparable values), which the engine and tests guarantee.
+func sameNode(a, b Node) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	if ta != tb || !ta.Comparable() {
+		return false
+	}
+	return a == b
+}
+
+func (ev *evaluator) path(p *pathExpr) (result, error) {
+	var set []Node
+	switch {
+	case p.filter != nil:
+		r, err := ev.eval(p.filter)
+		if err != nil {
+			return result{}, err
+		}
+		if !r.isSet {
+			return result{}, evalErrorf("a path cannot start from a single value")
+		}
+		set = r.nodes
+		for _, pr := range p.fpreds {
+			if set, err = ev.filter(set, pr); err != nil {
+				return result{}, err
+			}
+		}
+	case p.abs:
+		root := ev.ctx.Root()
+		if root == nil {
+			return result{}, evalErrorf("no instance to evaluate an absolute path against")
+		}
+		set = []Node{docNode{root: root}}
+	default:
+		if ev.cur == nil {
+			return result{}, evalErrorf("no context node to evaluate a relative path against")
+		}
+		set = []Node{ev.cur}
+	}
+	for i := range p.steps {
+		s := &p.steps[i]
+		var next []Node
+		for _, n := range set {
+			var cand []Node
+			switch s.axis {
+			case axisSelf:
+				cand = []Node{n}
+			case axisParent:
+				par := parentOf(n)
+				if par == nil {
+					continue
+				}
+				// Siblings share a parent: keep it once.
+				if len(next) > 0 && sameNode(next[len(next)-1], par) {
+					continue
+				}
+				cand = []Node{par}
+			default:
+				for _, c := range n.Children() {
+					if s.name == "*" || c.Name() == s.name {
+						cand = append(cand, c)
+					}
+				}
+			}
+			var err error
+			for _, pr := range s.preds {
+				if cand, err = ev.filter(cand, pr); err != nil {
+					return result{}, err
+				}
+			}
+			next = append(next, cand...)
+		}
+		set = next
+	}
+	return nodeset(set), nil
+}
+
+// filter keeps the candidates for which pred holds, evaluating it with each
+// candidate as the context node; a number predicate selects by position.
+func (ev *evaluator) filter(cand []Node, pred node) ([]Node, error) {
+	saveCur, savePos, saveSize := ev.cur, ev.pos, ev.size
+	defer func() { ev.cur, ev.pos, ev.size = saveCur, savePos, saveSize }()
+	var kept []Node
+	for i, c := range cand {
+		ev.cur, ev.pos, ev.size = c, i+1, len(cand)
+		v, err := ev.val(pred)
+		if err != nil {
+			return nil, err
+		}
+		var ok bool
+		if v.Kind == KindNumber {
+			ok = v.N == float64(i+1)
+		} else {
+			ok = ToBool(v)
+		}
+		if ok {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
+}
+
+// position returns n's 1-based index among its parent's children of the
+// same name: the repeat instance number.
+func position(n Node) int {
+	par := n.Parent()
+	if par == nil {
+		return 1
+	}
+	i := 0
+	for _, c := range par.Children() {
+		if c.Name() != n.Name() {
+			continue
+		}
+		i++
+		if sameNode(c, n) {
+			return i
+		}
+	}
+	return 1
+}
+
+// namePath is the absolute path of element names from the root to n.
+func namePath(n Node) []string {
+	var names []string
+	for ; n != nil; n = n.Parent() {
+		if _, ok := n.(docNode); ok {
+			break
+		}
+		names = append(names, n.Name())
+	}
+	for i, j := 0, len(names)-1; i < j; i, j = i+1, j-1 {
+		names[i], names[j] = names[j], names[i]
+	}
+	return names
 }
