@@ -1,0 +1,222 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+)
+
+// ErrBadPIN is returned by Backend.SignIn for a wrong PIN.
+var ErrBadPIN = errors.New("wrong PIN")
+
+// Options configure an App.
+type Options struct {
+	Backend Backend
+	// Screen is the screen to draw on; nil opens the terminal. Tests pass
+	// tcell.NewSimulationScreen.
+	Screen tcell.Screen
+	// Logger receives operator logs (never answers); nil discards them.
+	Logger *slog.Logger
+	// OnAccept, when set, is called after an answer has been saved durably:
+	// the side channel of the crash test. It runs on the UI goroutine.
+	OnAccept func(ref, value string)
+	// OnPage, when set, is called each time an interview page is shown.
+	OnPage func(pageID string)
+}
+
+// screen is one screen of the app.
+type screen interface {
+	// root is the primitive placed in the body; focus is the one that gets
+	// the keyboard when the screen is shown.
+	root() tview.Primitive
+	focus() tview.Primitive
+	// bindings is the screen's key table, recomputed on every key so it can
+	// depend on state (F5 only inside a repeat).
+	bindings() []binding
+	// title is the header's left part.
+	title() string
+}
+
+// App is the enumerator's terminal app.
+type App struct {
+	opts Options
+	ctx  context.Context
+	log  *slog.Logger
+	tv   *tview.Application
+
+	header, message, help *tview.TextView
+	body                  *tview.Pages
+	layout                *tview.Flex
+
+	cur   screen
+	stack []screen // screens to return to with Esc
+	user  string
+	width int
+}
+
+// New builds the app on the sign-in screen.
+func New(ctx context.Context, opts Options) *App {
+	a := &App{opts: opts, ctx: ctx, log: opts.Logger, tv: tview.NewApplication()}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Screen != nil {
+		a.tv.SetScreen(opts.Screen)
+	}
+	a.header = tview.NewTextView().SetDynamicColors(true).SetWrap(false)
+	a.header.SetBackgroundColor(tcell.ColorDarkBlue)
+	a.message = tview.NewTextView().SetDynamicColors(true).SetWrap(false)
+	a.help = tview.NewTextView().SetDynamicColors(true).SetWrap(false)
+	a.body = tview.NewPages()
+	a.layout = tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(a.header, 1, 0, false).
+		AddItem(a.body, 0, 1, true).
+		AddItem(a.message, 1, 0, false).
+		AddItem(a.help, 1, 0, false)
+	a.tv.SetRoot(a.layout, true)
+	a.tv.SetInputCapture(a.capture)
+	a.tv.SetBeforeDrawFunc(func(s tcell.Screen) bool {
+		// The help bar is cut to the width, which changes on resize.
+		if w, _ := s.Size(); w != a.width {
+			a.width = w
+			a.refreshChrome()
+		}
+		return false
+	})
+	a.show(newSignIn(a))
+	return a
+}
+
+// Run runs the event loop until the enumerator quits or ctx is done.
+func (a *App) Run() error {
+	stop := context.AfterFunc(a.ctx, a.tv.Stop)
+	defer stop()
+	return a.tv.Run()
+}
+
+// Stop ends Run.
+func (a *App) Stop() { a.tv.Stop() }
+
+// QueueUpdateDraw runs f on the UI goroutine and redraws; it is the only way
+// other goroutines may touch the widgets.
+func (a *App) QueueUpdateDraw(f func()) { a.tv.QueueUpdateDraw(f) }
+
+// show replaces the current screen without remembering it.
+func (a *App) show(s screen) {
+	a.cur = s
+	a.body.RemovePage("screen")
+	a.body.AddPage("screen", s.root(), true, true)
+	a.tv.SetFocus(s.focus())
+	a.refreshChrome()
+}
+
+// push shows s and lets Esc come back to the current screen.
+func (a *App) push(s screen) {
+	if a.cur != nil {
+		a.stack = append(a.stack, a.cur)
+	}
+	a.show(s)
+}
+
+// pop returns to the screen under the current one, if any.
+func (a *App) pop() {
+	if len(a.stack) == 0 {
+		return
+	}
+	s := a.stack[len(a.stack)-1]
+	a.stack = a.stack[:len(a.stack)-1]
+	a.show(s)
+	if r, ok := s.(interface{ reload() }); ok {
+		r.reload()
+	}
+}
+
+// reset shows s with nothing under it (home after sign-in, after finalize).
+func (a *App) reset(s screen) {
+	a.stack = nil
+	a.show(s)
+}
+
+// global bindings answer on every screen.
+func (a *App) global() []binding {
+	return []binding{
+		{keys: []key{k(tcell.KeyF1)}, label: "Help", desc: "show every key of this screen", action: func() error {
+			a.push(newHelp(a, a.cur))
+			return nil
+		}},
+	}
+}
+
+func (a *App) allBindings() []binding {
+	if a.cur == nil {
+		return a.global()
+	}
+	return append(a.cur.bindings(), a.global()...)
+}
+
+// capture looks a key up in the current screen's table; errors go to the
+// message bar.
+func (a *App) capture(ev *tcell.EventKey) *tcell.EventKey {
+	b := find(a.allBindings(), ev)
+	if b == nil {
+		return ev
+	}
+	a.info("")
+	if err := b.action(); err != nil {
+		a.fail(err)
+	}
+	a.refreshChrome()
+	return nil
+}
+
+// dispatch handles ev as the event loop does: capture first, then the
+// focused primitive. Tests use it through QueueUpdateDraw to press keys
+// synchronously.
+func (a *App) dispatch(ev *tcell.EventKey) {
+	if ev = a.capture(ev); ev == nil {
+		return
+	}
+	if h := a.layout.InputHandler(); h != nil {
+		h(ev, func(p tview.Primitive) { a.tv.SetFocus(p) })
+	}
+	a.refreshChrome()
+}
+
+// refreshChrome redraws the header and the help bar from the current screen.
+func (a *App) refreshChrome() {
+	if a.cur == nil {
+		return
+	}
+	title := a.cur.title()
+	if a.user != "" {
+		title += "[::d]  ·  " + tview.Escape(a.user) + "[::-]"
+	}
+	a.header.SetText(" " + title)
+	w := a.width
+	if w == 0 {
+		w = 80
+	}
+	a.help.SetText(" " + helpBar(a.allBindings(), w-1))
+}
+
+// info shows a neutral message; fail shows an error. Both stay until the
+// next key that runs a binding.
+func (a *App) info(msg string) {
+	a.message.SetText(" " + tview.Escape(msg))
+}
+
+func (a *App) fail(err error) {
+	a.log.Warn("tui: action failed", "err", err)
+	a.message.SetText(" [red]" + tview.Escape(firstLine(err.Error())) + "[-]")
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

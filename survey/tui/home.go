@@ -1,0 +1,99 @@
+package tui
+
+import (
+	"fmt"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"sira/survey"
+)
+
+// home lists the forms and the counts of stored interviews.
+type home struct {
+	a      *App
+	forms  []FormInfo
+	table  *tview.Table
+	counts *tview.TextView
+	layout *tview.Flex
+	device string
+}
+
+func newHome(a *App) *home {
+	h := &home{a: a, forms: a.opts.Backend.Forms()}
+	h.table = tview.NewTable().SetSelectable(true, false)
+	h.table.SetBorder(true).SetTitle(" Forms: Enter starts a new interview ")
+	for i, f := range h.forms {
+		h.table.SetCell(i, 0, tview.NewTableCell(" "+tview.Escape(f.Title)).SetExpansion(1))
+		h.table.SetCell(i, 1, tview.NewTableCell(tview.Escape(f.ID+" v"+f.Version)+" ").SetTextColor(tcell.ColorGray))
+	}
+	h.counts = tview.NewTextView().SetDynamicColors(true)
+	h.counts.SetBorder(true).SetTitle(" Interviews on this laptop ")
+	h.layout = tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(h.table, 0, 1, true).
+		AddItem(h.counts, 5, 0, false)
+	if id, err := a.opts.Backend.DeviceID(a.ctx); err == nil {
+		h.device = id
+	} else {
+		a.fail(err)
+	}
+	h.reload()
+	return h
+}
+
+// reload refreshes the counts (after an interview, on return from a list).
+func (h *home) reload() {
+	c, err := h.a.opts.Backend.Counts(h.a.ctx)
+	if err != nil {
+		h.a.fail(err)
+		return
+	}
+	h.counts.SetText(fmt.Sprintf(" Drafts [yellow]%d[-]   Finalized [green]%d[-]   Sent [green]%d[-]   Rejected [red]%d[-]\n [::d]device %s[::-]",
+		c[survey.StatusDraft], c[survey.StatusFinalized], c[survey.StatusSent]+c[survey.StatusAcknowledged], c[survey.StatusRejected], tview.Escape(h.device)))
+}
+
+func (h *home) root() tview.Primitive  { return h.layout }
+func (h *home) focus() tview.Primitive { return h.table }
+func (h *home) title() string          { return "Sira · home" }
+
+func (h *home) bindings() []binding {
+	return []binding{
+		{keys: []key{k(tcell.KeyEnter), k(tcell.KeyCtrlN)}, label: "New", desc: "start a new interview on the selected form", action: h.newInterview},
+		{keys: []key{k(tcell.KeyF2), r('d')}, label: "Drafts", desc: "drafts: resume one", action: func() error {
+			return h.list("Drafts", survey.StatusDraft)
+		}},
+		{keys: []key{k(tcell.KeyF3), r('f')}, label: "Finalized/sent", desc: "finalized and sent interviews (read-only)", action: func() error {
+			return h.list("Finalized and sent", survey.StatusFinalized, survey.StatusSent, survey.StatusAcknowledged)
+		}},
+		{keys: []key{k(tcell.KeyF4), r('r')}, label: "Rejected", desc: "interviews the supervisor rejected, with the comment", action: func() error {
+			return h.list("Rejected", survey.StatusRejected)
+		}},
+		{keys: []key{k(tcell.KeyF10)}, label: "Quit", desc: "quit Sira (drafts are saved)", action: func() error {
+			h.a.Stop()
+			return nil
+		}},
+	}
+}
+
+func (h *home) newInterview() error {
+	if len(h.forms) == 0 {
+		return fmt.Errorf("no form available")
+	}
+	row, _ := h.table.GetSelection()
+	f := h.forms[min(max(row, 0), len(h.forms)-1)]
+	s, err := h.a.opts.Backend.New(h.a.ctx, f.ID, h.a.user)
+	if err != nil {
+		return fmt.Errorf("new interview: %w", err)
+	}
+	h.a.push(newInterview(h.a, s))
+	return nil
+}
+
+func (h *home) list(name string, st ...survey.Status) error {
+	l, err := newList(h.a, name, st...)
+	if err != nil {
+		return err
+	}
+	h.a.push(l)
+	return nil
+}

@@ -1,0 +1,513 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"sira/forms"
+)
+
+// interview shows one page of a draft at a time: a question, a field-list
+// group, or a prompt to add a repeat instance. Answers are saved when the
+// enumerator leaves a field (Tab, Enter, PgUp/PgDn, F-keys): the engine
+// checks them and the store writes them before the next page is drawn.
+type interview struct {
+	a      *App
+	s      Session
+	pages  []Page
+	cur    int
+	layout *tview.Flex
+	fields []*fieldView
+	focus_ int
+	// confirm holds the action waiting for its key to be pressed again
+	// (removing a repeat instance).
+	confirm string
+}
+
+// fieldView is one field's widgets on the current page.
+type fieldView struct {
+	f     Field
+	input tview.Primitive // nil for notes and read-only fields
+	get   func() string
+	put   func(string)
+	saved string
+	msg   *tview.TextView
+}
+
+func newInterview(a *App, s Session) *interview {
+	iv := &interview{a: a, s: s, layout: tview.NewFlex().SetDirection(tview.FlexRow)}
+	iv.layout.SetBorderPadding(0, 0, 1, 1)
+	iv.pages = s.Pages()
+	start := 0
+	if pos := s.Position(); pos != "" {
+		if i := iv.indexOf(pos); i >= 0 {
+			start = i
+		}
+	}
+	iv.render(start)
+	return iv
+}
+
+func (iv *interview) root() tview.Primitive { return iv.layout }
+func (iv *interview) focus() tview.Primitive {
+	if iv.focus_ < len(iv.fields) && iv.fields[iv.focus_].input != nil {
+		return iv.fields[iv.focus_].input
+	}
+	return iv.layout
+}
+
+func (iv *interview) title() string {
+	answered, required := iv.s.Progress()
+	pct := 100
+	if required > 0 {
+		pct = answered * 100 / required
+	}
+	t := fmt.Sprintf("%s · Q %d/%d · %d%% required · %s", tview.Escape(iv.s.Title()), iv.cur+1, len(iv.pages), pct, langCode(iv.s.Language()))
+	if p := iv.page(); p != nil && p.Title != "" {
+		t += " · [::d]" + tview.Escape(p.Title) + "[::-]"
+	}
+	return t
+}
+
+// langCode turns "Français (fr)" into "FR".
+func langCode(lang string) string {
+	if i, j := strings.LastIndexByte(lang, '('), strings.LastIndexByte(lang, ')'); i >= 0 && j > i {
+		return strings.ToUpper(lang[i+1 : j])
+	}
+	if lang == "" {
+		return "--"
+	}
+	r := []rune(lang)
+	return strings.ToUpper(string(r[:min(2, len(r))]))
+}
+
+func (iv *interview) page() *Page {
+	if iv.cur < 0 || iv.cur >= len(iv.pages) {
+		return nil
+	}
+	return &iv.pages[iv.cur]
+}
+
+func (iv *interview) indexOf(id string) int {
+	for i, p := range iv.pages {
+		if p.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+func (iv *interview) bindings() []binding {
+	bs := []binding{
+		{keys: []key{k(tcell.KeyEnter), k(tcell.KeyPgDn), k(tcell.KeyCtrlN)}, label: "Next", desc: "save the answer and go to the next question", action: iv.next},
+		{keys: []key{k(tcell.KeyPgUp), k(tcell.KeyCtrlP)}, label: "Back", desc: "go to the previous question", action: iv.prev},
+		{keys: []key{k(tcell.KeyTab)}, desc: "next field of a group", action: func() error { return iv.moveFocus(1) }},
+		{keys: []key{k(tcell.KeyBacktab)}, desc: "previous field of a group", action: func() error { return iv.moveFocus(-1) }},
+		{keys: []key{k(tcell.KeyF2), k(tcell.KeyCtrlL)}, label: "Lang", desc: "switch the language (FR/EN)", action: iv.switchLanguage},
+		{keys: []key{k(tcell.KeyF3), k(tcell.KeyCtrlG)}, label: "Index", desc: "jump to any question", action: iv.index},
+		{keys: []key{k(tcell.KeyF4), k(tcell.KeyCtrlR)}, label: "Review", desc: "review every answer and finalize", action: iv.review},
+	}
+	if p := iv.page(); p != nil && p.Repeat != nil && !p.Repeat.Fixed {
+		bs = append(bs, binding{keys: []key{k(tcell.KeyF5)}, label: "Add " + short(p.Repeat.Label), desc: "add an instance of the repeat", action: iv.addRepeat})
+		if p.Repeat.Instance != "" {
+			bs = append(bs, binding{keys: []key{k(tcell.KeyF6)}, label: "Remove", desc: "remove this instance of the repeat (press twice)", action: iv.removeRepeat})
+		}
+	}
+	return append(bs, binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: "Home", desc: "save and go back home (the draft can be resumed)", action: iv.home})
+}
+
+func short(s string) string {
+	r := []rune(s)
+	if len(r) > 10 {
+		return string(r[:9]) + "…"
+	}
+	return s
+}
+
+// render draws page i and records it as the resume position.
+func (iv *interview) render(i int) {
+	iv.cur = min(max(i, 0), max(len(iv.pages)-1, 0))
+	iv.confirm = ""
+	iv.fields = nil
+	iv.focus_ = 0
+	iv.layout.Clear()
+	p := iv.page()
+	if p == nil {
+		iv.layout.AddItem(tview.NewTextView().SetText("This form has no question to show."), 0, 1, false)
+		return
+	}
+	if p.Title != "" {
+		iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetText("[darkcyan]"+tview.Escape(p.Title)+"[-]"), 1, 0, false)
+	}
+	if len(p.Fields) == 0 && p.Repeat != nil {
+		txt := fmt.Sprintf("\n%s: %d so far.\n\nPress F5 to add one, Enter to go on.", tview.Escape(p.Repeat.Label), p.Repeat.Count)
+		iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetText(txt), 0, 1, false)
+	}
+	for _, f := range p.Fields {
+		fv := iv.newField(f)
+		iv.fields = append(iv.fields, fv)
+		lines := textHeight(f.Label, 76)
+		req := ""
+		if f.Required {
+			req = "[red]*[-] "
+		}
+		iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetWordWrap(true).SetText(req+"[::b]"+tview.Escape(f.Label)+"[::-]"), lines, 0, false)
+		if f.Hint != "" {
+			iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetWordWrap(true).SetText("[::d]"+tview.Escape(f.Hint)+"[::-]"), textHeight(f.Hint, 76), 0, false)
+		}
+		switch in := fv.input.(type) {
+		case *choiceBox:
+			// Choices take what is left, shared among the page's lists; the
+			// box scrolls when that is not enough.
+			iv.layout.AddItem(in, 0, len(in.choices), false)
+		case nil:
+			if f.ReadOnly && f.Value != "" {
+				iv.layout.AddItem(tview.NewTextView().SetText(f.display()), 1, 0, false)
+			}
+		default:
+			iv.layout.AddItem(in, 1, 0, false)
+		}
+		iv.layout.AddItem(fv.msg, 1, 0, false)
+	}
+	iv.layout.AddItem(nil, 0, 0, false)
+	for j, fv := range iv.fields {
+		if fv.input != nil {
+			iv.focus_ = j
+			break
+		}
+	}
+	iv.a.tv.SetFocus(iv.focus())
+	if iv.s.Editable() {
+		if err := iv.s.SetPosition(iv.a.ctx, p.ID); err != nil {
+			iv.a.fail(err)
+		}
+	}
+	if iv.a.opts.OnPage != nil {
+		iv.a.opts.OnPage(p.ID)
+	}
+}
+
+// textHeight estimates the lines s takes wrapped at width.
+func textHeight(s string, width int) int {
+	n := 0
+	for _, line := range strings.Split(s, "\n") {
+		n += max(1, (len([]rune(line))+width-1)/width)
+	}
+	return n
+}
+
+func isMedia(t forms.Type) bool {
+	return t == forms.TypeImage || t == forms.TypeAudio || t == forms.TypeVideo || t == forms.TypeFile
+}
+
+// newField builds the widget the field's type calls for.
+func (iv *interview) newField(f Field) *fieldView {
+	fv := &fieldView{f: f, saved: f.Value, msg: tview.NewTextView().SetDynamicColors(true)}
+	if f.ReadOnly || !iv.s.Editable() || f.Type == forms.TypeNote {
+		return fv
+	}
+	input := func(placeholder string, accept func(string, rune) bool) {
+		in := tview.NewInputField().SetText(f.Value).SetPlaceholder(placeholder).SetAcceptanceFunc(accept)
+		in.SetFieldBackgroundColor(tcell.ColorDarkSlateGray).SetPlaceholderTextColor(tcell.ColorGray)
+		fv.input, fv.get, fv.put = in, in.GetText, func(v string) { in.SetText(v) }
+	}
+	choices := func(cs []Choice, multi bool) {
+		cb := newChoiceBox(cs, multi, f.Value)
+		fv.input, fv.get, fv.put = cb, cb.value, cb.setValue
+	}
+	switch f.Type {
+	case forms.TypeSelectOne, forms.TypeSelectFile:
+		choices(f.Choices, false)
+	case forms.TypeSelectMulti, forms.TypeSelectMultiFile, forms.TypeRank:
+		choices(f.Choices, true)
+	case forms.TypeAcknowledge:
+		choices([]Choice{{Name: "OK", Label: "OK"}}, false)
+	case forms.TypeInteger:
+		input("whole number", tview.InputFieldInteger)
+	case forms.TypeDecimal, forms.TypeRange:
+		input("number", tview.InputFieldFloat)
+	case forms.TypeDate:
+		input("YYYY-MM-DD", func(t string, c rune) bool { return len(t) <= 10 && (c == '-' || c >= '0' && c <= '9') })
+	case forms.TypeTime:
+		input("HH:MM", func(t string, c rune) bool { return len(t) <= 5 && (c == ':' || c >= '0' && c <= '9') })
+	case forms.TypeGeopoint:
+		input("latitude longitude", nil)
+	case forms.TypeImage, forms.TypeAudio, forms.TypeVideo, forms.TypeFile:
+		ph := "path of the file to attach"
+		if f.Value != "" {
+			ph = "attached: " + f.Value
+		}
+		input(ph, nil)
+	default:
+		input("", nil)
+	}
+	return fv
+}
+
+// commit saves the field's answer if it changed and shows the engine's
+// message under it. It reports whether the answer is acceptable.
+func (iv *interview) commit(fv *fieldView) (bool, error) {
+	if fv.input == nil || !iv.s.Editable() {
+		return iv.check(fv), nil
+	}
+	v := fv.get()
+	if fv.f.Type != forms.TypeText {
+		v = strings.TrimSpace(v)
+	}
+	switch {
+	case isMedia(fv.f.Type) && v != "" && v != fv.saved:
+		name, err := iv.s.Attach(iv.a.ctx, fv.f.Ref, v)
+		if err != nil {
+			fv.msg.SetText("[red]" + tview.Escape(firstLine(err.Error())) + "[-]")
+			return false, nil
+		}
+		fv.put(name)
+		v = name
+		fv.saved = name // Attach records the answer itself.
+		iv.accepted(fv.f.Ref, name)
+	case fv.f.Type == forms.TypeDate && v != "":
+		if _, err := time.Parse("2006-01-02", v); err != nil {
+			fv.msg.SetText("[red]Write the date as YYYY-MM-DD, e.g. 2024-03-31.[-]")
+			return false, nil
+		}
+	}
+	if v != fv.saved {
+		if err := iv.s.Set(iv.a.ctx, fv.f.Ref, v); err != nil {
+			return false, fmt.Errorf("save %s: %w", fv.f.Ref, err)
+		}
+		fv.saved = v
+		iv.accepted(fv.f.Ref, v)
+	}
+	return iv.check(fv), nil
+}
+
+func (iv *interview) accepted(ref, v string) {
+	if iv.a.opts.OnAccept != nil {
+		iv.a.opts.OnAccept(ref, v)
+	}
+}
+
+func (iv *interview) check(fv *fieldView) bool {
+	m := iv.s.Check(fv.f.Ref)
+	if m == "" {
+		fv.msg.SetText("")
+		return true
+	}
+	fv.msg.SetText("[red]⚠ " + tview.Escape(m) + "[-]")
+	return false
+}
+
+// commitAll commits every field of the page; it reports whether all are
+// acceptable.
+func (iv *interview) commitAll() (bool, error) {
+	ok := true
+	for _, fv := range iv.fields {
+		good, err := iv.commit(fv)
+		if err != nil {
+			return false, err
+		}
+		ok = ok && good
+	}
+	return ok, nil
+}
+
+// reload refreshes the page list after answers changed and returns the
+// index of the current page in it.
+func (iv *interview) reloadPages() int {
+	id := ""
+	if p := iv.page(); p != nil {
+		id = p.ID
+	}
+	iv.pages = iv.s.Pages()
+	if i := iv.indexOf(id); i >= 0 {
+		return i
+	}
+	return min(iv.cur, len(iv.pages)-1)
+}
+
+var errFix = errors.New("correct the highlighted answer before going on")
+
+func (iv *interview) next() error {
+	ok, err := iv.commitAll()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errFix
+	}
+	i := iv.reloadPages()
+	if i+1 >= len(iv.pages) {
+		return iv.review()
+	}
+	iv.render(i + 1)
+	return nil
+}
+
+func (iv *interview) prev() error {
+	if _, err := iv.commitAll(); err != nil {
+		return err
+	}
+	i := iv.reloadPages()
+	if i == 0 {
+		iv.render(0)
+		return errors.New("this is the first question")
+	}
+	iv.render(i - 1)
+	return nil
+}
+
+// moveFocus commits the focused field and moves to the next or previous
+// field of a field-list page.
+func (iv *interview) moveFocus(d int) error {
+	if len(iv.fields) == 0 {
+		return nil
+	}
+	if _, err := iv.commit(iv.fields[iv.focus_]); err != nil {
+		return err
+	}
+	// A change may have made fields of this page relevant or not.
+	old := iv.page()
+	i := iv.reloadPages()
+	if np := iv.pages[i]; !sameFields(*old, np) {
+		focusRef := iv.fields[iv.focus_].f.Ref
+		iv.render(i)
+		for j, fv := range iv.fields {
+			if fv.f.Ref == focusRef {
+				iv.focus_ = j
+			}
+		}
+	}
+	n := len(iv.fields)
+	for step := 1; step <= n; step++ {
+		j := ((iv.focus_+d*step)%n + n) % n
+		if iv.fields[j].input != nil {
+			iv.focus_ = j
+			break
+		}
+	}
+	iv.a.tv.SetFocus(iv.focus())
+	return nil
+}
+
+func sameFields(a, b Page) bool {
+	if a.ID != b.ID || len(a.Fields) != len(b.Fields) {
+		return false
+	}
+	for i := range a.Fields {
+		if a.Fields[i].Ref != b.Fields[i].Ref {
+			return false
+		}
+	}
+	return true
+}
+
+// goTo shows the page with the given ID (from the index or the review).
+func (iv *interview) goTo(id string) error {
+	iv.pages = iv.s.Pages()
+	i := iv.indexOf(id)
+	if i < 0 {
+		return fmt.Errorf("that question is no longer asked")
+	}
+	iv.render(i)
+	return nil
+}
+
+func (iv *interview) switchLanguage() error {
+	langs := iv.s.Languages()
+	if len(langs) < 2 {
+		return errors.New("this form has only one language")
+	}
+	if _, err := iv.commitAll(); err != nil {
+		return err
+	}
+	next := langs[0]
+	for i, l := range langs {
+		if l == iv.s.Language() {
+			next = langs[(i+1)%len(langs)]
+		}
+	}
+	if err := iv.s.SetLanguage(next); err != nil {
+		return err
+	}
+	focus := iv.focus_
+	iv.render(iv.reloadPages())
+	if focus < len(iv.fields) && iv.fields[focus].input != nil {
+		iv.focus_ = focus
+		iv.a.tv.SetFocus(iv.focus())
+	}
+	iv.a.info("Language: " + next)
+	return nil
+}
+
+func (iv *interview) index() error {
+	if _, err := iv.commitAll(); err != nil {
+		return err
+	}
+	iv.pages = iv.s.Pages()
+	iv.a.push(newIndex(iv.a, iv))
+	return nil
+}
+
+func (iv *interview) review() error {
+	if _, err := iv.commitAll(); err != nil {
+		return err
+	}
+	iv.a.push(newReview(iv.a, iv.s, iv))
+	return nil
+}
+
+func (iv *interview) home() error {
+	if _, err := iv.commitAll(); err != nil {
+		return err
+	}
+	iv.a.pop()
+	iv.a.info("Draft saved; resume it from Drafts (F2).")
+	return nil
+}
+
+func (iv *interview) addRepeat() error {
+	p := iv.page()
+	if p == nil || p.Repeat == nil || p.Repeat.Fixed {
+		return errors.New("not in a repeat")
+	}
+	if _, err := iv.commitAll(); err != nil {
+		return err
+	}
+	ref, err := iv.s.AddRepeat(iv.a.ctx, p.Repeat.Of)
+	if err != nil {
+		return fmt.Errorf("add %s: %w", p.Repeat.Label, err)
+	}
+	iv.pages = iv.s.Pages()
+	for i, np := range iv.pages {
+		if np.Repeat != nil && np.Repeat.Instance == ref {
+			iv.render(i)
+			return nil
+		}
+	}
+	iv.render(iv.cur)
+	return nil
+}
+
+func (iv *interview) removeRepeat() error {
+	p := iv.page()
+	if p == nil || p.Repeat == nil || p.Repeat.Instance == "" || p.Repeat.Fixed {
+		return errors.New("not in a repeat instance")
+	}
+	if iv.confirm != p.Repeat.Instance {
+		iv.confirm = p.Repeat.Instance
+		iv.a.info(fmt.Sprintf("Press F6 again to remove %s %d and its answers.", p.Repeat.Label, p.Repeat.Index))
+		return nil
+	}
+	if err := iv.s.RemoveRepeat(iv.a.ctx, p.Repeat.Instance); err != nil {
+		return fmt.Errorf("remove %s: %w", p.Repeat.Instance, err)
+	}
+	iv.pages = iv.s.Pages()
+	iv.render(min(iv.cur, len(iv.pages)-1))
+	iv.a.info(fmt.Sprintf("%s %d removed.", p.Repeat.Label, p.Repeat.Index))
+	return nil
+}

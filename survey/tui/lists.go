@@ -1,0 +1,142 @@
+package tui
+
+import (
+	"fmt"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"sira/survey"
+)
+
+// list shows stored interviews of some statuses: drafts (resume),
+// finalized and sent (read-only review), rejected (comment, reopen).
+type list struct {
+	a        *App
+	name     string
+	statuses []survey.Status
+	items    []Summary
+	table    *tview.Table
+	detail   *tview.TextView
+	layout   *tview.Flex
+}
+
+func newList(a *App, name string, st ...survey.Status) (*list, error) {
+	l := &list{a: a, name: name, statuses: st}
+	l.table = tview.NewTable().SetSelectable(true, false).SetFixed(1, 0)
+	l.table.SetBorder(true).SetTitle(" " + name + " ")
+	l.table.SetSelectionChangedFunc(func(row, _ int) { l.showDetail(row) })
+	l.detail = tview.NewTextView().SetDynamicColors(true).SetWordWrap(true)
+	l.layout = tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(l.table, 0, 1, true).
+		AddItem(l.detail, 3, 0, false)
+	if err := l.load(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *list) load() error {
+	items, err := l.a.opts.Backend.List(l.a.ctx, l.statuses...)
+	if err != nil {
+		return fmt.Errorf("list %s: %w", l.name, err)
+	}
+	l.items = items
+	l.table.Clear()
+	for c, h := range []string{"Updated", "Interview", "Status", "Rev", "Enumerator"} {
+		l.table.SetCell(0, c, tview.NewTableCell(h).SetSelectable(false).SetTextColor(tcell.ColorYellow))
+	}
+	for i, s := range items {
+		id := s.ID
+		if len(id) > 18 {
+			id = id[:18] + "…"
+		}
+		row := i + 1
+		l.table.SetCell(row, 0, tview.NewTableCell(s.Updated.Local().Format("2006-01-02 15:04")))
+		l.table.SetCell(row, 1, tview.NewTableCell(tview.Escape(id)))
+		l.table.SetCell(row, 2, tview.NewTableCell(string(s.Status)))
+		l.table.SetCell(row, 3, tview.NewTableCell(fmt.Sprint(s.Revision)))
+		l.table.SetCell(row, 4, tview.NewTableCell(tview.Escape(s.Enumerator)).SetExpansion(1))
+	}
+	if len(items) == 0 {
+		l.table.SetCell(1, 0, tview.NewTableCell("(none)").SetSelectable(false))
+	} else {
+		l.table.Select(1, 0)
+	}
+	l.showDetail(1)
+	return nil
+}
+
+func (l *list) reload() {
+	if err := l.load(); err != nil {
+		l.a.fail(err)
+	}
+}
+
+func (l *list) showDetail(row int) {
+	if row < 1 || row > len(l.items) {
+		l.detail.SetText("")
+		return
+	}
+	s := l.items[row-1]
+	text := " " + tview.Escape(s.ID) + "  [::d]" + tview.Escape(s.FormID) + "[::-]"
+	if s.Comment != "" {
+		text += "\n [red]Supervisor:[-] " + tview.Escape(s.Comment)
+	}
+	l.detail.SetText(text)
+}
+
+func (l *list) selected() (Summary, bool) {
+	row, _ := l.table.GetSelection()
+	if row < 1 || row > len(l.items) {
+		return Summary{}, false
+	}
+	return l.items[row-1], true
+}
+
+func (l *list) root() tview.Primitive  { return l.layout }
+func (l *list) focus() tview.Primitive { return l.table }
+func (l *list) title() string          { return "Sira · " + l.name }
+
+func (l *list) bindings() []binding {
+	open := "Open"
+	desc := "open the selected interview read-only"
+	switch {
+	case len(l.statuses) == 1 && l.statuses[0] == survey.StatusDraft:
+		open, desc = "Resume", "resume the selected draft where it was left"
+	case len(l.statuses) == 1 && l.statuses[0] == survey.StatusRejected:
+		open, desc = "Reopen", "reopen the selected interview as a draft to correct it"
+	}
+	return []binding{
+		{keys: []key{k(tcell.KeyEnter)}, label: open, desc: desc, action: l.open},
+		{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: "Home", desc: "back to the home screen", action: func() error {
+			l.a.pop()
+			return nil
+		}},
+	}
+}
+
+func (l *list) open() error {
+	s, ok := l.selected()
+	if !ok {
+		return fmt.Errorf("nothing selected")
+	}
+	var (
+		sess Session
+		err  error
+	)
+	if s.Status == survey.StatusRejected {
+		sess, err = l.a.opts.Backend.Reopen(l.a.ctx, s.ID)
+	} else {
+		sess, err = l.a.opts.Backend.Open(l.a.ctx, s.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("open interview: %w", err)
+	}
+	if !sess.Editable() {
+		l.a.push(newReview(l.a, sess, nil))
+		return nil
+	}
+	l.a.push(newInterview(l.a, sess))
+	return nil
+}

@@ -1,0 +1,203 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+)
+
+// review lists every answer with its label before finalizing. Unanswered
+// required questions (and invalid answers) are in red; F7 jumps to the first
+// of them. F9 pressed twice finalizes and locks the interview. Opened on a
+// finalized or sent interview it is read-only.
+type review struct {
+	a      *App
+	s      Session
+	iv     *interview // nil when read-only
+	table  *tview.Table
+	rows   []string // page ID per table row
+	first  int      // row of the first missing answer, -1 if none
+	nMiss  int
+	armed  bool // F9 pressed once
+	layout *tview.Flex
+}
+
+func newReview(a *App, s Session, iv *interview) *review {
+	rv := &review{a: a, s: s, iv: iv}
+	rv.table = tview.NewTable().SetSelectable(true, false)
+	rv.table.SetBorder(true)
+	rv.layout = tview.NewFlex().SetDirection(tview.FlexRow).AddItem(rv.table, 0, 1, true)
+	rv.load()
+	return rv
+}
+
+func (rv *review) load() {
+	missing := map[string]bool{}
+	for _, ref := range rv.s.Missing() {
+		missing[ref] = true
+	}
+	rv.table.Clear()
+	rv.rows, rv.first, rv.nMiss = nil, -1, 0
+	for _, p := range rv.s.Pages() {
+		for _, f := range p.Fields {
+			if f.Type == "note" {
+				continue
+			}
+			row := len(rv.rows)
+			rv.rows = append(rv.rows, p.ID)
+			label := f.Label
+			if p.Repeat != nil && p.Repeat.Index > 0 {
+				label = fmt.Sprintf("%s %d › %s", p.Repeat.Label, p.Repeat.Index, label)
+			}
+			val := f.display()
+			color := tcell.ColorWhite
+			if missing[f.Ref] {
+				color = tcell.ColorRed
+				if val == "" {
+					val = "— required —"
+				}
+				rv.nMiss++
+				if rv.first < 0 {
+					rv.first = row
+				}
+			}
+			rv.table.SetCell(row, 0, tview.NewTableCell(" "+tview.Escape(label)).SetMaxWidth(44).SetTextColor(color))
+			rv.table.SetCell(row, 1, tview.NewTableCell(tview.Escape(val)).SetExpansion(1).SetTextColor(color))
+		}
+	}
+	switch {
+	case !rv.s.Editable():
+		rv.table.SetTitle(" Answers (read-only) ")
+	case rv.nMiss > 0:
+		rv.table.SetTitle(fmt.Sprintf(" Review: %d required answer(s) missing ", rv.nMiss))
+	default:
+		rv.table.SetTitle(" Review: complete, F9 finalizes ")
+	}
+}
+
+func (rv *review) reload() { rv.load() }
+
+func (rv *review) root() tview.Primitive  { return rv.layout }
+func (rv *review) focus() tview.Primitive { return rv.table }
+func (rv *review) title() string {
+	return tview.Escape(rv.s.Title()) + " · review · " + langCode(rv.s.Language())
+}
+
+func (rv *review) bindings() []binding {
+	back := binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: "Back", desc: "back", action: func() error {
+		rv.a.pop()
+		return nil
+	}}
+	if rv.iv == nil || !rv.s.Editable() {
+		return []binding{back}
+	}
+	return []binding{
+		{keys: []key{k(tcell.KeyEnter)}, label: "Go to", desc: "go to the selected question", action: func() error {
+			row, _ := rv.table.GetSelection()
+			return rv.jump(row)
+		}},
+		{keys: []key{k(tcell.KeyF7), k(tcell.KeyCtrlE)}, label: "First missing", desc: "go to the first unanswered required question", action: func() error {
+			if rv.first < 0 {
+				return errors.New("no required answer is missing")
+			}
+			return rv.jump(rv.first)
+		}},
+		{keys: []key{k(tcell.KeyF9)}, label: "Finalize", desc: "finalize and lock the interview (press twice)", action: rv.finalize},
+		back,
+	}
+}
+
+func (rv *review) jump(row int) error {
+	if row < 0 || row >= len(rv.rows) {
+		return nil
+	}
+	rv.a.pop()
+	return rv.iv.goTo(rv.rows[row])
+}
+
+func (rv *review) finalize() error {
+	rv.load()
+	if rv.nMiss > 0 {
+		rv.armed = false
+		if rv.first >= 0 {
+			rv.table.Select(rv.first, 0)
+		}
+		return fmt.Errorf("%d required answer(s) missing: F7 goes to the first", rv.nMiss)
+	}
+	if !rv.armed {
+		rv.armed = true
+		rv.a.info("Press F9 again to finalize: the interview will be locked.")
+		return nil
+	}
+	if err := rv.s.Finalize(rv.a.ctx); err != nil {
+		return fmt.Errorf("finalize: %w", err)
+	}
+	rv.a.reset(newHome(rv.a))
+	rv.a.info("Interview finalized and locked; it will go with the next sync.")
+	return nil
+}
+
+// index lists the pages of the interview to jump to one.
+type index struct {
+	a     *App
+	iv    *interview
+	table *tview.Table
+}
+
+func newIndex(a *App, iv *interview) *index {
+	x := &index{a: a, iv: iv}
+	missing := map[string]bool{}
+	for _, ref := range iv.s.Missing() {
+		missing[ref] = true
+	}
+	x.table = tview.NewTable().SetSelectable(true, false)
+	x.table.SetBorder(true).SetTitle(" Jump to a question ")
+	for i, p := range iv.pages {
+		label, val, color := "", "", tcell.ColorWhite
+		switch {
+		case len(p.Fields) == 0 && p.Repeat != nil:
+			label = fmt.Sprintf("(add %s)", p.Repeat.Label)
+		case len(p.Fields) > 0:
+			label, val = p.Fields[0].Label, p.Fields[0].display()
+			if len(p.Fields) > 1 {
+				label += fmt.Sprintf(" (+%d)", len(p.Fields)-1)
+			}
+			for _, f := range p.Fields {
+				if missing[f.Ref] {
+					color = tcell.ColorRed
+				}
+			}
+		}
+		if p.Repeat != nil && p.Repeat.Index > 0 {
+			label = fmt.Sprintf("%s %d › %s", p.Repeat.Label, p.Repeat.Index, label)
+		}
+		x.table.SetCell(i, 0, tview.NewTableCell(fmt.Sprintf("%3d ", i+1)).SetTextColor(tcell.ColorGray))
+		x.table.SetCell(i, 1, tview.NewTableCell(tview.Escape(label)).SetMaxWidth(50).SetTextColor(color))
+		x.table.SetCell(i, 2, tview.NewTableCell(tview.Escape(val)).SetExpansion(1).SetTextColor(color))
+	}
+	x.table.Select(iv.cur, 0)
+	return x
+}
+
+func (x *index) root() tview.Primitive  { return x.table }
+func (x *index) focus() tview.Primitive { return x.table }
+func (x *index) title() string          { return tview.Escape(x.iv.s.Title()) + " · index" }
+
+func (x *index) bindings() []binding {
+	return []binding{
+		{keys: []key{k(tcell.KeyEnter)}, label: "Go to", desc: "go to the selected question", action: func() error {
+			row, _ := x.table.GetSelection()
+			x.a.pop()
+			if row >= 0 && row < len(x.iv.pages) {
+				return x.iv.goTo(x.iv.pages[row].ID)
+			}
+			return nil
+		}},
+		{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF3)}, label: "Back", desc: "back to the question", action: func() error {
+			x.a.pop()
+			return nil
+		}},
+	}
+}
