@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -168,9 +169,18 @@ func (c *Codec) buildDict(f *forms.Form) []byte {
 		b.WriteByte(' ')
 	}
 	e := encoder{index: c.index}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	iv := &survey.Interview{
-		FormID: f.ID, FormVersion: f.Version, FormHash: f.Hash,
+		FormID: f.ID, FormVersion: f.Version, FormHash: f.Hash, Started: start,
+		Ended: start.Add(10 * time.Minute), Updated: start.Add(10 * time.Minute),
 		Status: survey.StatusFinalized, Revision: 1, Data: &sample,
+	}
+	at := start
+	for _, k := range c.keys {
+		iv.Paradata = append(iv.Paradata,
+			survey.Event{At: at, Kind: "enter", Field: k},
+			survey.Event{At: at.Add(5 * time.Second), Kind: "leave", Field: k})
+		at = at.Add(5 * time.Second)
 	}
 	e.interview(iv, "sha256:")
 	b.Write(e.b)

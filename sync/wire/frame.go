@@ -100,6 +100,9 @@ func (f *Frame) Append(b []byte) []byte {
 // and returns a *Error (CodeCorrupt, CodeTooLarge, CodeProtocolVersion).
 func ParseFrame(b []byte, lim Limits) (*Frame, error) {
 	f, err := ReadFrame(bytes.NewReader(b), lim)
+	if err == io.EOF {
+		return nil, Errorf(CodeCorrupt, "empty batch")
+	}
 	if err != nil {
 		return nil, err
 	}

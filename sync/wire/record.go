@@ -17,15 +17,16 @@ import (
 // not know. Nil and empty slices are told apart (n+1, 0 for nil) because
 // the content hash tells them apart.
 //
-//	record     = hash id form_id form_version form_hash enumerator device_id
-//	             started ended updated status revision comment
+//	record     = (1 [32]byte | 0 string) id form_id form_version form_hash enumerator device_id
+//	             started ended updated status (ended, updated: 0 zero | 1 delta(after started) | 2 absolute) revision comment
 //	             data attachments paradata
 //	time       = 0 | 1 varint(unix seconds) uvarint(nanoseconds)
 //	data       = 0 | 1 level
 //	level      = uvarint(n) n×(key string) uvarint(m) m×(key list)
 //	list       = uvarint(n+1 | 0) n×(0 | 1 level)
 //	attachments= uvarint(n+1 | 0) n×(key name sha256 varint(size) type)
-//	paradata   = uvarint(n+1 | 0) n×(varint(ns since previous) kind field note)
+//	paradata   = uvarint(n+1 | 0) n×(delta(since previous, or started) kind key note)
+//	delta      = varint(ms×2) if whole milliseconds, else varint(ns×2+1)
 
 // maxDepth bounds nesting of repeats in decoded input.
 const maxDepth = 32
@@ -59,8 +60,53 @@ func (e *encoder) time(t time.Time) {
 	e.uvarint(uint64(t.Nanosecond()))
 }
 
+// hash writes a content hash: 1 and 32 raw bytes for "sha256:<hex>",
+// 0 and the string otherwise.
+func (e *encoder) hash(h string) {
+	if raw, err := parseHash(h); err == nil && SubjectHash(raw) == h {
+		e.b = append(e.b, 1)
+		e.b = append(e.b, raw[:]...)
+		return
+	}
+	e.b = append(e.b, 0)
+	e.str(h)
+}
+
+// timeRel writes t relative to base (nanoseconds), as most timestamps of an
+// interview are minutes apart.
+func (e *encoder) timeRel(t, base time.Time) {
+	if t.IsZero() {
+		e.b = append(e.b, 0)
+		return
+	}
+	if !nanoSafe(t) || !nanoSafe(base) {
+		e.b = append(e.b, 2)
+		e.varint(t.Unix())
+		e.uvarint(uint64(t.Nanosecond()))
+		return
+	}
+	e.b = append(e.b, 1)
+	e.delta(t.UnixNano() - base.UnixNano())
+}
+
+// delta writes a nanosecond interval, in milliseconds when exact (the
+// common case: a byte or two instead of five).
+func (e *encoder) delta(ns int64) {
+	if ns%1e6 == 0 {
+		e.varint(ns / 1e6 * 2)
+		return
+	}
+	e.varint(ns*2 + 1)
+}
+
+// nanoSafe reports whether t's UnixNano is exact (and far from overflow).
+func nanoSafe(t time.Time) bool {
+	y := t.Year()
+	return y >= 1900 && y <= 2200
+}
+
 func (e *encoder) interview(iv *survey.Interview, hash string) {
-	e.str(hash)
+	e.hash(hash)
 	e.str(iv.ID)
 	e.str(iv.FormID)
 	e.str(iv.FormVersion)
@@ -68,8 +114,8 @@ func (e *encoder) interview(iv *survey.Interview, hash string) {
 	e.str(iv.Enumerator)
 	e.str(iv.DeviceID)
 	e.time(iv.Started)
-	e.time(iv.Ended)
-	e.time(iv.Updated)
+	e.timeRel(iv.Ended, iv.Started)
+	e.timeRel(iv.Updated, iv.Started)
 	e.str(string(iv.Status))
 	e.varint(int64(iv.Revision))
 	e.str(iv.Comment)
@@ -91,12 +137,15 @@ func (e *encoder) interview(iv *survey.Interview, hash string) {
 	} else {
 		e.uvarint(uint64(len(iv.Paradata)) + 1)
 		var prev int64
+		if nanoSafe(iv.Started) {
+			prev = iv.Started.UnixNano()
+		}
 		for _, ev := range iv.Paradata {
 			ns := ev.At.UnixNano()
-			e.varint(ns - prev)
+			e.delta(ns - prev)
 			prev = ns
 			e.str(ev.Kind)
-			e.str(ev.Field)
+			e.key(ev.Field)
 			e.str(ev.Note)
 		}
 	}
@@ -182,6 +231,14 @@ func (d *decoder) varint() int64 {
 	return v
 }
 
+func (d *decoder) delta() int64 {
+	v := d.varint()
+	if v&1 == 0 {
+		return v / 2 * 1e6
+	}
+	return (v - 1) / 2
+}
+
 func (d *decoder) byte1() byte {
 	if d.err != nil {
 		return 0
@@ -253,15 +310,52 @@ func (d *decoder) time() time.Time {
 	return time.Unix(sec, int64(ns)).UTC()
 }
 
+func (d *decoder) hash() string {
+	if d.byte1() == 0 {
+		return d.str()
+	}
+	if len(d.b) < 32 {
+		d.fail("truncated hash")
+		return ""
+	}
+	var raw [32]byte
+	copy(raw[:], d.b)
+	d.b = d.b[32:]
+	return SubjectHash(raw)
+}
+
+func (d *decoder) timeRel(base time.Time) time.Time {
+	if d.err != nil || len(d.b) == 0 {
+		d.fail("unexpected end")
+		return time.Time{}
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	switch {
+	case c == 0:
+		return time.Time{}
+	case c == 1 && nanoSafe(base):
+		return time.Unix(0, base.UnixNano()+d.delta()).UTC()
+	case c == 2:
+		sec, ns := d.varint(), d.uvarint()
+		if ns >= 1e9 {
+			d.fail("bad nanoseconds")
+		}
+		return time.Unix(sec, int64(ns)).UTC()
+	}
+	d.fail("bad time")
+	return time.Time{}
+}
+
 func (d *decoder) interview() (*survey.Interview, string) {
-	hash := d.str()
+	hash := d.hash()
 	iv := &survey.Interview{
 		ID: d.str(), FormID: d.str(), FormVersion: d.str(), FormHash: d.str(),
 		Enumerator: d.str(), DeviceID: d.str(),
 	}
 	iv.Started = d.time()
-	iv.Ended = d.time()
-	iv.Updated = d.time()
+	iv.Ended = d.timeRel(iv.Started)
+	iv.Updated = d.timeRel(iv.Started)
 	iv.Status = survey.Status(d.str())
 	iv.Revision = int(d.varint())
 	iv.Comment = d.str()
@@ -279,10 +373,13 @@ func (d *decoder) interview() (*survey.Interview, string) {
 		n := d.count(n - 1)
 		iv.Paradata = make([]survey.Event, 0, n)
 		var prev int64
+		if nanoSafe(iv.Started) {
+			prev = iv.Started.UnixNano()
+		}
 		for i := 0; i < n && d.err == nil; i++ {
-			prev += d.varint()
+			prev += d.delta()
 			iv.Paradata = append(iv.Paradata, survey.Event{
-				At: time.Unix(0, prev).UTC(), Kind: d.str(), Field: d.str(), Note: d.str(),
+				At: time.Unix(0, prev).UTC(), Kind: d.str(), Field: d.key(), Note: d.str(),
 			})
 		}
 	}
