@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -43,6 +44,7 @@ func Compile(ctx context.Context, wb *Workbook, opts CompileOptions) (*Form, err
 		return nil, err
 	}
 	if len(c.problems) > 0 {
+		sortProblems(wb, c.problems)
 		return nil, c.problems
 	}
 	f.Warnings = c.warnings
@@ -104,9 +106,6 @@ func (c *compiler) compile(ctx context.Context) *Form {
 	c.buildTree(ctx, f, root)
 	c.languages(f)
 	c.loadFiles(f)
-	if len(c.problems) > 0 {
-		return f
-	}
 	f.prepare(&c.collector, c.columnHeader)
 	return f
 }
@@ -298,7 +297,9 @@ func (c *compiler) buildTree(ctx context.Context, f *Form, root *Node) {
 		switch pt.kind {
 		case kindUnknown:
 			c.errorf(sh.Name, r.Num, c.columnHeader(colType), "unknown question type %q", typ)
-			continue
+			// Keep the row as a node so references to it still resolve and
+			// only the real problem is reported.
+			pt = parsedType{kind: kindQuestion, typ: Type(typ)}
 		case kindEndGroup, kindEndRepeat, kindEndLoop:
 			want := map[rowKind]rowKind{kindEndGroup: kindBeginGroup, kindEndRepeat: kindBeginRepeat, kindEndLoop: kindBeginLoop}[pt.kind]
 			if len(stack) == 1 || top.kind != want {
@@ -826,4 +827,19 @@ func readChoiceCSV(path, valueCol, labelCol string) (*ChoiceList, error) {
 		l.Choices = append(l.Choices, ch)
 	}
 	return l, nil
+}
+
+// sortProblems orders problems by sheet (workbook order, workbook-level
+// first) then row, keeping discovery order otherwise.
+func sortProblems(wb *Workbook, ps Problems) {
+	rank := map[string]int{"": -1}
+	for i, s := range wb.Sheets {
+		rank[s.Name] = i
+	}
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ri, rj := rank[ps[i].Sheet], rank[ps[j].Sheet]; ri != rj {
+			return ri < rj
+		}
+		return ps[i].Row < ps[j].Row
+	})
 }
