@@ -1,0 +1,363 @@
+package survey
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"sira/forms"
+	"sira/forms/xpath"
+)
+
+// Errors the engine returns; callers branch on them with errors.Is.
+var (
+	ErrUnknownField = errors.New("unknown field")
+	ErrReadOnly     = errors.New("field is read-only")
+	ErrNotRelevant  = errors.New("field is not relevant")
+	ErrRepeatCount  = errors.New("repeat instances follow repeat_count")
+)
+
+// EngineOptions configure an Engine. Zero values are usable.
+type EngineOptions struct {
+	// Language is the active language, a key of Form.Languages such as
+	// "English (en)"; "" picks the form's default language.
+	Language string
+	// Now is the clock for now(), today(), metadata and paradata; time.Now if nil.
+	Now func() time.Time
+	// DeviceID and Username fill the deviceid and username metadata.
+	DeviceID, Username string
+	// Files are secondary instances (select_one_from_file CSVs) beyond the
+	// form's own Files, by file name.
+	Files map[string]*forms.ChoiceList
+	// Location is the time zone of dates and today(); time.Local if nil.
+	Location *time.Location
+	// Plan reuses an analysis of the form (NewPlan); built from the form if nil.
+	Plan *Plan
+}
+
+// Engine applies a compiled form to one interview's answers: what is
+// relevant, required, read-only and invalid, the calculated values, the
+// repeat instances. It keeps that state cached and, when an answer changes,
+// re-evaluates only the (instance-aware) transitive dependents of the
+// change, in topological order.
+//
+// Values of non-relevant fields read as "" in expressions, as in JavaRosa,
+// but stay in the record while the interview is a draft, so that an answer
+// hidden by a mistaken edit comes back when the edit is undone. Finalize
+// clears them, as ODK Collect does on submission.
+//
+// An Engine is not safe for concurrent use.
+type Engine struct {
+	plan *Plan
+	form *forms.Form
+	iv   *Interview
+	opts EngineOptions
+	lang string
+	loc  *time.Location
+	root *elem
+
+	buckets [][]*elem   // dirty elems by rank
+	lo      int         // lowest rank that may hold a dirty elem
+	pending int         // dirty elems waiting
+	counts  []countSlot // repeat_counts to evaluate again
+	created []*elem     // new elems awaiting their dynamic defaults
+	ctx     evalCtx
+	secs    map[string]*staticNode // secondary instances by id
+}
+
+// elem is one instance of a form node: the root, a group, a repeat
+// instance, a field. It implements xpath.Node.
+type elem struct {
+	eng    *Engine
+	ni     *nodeInfo
+	parent *elem
+	rec    *Record   // the level record: values of this elem (or, for a repeat instance, its own record)
+	slots  [][]*elem // by child position: one elem, or a repeat's instances
+	count  []int     // by child position: repeat_count's last value (-1 when the repeat has none)
+	index  int       // 1-based, repeat instances only
+	kids   []xpath.Node
+	self   []xpath.Node
+
+	relSelf, relevant, required, readOnly, invalid bool
+	calc                                           xpath.Value
+	hasCalc                                        bool
+	err                                            error // last evaluation error of this elem's expressions
+	dirty                                          bool
+	dead                                           bool // removed with its repeat instance
+}
+
+// NewEngine opens iv with form f. It builds the instance tree from the
+// record, fills missing metadata preloads (start, today, deviceid,
+// username), brings repeat_count instances in line and evaluates everything
+// once.
+func NewEngine(f *forms.Form, iv *Interview, opts EngineOptions) (*Engine, error) {
+	return newEngine(f, iv, opts, false)
+}
+
+// NewInterview creates a fresh draft of form f: a "uuid:" id, Revision 1,
+// metadata preloads, literal and dynamic defaults, and the instances that
+// repeat_count asks for.
+func NewInterview(f *forms.Form, enumerator, deviceID string, now time.Time) (*Interview, error) {
+	iv := newDraft(f, enumerator, deviceID, now)
+	if _, err := newEngine(f, iv, EngineOptions{Now: func() time.Time { return now }, DeviceID: deviceID, Username: enumerator}, true); err != nil {
+		return nil, err
+	}
+	return iv, nil
+}
+
+func newDraft(f *forms.Form, enumerator, deviceID string, now time.Time) *Interview {
+	return &Interview{
+		ID: "uuid:" + uuid.NewString(), FormID: f.ID, FormVersion: f.Version, FormHash: f.Hash,
+		Enumerator: enumerator, DeviceID: deviceID, Started: now, Updated: now,
+		Status: StatusDraft, Revision: 1, Data: NewRecord(),
+	}
+}
+
+func newEngine(f *forms.Form, iv *Interview, opts EngineOptions, fresh bool) (*Engine, error) {
+	p := opts.Plan
+	if p == nil || p.form != f {
+		var err error
+		if p, err = NewPlan(f); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	e := &Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: make([][]*elem, p.ranks)}
+	if e.loc == nil {
+		e.loc = time.Local
+	}
+	e.ctx.e = e
+	e.lang = e.pickLanguage(opts.Language)
+	if iv.Data == nil {
+		iv.Data = NewRecord()
+	}
+	e.root = e.build(p.root, nil, iv.Data, 0, fresh)
+	e.fillMeta(e.root)
+	if err := e.settle(); err != nil {
+		return nil, fmt.Errorf("open interview %s: %w", iv.ID, err)
+	}
+	return e, nil
+}
+
+func (e *Engine) pickLanguage(lang string) string {
+	if lang != "" {
+		return lang
+	}
+	if e.form.DefaultLanguage != "" {
+		return e.form.DefaultLanguage
+	}
+	if len(e.form.Languages) > 0 {
+		return e.form.Languages[0]
+	}
+	return ""
+}
+
+// build creates the elem for ni (the root, a group, a repeat instance or a
+// field) under parent, and its subtree from rec. fresh elems get their
+// literal defaults and are queued for their dynamic defaults.
+func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh bool) *elem {
+	x := &elem{eng: e, ni: ni, parent: parent, rec: rec, index: index, relSelf: true, relevant: true}
+	x.self = []xpath.Node{x}
+	if fresh {
+		e.created = append(e.created, x)
+	}
+	n := ni.node
+	if parent != nil && !isContainer(n) {
+		if fresh && n.Default != "" && !n.DynamicDefault && rec.Values[n.Path] == "" {
+			if v, _, err := normalizeScalar(n, n.Default, e.loc); err == nil && v != "" {
+				putValue(rec, n.Path, v)
+			}
+		}
+		return x
+	}
+	x.slots = make([][]*elem, len(n.Children))
+	x.count = make([]int, len(n.Children))
+	for i, c := range n.Children {
+		ci := e.plan.byNode[c]
+		x.count[i] = -1
+		if c.Type != forms.TypeRepeat {
+			x.slots[i] = []*elem{e.build(ci, x, rec, 0, fresh)}
+			continue
+		}
+		for j, inst := range rec.Repeats[c.Path] {
+			x.slots[i] = append(x.slots[i], e.build(ci, x, inst, j+1, fresh))
+		}
+	}
+	return x
+}
+
+func putValue(rec *Record, path, v string) {
+	if v == "" {
+		delete(rec.Values, path)
+		return
+	}
+	if rec.Values == nil {
+		rec.Values = map[string]string{}
+	}
+	rec.Values[path] = v
+}
+
+// fillMeta sets empty metadata preloads; end is left for Finalize.
+func (e *Engine) fillMeta(x *elem) {
+	now := e.opts.Now().In(e.loc)
+	e.walk(x, func(y *elem) bool {
+		n := y.ni.node
+		if y.rec.Values[n.Path] != "" {
+			return true
+		}
+		var v string
+		switch n.Type {
+		case forms.TypeStart:
+			v = now.Format(layoutDateTime)
+		case forms.TypeToday:
+			v = now.Format(layoutDate)
+		case forms.TypeDeviceID:
+			v = e.opts.DeviceID
+			if v == "" {
+				v = e.iv.DeviceID
+			}
+		case forms.TypeUsername:
+			v = e.opts.Username
+			if v == "" {
+				v = e.iv.Enumerator
+			}
+		default:
+			if n.Name == "instanceID" && y.parent != nil && y.parent.ni.node.Name == "meta" {
+				v = e.iv.ID
+			}
+		}
+		if v != "" {
+			putValue(y.rec, n.Path, v)
+		}
+		return true
+	})
+}
+
+// walk visits x and its subtree in document order; fn returns false to
+// skip an elem's children.
+func (e *Engine) walk(x *elem, fn func(*elem) bool) {
+	if !fn(x) {
+		return
+	}
+	for _, slot := range x.slots {
+		for _, c := range slot {
+			e.walk(c, fn)
+		}
+	}
+}
+
+// ref returns x's address.
+func (x *elem) ref() Ref {
+	var steps []Step
+	for y := x; y != nil; y = y.parent {
+		if y.index > 0 {
+			steps = append(steps, Step{Path: y.ni.node.Path, Index: y.index})
+		}
+	}
+	for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
+		steps[i], steps[j] = steps[j], steps[i]
+	}
+	return Ref{Path: x.ni.node.Path, Repeats: steps}
+}
+
+// find returns the elem at ref: a field, a group, a repeat instance
+// ("/data/legs[2]"). A ref to a repeat without an index gives its parent
+// elem and the repeat's nodeInfo.
+func (e *Engine) find(ref Ref) (*elem, *nodeInfo, error) {
+	ni := e.plan.byPath[ref.Path]
+	if ni == nil {
+		return nil, nil, fmt.Errorf("%s: %w", ref, ErrUnknownField)
+	}
+	x := e.root
+	k := 0
+	for _, c := range ni.chain {
+		slot := x.slots[c.pos]
+		if c.node.Type != forms.TypeRepeat {
+			x = slot[0]
+			continue
+		}
+		if k >= len(ref.Repeats) {
+			if c == ni {
+				return x, ni, nil
+			}
+			return nil, nil, fmt.Errorf("%s: repeat %s needs an index: %w", ref, c.node.Path, ErrUnknownField)
+		}
+		st := ref.Repeats[k]
+		k++
+		if st.Path != c.node.Path || st.Index < 1 || st.Index > len(slot) {
+			return nil, nil, fmt.Errorf("%s: %w", ref, ErrNoInstance)
+		}
+		x = slot[st.Index-1]
+	}
+	return x, nil, nil
+}
+
+// ParseRef parses s against the engine's form.
+func (e *Engine) ParseRef(s string) (Ref, error) {
+	return ParseRef(s, func(p string) bool {
+		ni := e.plan.byPath[p]
+		return ni != nil && ni.node.Type == forms.TypeRepeat
+	})
+}
+
+// Interview returns the interview the engine edits.
+func (e *Engine) Interview() *Interview { return e.iv }
+
+// Form returns the engine's form.
+func (e *Engine) Form() *forms.Form { return e.form }
+
+// Language returns the active language.
+func (e *Engine) Language() string { return e.lang }
+
+// SetLanguage switches the language of labels, hints, messages and
+// jr:choice-name, and records it in the paradata. lang must be one of the
+// form's languages.
+func (e *Engine) SetLanguage(lang string) error {
+	ok := lang == "" && len(e.form.Languages) == 0
+	for _, l := range e.form.Languages {
+		ok = ok || l == lang
+	}
+	if !ok {
+		return fmt.Errorf("language %q: not one of the form's languages %q", lang, e.form.Languages)
+	}
+	e.lang = lang
+	e.secs = nil // choice labels in secondary instances follow the language
+	e.event("language", "", lang)
+	return nil
+}
+
+func (e *Engine) event(kind, field, note string) {
+	e.iv.Paradata = append(e.iv.Paradata, Event{At: e.opts.Now(), Kind: kind, Field: field, Note: note})
+}
+
+// text picks t in the active language, then the default language, then the
+// untranslated column, then any language the form lists.
+func (e *Engine) text(t forms.Text) string {
+	if s := t[e.lang]; s != "" {
+		return s
+	}
+	if s := t[e.form.DefaultLanguage]; s != "" {
+		return s
+	}
+	if s := t[""]; s != "" {
+		return s
+	}
+	for _, l := range e.form.Languages {
+		if s := t[l]; s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// french reports whether the active language is French, for the engine's
+// own messages.
+func (e *Engine) french() bool {
+	l := strings.ToLower(e.lang)
+	return strings.Contains(l, "(fr") || strings.HasPrefix(l, "fr")
+}

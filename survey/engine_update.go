@@ -1,0 +1,499 @@
+package survey
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"sira/forms"
+	"sira/forms/xpath"
+)
+
+// maxInstances bounds repeat_count, so that a typo (1000000) cannot
+// exhaust a laptop's memory.
+const maxInstances = 500
+
+// ErrUnstable is returned when updates do not settle: a dependency cycle
+// that flips values, or repeat counts that keep changing one another.
+var ErrUnstable = errors.New("form state does not settle")
+
+// countSlot is a repeat (child position pos of elem p) whose repeat_count
+// must be evaluated again.
+type countSlot struct {
+	p   *elem
+	pos int
+}
+
+// markDirty queues x for refresh in rank order.
+func (e *Engine) markDirty(x *elem) {
+	if x.dirty {
+		return
+	}
+	x.dirty = true
+	r := x.ni.rank
+	e.buckets[r] = append(e.buckets[r], x)
+	e.pending++
+	if r < e.lo {
+		e.lo = r
+	}
+}
+
+// markDeps queues every instance of every node that reads x.
+func (e *Engine) markDeps(x *elem) {
+	for _, d := range x.ni.deps {
+		e.markNode(x, d)
+	}
+}
+
+// markNode queues the instances of d that x can affect: those inside x's
+// instance of the deepest repeat they share, or all of them.
+func (e *Engine) markNode(x *elem, d *nodeInfo) {
+	start := e.root
+	k := 0
+	if len(d.repeats) > 0 {
+		for y := x; y != nil; y = y.parent {
+			if y.index > 0 && indexOf(d.repeats, y.ni) >= 0 {
+				start, k = y, len(y.ni.chain)
+				break
+			}
+		}
+	}
+	e.eachParent(start, d.chain[k:len(d.chain)-1], func(p *elem) {
+		slot := p.slots[d.pos]
+		for _, c := range slot {
+			e.markDirty(c)
+		}
+		if d.x.repeatCount != nil {
+			e.markCount(p, d.pos)
+		}
+	})
+}
+
+func (e *Engine) eachParent(x *elem, chain []*nodeInfo, fn func(*elem)) {
+	if len(chain) == 0 {
+		fn(x)
+		return
+	}
+	for _, c := range x.slots[chain[0].pos] {
+		e.eachParent(c, chain[1:], fn)
+	}
+}
+
+func (e *Engine) markCount(p *elem, pos int) {
+	for _, s := range e.counts {
+		if s.p == p && s.pos == pos {
+			return
+		}
+	}
+	e.counts = append(e.counts, countSlot{p, pos})
+}
+
+// run refreshes queued elems, lowest rank first, until none is left.
+func (e *Engine) run() error {
+	budget := 1 << 22
+	for e.pending > 0 {
+		for e.lo < len(e.buckets) && len(e.buckets[e.lo]) == 0 {
+			e.lo++
+		}
+		if e.lo >= len(e.buckets) {
+			e.pending = 0
+			break
+		}
+		r := e.lo
+		batch := e.buckets[r]
+		e.buckets[r] = nil
+		e.lo = r + 1
+		for _, x := range batch {
+			x.dirty = false
+			e.pending--
+			if budget--; budget < 0 {
+				return fmt.Errorf("%s: %w", x.ni.node.Path, ErrUnstable)
+			}
+			e.refresh(x)
+		}
+		if e.buckets[r] == nil {
+			e.buckets[r] = batch[:0] // keep the memory for the next update
+		}
+	}
+	return nil
+}
+
+// refresh re-evaluates x's relevance, requiredness, read-only state,
+// calculation and constraint, and queues its dependents when what they
+// read of x (its relevance or its value) changed.
+func (e *Engine) refresh(x *elem) {
+	if x.dead {
+		return
+	}
+	ni := x.ni
+	n := ni.node
+	xs := &ni.x
+	x.err = nil
+	changed := false
+
+	x.relSelf = true
+	if xs.relevant != nil {
+		x.relSelf = e.evalBool(xs.relevant, x, true)
+	}
+	eff := x.relSelf && (x.parent == nil || x.parent.relevant)
+	if eff != x.relevant {
+		x.relevant = eff
+		changed = true
+	}
+	if x.slots != nil {
+		if changed {
+			for _, s := range x.slots {
+				for _, c := range s {
+					e.markDirty(c)
+				}
+			}
+			e.markDeps(x)
+		}
+		return
+	}
+
+	x.required = xs.required != nil && e.evalBool(xs.required, x, false)
+	x.readOnly = n.Type == forms.TypeNote || n.Type == forms.TypeCalculate || isMeta(n) ||
+		(xs.readOnly != nil && e.evalBool(xs.readOnly, x, false))
+	if xs.calculation != nil && n.Trigger == "" {
+		v, err := e.eval(xs.calculation, x)
+		if err != nil {
+			x.err = fmt.Errorf("calculation: %w", err)
+			v = xpath.String("")
+		}
+		if !x.hasCalc || !sameValue(v, x.calc) {
+			x.calc, x.hasCalc = v, true
+			changed = true
+			if e.iv.Editable() {
+				putValue(x.rec, n.Path, storeString(n, v))
+			}
+		}
+	}
+	x.invalid = false
+	if xs.constraint != nil && x.relevant && x.raw() != "" {
+		x.invalid = !e.evalBool(xs.constraint, x, true)
+	}
+	if changed {
+		e.markDeps(x)
+	}
+}
+
+// storeString renders a calculation's result as it is stored: numbers
+// without ".0", dates as YYYY-MM-DD, dateTimes in full.
+func storeString(n *forms.Node, v xpath.Value) string {
+	switch v.Kind {
+	case xpath.KindNumber:
+		if math.IsNaN(v.N) || math.IsInf(v.N, 0) {
+			return ""
+		}
+	case xpath.KindDateTime:
+		return v.T.Format(layoutDateTime)
+	case xpath.KindTime:
+		return v.T.Format(layoutTime)
+	}
+	return toString(v)
+}
+
+func (e *Engine) evalBool(x *xpath.Expr, owner *elem, onErr bool) bool {
+	v, err := e.eval(x, owner)
+	if err != nil {
+		owner.err = err
+		return onErr
+	}
+	return toBool(v)
+}
+
+func sameValue(a, b xpath.Value) bool {
+	if a.Kind != b.Kind {
+		return false
+	}
+	switch a.Kind {
+	case xpath.KindString:
+		return a.S == b.S
+	case xpath.KindNumber:
+		return a.N == b.N || (math.IsNaN(a.N) && math.IsNaN(b.N))
+	case xpath.KindBool:
+		return a.B == b.B
+	case xpath.KindNodeset:
+		if len(a.Set) != len(b.Set) {
+			return false
+		}
+		for i := range a.Set {
+			if !sameValue(a.Set[i], b.Set[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return a.T.Equal(b.T)
+}
+
+// update drains the queue, applies dynamic defaults of new instances and
+// brings repeat counts in line, until nothing changes.
+func (e *Engine) update() error {
+	for i := 0; i < 64; i++ {
+		if err := e.run(); err != nil {
+			return err
+		}
+		switch {
+		case len(e.created) > 0:
+			cs := e.created
+			e.created = nil
+			e.applyDynamicDefaults(cs)
+		case len(e.counts) > 0:
+			cs := e.counts
+			e.counts = nil
+			for _, s := range cs {
+				e.syncCount(s.p, s.pos)
+			}
+		default:
+			return nil
+		}
+	}
+	return ErrUnstable
+}
+
+// settle evaluates everything: on opening, and in tests as the reference
+// that incremental updates must match.
+func (e *Engine) settle() error {
+	e.walk(e.root, func(x *elem) bool {
+		e.markDirty(x)
+		for i, c := range x.ni.node.Children {
+			if c.Type == forms.TypeRepeat && e.plan.byNode[c].x.repeatCount != nil {
+				e.markCount(x, i)
+			}
+		}
+		return true
+	})
+	return e.update()
+}
+
+// applyDynamicDefaults evaluates the default expressions of new elems once,
+// as odk-instance-first-load and odk-new-repeat do.
+func (e *Engine) applyDynamicDefaults(created []*elem) {
+	for _, x := range created {
+		d := x.ni.x.def
+		if d == nil || x.dead || x.raw() != "" {
+			continue
+		}
+		v, err := e.eval(d, x)
+		if err != nil {
+			x.err = fmt.Errorf("default: %w", err)
+			continue
+		}
+		s, _, err := normalizeScalar(x.ni.node, storeString(x.ni.node, v), e.loc)
+		if err != nil || s == "" {
+			continue
+		}
+		putValue(x.rec, x.ni.node.Path, s)
+		e.markDirty(x)
+		e.markDeps(x)
+	}
+}
+
+// syncCount makes the number of instances of repeat p.slots[pos] follow
+// its repeat_count, adding fresh instances or removing the last ones.
+func (e *Engine) syncCount(p *elem, pos int) {
+	if p.dead {
+		return
+	}
+	ni := e.plan.byNode[p.ni.node.Children[pos]]
+	want := 0
+	v, err := e.eval(ni.x.repeatCount, p)
+	if err != nil {
+		p.err = fmt.Errorf("repeat_count of %s: %w", ni.node.Name, err)
+	} else if f := toNumber(v); !math.IsNaN(f) && f > 0 {
+		want = int(math.Min(f, maxInstances))
+	}
+	p.count[pos] = want
+	for len(p.slots[pos]) < want {
+		e.addInstance(p, ni)
+	}
+	for len(p.slots[pos]) > want {
+		e.removeInstance(p, ni, len(p.slots[pos]))
+	}
+}
+
+// addInstance appends a fresh instance of repeat ni under p and queues it
+// and whatever reads the repeat.
+func (e *Engine) addInstance(p *elem, ni *nodeInfo) *elem {
+	inst := NewRecord()
+	if p.rec.Repeats == nil {
+		p.rec.Repeats = map[string][]*Record{}
+	}
+	p.rec.Repeats[ni.node.Path] = append(p.rec.Repeats[ni.node.Path], inst)
+	x := e.build(ni, p, inst, len(p.slots[ni.pos])+1, true)
+	p.slots[ni.pos] = append(p.slots[ni.pos], x)
+	p.kids = nil
+	e.fillMeta(x)
+	e.walk(x, func(y *elem) bool {
+		e.markDirty(y)
+		e.markDeps(y)
+		return true
+	})
+	e.markDeps(x)
+	return x
+}
+
+// removeInstance deletes instance index (1-based) of repeat ni under p.
+func (e *Engine) removeInstance(p *elem, ni *nodeInfo, index int) {
+	slot := p.slots[ni.pos]
+	gone := slot[index-1]
+	// Dependents outside the instance (count(), sum()) must see it go.
+	e.walk(gone, func(y *elem) bool {
+		e.markDeps(y)
+		y.dead = true
+		return true
+	})
+	slot = append(slot[:index-1:index-1], slot[index:]...)
+	p.slots[ni.pos] = slot
+	p.kids = nil
+	insts := p.rec.Repeats[ni.node.Path]
+	insts = append(insts[:index-1:index-1], insts[index:]...)
+	if len(insts) == 0 {
+		delete(p.rec.Repeats, ni.node.Path)
+	} else {
+		p.rec.Repeats[ni.node.Path] = insts
+	}
+	// Later instances move up: position() and indexed-repeat() change.
+	for i := index - 1; i < len(slot); i++ {
+		slot[i].index = i + 1
+		e.walk(slot[i], func(y *elem) bool {
+			e.markDirty(y)
+			e.markDeps(y)
+			return true
+		})
+	}
+}
+
+// Set stores a raw answer at ref after normalising and checking it against
+// the question's type (and, for selects, its current choices), then updates
+// everything that depends on it. It records a "change" event in the
+// paradata, without the value. Errors: ErrFinalized, ErrUnknownField,
+// ErrNoInstance, ErrReadOnly, ErrNotRelevant, *ValueError.
+func (e *Engine) Set(ref Ref, value string) error {
+	if !e.iv.Editable() {
+		return fmt.Errorf("set %s: %w", ref, ErrFinalized)
+	}
+	x, _, err := e.find(ref)
+	if err != nil {
+		return err
+	}
+	if x == nil || x.slots != nil {
+		return fmt.Errorf("set %s: a group or repeat has no value: %w", ref, ErrUnknownField)
+	}
+	if !x.relevant {
+		return fmt.Errorf("set %s: %w", ref, ErrNotRelevant)
+	}
+	if x.readOnly || x.ni.x.calculation != nil && x.ni.node.Trigger == "" {
+		return fmt.Errorf("set %s: %w", ref, ErrReadOnly)
+	}
+	v, err := e.normalize(x, value)
+	if err != nil {
+		return err
+	}
+	if v == x.raw() {
+		return nil
+	}
+	putValue(x.rec, x.ni.node.Path, v)
+	e.iv.Updated = e.opts.Now()
+	e.event("change", ref.String(), "")
+	e.markDirty(x)
+	e.markDeps(x)
+	return e.update()
+}
+
+// normalize converts raw to x's stored form or returns a *ValueError.
+func (e *Engine) normalize(x *elem, raw string) (string, error) {
+	n := x.ni.node
+	bad := func(code, reason string) error {
+		return &ValueError{Field: x.ref().String(), Value: raw, Reason: reason, Code: code}
+	}
+	if !isSelect(n) {
+		v, code, err := normalizeScalar(n, raw, e.loc)
+		if err != nil {
+			return "", bad(code, err.Error())
+		}
+		return v, nil
+	}
+	toks := strings.Fields(raw)
+	if len(toks) == 0 {
+		return "", nil
+	}
+	if !isMulti(n) {
+		toks = []string{strings.TrimSpace(raw)}
+	}
+	valid := map[string]bool{}
+	for _, c := range e.choices(x) {
+		valid[c.Name] = true
+	}
+	seen := map[string]bool{}
+	out := toks[:0:0]
+	for _, t := range toks {
+		if !valid[t] {
+			return "", bad("choice", fmt.Sprintf("%q is not one of the choices", t))
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return strings.Join(out, " "), nil
+}
+
+// AddRepeat appends an instance to the repeat named by ref (its path and
+// the indices of the enclosing repeats, e.g. "/data/legs" or
+// "/data/legs[1]/stops") and returns the new instance's ref. Repeats with
+// a repeat_count refuse with ErrRepeatCount: their count follows it.
+func (e *Engine) AddRepeat(ref Ref) (Ref, error) {
+	p, ni, err := e.repeatParent(ref)
+	if err != nil {
+		return Ref{}, err
+	}
+	if len(p.slots[ni.pos]) >= maxInstances {
+		return Ref{}, fmt.Errorf("add to %s: at most %d instances", ref, maxInstances)
+	}
+	x := e.addInstance(p, ni)
+	e.event("add-repeat", x.ref().String(), "")
+	if err := e.update(); err != nil {
+		return Ref{}, err
+	}
+	return x.ref(), nil
+}
+
+// RemoveRepeat deletes the repeat instance ref names ("/data/legs[2]");
+// later instances move up.
+func (e *Engine) RemoveRepeat(ref Ref) error {
+	if len(ref.Repeats) == 0 || ref.Repeats[len(ref.Repeats)-1].Path != ref.Path {
+		return fmt.Errorf("remove %s: not a repeat instance: %w", ref, ErrUnknownField)
+	}
+	last := ref.Repeats[len(ref.Repeats)-1]
+	p, ni, err := e.repeatParent(Ref{Path: ref.Path, Repeats: ref.Repeats[:len(ref.Repeats)-1]})
+	if err != nil {
+		return err
+	}
+	if last.Index < 1 || last.Index > len(p.slots[ni.pos]) {
+		return fmt.Errorf("remove %s: %w", ref, ErrNoInstance)
+	}
+	e.removeInstance(p, ni, last.Index)
+	e.event("remove-repeat", ref.String(), "")
+	return e.update()
+}
+
+func (e *Engine) repeatParent(ref Ref) (*elem, *nodeInfo, error) {
+	if !e.iv.Editable() {
+		return nil, nil, fmt.Errorf("%s: %w", ref, ErrFinalized)
+	}
+	p, ni, err := e.find(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ni == nil || ni.node.Type != forms.TypeRepeat {
+		return nil, nil, fmt.Errorf("%s: not a repeat: %w", ref, ErrUnknownField)
+	}
+	if ni.x.repeatCount != nil {
+		return nil, nil, fmt.Errorf("%s: %w", ref, ErrRepeatCount)
+	}
+	return p, ni, nil
+}

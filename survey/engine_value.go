@@ -1,0 +1,226 @@
+package survey
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"sira/forms"
+	"sira/forms/xpath"
+)
+
+// ValueError reports a raw answer that does not fit its question's type:
+// a letter in an integer, an impossible date, a choice the list does not
+// offer. The UI shows Reason next to the question.
+type ValueError struct {
+	Field  string // the ref, with indices
+	Value  string // the rejected input; a form answer, so never log it
+	Reason string // in English, for logs and tests; the UI translates by Code
+	Code   string // "integer", "decimal", "date", "time", "dateTime", "geopoint", "choice", "range", "readonly", "relevant"
+}
+
+func (e *ValueError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Reason) }
+
+// Stored layouts of dates and times, as ODK writes them in the instance.
+const (
+	layoutDate     = "2006-01-02"
+	layoutTime     = "15:04:05.000Z07:00"
+	layoutDateTime = "2006-01-02T15:04:05.000Z07:00"
+)
+
+var timeLayouts = []string{"15:04:05.000Z07:00", "15:04:05Z07:00", "15:04:05.000", "15:04:05", "15:04"}
+var dateTimeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04"}
+
+// normalizeScalar converts a raw, non-select answer to its stored form, or
+// returns a reason it is not valid. Empty input stays empty (a cleared answer).
+func normalizeScalar(n *forms.Node, raw string, loc *time.Location) (string, string, error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", "", nil
+	}
+	switch n.Type {
+	case forms.TypeInteger:
+		v, err := strconv.ParseInt(strings.TrimPrefix(s, "+"), 10, 64)
+		if err != nil {
+			return "", "integer", fmt.Errorf("not a whole number")
+		}
+		return strconv.FormatInt(v, 10), "", nil
+	case forms.TypeDecimal:
+		f, err := parseDecimal(s)
+		if err != nil {
+			return "", "decimal", err
+		}
+		return formatNumber(f), "", nil
+	case forms.TypeRange:
+		f, err := parseDecimal(s)
+		if err != nil {
+			return "", "range", err
+		}
+		lo, hi, step := rangeParams(n)
+		if f < lo || f > hi {
+			return "", "range", fmt.Errorf("outside %s..%s", formatNumber(lo), formatNumber(hi))
+		}
+		if step > 0 {
+			k := (f - lo) / step
+			if math.Abs(k-math.Round(k)) > 1e-9 {
+				return "", "range", fmt.Errorf("not a multiple of the step %s", formatNumber(step))
+			}
+		}
+		return formatNumber(f), "", nil
+	case forms.TypeDate:
+		t, err := time.ParseInLocation(layoutDate, s, loc)
+		if err != nil {
+			return "", "date", fmt.Errorf("not a date (YYYY-MM-DD)")
+		}
+		return t.Format(layoutDate), "", nil
+	case forms.TypeTime:
+		for _, l := range timeLayouts {
+			if t, err := time.ParseInLocation(l, s, loc); err == nil {
+				return t.Format(layoutTime), "", nil
+			}
+		}
+		return "", "time", fmt.Errorf("not a time (HH:MM)")
+	case forms.TypeDateTime, forms.TypeStart, forms.TypeEnd:
+		for _, l := range dateTimeLayouts {
+			if t, err := time.ParseInLocation(l, s, loc); err == nil {
+				return t.Format(layoutDateTime), "", nil
+			}
+		}
+		return "", "dateTime", fmt.Errorf("not a date and time (YYYY-MM-DDTHH:MM)")
+	case forms.TypeToday:
+		t, err := time.ParseInLocation(layoutDate, s, loc)
+		if err != nil {
+			return "", "date", fmt.Errorf("not a date (YYYY-MM-DD)")
+		}
+		return t.Format(layoutDate), "", nil
+	case forms.TypeGeopoint:
+		return normalizeGeopoint(s)
+	case forms.TypeAcknowledge:
+		if s != "OK" {
+			return "", "acknowledge", fmt.Errorf(`only "OK" acknowledges`)
+		}
+		return s, "", nil
+	}
+	return s, "", nil
+}
+
+func normalizeGeopoint(s string) (string, string, error) {
+	f := strings.Fields(s)
+	if len(f) < 2 || len(f) > 4 {
+		return "", "geopoint", fmt.Errorf("a geopoint is latitude longitude [altitude [accuracy]]")
+	}
+	out := make([]string, 4)
+	for i := range out {
+		out[i] = "0"
+	}
+	for i, p := range f {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return "", "geopoint", fmt.Errorf("geopoint part %d is not a number", i+1)
+		}
+		switch {
+		case i == 0 && (v < -90 || v > 90):
+			return "", "geopoint", fmt.Errorf("latitude outside -90..90")
+		case i == 1 && (v < -180 || v > 180):
+			return "", "geopoint", fmt.Errorf("longitude outside -180..180")
+		case i == 3 && v < 0:
+			return "", "geopoint", fmt.Errorf("negative accuracy")
+		}
+		out[i] = formatNumber(v)
+	}
+	return strings.Join(out, " "), "", nil
+}
+
+// parseDecimal accepts a comma as the decimal point, as JavaRosa does and as
+// francophone enumerators type.
+func parseDecimal(s string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.Replace(strings.TrimPrefix(s, "+"), ",", ".", 1), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("not a number")
+	}
+	return f, nil
+}
+
+func formatNumber(f float64) string {
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// rangeParams returns start, end and step with pyxform's defaults (1 10 1).
+func rangeParams(n *forms.Node) (lo, hi, step float64) {
+	lo, hi, step = 1, 10, 1
+	get := func(k string, d float64) float64 {
+		if v, ok := n.Parameters[k]; ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				return f
+			}
+		}
+		return d
+	}
+	return get("start", lo), get("end", hi), get("step", step)
+}
+
+// typedValue converts a stored answer to the value expressions see: a
+// number for numeric fields, a date for date fields, the string otherwise.
+// Empty answers are String("") whatever the type, as in JavaRosa.
+func typedValue(n *forms.Node, s string, loc *time.Location) xpath.Value {
+	if s == "" {
+		return xpath.String("")
+	}
+	switch n.Type {
+	case forms.TypeInteger, forms.TypeDecimal, forms.TypeRange:
+		if f, err := parseDecimal(s); err == nil {
+			return xpath.Number(f)
+		}
+	case forms.TypeDate, forms.TypeToday:
+		if t, err := time.ParseInLocation(layoutDate, s, loc); err == nil {
+			return xpath.Value{Kind: xpath.KindDate, T: t}
+		}
+	case forms.TypeDateTime, forms.TypeStart, forms.TypeEnd:
+		for _, l := range dateTimeLayouts {
+			if t, err := time.ParseInLocation(l, s, loc); err == nil {
+				return xpath.Value{Kind: xpath.KindDateTime, T: t}
+			}
+		}
+	case forms.TypeTime:
+		for _, l := range timeLayouts {
+			if t, err := time.ParseInLocation(l, s, loc); err == nil {
+				return xpath.Value{Kind: xpath.KindTime, T: time.Date(1970, 1, 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())}
+			}
+		}
+	}
+	return xpath.String(s)
+}
+
+// isSelect reports whether answers of n are choice names.
+func isSelect(n *forms.Node) bool {
+	switch n.Type {
+	case forms.TypeSelectOne, forms.TypeSelectMulti, forms.TypeSelectFile, forms.TypeSelectMultiFile, forms.TypeRank:
+		return true
+	}
+	return false
+}
+
+// isMulti reports whether n's answer is a space-separated list of choices.
+func isMulti(n *forms.Node) bool {
+	return n.Type == forms.TypeSelectMulti || n.Type == forms.TypeSelectMultiFile || n.Type == forms.TypeRank
+}
+
+// isMeta reports whether n is filled by the app rather than asked.
+func isMeta(n *forms.Node) bool {
+	switch n.Type {
+	case forms.TypeStart, forms.TypeEnd, forms.TypeToday, forms.TypeDeviceID, forms.TypeUsername,
+		forms.TypeEmail, forms.TypePhoneNumber, forms.TypeAudit:
+		return true
+	}
+	return false
+}
+
+// isContainer reports whether n holds children rather than a value.
+func isContainer(n *forms.Node) bool {
+	return n.Type == forms.TypeGroup || n.Type == forms.TypeRepeat
+}

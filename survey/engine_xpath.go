@@ -1,0 +1,258 @@
+package survey
+
+import (
+	"fmt"
+	"time"
+
+	"sira/forms"
+	"sira/forms/xpath"
+)
+
+// The engine's instance tree as the expression evaluator sees it.
+
+var _ xpath.Node = (*elem)(nil)
+var _ xpath.Context = (*evalCtx)(nil)
+
+// Name implements xpath.Node.
+func (x *elem) Name() string { return x.ni.node.Name }
+
+// Parent implements xpath.Node.
+func (x *elem) Parent() xpath.Node {
+	if x.parent == nil {
+		return nil
+	}
+	return x.parent
+}
+
+// Children implements xpath.Node: fields and groups in form order, a
+// repeat's instances in a row.
+func (x *elem) Children() []xpath.Node {
+	if x.kids == nil && len(x.slots) > 0 {
+		n := 0
+		for _, s := range x.slots {
+			n += len(s)
+		}
+		x.kids = make([]xpath.Node, 0, n)
+		for _, s := range x.slots {
+			for _, c := range s {
+				x.kids = append(x.kids, c)
+			}
+		}
+	}
+	return x.kids
+}
+
+// Value implements xpath.Node: "" when not relevant (JavaRosa), a
+// calculation's own typed result, else the stored answer typed by the
+// question's type.
+func (x *elem) Value() xpath.Value {
+	if !x.relevant || x.slots != nil {
+		return xpath.String("")
+	}
+	if x.hasCalc {
+		return x.calc
+	}
+	n := x.ni.node
+	return typedValue(n, x.rec.Values[n.Path], x.eng.loc)
+}
+
+// raw returns the stored answer, relevant or not.
+func (x *elem) raw() string {
+	if x.slots != nil {
+		return ""
+	}
+	return x.rec.Values[x.ni.node.Path]
+}
+
+// evalCtx is the xpath.Context of one evaluation: cur is ".", owner is the
+// field whose expression it is (they differ in choice filters, where "." is
+// the candidate item).
+type evalCtx struct {
+	e     *Engine
+	cur   xpath.Node
+	owner *elem
+}
+
+func (c *evalCtx) Current() xpath.Node { return c.cur }
+func (c *evalCtx) Root() xpath.Node    { return c.e.root }
+func (c *evalCtx) Now() time.Time      { return c.e.opts.Now().In(c.e.loc) }
+
+func (c *evalCtx) Instance(id string) xpath.Node {
+	if s := c.e.secondary(id); s != nil {
+		return s
+	}
+	return nil
+}
+
+// Field resolves ${name} from the owner: inside the deepest repeat both
+// share, the owner's own instance; otherwise every node the path designates.
+func (c *evalCtx) Field(name string) ([]xpath.Node, error) {
+	ni := c.e.plan.byName[name]
+	if ni == nil {
+		return nil, fmt.Errorf("${%s}: %w", name, ErrUnknownField)
+	}
+	return c.e.resolve(c.owner, ni, nil), nil
+}
+
+func (c *evalCtx) ChoiceLabel(path, value string) string {
+	ni := c.e.plan.byPath[path]
+	if ni == nil {
+		return ""
+	}
+	for _, ch := range c.e.listOf(ni.node) {
+		if ch.Name == value {
+			return c.e.text(ch.Label)
+		}
+	}
+	return ""
+}
+
+// resolve appends to dst the elems of target reachable from x as ${}
+// references are: from x's instance of the deepest repeat they share, or
+// from the root.
+func (e *Engine) resolve(x *elem, target *nodeInfo, dst []xpath.Node) []xpath.Node {
+	start := e.root
+	k := 0 // index in target.chain of the first node to descend to
+	if x != nil && len(target.repeats) > 0 {
+		// The repeats x is inside (an instance counts as inside its repeat).
+		for y := x; y != nil; y = y.parent {
+			if y.index == 0 {
+				continue
+			}
+			if i := indexOf(target.repeats, y.ni); i >= 0 {
+				start, k = y, len(y.ni.chain)
+				break
+			}
+		}
+	}
+	if start == e.root && target.single {
+		// The common case: a field outside any repeat, one elem.
+		y := e.root
+		for _, c := range target.chain {
+			y = y.slots[c.pos][0]
+		}
+		if dst == nil {
+			return y.self
+		}
+		return append(dst, y)
+	}
+	return descend(start, target.chain[k:], dst)
+}
+
+func descend(x *elem, chain []*nodeInfo, dst []xpath.Node) []xpath.Node {
+	if len(chain) == 0 {
+		return append(dst, x)
+	}
+	for _, c := range x.slots[chain[0].pos] {
+		dst = descend(c, chain[1:], dst)
+	}
+	return dst
+}
+
+func indexOf(s []*nodeInfo, ni *nodeInfo) int {
+	for i, v := range s {
+		if v == ni {
+			return i
+		}
+	}
+	return -1
+}
+
+// eval evaluates x with "." and the owner both at owner.
+func (e *Engine) eval(x *xpath.Expr, owner *elem) (xpath.Value, error) {
+	saved := e.ctx
+	e.ctx.cur, e.ctx.owner = owner, owner
+	v, err := x.Eval(&e.ctx)
+	e.ctx = saved
+	return v, err
+}
+
+// evalAt evaluates x with "." at cur and ${} resolved from owner.
+func (e *Engine) evalAt(x *xpath.Expr, cur xpath.Node, owner *elem) (xpath.Value, error) {
+	saved := e.ctx
+	e.ctx.cur, e.ctx.owner = cur, owner
+	v, err := x.Eval(&e.ctx)
+	e.ctx = saved
+	return v, err
+}
+
+// staticNode is an element of a secondary instance (a choice list as
+// instance('list')/root/item with name, label and extra columns).
+type staticNode struct {
+	name   string
+	value  string
+	parent *staticNode
+	kids   []xpath.Node
+}
+
+func (s *staticNode) Name() string { return s.name }
+func (s *staticNode) Parent() xpath.Node {
+	if s.parent == nil {
+		return nil
+	}
+	return s.parent
+}
+func (s *staticNode) Children() []xpath.Node { return s.kids }
+func (s *staticNode) Value() xpath.Value     { return xpath.String(s.value) }
+
+// secondary returns the root of instance(id): a choice list or a file, with
+// labels in the active language. Built on first use.
+func (e *Engine) secondary(id string) *staticNode {
+	if s, ok := e.secs[id]; ok {
+		return s
+	}
+	list := e.form.Lists[id]
+	if list == nil {
+		list = e.file(id)
+	}
+	if list == nil {
+		return nil
+	}
+	root := e.listInstance(list)
+	if e.secs == nil {
+		e.secs = map[string]*staticNode{}
+	}
+	e.secs[id] = root
+	return root
+}
+
+func (e *Engine) file(name string) *forms.ChoiceList {
+	if l := e.form.Files[name]; l != nil {
+		return l
+	}
+	if l := e.opts.Files[name]; l != nil {
+		return l
+	}
+	return nil
+}
+
+// listInstance builds root/item[name, label, extras...] for list.
+func (e *Engine) listInstance(list *forms.ChoiceList) *staticNode {
+	root := &staticNode{name: "root"}
+	root.kids = make([]xpath.Node, len(list.Choices))
+	for i, ch := range list.Choices {
+		item := &staticNode{name: "item", parent: root}
+		item.kids = append(item.kids,
+			&staticNode{name: "name", value: ch.Name, parent: item},
+			&staticNode{name: "label", value: e.text(ch.Label), parent: item})
+		for _, k := range sortedKeys(ch.Extra) {
+			item.kids = append(item.kids, &staticNode{name: k, value: ch.Extra[k], parent: item})
+		}
+		root.kids[i] = item
+	}
+	return root
+}
+
+// listOf returns the full choice list of a select node (before filtering).
+func (e *Engine) listOf(n *forms.Node) []*forms.Choice {
+	if n.List != nil {
+		return n.List.Choices
+	}
+	if l := e.form.Lists[n.TypeArg]; l != nil && n.Type != forms.TypeSelectFile && n.Type != forms.TypeSelectMultiFile {
+		return l.Choices
+	}
+	if l := e.file(n.TypeArg); l != nil {
+		return l.Choices
+	}
+	return nil
+}
