@@ -67,5 +67,6 @@
 //   - Disability: the Washington Group Short Set on Functioning (six
 //     domains, four answer categories).
 //
-// Form returns the compiled form; callers cache it.
+// Source gives the bytes as authored, Workbook the read sheets, and Form the
+// compiled form (compiled afresh on each call; callers keep it).
 package builtin
