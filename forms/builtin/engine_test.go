@@ -202,7 +202,12 @@ func TestDatesAndMonthsAbroad(t *testing.T) {
 	if got := s.issue("return_date"); got != survey.IssueConstraint {
 		t.Errorf("return in the future: issue %q, want constraint", got)
 	}
+	s.set("arrival_date", "2025-08-31")
 	s.set("return_date", "2025-09-01") // 549 days: 18.06 months
+	if got := s.issue("return_date"); got != survey.IssueConstraint {
+		t.Errorf("return after arriving in Mali: issue %q, want constraint", got)
+	}
+	s.set("arrival_date", "2025-09-03")
 	if got := s.issue("return_date"); got != "" {
 		t.Errorf("valid return date: issue %q", got)
 	}
