@@ -1,0 +1,97 @@
+package forms_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sira/forms"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+func TestCanonicalGolden(t *testing.T) {
+	f, err := forms.CompileFile(context.Background(), filepath.Join("testdata", "small.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.MarshalCanonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "small.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("canonical JSON differs from %s (run with -update if intended):\n%s", golden, got)
+	}
+	if !strings.HasPrefix(f.Hash, "sha256:") || len(f.Hash) != len("sha256:")+64 {
+		t.Errorf("hash = %q", f.Hash)
+	}
+	// Marshalling again is byte-identical: the order is stable.
+	again, err := f.MarshalCanonical()
+	if err != nil || !bytes.Equal(again, got) {
+		t.Errorf("second MarshalCanonical differs (err %v)", err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	f, err := forms.CompileFile(context.Background(), filepath.Join("testdata", "small.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := f.MarshalCanonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := forms.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Hash != f.Hash {
+		t.Errorf("hash %s, want %s", g.Hash, f.Hash)
+	}
+	if got, want := len(g.Nodes()), len(f.Nodes()); got != want {
+		t.Errorf("loaded %d nodes, want %d", got, want)
+	}
+	days := g.ByName("days")
+	if days == nil || days.Exprs.Constraint == nil || days.Repeat == nil || days.Repeat.Name != "legs" {
+		t.Fatalf("days not prepared: %+v", days)
+	}
+	if got := names(days.Deps); len(got) != 1 || got[0] != "total" {
+		t.Errorf("deps of days = %v", got)
+	}
+	if g.ByName("returned").List == nil {
+		t.Error("list not resolved after Load")
+	}
+
+	t.Run("ErrHash", func(t *testing.T) {
+		bad := bytes.Replace(data, []byte(`"Oui"`), []byte(`"OUI"`), 1)
+		if _, err := forms.Load(bad); !errors.Is(err, forms.ErrHash) {
+			t.Errorf("err = %v, want ErrHash", err)
+		}
+	})
+	t.Run("ErrSchema", func(t *testing.T) {
+		bad := bytes.Replace(data, []byte(`"schema":1`), []byte(`"schema":99`), 1)
+		if _, err := forms.Load(bad); !errors.Is(err, forms.ErrSchema) {
+			t.Errorf("err = %v, want ErrSchema", err)
+		}
+	})
+	t.Run("Garbage", func(t *testing.T) {
+		if _, err := forms.Load([]byte("{not json")); err == nil {
+			t.Error("loaded garbage")
+		}
+	})
+}
