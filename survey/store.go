@@ -16,7 +16,8 @@ var (
 	ErrExists = errors.New("already exists")
 	// ErrImmutable: a change to the answers, repeats or attachments of an
 	// interview that is no longer a draft (finalized interviews are frozen).
-	ErrImmutable = errors.New("interview is finalized and cannot be changed")
+	// It is the engine's ErrFinalized, so callers test one sentinel.
+	ErrImmutable = ErrFinalized
 	// ErrConflict: a lifecycle step that does not apply to the interview's
 	// current state, revision or content hash (e.g. acknowledging content that
 	// has changed since it was sent, finalizing twice).
@@ -52,9 +53,14 @@ type Store interface {
 	// SaveAnswer stores one answer and any paradata events in one durable
 	// transaction (the autosave when the enumerator leaves a field). A ref into
 	// a repeat instance that does not exist yet creates the instances up to it.
-	// The value is stored verbatim; "" is an answer that was cleared.
+	// The value is stored verbatim, except that "" deletes the answer (as
+	// Record.Put does: empty and absent are one state).
 	// Errors: ErrNotFound, ErrImmutable.
 	SaveAnswer(ctx context.Context, id string, ref Ref, value string, ev ...Event) error
+	// SaveData replaces a draft's whole answer tree (after the engine has
+	// recalculated) and appends events, in one durable transaction; it costs
+	// the same as SaveAnswer. Errors: ErrNotFound, ErrImmutable.
+	SaveData(ctx context.Context, id string, data *Record, ev ...Event) error
 	// SaveAnswers stores several answers (an answer and the calculations it
 	// changed) and events in one durable transaction. Errors: as SaveAnswer.
 	SaveAnswers(ctx context.Context, id string, changes []Change, ev ...Event) error

@@ -307,6 +307,17 @@ func (s *Store) SaveAnswer(ctx context.Context, id string, ref survey.Ref, value
 	}, ev)
 }
 
+// SaveData implements survey.Store.
+func (s *Store) SaveData(ctx context.Context, id string, data *survey.Record, ev ...survey.Event) error {
+	if data == nil {
+		data = &survey.Record{}
+	}
+	return s.editDraft(ctx, id, "save answers", func(r *survey.Record) error {
+		*r = *data
+		return nil
+	}, ev)
+}
+
 // SaveAnswers implements survey.Store.
 func (s *Store) SaveAnswers(ctx context.Context, id string, changes []survey.Change, ev ...survey.Event) error {
 	return s.editDraft(ctx, id, "save answers", func(r *survey.Record) error {

@@ -45,6 +45,10 @@ func setValue(root *survey.Record, ref survey.Ref, value string) error {
 	if err != nil {
 		return err
 	}
+	if value == "" {
+		delete(rec.Values, ref.Path)
+		return nil
+	}
 	if rec.Values == nil {
 		rec.Values = map[string]string{}
 	}

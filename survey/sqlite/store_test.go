@@ -71,7 +71,8 @@ func TestRoundTrip(t *testing.T) {
 		{ref("/data/legs/country", step(legs, 1)), "NE"},
 		{ref("/data/legs/country", step(legs, 2)), "DZ"},
 		{ref("/data/legs/stops/town", step(legs, 2), step(stops, 3)), "Tamanrasset"},
-		{ref("/data/empty"), ""},
+		{ref("/data/cleared"), "typo"},
+		{ref("/data/cleared"), ""},
 	}
 	for _, sv := range saves {
 		if err := s.SaveAnswer(ctx, iv.ID, sv.ref, sv.value, survey.Event{At: iv.Started, Kind: "change", Field: sv.ref.String()}); err != nil {
@@ -92,7 +93,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantData := &survey.Record{
-		Values: map[string]string{"/data/age": "34", "/data/name": "Awa Traoré", "/data/empty": ""},
+		Values: map[string]string{"/data/age": "34", "/data/name": "Awa Traoré"},
 		Repeats: map[string][]*survey.Record{legs: {
 			{Values: map[string]string{"/data/legs/country": "NE"}},
 			{Values: map[string]string{"/data/legs/country": "DZ"}, Repeats: map[string][]*survey.Record{stops: {
@@ -149,6 +150,20 @@ func TestRoundTrip(t *testing.T) {
 		t.Errorf("RemoveRepeatInstance(legs[5]) = %v, want ErrNotFound", err)
 	}
 
+	// SaveData replaces the whole tree, as the engine's recalculation produces it.
+	tree := got.Data
+	tree.Values["/data/age"] = "35"
+	if err := s.SaveData(ctx, iv.ID, tree, survey.Event{At: iv.Started, Kind: "change"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Get(ctx, iv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Data, tree) {
+		t.Errorf("after SaveData: %s, want %s", dump(got.Data), dump(tree))
+	}
+
 	// Content hash round trip: what Finalize recorded is what Get hashes to.
 	if err := s.Finalize(ctx, iv.ID, time.Date(2026, 11, 28, 9, 30, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
@@ -190,6 +205,7 @@ func TestImmutableAfterFinalize(t *testing.T) {
 	}
 	edits := map[string]func() error{
 		"SaveAnswer":  func() error { return s.SaveAnswer(ctx, iv.ID, ref("/data/age"), "21") },
+		"SaveData":    func() error { return s.SaveData(ctx, iv.ID, &survey.Record{}) },
 		"SaveAnswers": func() error { return s.SaveAnswers(ctx, iv.ID, []survey.Change{{Ref: ref("/data/x"), Value: "1"}}) },
 		"SetRepeatCount": func() error {
 			return s.SetRepeatCount(ctx, iv.ID, ref("/data/legs"), 2)
