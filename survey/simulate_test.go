@@ -1,0 +1,136 @@
+package survey
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"sira/forms"
+	"sira/forms/builtin"
+)
+
+func builtinForm(tb testing.TB) *forms.Form {
+	tb.Helper()
+	f, err := builtin.Form(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// gateAnswers lets most simulated interviews of the built-in form go past
+// its eligibility and consent questions.
+var gateAnswers = map[string]string{"already_interviewed": "no", "consent": "yes"}
+
+// TestSimulateValid checks the property that matters to everyone
+// downstream: a simulated interview is finalized, and re-opened in a fresh
+// engine it has no issue at all.
+func TestSimulateValid(t *testing.T) {
+	f := builtinForm(t)
+	plan, err := NewPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answered := 0
+	for seed := uint64(0); seed < 100; seed++ {
+		opts := SimOptions{Plan: plan, Enumerator: "sim", DeviceID: "sim-1"}
+		if seed%10 != 0 { // one in ten goes through the gates at random
+			opts.Answers = gateAnswers
+		}
+		iv, err := Simulate(f, rand.New(rand.NewPCG(seed, 1)), opts)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if iv.Status != StatusFinalized || iv.Ended.Before(iv.Started) {
+			t.Fatalf("seed %d: status %s, started %v ended %v", seed, iv.Status, iv.Started, iv.Ended)
+		}
+		// Re-open a copy as a draft: ValidateAll must find nothing.
+		cp := *iv
+		cp.Data = iv.Data.Clone()
+		cp.Status = StatusDraft
+		e, err := NewEngine(f, &cp, EngineOptions{Plan: plan, Now: func() time.Time { return iv.Ended }, Location: time.UTC})
+		if err != nil {
+			t.Fatalf("seed %d: reopen: %v", seed, err)
+		}
+		if issues := e.ValidateAll(); len(issues) > 0 {
+			t.Fatalf("seed %d: %d issues, first %v", seed, len(issues), issues[0])
+		}
+		if e.Value(Ref{Path: "/data/interview/demographics/age"}) != "" {
+			answered++
+		}
+	}
+	if answered < 80 {
+		t.Errorf("only %d of 100 interviews reached the demographics", answered)
+	}
+}
+
+func TestSimulateDeterministic(t *testing.T) {
+	f := builtinForm(t)
+	run := func() []byte {
+		iv, err := Simulate(f, rand.New(rand.NewPCG(42, 7)), SimOptions{Answers: gateAnswers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(iv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	a, b := run(), run()
+	if string(a) != string(b) {
+		t.Errorf("same seed, different interviews:\n%s\n%s", a, b)
+	}
+	iv, err := Simulate(f, rand.New(rand.NewPCG(43, 7)), SimOptions{Answers: gateAnswers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := json.Marshal(iv); string(c) == string(a) {
+		t.Error("different seeds, same interview")
+	}
+}
+
+// TestSimulateCascade checks that simulated cercles belong to the region.
+func TestSimulateCascade(t *testing.T) {
+	f := builtinForm(t)
+	cercles := map[string]string{}
+	for _, c := range f.Lists["cercle"].Choices {
+		cercles[c.Name] = c.Extra["region"]
+	}
+	for seed := uint64(0); seed < 20; seed++ {
+		iv, err := Simulate(f, rand.New(rand.NewPCG(seed, 2)), SimOptions{Answers: gateAnswers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		region := iv.Data.Values["/data/interview/origin/origin_region"]
+		cercle := iv.Data.Values["/data/interview/origin/origin_cercle"]
+		if region == "" {
+			continue
+		}
+		if cercles[cercle] != region {
+			t.Errorf("seed %d: cercle %q of region %q, want one of %q", seed, cercle, cercles[cercle], region)
+		}
+		dep, ret := iv.Data.Values["/data/interview/migration/departure_date"], iv.Data.Values["/data/interview/migration/return_date"]
+		if dep > ret {
+			t.Errorf("seed %d: departure %s after return %s", seed, dep, ret)
+		}
+	}
+}
+
+func BenchmarkSimulate(b *testing.B) {
+	f := builtinForm(b)
+	plan, err := NewPlan(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Simulate(f, rng, SimOptions{Plan: plan, Answers: gateAnswers}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "interviews/s")
+}
