@@ -115,6 +115,18 @@ func TestFormCompiles(t *testing.T) {
 	if g := mustForm(t); g.Hash != f.Hash {
 		t.Errorf("two compilations hash %s and %s", f.Hash, g.Hash)
 	}
+	// The compiled form is what laptops and the intake server exchange.
+	data, err := f.MarshalCanonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := forms.Load(data)
+	if err != nil {
+		t.Fatalf("load the compiled built-in form: %v", err)
+	}
+	if g.Hash != f.Hash || len(g.Nodes()) != len(f.Nodes()) {
+		t.Errorf("reloaded form: hash %s, %d nodes; want %s, %d", g.Hash, len(g.Nodes()), f.Hash, len(f.Nodes()))
+	}
 }
 
 var metadata = map[forms.Type]bool{

@@ -365,3 +365,101 @@ func TestNotRelevantRejected(t *testing.T) {
 		t.Errorf("answering age after a refusal: %v, want ErrNotRelevant", err)
 	}
 }
+
+// fill answers every open issue with a plausible value of the field's type
+// until none is left, so that a complete interview can be finalized.
+func (s *session) fill() {
+	s.t.Helper()
+	for round := 0; round < 30; round++ {
+		issues := s.e.ValidateAll()
+		if len(issues) == 0 {
+			return
+		}
+		for _, is := range issues {
+			if is.Code != survey.IssueRequired {
+				s.t.Fatalf("round %d: %v (%s)", round, is, is.Code)
+			}
+			n := s.f.Node(is.Ref.Path)
+			var v string
+			switch n.Type {
+			case forms.TypeSelectOne, forms.TypeSelectMulti:
+				cs := s.e.Choices(is.Ref)
+				if len(cs) == 0 {
+					s.t.Fatalf("%s is required but offers no choice", is.Ref)
+				}
+				v = cs[0].Name
+			case forms.TypeInteger:
+				v = "1"
+			case forms.TypeDecimal:
+				v = "0"
+			case forms.TypeDate:
+				v = "2026-01-01"
+			case forms.TypeAcknowledge:
+				v = "OK"
+			default:
+				v = "texte"
+			}
+			if err := s.e.Set(is.Ref, v); err != nil {
+				s.t.Fatalf("set %s = %q: %v", is.Ref, v, err)
+			}
+		}
+	}
+	s.t.Fatalf("still incomplete: %v", s.e.ValidateAll())
+}
+
+func TestFinalize(t *testing.T) {
+	tests := []struct {
+		name     string
+		answers  [][2]string
+		complete bool // the modules after consent were answered
+	}{
+		{"Refused", [][2]string{{"border_post", "zegoua"}, {"already_interviewed", "no"}, {"consent_read", "OK"}, {"consent", "no"}}, false},
+		{"AlreadyInterviewed", [][2]string{{"border_post", "kouremale"}, {"already_interviewed", "yes"}}, false},
+		{"Complete", [][2]string{
+			{"border_post", "heremakono"}, {"already_interviewed", "no"}, {"consent_read", "OK"}, {"consent", "yes"},
+			{"arrival_means", "bus"}, {"arrived_from", "BFA"}, {"sex", "male"}, {"age", "27"},
+			{"origin_region", "kayes"}, {"origin_cercle", "yelimane"},
+			{"departure_date", "2023-05-15"}, {"return_date", "2026-10-01"}, {"destination", "ESP"},
+			{"nb_legs", "2"}, {"leg_country", "DZA"}, {"leg_months", "14"}, {"leg_transport", "bus truck"},
+			{"leg_cost", "350000"}, {"journey_cost", "900000"}, {"reasons_leaving", "no_work support_family"},
+			{"main_reason", "no_work"}, {"return_type", "expelled"}, {"expelling_country", "DZA"},
+			{"education_level", "1"}, {"worked_abroad", "yes"}, {"occupation_abroad", "7"},
+			{"skills_acquired", "yes"}, {"skills_list", "construction welding"}, {"certificate_obtained", "no"},
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSession(t)
+			for _, a := range tt.answers {
+				n := s.f.ByName(a[0])
+				if n.Repeat != nil {
+					s.set(a[0], a[1], 1)
+				} else {
+					s.set(a[0], a[1])
+				}
+			}
+			if tt.complete {
+				s.fill()
+			}
+			if err := s.e.Finalize(); err != nil {
+				t.Fatalf("finalize: %v", err)
+			}
+			iv := s.e.Interview()
+			if iv.Status != survey.StatusFinalized {
+				t.Errorf("status %s, want finalized", iv.Status)
+			}
+			age := iv.Data.Values[s.f.ByName("age").Path]
+			if tt.complete != (age != "") {
+				t.Errorf("age recorded %q; complete interview: %v", age, tt.complete)
+			}
+			if tt.complete {
+				if got := iv.Data.Values[s.f.ByName("months_abroad").Path]; got != "40" {
+					t.Errorf("months_abroad = %q, want 40", got)
+				}
+				if got := len(iv.Data.Repeats[s.f.ByName("legs").Path]); got != 2 {
+					t.Errorf("%d legs recorded, want 2", got)
+				}
+			}
+		})
+	}
+}
