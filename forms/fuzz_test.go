@@ -1,0 +1,131 @@
+package forms_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"sira/forms"
+	"sira/forms/builtin"
+	"sira/internal/testenv"
+)
+
+// addCorpusSeeds adds the corpus files with the given extension as seeds.
+func addCorpusSeeds(f *testing.F, ext string, max int) {
+	files, _ := filepath.Glob(filepath.Join(testenv.XLSFormDir(f), "corpus", "*", "*"+ext))
+	n := 0
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil || len(data) > 64<<10 {
+			continue
+		}
+		f.Add(data)
+		if n++; n >= max {
+			break
+		}
+	}
+}
+
+// fuzzRead reads data in a layout, and compiles what reads: neither may
+// panic, and a compiled form must marshal and load back.
+func fuzzRead(t *testing.T, data []byte, format forms.Format) {
+	ctx := context.Background()
+	wb, err := forms.Read(ctx, bytes.NewReader(data), "fuzz", format)
+	if err != nil {
+		return
+	}
+	for _, s := range wb.Sheets {
+		for i, r := range s.Rows {
+			if r.Num < 1 || (i > 0 && r.Num <= s.Rows[i-1].Num) {
+				t.Fatalf("sheet %q: row numbers not increasing: %d", s.Name, r.Num)
+			}
+		}
+	}
+	f, err := forms.Compile(ctx, wb, forms.CompileOptions{})
+	if err != nil {
+		return
+	}
+	js, err := f.MarshalCanonical()
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	g, err := forms.Load(js)
+	if err != nil {
+		t.Fatalf("load of compiled form: %v", err)
+	}
+	if g.Hash != f.Hash {
+		t.Fatalf("hash changed on load")
+	}
+}
+
+func FuzzReadXLSX(f *testing.F) {
+	addCorpusSeeds(f, ".xlsx", 8)
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, forms.FormatXLSX) })
+}
+
+func FuzzReadXLS(f *testing.F) {
+	addCorpusSeeds(f, ".xls", 8)
+	f.Add([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, forms.FormatXLS) })
+}
+
+func FuzzReadMarkdown(f *testing.F) {
+	addCorpusSeeds(f, ".md", 20)
+	if data, err := os.ReadFile(filepath.Join("testdata", "small.md")); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte("| survey |\n| | type | name | label | relevant |\n| | integer | a | A | ${a} > 1 |\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, forms.FormatMarkdown) })
+}
+
+func FuzzReadCSV(f *testing.F) {
+	addCorpusSeeds(f, ".csv", 20)
+	f.Add([]byte("survey,,\n,type,name,label\n,text,a,\"A, b\"\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, forms.FormatCSV) })
+}
+
+func BenchmarkCompile(b *testing.B) {
+	for _, rel := range []string{"example_xls/xlsform_spec_test.xlsx", "example_xls/widgets.xls"} {
+		b.Run(filepath.Base(rel), func(b *testing.B) {
+			ctx := context.Background()
+			wb, err := forms.ReadFile(ctx, corpusPath(b, rel))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := forms.Compile(ctx, wb, forms.CompileOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkReadCompileFile(b *testing.B) {
+	path := corpusPath(b, "example_xls/xlsform_spec_test.xlsx")
+	for b.Loop() {
+		if _, err := forms.CompileFile(context.Background(), path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompileBuiltin compiles the built-in returnee survey (target:
+// under 50 ms).
+func BenchmarkCompileBuiltin(b *testing.B) {
+	ctx := context.Background()
+	wb, err := forms.Read(ctx, bytes.NewReader(builtin.Source()), builtin.FileName, forms.FormatMarkdown)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := forms.Compile(ctx, wb, forms.CompileOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
