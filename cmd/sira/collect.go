@@ -1,8 +1,101 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 
-// runCollect is the "collect" subcommand. (Placeholder until its issue lands.)
+	"sira/forms"
+	"sira/forms/builtin"
+	"sira/survey/sqlite"
+	"sira/survey/tui"
+)
+
+// runCollect is the "collect" subcommand: the enumerator's terminal app on a
+// local SQLite database.
 func runCollect(ctx context.Context, env *Env, args []string) error {
-	return usageErrorf("collect: not built yet")
+	fs := flag.NewFlagSet("collect", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	db := fs.String("db", "", "database `path` (default: sira/sira.db in the user's data directory)")
+	formPath := fs.String("form", "", "form `file`: an XLSForm (.xlsx, .xls, .csv, .md) or a compiled form (.json); default the built-in returnee survey")
+	lang := fs.String("lang", "", "`language` to start in: fr or en (default the form's)")
+	logPath := fs.String("log", "", "write operator logs to `file` (never answers)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: sira collect [--db PATH] [--form FILE] [--lang fr|en]\n\nThe enumerator's terminal app.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageErrorf("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("collect takes no arguments (got %q); try sira collect -h", fs.Args())
+	}
+	path := *db
+	if path == "" {
+		p, err := sqlite.DefaultPath(env.Getenv)
+		if err != nil {
+			return err
+		}
+		path = p
+	}
+	logger := slog.New(slog.DiscardHandler)
+	if *logPath != "" {
+		lf, err := os.OpenFile(*logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("open log: %w", err)
+		}
+		defer lf.Close()
+		logger = slog.New(slog.NewTextHandler(lf, nil))
+	}
+	f, err := collectForm(ctx, *formPath)
+	if err != nil {
+		return err
+	}
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	language := ""
+	if *lang != "" {
+		if language = f.Lang(*lang); language == "" || !strings.Contains(strings.ToLower(language), strings.ToLower(*lang)) {
+			return usageErrorf("form %s has no language %q (it has %q)", f.ID, *lang, f.Languages)
+		}
+	}
+	b, err := tui.NewBackend(ctx, st, []*forms.Form{f}, tui.BackendOptions{Language: language})
+	if err != nil {
+		return err
+	}
+	return tui.New(ctx, tui.Options{Backend: b, Logger: logger}).Run()
+}
+
+// collectForm loads the form to collect: the built-in survey, a compiled
+// form (.json) or an XLSForm compiled on the spot.
+func collectForm(ctx context.Context, path string) (*forms.Form, error) {
+	switch {
+	case path == "":
+		return builtin.Form(ctx)
+	case strings.EqualFold(filepath.Ext(path), ".json"):
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read form: %w", err)
+		}
+		defer fh.Close()
+		data, err := io.ReadAll(io.LimitReader(fh, forms.MaxFileSize))
+		if err != nil {
+			return nil, fmt.Errorf("read form %s: %w", path, err)
+		}
+		return forms.Load(data)
+	default:
+		return forms.CompileFile(ctx, path)
+	}
 }

@@ -69,7 +69,7 @@ type binding struct {
 
 // k builds a key from a tcell key; r builds one from a rune.
 func k(tk tcell.Key) key { return key{k: tk} }
-func r(ru rune) key     { return key{k: tcell.KeyRune, r: ru} }
+func r(ru rune) key      { return key{k: tcell.KeyRune, r: ru} }
 
 // find returns the binding that answers ev, or nil.
 func find(bs []binding, ev *tcell.EventKey) *binding {

@@ -1,0 +1,624 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"sira/forms"
+	"sira/survey"
+)
+
+// BackendOptions configure NewBackend.
+type BackendOptions struct {
+	// Language is the language new sessions start in, a key of
+	// Form.Languages ("English (en)"); "" is the form's default.
+	Language string
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+	// Location is the time zone of dates; time.Local if nil.
+	Location *time.Location
+}
+
+// NewBackend adapts a store and the forms offered for new interviews to the
+// app. The forms are stored in st (PutForm) so that sync finds them.
+func NewBackend(ctx context.Context, st survey.Store, fs []*forms.Form, opts BackendOptions) (Backend, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	b := &backend{st: st, opts: opts, byHash: map[string]*loaded{}}
+	for _, f := range fs {
+		l, err := b.add(f)
+		if err != nil {
+			return nil, err
+		}
+		js, err := f.MarshalCanonical()
+		if err != nil {
+			return nil, fmt.Errorf("store form %s: %w", f.ID, err)
+		}
+		if err := st.PutForm(ctx, f.ID, f.Version, f.Hash, js); err != nil {
+			return nil, fmt.Errorf("store form %s: %w", f.ID, err)
+		}
+		b.offered = append(b.offered, l)
+	}
+	return b, nil
+}
+
+type backend struct {
+	st      survey.Store
+	opts    BackendOptions
+	offered []*loaded
+	byHash  map[string]*loaded
+	device  string
+}
+
+// loaded is a form with its engine plan, shared by every session on it.
+type loaded struct {
+	f    *forms.Form
+	plan *survey.Plan
+}
+
+func (b *backend) add(f *forms.Form) (*loaded, error) {
+	if l := b.byHash[f.Hash]; l != nil {
+		return l, nil
+	}
+	p, err := survey.NewPlan(f)
+	if err != nil {
+		return nil, fmt.Errorf("form %s: %w", f.ID, err)
+	}
+	l := &loaded{f: f, plan: p}
+	b.byHash[f.Hash] = l
+	return l, nil
+}
+
+// form returns the form an interview was started on, from memory or from
+// the store.
+func (b *backend) form(ctx context.Context, hash string) (*loaded, error) {
+	if l := b.byHash[hash]; l != nil {
+		return l, nil
+	}
+	js, err := b.st.GetForm(ctx, hash)
+	if err != nil {
+		return nil, fmt.Errorf("form %s: %w", hash, err)
+	}
+	f, err := forms.Load(js)
+	if err != nil {
+		return nil, err
+	}
+	return b.add(f)
+}
+
+// seenKey marks an enumerator who has signed in on this laptop before, so
+// that the first sign-in (which sets the PIN) can be told apart.
+func seenKey(enumerator string) string { return "tui.signed-in." + enumerator }
+
+func (b *backend) SignIn(ctx context.Context, enumerator, pin string) (bool, error) {
+	_, err := b.st.Setting(ctx, seenKey(enumerator))
+	first := errors.Is(err, survey.ErrNotFound)
+	if err != nil && !first {
+		return false, err
+	}
+	ok, err := b.st.CheckPIN(ctx, enumerator, pin)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		return false, ErrBadPIN
+	}
+	if first {
+		if err := b.st.SetSetting(ctx, seenKey(enumerator), b.opts.Now().UTC().Format(time.RFC3339)); err != nil {
+			return false, err
+		}
+	}
+	return first, nil
+}
+
+func (b *backend) DeviceID(ctx context.Context) (string, error) {
+	if b.device != "" {
+		return b.device, nil
+	}
+	id, err := b.st.DeviceID(ctx)
+	if err != nil {
+		return "", fmt.Errorf("device id: %w", err)
+	}
+	b.device = id
+	return id, nil
+}
+
+func (b *backend) Forms() []FormInfo {
+	out := make([]FormInfo, len(b.offered))
+	for i, l := range b.offered {
+		out[i] = FormInfo{ID: l.f.ID, Version: l.f.Version, Title: pick(l.f.Title, b.opts.Language, l.f)}
+	}
+	return out
+}
+
+func (b *backend) Counts(ctx context.Context) (map[survey.Status]int, error) {
+	byForm, err := b.st.Counts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count interviews: %w", err)
+	}
+	out := map[survey.Status]int{}
+	for _, m := range byForm {
+		for st, n := range m {
+			out[st] += n
+		}
+	}
+	return out, nil
+}
+
+func (b *backend) List(ctx context.Context, statuses ...survey.Status) ([]Summary, error) {
+	var out []Summary
+	for _, st := range statuses {
+		ss, err := b.st.List(ctx, survey.Filter{Status: st})
+		if err != nil {
+			return nil, fmt.Errorf("list %s interviews: %w", st, err)
+		}
+		for _, s := range ss {
+			out = append(out, Summary{ID: s.ID, FormID: s.FormID, Status: s.Status, Enumerator: s.Enumerator,
+				Revision: s.Revision, Comment: s.Comment, Updated: s.Updated})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
+	return out, nil
+}
+
+func (b *backend) New(ctx context.Context, formID, enumerator string) (Session, error) {
+	var l *loaded
+	for _, o := range b.offered {
+		if o.f.ID == formID {
+			l = o
+		}
+	}
+	if l == nil {
+		return nil, fmt.Errorf("form %q: %w", formID, survey.ErrNotFound)
+	}
+	device, err := b.DeviceID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	iv, err := survey.NewInterview(l.f, enumerator, device, b.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := b.st.Create(ctx, iv); err != nil {
+		return nil, fmt.Errorf("create interview: %w", err)
+	}
+	return b.session(ctx, l, iv)
+}
+
+func (b *backend) Open(ctx context.Context, id string) (Session, error) {
+	iv, err := b.st.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	l, err := b.form(ctx, iv.FormHash)
+	if err != nil {
+		return nil, err
+	}
+	return b.session(ctx, l, iv)
+}
+
+func (b *backend) Reopen(ctx context.Context, id string) (Session, error) {
+	if err := b.st.Reopen(ctx, id); err != nil {
+		return nil, err
+	}
+	return b.Open(ctx, id)
+}
+
+func (b *backend) session(ctx context.Context, l *loaded, iv *survey.Interview) (*session, error) {
+	s := &session{b: b, l: l, iv: iv, base: iv.Data.Clone(), events: len(iv.Paradata)}
+	for _, ev := range iv.Paradata {
+		if ev.Kind == "enter" {
+			s.pos = ev.Field
+		}
+	}
+	device, _ := b.DeviceID(ctx)
+	e, err := survey.NewEngine(l.f, iv, survey.EngineOptions{Language: b.opts.Language, Now: b.opts.Now,
+		DeviceID: device, Username: iv.Enumerator, Location: b.opts.Location, Plan: l.plan})
+	if err != nil {
+		return nil, err
+	}
+	s.e = e
+	if iv.Editable() {
+		iv.Paradata = append(iv.Paradata, survey.Event{At: b.opts.Now(), Kind: "resume", Field: s.pos})
+		// Opening may fill metadata and calculations; store them now.
+		if err := s.persist(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// session binds an engine to the store: every change is persisted before
+// the call that made it returns.
+type session struct {
+	b  *backend
+	l  *loaded
+	iv *survey.Interview
+	e  *survey.Engine
+	// base is the record as the store holds it; persist writes the
+	// difference between it and the engine's record.
+	base   *survey.Record
+	events int // iv.Paradata[:events] are stored
+	pos    string
+}
+
+func (s *session) ID() string     { return s.iv.ID }
+func (s *session) Editable() bool { return s.iv.Editable() }
+func (s *session) Title() string  { return pick(s.l.f.Title, s.e.Language(), s.l.f) }
+
+func (s *session) ref(str string) (survey.Ref, error) { return s.e.ParseRef(str) }
+
+// persist writes what changed since the last persist: repeat counts
+// (outer repeats first), answers, and paradata, each call durable.
+func (s *session) persist(ctx context.Context) error {
+	st, id := s.b.st, s.iv.ID
+	_, newCounts := flatten(s.iv.Data)
+	_, oldCounts := flatten(s.base)
+	keys := make([]string, 0, len(newCounts))
+	for k := range newCounts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := newCounts[keys[i]], newCounts[keys[j]]
+		if len(a.ref.Repeats) != len(b.ref.Repeats) {
+			return len(a.ref.Repeats) < len(b.ref.Repeats)
+		}
+		return keys[i] < keys[j]
+	})
+	for _, k := range keys {
+		nc, oc := newCounts[k], oldCounts[k]
+		if nc.n == oc.n {
+			continue
+		}
+		if err := st.SetRepeatCount(ctx, id, nc.ref, nc.n); err != nil {
+			return fmt.Errorf("save %s: %w", nc.ref, err)
+		}
+		for s.base.Count(nc.ref.Repeats, nc.ref.Path) < nc.n {
+			if _, _, err := s.base.AddInstance(nc.ref.Repeats, nc.ref.Path); err != nil {
+				return err
+			}
+		}
+		for c := s.base.Count(nc.ref.Repeats, nc.ref.Path); c > nc.n; c-- {
+			if err := s.base.RemoveInstance(nc.ref.Repeats, nc.ref.Path, c); err != nil {
+				return err
+			}
+		}
+	}
+	newVals, _ := flatten(s.iv.Data)
+	oldVals, _ := flatten(s.base)
+	var changes []survey.Change
+	for k, v := range newVals {
+		if o, ok := oldVals[k]; !ok || o.v != v.v {
+			changes = append(changes, survey.Change{Ref: v.ref, Value: v.v})
+		}
+	}
+	for k, o := range oldVals {
+		if _, ok := newVals[k]; !ok && o.v != "" {
+			changes = append(changes, survey.Change{Ref: o.ref, Value: ""})
+		}
+	}
+	sort.Slice(changes, func(i, j int) bool { return changes[i].Ref.String() < changes[j].Ref.String() })
+	evs := s.iv.Paradata[s.events:]
+	var err error
+	switch {
+	case len(changes) > 0:
+		err = st.SaveAnswers(ctx, id, changes, evs...)
+	case len(evs) > 0:
+		err = st.AppendEvents(ctx, id, evs)
+	}
+	if err != nil {
+		return fmt.Errorf("save interview %s: %w", id, err)
+	}
+	s.base = s.iv.Data.Clone()
+	s.events = len(s.iv.Paradata)
+	return nil
+}
+
+type flatValue struct {
+	ref survey.Ref
+	v   string
+}
+
+type flatCount struct {
+	ref survey.Ref
+	n   int
+}
+
+// flatten lists a record's values and repeat counts by ref string.
+func flatten(r *survey.Record) (map[string]flatValue, map[string]flatCount) {
+	vals, counts := map[string]flatValue{}, map[string]flatCount{}
+	var walk func(r *survey.Record, steps []survey.Step)
+	walk = func(r *survey.Record, steps []survey.Step) {
+		for p, v := range r.Values {
+			ref := survey.Ref{Path: p, Repeats: steps}
+			vals[ref.String()] = flatValue{ref, v}
+		}
+		for p, insts := range r.Repeats {
+			ref := survey.Ref{Path: p, Repeats: steps}
+			counts[ref.String()] = flatCount{ref, len(insts)}
+			for i, inst := range insts {
+				next := append(append([]survey.Step(nil), steps...), survey.Step{Path: p, Index: i + 1})
+				walk(inst, next)
+			}
+		}
+	}
+	if r != nil {
+		walk(r, nil)
+	}
+	return vals, counts
+}
+
+func (s *session) Set(ctx context.Context, ref, value string) error {
+	r, err := s.ref(ref)
+	if err != nil {
+		return err
+	}
+	if err := s.e.Set(r, value); err != nil {
+		return err
+	}
+	return s.persist(ctx)
+}
+
+func (s *session) Attach(ctx context.Context, ref, path string) (string, error) {
+	r, err := s.ref(ref)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("attach: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.IsDir() {
+		return "", fmt.Errorf("attach %s: not a file", path)
+	}
+	// A time prefix keeps files of the same name apart, as ODK Collect's
+	// millisecond names do.
+	name := fmt.Sprintf("%d-%s", s.b.opts.Now().UnixMilli(), strings.ReplaceAll(filepath.Base(path), " ", "_"))
+	_, err = s.b.st.PutAttachment(ctx, s.iv.ID, survey.Attachment{Field: r.Path, Name: name,
+		Type: mime.TypeByExtension(filepath.Ext(path))}, f)
+	if errors.Is(err, survey.ErrTooLarge) {
+		return "", fmt.Errorf("the file is too large to attach")
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := s.e.Set(r, name); err != nil {
+		return "", err
+	}
+	return name, s.persist(ctx)
+}
+
+func (s *session) Check(ref string) string {
+	r, err := s.ref(ref)
+	if err != nil {
+		return err.Error()
+	}
+	if is := s.e.Validate(r); is != nil {
+		return is.Message
+	}
+	return ""
+}
+
+func (s *session) Missing() []string {
+	var out []string
+	for _, is := range s.e.ValidateAll() {
+		out = append(out, is.Ref.String())
+	}
+	return out
+}
+
+func (s *session) Progress() (answered, required int) {
+	for _, p := range s.Pages() {
+		for _, f := range p.Fields {
+			if f.Required {
+				required++
+				if f.Value != "" {
+					answered++
+				}
+			}
+		}
+	}
+	return answered, required
+}
+
+func (s *session) Languages() []string { return s.l.f.Languages }
+func (s *session) Language() string    { return s.e.Language() }
+
+func (s *session) SetLanguage(lang string) error {
+	if err := s.e.SetLanguage(lang); err != nil {
+		return err
+	}
+	if !s.iv.Editable() {
+		return nil
+	}
+	return s.persist(context.Background())
+}
+
+func (s *session) AddRepeat(ctx context.Context, of string) (string, error) {
+	r, err := s.ref(of)
+	if err != nil {
+		return "", err
+	}
+	nr, err := s.e.AddRepeat(r)
+	if err != nil {
+		return "", err
+	}
+	return nr.String(), s.persist(ctx)
+}
+
+func (s *session) RemoveRepeat(ctx context.Context, instance string) error {
+	r, err := s.ref(instance)
+	if err != nil {
+		return err
+	}
+	if err := s.e.RemoveRepeat(r); err != nil {
+		return err
+	}
+	if err := s.b.st.RemoveRepeatInstance(ctx, s.iv.ID, r); err != nil {
+		return err
+	}
+	last := r.Repeats[len(r.Repeats)-1]
+	if err := s.base.RemoveInstance(r.Repeats[:len(r.Repeats)-1], r.Path, last.Index); err != nil {
+		return err
+	}
+	return s.persist(ctx)
+}
+
+func (s *session) Position() string { return s.pos }
+
+func (s *session) SetPosition(ctx context.Context, pageID string) error {
+	if pageID == s.pos {
+		return nil
+	}
+	s.pos = pageID
+	s.iv.Paradata = append(s.iv.Paradata, survey.Event{At: s.b.opts.Now(), Kind: "enter", Field: pageID})
+	return s.persist(ctx)
+}
+
+func (s *session) Finalize(ctx context.Context) error {
+	if err := s.e.Finalize(); err != nil {
+		return err
+	}
+	// Finalize cleared the answers of questions no longer asked and set
+	// the end time: store them, then lock.
+	if err := s.persist(ctx); err != nil {
+		return err
+	}
+	at := s.iv.Ended
+	if at.IsZero() {
+		at = s.b.opts.Now()
+	}
+	return s.b.st.Finalize(ctx, s.iv.ID, at)
+}
+
+// Pages turns the engine's items into screens: a page per question or
+// field-list group, with the enclosing group labels as the title, and after
+// the instances of a repeat not driven by repeat_count a prompt to add one.
+func (s *session) Pages() []Page {
+	var (
+		pages []Page
+		stack []frame
+	)
+	closeTo := func(depth int) {
+		for len(stack) > 0 && stack[len(stack)-1].depth >= depth {
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if o.isRep && !o.slot.Fixed && s.iv.Editable() {
+				pages = append(pages, Page{ID: o.slot.Of + "#add", Title: titleOf(stack), Repeat: o.slot})
+			}
+		}
+	}
+	instSlot := func() *RepeatSlot {
+		for i := len(stack) - 1; i >= 0; i-- {
+			if stack[i].slot != nil && !stack[i].isRep {
+				return stack[i].slot
+			}
+		}
+		return nil
+	}
+	for _, it := range s.e.Items() {
+		closeTo(it.Depth)
+		switch it.Kind {
+		case survey.ItemGroup:
+			stack = append(stack, frame{depth: it.Depth, title: s.e.Label(it.Ref)})
+		case survey.ItemRepeat:
+			label := pick(it.Node.Label, s.e.Language(), s.l.f)
+			if label == "" {
+				label = it.Node.Name
+			}
+			stack = append(stack, frame{depth: it.Depth, title: label, isRep: true,
+				slot: &RepeatSlot{Of: it.Ref.String(), Label: label, Count: it.Count, Fixed: it.Node.RepeatCount != ""}})
+		case survey.ItemInstance:
+			var rep *RepeatSlot
+			if n := len(stack); n > 0 && stack[n-1].isRep {
+				rep = stack[n-1].slot
+			}
+			slot := &RepeatSlot{Instance: it.Ref.String(), Index: it.Index}
+			if rep != nil {
+				slot.Of, slot.Label, slot.Count, slot.Fixed = rep.Of, rep.Label, rep.Count, rep.Fixed
+			}
+			stack = append(stack, frame{depth: it.Depth, title: fmt.Sprintf("%d/%d", it.Index, slot.Count), slot: slot})
+		case survey.ItemQuestion:
+			pages = append(pages, Page{ID: it.Ref.String(), Title: titleOf(stack), Fields: []Field{s.field(it.Ref, it.Node)},
+				Repeat: instSlot()})
+		case survey.ItemFieldList:
+			p := Page{ID: it.Ref.String(), Title: titleOf(stack), Repeat: instSlot()}
+			if l := s.e.Label(it.Ref); l != "" {
+				p.Title = strings.TrimPrefix(p.Title+" › "+l, " › ")
+			}
+			for _, fr := range it.Fields {
+				if n := s.l.f.Node(fr.Path); n != nil {
+					p.Fields = append(p.Fields, s.field(fr, n))
+				}
+			}
+			pages = append(pages, p)
+		}
+	}
+	closeTo(0)
+	return pages
+}
+
+// frame is an open group, repeat or repeat instance while Pages walks the
+// items.
+type frame struct {
+	depth int
+	title string
+	slot  *RepeatSlot // an instance's slot, or the repeat's (for its add prompt)
+	isRep bool        // a repeat heading: its add prompt follows its instances
+}
+
+// titleOf joins the open frames' titles: "Migration › Legs › 2/3".
+func titleOf(stack []frame) string {
+	var parts []string
+	for _, f := range stack {
+		if f.title != "" {
+			parts = append(parts, f.title)
+		}
+	}
+	return strings.Join(parts, " › ")
+}
+
+func (s *session) field(r survey.Ref, n *forms.Node) Field {
+	f := Field{Ref: r.String(), Type: n.Type, Appearance: n.Appearance, Label: s.e.Label(r), Hint: s.e.Hint(r),
+		Value: s.e.Value(r), Required: s.e.Required(r), ReadOnly: s.e.ReadOnly(r)}
+	if f.Label == "" {
+		f.Label = n.Name
+	}
+	for _, c := range s.e.Choices(r) {
+		label := pick(c.Label, s.e.Language(), s.l.f)
+		if label == "" {
+			label = c.Name
+		}
+		f.Choices = append(f.Choices, Choice{Name: c.Name, Label: label})
+	}
+	return f
+}
+
+// pick chooses a text in lang, then the form's default language, then the
+// untranslated column, then any language.
+func pick(t forms.Text, lang string, f *forms.Form) string {
+	if s := t[lang]; s != "" {
+		return s
+	}
+	if s := t[f.DefaultLanguage]; s != "" {
+		return s
+	}
+	if s := t[""]; s != "" {
+		return s
+	}
+	for _, l := range f.Languages {
+		if s := t[l]; s != "" {
+			return s
+		}
+	}
+	return ""
+}
