@@ -134,6 +134,7 @@ type DownstreamRequest struct {
 type Downstream struct {
 	Forms      []FormVersion `json:"forms"`
 	Rejections []Rejection   `json:"rejections"`
+	More       bool          `json:"more,omitempty"` // more rejections wait: ask again with the highest Seq received
 }
 
 // FormVersion is one published compiled form.

@@ -1,0 +1,11 @@
+// Package intake is Sira's central intake server: it receives batches of
+// interviews over HTTP (or from a USB batch file), verifies and validates
+// them, stores each batch atomically and idempotently behind the Store
+// interface, and answers a receipt per interview (see sync/PROTOCOL.md).
+// It also sends downstream what laptops need: published forms and the
+// interviews supervisors rejected.
+//
+// The server is an http.Handler with a mux others extend (Server.Handle):
+// the dashboard mounts its pages on the same server. Storage adapters live
+// in subpackages named for their technology (intake/sqlite).
+package intake

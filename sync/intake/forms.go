@@ -1,0 +1,171 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"sira/forms"
+	"sira/survey"
+	"sira/sync/wire"
+)
+
+// Publish stores the compiled form f (a new form or a new version of one);
+// laptops receive it downstream at their next sync. Publishing the same
+// content twice is a no-op (created false).
+func (s *Server) Publish(ctx context.Context, f *forms.Form) (created bool, err error) {
+	body, err := f.MarshalCanonical()
+	if err != nil {
+		return false, fmt.Errorf("publish %s: %w", f.ID, err)
+	}
+	created, err = s.store.PutForm(ctx, PublishedForm{
+		Hash: f.Hash, FormID: f.ID, Version: f.Version, Published: s.now().UTC(), JSON: body,
+	})
+	if err != nil {
+		return false, fmt.Errorf("publish %s: %w", f.ID, err)
+	}
+	return created, nil
+}
+
+// Codec implements wire.CodecSource over the published forms: the codec of
+// the form with hash h ("" for the generic codec), or a *wire.Error with
+// CodeUnknownForm.
+func (s *Server) Codec(h string) (*wire.Codec, error) {
+	e, err := s.form(context.Background(), h)
+	if err != nil {
+		return nil, err
+	}
+	return e.codec, nil
+}
+
+// Form returns the compiled form with hash h, or a *wire.Error with
+// CodeUnknownForm.
+func (s *Server) Form(ctx context.Context, h string) (*forms.Form, error) {
+	e, err := s.form(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	if e.form == nil {
+		return nil, wire.Errorf(wire.CodeUnknownForm, "no form hash given")
+	}
+	return e.form, nil
+}
+
+// form loads and caches a form and its codec. Forms are immutable, so the
+// cache never goes stale; it grows with the published versions only.
+func (s *Server) form(ctx context.Context, h string) (*formEntry, error) {
+	s.mu.Lock()
+	e, ok := s.codecs[h]
+	s.mu.Unlock()
+	if ok {
+		return e, nil
+	}
+	e = &formEntry{}
+	if h != "" {
+		pf, err := s.store.Form(ctx, h)
+		if errors.Is(err, ErrNotFound) {
+			return nil, wire.Errorf(wire.CodeUnknownForm, "unknown form version %s: publish it with `sira intake form publish`", h)
+		}
+		if err != nil {
+			return nil, err
+		}
+		e.form, err = forms.Load(pf.JSON)
+		if err != nil {
+			return nil, fmt.Errorf("published form %s %s: %w", pf.FormID, pf.Version, err)
+		}
+	}
+	c, err := wire.NewCodec(e.form)
+	if err != nil {
+		return nil, err
+	}
+	e.codec = c
+	s.mu.Lock()
+	if prev, ok := s.codecs[h]; ok {
+		e = prev
+	} else {
+		s.codecs[h] = e
+	}
+	s.mu.Unlock()
+	return e, nil
+}
+
+// ValidateStructure is the validation every intake applies: the interview
+// names its form consistently, has an id and a revision, and every answer
+// and repeat is a field of the form at the right level. It returns the
+// problems, at most five.
+func ValidateStructure(f *forms.Form, iv *survey.Interview) []string {
+	var probs []string
+	add := func(format string, a ...any) {
+		if len(probs) < 5 {
+			probs = append(probs, fmt.Sprintf(format, a...))
+		}
+	}
+	if iv.ID == "" {
+		add("no id")
+	}
+	if iv.Revision < 1 {
+		add("revision %d", iv.Revision)
+	}
+	if iv.FormID != f.ID || iv.FormVersion != f.Version {
+		add("form %s version %s does not match the form hash (%s version %s)", iv.FormID, iv.FormVersion, f.ID, f.Version)
+	}
+	// level maps a node path to the path of its nearest enclosing repeat.
+	type info struct {
+		node  *forms.Node
+		level string
+	}
+	nodes := map[string]info{}
+	var walk func(n *forms.Node, level string)
+	walk = func(n *forms.Node, level string) {
+		nodes[n.Path] = info{n, level}
+		inner := level
+		if n.Type == forms.TypeRepeat {
+			inner = n.Path
+		}
+		for _, c := range n.Children {
+			walk(c, inner)
+		}
+	}
+	if f.Root != nil {
+		walk(f.Root, "")
+	}
+	var check func(r *survey.Record, level string, depth int)
+	check = func(r *survey.Record, level string, depth int) {
+		if r == nil || depth > 32 {
+			return
+		}
+		for _, k := range sortedKeys(r.Values) {
+			in, ok := nodes[k]
+			switch {
+			case !ok:
+				add("answer to %s, which is not a field of the form", k)
+			case in.node.Type == forms.TypeGroup || in.node.Type == forms.TypeRepeat:
+				add("answer to %s, which is a %s", k, in.node.Type)
+			case in.level != level:
+				add("answer to %s at the wrong level", k)
+			}
+		}
+		for _, k := range sortedKeys(r.Repeats) {
+			in, ok := nodes[k]
+			if !ok || in.node.Type != forms.TypeRepeat || in.level != level {
+				add("repeat %s is not a repeat of the form at this level", k)
+				continue
+			}
+			for _, sub := range r.Repeats[k] {
+				check(sub, k, depth+1)
+			}
+		}
+	}
+	check(iv.Data, "", 0)
+	return probs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

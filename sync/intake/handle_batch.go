@@ -1,0 +1,29 @@
+package intake
+
+import (
+	"io"
+	"net/http"
+
+	"sira/sync/wire"
+)
+
+// handleBatch answers POST /api/v1/batch: one frame in, one receipt per
+// interview out. A frame that fails any check stores nothing (4xx).
+func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, tok *Token) error {
+	limit := int64(wire.HeaderSize + s.lim.MaxPayload)
+	if r.ContentLength > limit {
+		return wire.Errorf(wire.CodeTooLarge, "batch of %d bytes over the limit of %d", r.ContentLength, limit)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return err
+	}
+	receipts, err := s.Ingest(r.Context(), BatchMeta{
+		TokenID: tok.ID, Enumerator: tok.Enumerator, Source: "http", Bytes: int64(len(body)),
+	}, body)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wire.BatchReply{Receipts: receipts})
+	return nil
+}

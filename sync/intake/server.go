@@ -1,0 +1,192 @@
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"sira/forms"
+	"sira/survey"
+	"sira/sync/wire"
+)
+
+// Config configures a Server. Store is required; zero values elsewhere give
+// the production defaults.
+type Config struct {
+	Store  Store
+	Logger *slog.Logger     // slog.Default() when nil; answers are never logged
+	Now    func() time.Time // time.Now when nil
+	Limits wire.Limits      // wire.DefaultLimits when zero
+	// MaxChunk caps one attachment chunk (default 8 MiB).
+	MaxChunk int64
+	// Validate checks an interview against its compiled form and returns the
+	// problems (empty: valid). Nil uses ValidateStructure. The survey
+	// engine's full validation plugs in here.
+	Validate func(f *forms.Form, iv *survey.Interview) []string
+	// Builtin forms are known to every intake without being published (the
+	// built-in returnee form); they are published into the store at start.
+	Builtin []*forms.Form
+}
+
+// Server is the intake HTTP server. It is an http.Handler; other packages
+// mount more routes with Handle (the dashboard).
+type Server struct {
+	store    Store
+	log      *slog.Logger
+	now      func() time.Time
+	lim      wire.Limits
+	maxChunk int64
+	validate func(*forms.Form, *survey.Interview) []string
+	mux      *http.ServeMux
+
+	mu     sync.Mutex
+	codecs map[string]*formEntry // by form hash; "" is the generic codec
+
+	notify chan struct{} // a batch was stored (for the relay's forwarder)
+}
+
+type formEntry struct {
+	form  *forms.Form // nil for the generic codec
+	codec *wire.Codec
+}
+
+// New returns a Server on cfg.Store, publishing cfg.Builtin forms.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("intake: no store")
+	}
+	s := &Server{
+		store: cfg.Store, log: cfg.Logger, now: cfg.Now, lim: cfg.Limits, maxChunk: cfg.MaxChunk,
+		validate: cfg.Validate, mux: http.NewServeMux(), codecs: map[string]*formEntry{},
+		notify: make(chan struct{}, 1),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.lim == (wire.Limits{}) {
+		s.lim = wire.DefaultLimits
+	}
+	if s.maxChunk <= 0 {
+		s.maxChunk = 8 << 20
+	}
+	if s.validate == nil {
+		s.validate = ValidateStructure
+	}
+	for _, f := range cfg.Builtin {
+		if _, err := s.Publish(ctx, f); err != nil {
+			return nil, fmt.Errorf("intake: builtin form %s: %w", f.ID, err)
+		}
+	}
+	s.mux.Handle("POST "+wire.PathOffer, s.api(s.handleOffer))
+	s.mux.Handle("POST "+wire.PathBatch, s.api(s.handleBatch))
+	s.mux.Handle("HEAD "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentHead))
+	s.mux.Handle("PUT "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentPut))
+	s.mux.Handle("POST "+wire.PathDownstream, s.api(s.handleDownstream))
+	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request, _ *Token) error {
+		return wire.Errorf(wire.CodeNotFound, "no API endpoint %s %s", r.Method, r.URL.Path)
+	}))
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Handle mounts h on the server's mux (Go 1.22 patterns: "GET /review/{id}").
+// The /api/v1/ paths are the sync API's.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Store returns the server's store.
+func (s *Server) Store() Store { return s.store }
+
+// Stored returns a channel that receives (without blocking the server)
+// after batches are committed: the relay's forwarder waits on it.
+func (s *Server) Stored() <-chan struct{} { return s.notify }
+
+func (s *Server) nudge() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+// apiHandler is an authenticated API handler; errors become JSON bodies.
+type apiHandler func(w http.ResponseWriter, r *http.Request, tok *Token) error
+
+// api wraps h with the protocol check, bearer authentication and the error
+// table: *wire.Error as its code's status, anything else as 500 "internal
+// error" (logged, never shown).
+func (s *Server) api(h apiHandler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(wire.HeaderProtocol, strconv.Itoa(wire.ProtocolVersion))
+		err := s.checkProtocol(r)
+		var tok *Token
+		if err == nil {
+			tok, err = s.authenticate(r)
+		}
+		if err == nil {
+			err = h(w, r, tok)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+func (s *Server) checkProtocol(r *http.Request) error {
+	v := r.Header.Get(wire.HeaderProtocol)
+	if v == "" {
+		return nil // curl and health checks; frames carry their own version
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return wire.Errorf(wire.CodeBadRequest, "bad %s header %q", wire.HeaderProtocol, v)
+	}
+	if n > wire.ProtocolVersion {
+		return wire.Errorf(wire.CodeProtocolVersion, "the client speaks sync protocol version %d; this intake server speaks %d: update the intake server", n, wire.ProtocolVersion)
+	}
+	return nil
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var we *wire.Error
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &we):
+	case errors.As(err, &mbe):
+		we = wire.Errorf(wire.CodeTooLarge, "request body over the limit of %d bytes", mbe.Limit)
+	case errors.Is(err, context.Canceled):
+		we = wire.Errorf(wire.CodeUnavailable, "request cancelled")
+	default:
+		s.log.Error("intake request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		we = wire.Errorf(wire.CodeInternal, "internal error")
+	}
+	writeJSON(w, wire.StatusOf(we.Code), wire.ErrorBody{Error: we})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// readJSON decodes a JSON request body of at most limit bytes.
+func readJSON(r *http.Request, w http.ResponseWriter, limit int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return wire.Errorf(wire.CodeBadRequest, "bad JSON body: %v", err)
+	}
+	return nil
+}
