@@ -110,7 +110,7 @@ func (n *binaryExpr) format(b *strings.Builder) {
 }
 
 func (n *negExpr) format(b *strings.Builder) {
-	b.WriteString("-(")
+	b.WriteString("(-")
 	n.x.format(b)
 	b.WriteString(")")
 }
@@ -162,6 +162,11 @@ func (n *pathExpr) format(b *strings.Builder) {
 			b.WriteString("/")
 			s.format(b)
 		}
+		return
+	}
+	if n.abs && len(n.steps) == 0 {
+		// Bare "/" is parenthesised: "/ * 2" would lex as "/*" then "2".
+		b.WriteString("(/)")
 		return
 	}
 	if n.abs {

@@ -54,6 +54,20 @@ type evaluator struct {
 	pos  int  // context position inside a predicate, 1-based; 0 outside
 	size int  // context size inside a predicate
 	loc  *time.Location
+	work int // nodes visited, bounded by maxWork
+}
+
+// maxWork bounds the nodes one evaluation may visit: nested predicates over
+// absolute paths are exponential, and a form must not hang the laptop.
+// Choice filters over lists of tens of thousands of items stay far below.
+const maxWork = 1 << 22
+
+func (ev *evaluator) spend(n int) error {
+	ev.work += n
+	if ev.work > maxWork {
+		return evalErrorf("expression too expensive to evaluate (visits more than %d nodes)", maxWork)
+	}
+	return nil
 }
 
 func newEvaluator(ctx Context) *evaluator {
@@ -388,6 +402,9 @@ func (ev *evaluator) path(p *pathExpr) (result, error) {
 					}
 				}
 			}
+			if err := ev.spend(len(cand)); err != nil {
+				return result{}, err
+			}
 			var err error
 			for _, pr := range s.preds {
 				if cand, err = ev.filter(cand, pr); err != nil {
@@ -406,6 +423,9 @@ func (ev *evaluator) path(p *pathExpr) (result, error) {
 func (ev *evaluator) filter(cand []Node, pred node) ([]Node, error) {
 	saveCur, savePos, saveSize := ev.cur, ev.pos, ev.size
 	defer func() { ev.cur, ev.pos, ev.size = saveCur, savePos, saveSize }()
+	if err := ev.spend(len(cand)); err != nil {
+		return nil, err
+	}
 	var kept []Node
 	for i, c := range cand {
 		ev.cur, ev.pos, ev.size = c, i+1, len(cand)
