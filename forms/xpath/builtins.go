@@ -628,6 +628,51 @@ func fnInstance(ev *evaluator, args []node) (result, error) {
 	return nodeset([]Node{docNode{root: root}}), nil
 }
 
+// fnPulldata implements ODK Collect's pulldata(file, column, keyColumn,
+// key) over the secondary instance Context.Instance(file) (or file+".csv"),
+// laid out as root/item rows: the column of the first row whose keyColumn
+// equals key, else "".
+func fnPulldata(ev *evaluator, args []node) (result, error) {
+	var s [4]string
+	for i, a := range args {
+		v, err := ev.str(a)
+		if err != nil {
+			return result{}, err
+		}
+		s[i] = v
+	}
+	file, col, keyCol, key := strings.TrimSuffix(s[0], ".csv"), s[1], s[2], s[3]
+	root := ev.ctx.Instance(file)
+	if root == nil {
+		root = ev.ctx.Instance(file + ".csv")
+	}
+	if root == nil {
+		return result{}, evalErrorf("pulldata(): no file named %q", s[0])
+	}
+	rows := root.Children()
+	if err := ev.spend(len(rows)); err != nil {
+		return result{}, err
+	}
+	for _, row := range rows {
+		var k, v Node
+		for _, c := range row.Children() {
+			switch c.Name() {
+			case keyCol:
+				k = c
+			case col:
+				v = c
+			}
+		}
+		if k != nil && ToString(k.Value()) == key {
+			if v == nil {
+				return strResult(""), nil
+			}
+			return scalar(v.Value()), nil
+		}
+	}
+	return strResult(""), nil
+}
+
 // fnIndexedRepeat evaluates indexed-repeat(field, repeat1, i1[, repeat2,
 // i2[, repeat3, i3]]): field's node in the i-th instance of each repeat.
 func fnIndexedRepeat(ev *evaluator, args []node) (result, error) {

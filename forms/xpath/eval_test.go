@@ -96,6 +96,9 @@ func TestEval(t *testing.T) {
 		{expr: "jr:choice-name(${region}, '${region}')", want: "Kayes"},
 		{expr: "jr:choice-name(${region}, ' /data/region ')", want: "Kayes"},
 		{expr: "jr:choice-name(${empty}, '${region}')", want: ""},
+		{expr: "pulldata('cercles', 'label', 'name', ${cercle})", want: "Nioro du Sahel"},
+		{expr: "pulldata('cercles.csv', 'region', 'name', 'bamako_c')", want: "bamako"},
+		{expr: "pulldata('cercles', 'label', 'name', 'nowhere')", want: ""},
 		// Selects.
 		{expr: "selected(${reasons}, 'family')", want: true},
 		{expr: "selected(${reasons}, 'fam')", want: false},
@@ -227,6 +230,7 @@ func TestEvalErrors(t *testing.T) {
 		{"regex('a', concat('(', ''))", "invalid or unsupported pattern"},
 		{"decimal-date-time('yesterday')", "can't be converted to a date"},
 		{"uuid(-1)", "out of range"},
+		{"pulldata('nope', 'a', 'b', 'c')", `no file named "nope"`},
 		{"distance('12.6')", "not a geopoint"},
 	}
 	for _, tt := range tests {

@@ -1,7 +1,7 @@
 package xpath
 
-// funcs is the function library: JavaRosa's, minus what needs external data
-// or form metadata (pulldata, property, version, digest).
+// funcs is the function library: JavaRosa's and ODK Collect's, minus what
+// needs device or form metadata (property, version, digest, randomize).
 var funcs = map[string]*function{
 	"if":                  {min: 3, max: 3, call: fnIf},
 	"coalesce":            {min: 2, max: 2, call: fnCoalesce},
@@ -72,6 +72,7 @@ var funcs = map[string]*function{
 	"weighted-checklist":  {min: 2, max: -1, check: checkWeighted, call: fnWeightedChecklist},
 	"uuid":                {min: 0, max: 1, volatile: true, call: fnUUID},
 	"random":              {min: 0, max: 0, volatile: true, call: fnRandom},
+	"pulldata":            {min: 4, max: 4, call: fnPulldata},
 	"area":                {min: 1, max: 1, call: fnArea},
 	"distance":            {min: 1, max: -1, call: fnDistance},
 }
