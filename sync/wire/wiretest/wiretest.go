@@ -4,9 +4,7 @@
 package wiretest
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -19,8 +17,8 @@ import (
 var countries = []string{"mali", "niger", "burkina_faso", "senegal", "guinea", "cote_divoire", "mauritania", "algeria", "libya", "morocco", "spain", "italy", "france", "ghana", "nigeria", "chad", "togo", "benin", "gambia", "other"}
 
 // Form returns a compiled form with version v: integers, selects, a
-// select_multiple, a date, a text, an image and a repeat of legs. Its Hash
-// is the sha256 of its JSON with Hash empty.
+// select_multiple, a date, a text, an image and a repeat of legs, with its
+// canonical Hash set.
 func Form(v string) *forms.Form {
 	list := func(name string, names ...string) *forms.ChoiceList {
 		l := &forms.ChoiceList{Name: name}
@@ -52,12 +50,9 @@ func Form(v string) *forms.Form {
 		q("photo", forms.TypeImage, ""), legs,
 	}}
 	f := &forms.Form{Schema: forms.SchemaVersion, ID: "returnee_test", Version: v, Title: forms.Text{"": "Returnees"}, Root: root, Lists: lists}
-	b, err := json.Marshal(f)
-	if err != nil {
+	if _, err := f.MarshalCanonical(); err != nil { // sets f.Hash
 		panic(err)
 	}
-	sum := sha256.Sum256(b)
-	f.Hash = "sha256:" + hex.EncodeToString(sum[:])
 	return f
 }
 
