@@ -2,6 +2,7 @@ package xpath
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // Expr is a parsed expression. It is immutable and safe for concurrent use.
@@ -18,6 +19,14 @@ type Expr struct {
 // function never accepts. Inputs longer than MaxLength or nested deeper than
 // MaxDepth are rejected, never a panic.
 func Parse(src string) (*Expr, error) {
+	e, err := parse(src)
+	if se, ok := err.(*SyntaxError); ok && se.Offset <= len(src) {
+		se.Column = utf8.RuneCountInString(src[:se.Offset]) + 1
+	}
+	return e, err
+}
+
+func parse(src string) (*Expr, error) {
 	if len(src) > MaxLength {
 		return nil, &SyntaxError{Offset: MaxLength, Msg: "expression too long"}
 	}

@@ -11,12 +11,17 @@ import (
 // unknown function or a function with the wrong number of arguments.
 type SyntaxError struct {
 	Offset int    // byte offset in the source where the problem was found
+	Column int    // 1-based column of Offset, counted in characters
 	Msg    string // what is wrong, without the position
 }
 
 // Error reports the message with a 1-based column, as form authors count.
 func (e *SyntaxError) Error() string {
-	return fmt.Sprintf("%s at column %d", e.Msg, e.Offset+1)
+	col := e.Column
+	if col == 0 {
+		col = e.Offset + 1
+	}
+	return fmt.Sprintf("%s at column %d", e.Msg, col)
 }
 
 type tokKind uint8
@@ -250,7 +255,13 @@ func lex(src string) ([]token, error) {
 			}
 		default:
 			r, _ := utf8.DecodeRuneInString(src[i:])
-			return nil, &SyntaxError{Offset: start, Msg: fmt.Sprintf("unexpected character %q", r)}
+			msg := fmt.Sprintf("unexpected character %q", r)
+			switch r {
+			case '‘', '’', '‚', '“', '”', '„', '«', '»':
+				// Spreadsheets turn ' into typographic quotes.
+				msg = fmt.Sprintf("typographic quote %q: write strings with straight quotes ' or \"", r)
+			}
+			return nil, &SyntaxError{Offset: start, Msg: msg}
 		}
 		i++
 		add(k, start)

@@ -102,6 +102,7 @@ func TestParseErrors(t *testing.T) {
 		{"@id", 0, "attributes ('@') are not supported"},
 		{"$x", 0, "variables ($name) are not supported"},
 		{"1 # 2", 2, "unexpected character '#'"},
+		{"${a} = ‘yes’", 7, "typographic quote '‘': write strings with straight quotes"},
 		{"indexed-repeat(${a}, ${r}, 1, ${r2})", 0, "indexed-repeat() takes a field"},
 		{"a[1", 3, "missing ']'"},
 		{"f(", 0, "unknown function f"},
@@ -133,8 +134,20 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestSyntaxErrorMessage(t *testing.T) {
-	_, err := xpath.Parse("(1 + 2))")
-	if got, want := err.Error(), "unexpected ')' at column 8"; got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
+	for src, want := range map[string]string{
+		"(1 + 2))":        "unexpected ')' at column 8",
+		"'Ségou' = 'é' )": "unexpected ')' at column 15", // columns count characters, not bytes
+		"lower('x')":      "unknown function lower at column 1",
+		"concat('a'":      "missing ')' or ',' at column 11",
+		"if(1, 2)":        "if() takes 3 arguments, got 2 at column 1",
+	} {
+		_, err := xpath.Parse(src)
+		if err == nil {
+			t.Errorf("Parse(%q) succeeded", src)
+			continue
+		}
+		if got := err.Error(); got != want {
+			t.Errorf("Parse(%q): %q, want %q", src, got, want)
+		}
 	}
 }

@@ -73,6 +73,7 @@ var funcs = map[string]*function{
 	"uuid":                {min: 0, max: 1, volatile: true, call: fnUUID},
 	"random":              {min: 0, max: 0, volatile: true, call: fnRandom},
 	"pulldata":            {min: 4, max: 4, call: fnPulldata},
+	"enclosed-area":       {min: 1, max: 1, call: fnArea},
 	"area":                {min: 1, max: 1, call: fnArea},
 	"distance":            {min: 1, max: -1, call: fnDistance},
 }
