@@ -1,8 +1,246 @@
 package main
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"iter"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
-// runExport is the "export" subcommand. (Placeholder until its issue lands.)
+	"sira/export"
+	"sira/forms"
+	"sira/survey"
+	"sira/sync/intake"
+	"sira/sync/intake/sqlite"
+)
+
+// runExport is the "export" subcommand: the interviews of one form held by
+// the intake server, as ODK Central-style CSVs (and optionally a workbook)
+// with a codebook.
 func runExport(ctx context.Context, env *Env, args []string) error {
-	return usageErrorf("export: not built yet")
+	fl := flag.NewFlagSet("sira export", flag.ContinueOnError)
+	fl.SetOutput(env.Stderr)
+	db := fl.String("db", "", "intake server database `path` (required)")
+	formID := fl.String("form", "returnee", "form `id` to export")
+	out := fl.String("out", "", "output `directory` (created if missing; required)")
+	labels := fl.Bool("labels", false, "write choice labels instead of choice names")
+	lang := fl.String("lang", "", "label `language` for --labels: fr or en (default: the form's default language)")
+	since := fl.String("since", "", "only interviews received on or after `DATE` (YYYY-MM-DD, UTC, or RFC 3339)")
+	xlsx := fl.Bool("xlsx", false, "also write an Excel workbook <form>.xlsx (one sheet per table, and the codebook)")
+	bom := fl.Bool("bom", false, "start CSVs with a UTF-8 byte-order mark, for Excel")
+	fl.Usage = func() {
+		fmt.Fprintln(fl.Output(), "Usage: sira export --db PATH [--form ID] --out DIR [--labels] [--lang fr|en] [--since DATE] [--xlsx]\n\n"+
+			"Writes <form>.csv, one <form>-<repeat>.csv per repeat (joined by KEY and PARENT_KEY, as ODK\n"+
+			"Central does) and <form>-codebook.csv into DIR.")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageErrorf("%v (try sira export -h)", err)
+	}
+	if fl.NArg() > 0 {
+		return usageErrorf("unexpected argument %q (try sira export -h)", fl.Arg(0))
+	}
+	if *db == "" || *out == "" {
+		return usageErrorf("--db and --out are required (try sira export -h)")
+	}
+	opts := export.Options{Labels: *labels, Language: *lang, BOM: *bom}
+	if *since != "" {
+		t, err := parseSince(*since)
+		if err != nil {
+			return usageErrorf("--since: %v", err)
+		}
+		opts.Since = t
+	}
+	src, err := openIntakeSource(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	f, err := src.Form(ctx, *formID)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", *out, err)
+	}
+	sum, err := export.WriteCSV(ctx, f, src.Rows(ctx, f), *out, opts)
+	if err != nil {
+		return err
+	}
+	cb := filepath.Join(*out, f.ID+"-codebook.csv")
+	if err := export.WriteCodebookFile(cb, f, *bom); err != nil {
+		return err
+	}
+	for _, t := range sum.Tables {
+		fmt.Fprintf(env.Stdout, "%s\t%d rows\n", t.File, t.Rows)
+	}
+	fmt.Fprintf(env.Stdout, "%s\n", cb)
+	if *xlsx {
+		path := filepath.Join(*out, f.ID+".xlsx")
+		if _, err := export.WriteXLSX(ctx, f, src.Rows(ctx, f), path, opts); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%s\n", path)
+	}
+	fmt.Fprintf(env.Stdout, "%d interviews exported", sum.Interviews)
+	if sum.Skipped > 0 {
+		fmt.Fprintf(env.Stdout, ", %d received before %s left out", sum.Skipped, *since)
+	}
+	fmt.Fprintln(env.Stdout)
+	return nil
+}
+
+// parseSince reads a date (midnight UTC) or an RFC 3339 instant.
+func parseSince(s string) (time.Time, error) {
+	if t, err := time.Parse("2006-01-02", s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither YYYY-MM-DD nor RFC 3339", s)
+	}
+	return t, nil
+}
+
+// interviewSource is what export and report read: a form and its
+// interviews with the office's metadata. The intake server's store
+// implements it through intakeSource; the dashboard can pass its own.
+type interviewSource interface {
+	// Form returns the newest published version of form id.
+	Form(ctx context.Context, id string) (*forms.Form, error)
+	// Rows yields the current submission of every interview of f.
+	Rows(ctx context.Context, f *forms.Form) iter.Seq2[export.Row, error]
+	Close() error
+}
+
+// intakeSource reads the intake server's store.
+type intakeSource struct {
+	st intake.Store
+}
+
+var _ interviewSource = (*intakeSource)(nil)
+
+// openIntakeSource opens the intake database at path, which must exist:
+// exports and reports never create one.
+func openIntakeSource(ctx context.Context, path string) (*intakeSource, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no intake database at %s", path)
+	}
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return &intakeSource{st: st}, nil
+}
+
+func (s *intakeSource) Close() error { return s.st.Close() }
+
+func (s *intakeSource) Form(ctx context.Context, id string) (*forms.Form, error) {
+	all, err := s.st.Forms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var newest *intake.PublishedForm
+	var ids []string
+	for i := range all {
+		pf := &all[i]
+		if pf.FormID == id && (newest == nil || !pf.Published.Before(newest.Published)) {
+			newest = pf
+		}
+		ids = append(ids, pf.FormID)
+	}
+	if newest == nil {
+		if len(ids) == 0 {
+			return nil, fmt.Errorf("form %q: the intake server has no published form", id)
+		}
+		return nil, fmt.Errorf("form %q is not published on the intake server (published: %s)", id, strings.Join(dedupe(ids), ", "))
+	}
+	f, err := forms.Load(newest.JSON)
+	if err != nil {
+		return nil, fmt.Errorf("form %q version %s: %w", id, newest.Version, err)
+	}
+	return f, nil
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// errStop ends EachSubmission early when the consumer stops iterating.
+var errStop = errors.New("stop")
+
+// Rows yields the current submission of each interview of f, in the order
+// the intake received them. ReviewState is "hasIssues" for a submission in
+// conflict, "edited" for a revision after a rejection, else "received".
+// Post is the answer to the form's "border_post" question, if it has one.
+func (s *intakeSource) Rows(ctx context.Context, f *forms.Form) iter.Seq2[export.Row, error] {
+	post := findField(f, "border_post")
+	return func(yield func(export.Row, error) bool) {
+		err := s.st.EachSubmission(ctx, func(x intake.StoredInterview) error {
+			if !x.Current {
+				return nil
+			}
+			var iv survey.Interview
+			if err := json.Unmarshal(x.Body, &iv); err != nil {
+				return fmt.Errorf("interview %s revision %d: decode: %w", x.ID, x.Revision, err)
+			}
+			if iv.FormID != f.ID {
+				return nil
+			}
+			m := export.Meta{Received: x.Received, ReviewState: "received"}
+			switch {
+			case x.Conflict:
+				m.ReviewState = "hasIssues"
+			case x.Revision > 1:
+				m.ReviewState = "edited"
+			}
+			if post != "" && iv.Data != nil {
+				m.Post = iv.Data.Values[post]
+			}
+			if !yield(export.Row{Interview: &iv, Meta: m}, nil) {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			yield(export.Row{}, err)
+		}
+	}
+}
+
+// findField returns the path of the first field named name, or "".
+func findField(f *forms.Form, name string) string {
+	var walk func([]*forms.Node) string
+	walk = func(ns []*forms.Node) string {
+		for _, n := range ns {
+			if n.Name == name && n.Type != forms.TypeGroup && n.Type != forms.TypeRepeat {
+				return n.Path
+			}
+			if p := walk(n.Children); p != "" {
+				return p
+			}
+		}
+		return ""
+	}
+	if f.Root == nil {
+		return ""
+	}
+	return walk(f.Root.Children)
 }

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sira/forms"
+	"sira/forms/builtin"
+	"sira/survey"
+	"sira/sync/intake"
+	"sira/sync/intake/sqlite"
+)
+
+// intakeFixture publishes the built-in form on a real intake database and
+// ingests n simulated interviews (every fifth a refusal), plus one of
+// another form. It returns the database path and the consenting count.
+func intakeFixture(t *testing.T, n int) (string, *forms.Form, int) {
+	t.Helper()
+	ctx := context.Background()
+	f, err := builtin.Form(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := f.MarshalCanonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "intake.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pub := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := st.PutForm(ctx, intake.PublishedForm{Hash: f.Hash, FormID: f.ID, Version: f.Version, Published: pub, JSON: js}); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := survey.NewPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	var in []intake.Incoming
+	consenting := 0
+	for i := range n {
+		answers := map[string]string{"already_interviewed": "no", "consent": "yes"}
+		if i%5 == 4 {
+			answers["consent"] = "no"
+		} else {
+			consenting++
+		}
+		iv, err := survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Enumerator: "enq01", DeviceID: "laptop-01", Answers: answers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = append(in, incoming(t, iv))
+	}
+	other := &survey.Interview{ID: "uuid:other", FormID: "household", Revision: 1, Data: &survey.Record{}}
+	in = append(in, incoming(t, other))
+	if _, err := st.Ingest(ctx, intake.BatchMeta{Source: "import", Received: pub.Add(48 * time.Hour)}, in); err != nil {
+		t.Fatal(err)
+	}
+	return path, f, consenting
+}
+
+func incoming(t *testing.T, iv *survey.Interview) intake.Incoming {
+	t.Helper()
+	body, err := json.Marshal(iv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return intake.Incoming{Interview: iv, Hash: iv.ContentHash(), Body: body, Size: len(body)}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	recs, err := csv.NewReader(fh).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
+}
+
+func TestExportCommand(t *testing.T) {
+	db, _, _ := intakeFixture(t, 20)
+	out := filepath.Join(t.TempDir(), "out")
+	code, stdout, stderr := runMain(t, "export", "--db", db, "--out", out, "--xlsx", "--labels", "--lang", "en")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	main := readCSV(t, filepath.Join(out, "returnee.csv"))
+	if len(main) != 21 {
+		t.Errorf("main table has %d lines, want header + 20", len(main))
+	}
+	idx := map[string]int{}
+	for i, h := range main[0] {
+		idx[h] = i
+	}
+	for _, col := range []string{"SubmissionDate", "interview-demographics-sex", "interview-migration-journey_financing", "KEY", "ReviewState", "Post"} {
+		if _, ok := idx[col]; !ok {
+			t.Errorf("main table lacks column %s", col)
+		}
+	}
+	sexes := map[string]bool{}
+	for _, r := range main[1:] {
+		sexes[r[idx["interview-demographics-sex"]]] = true
+		if r[idx["SubmissionDate"]] != "2026-11-03T00:00:00.000Z" || r[idx["ReviewState"]] != "received" {
+			t.Errorf("metadata = %s %s", r[idx["SubmissionDate"]], r[idx["ReviewState"]])
+		}
+	}
+	if sexes["male"] || sexes["female"] {
+		t.Errorf("--labels wrote choice names: %v", sexes)
+	}
+	legs := readCSV(t, filepath.Join(out, "returnee-legs.csv"))
+	if len(legs) < 2 || !strings.HasPrefix(legs[1][len(legs[1])-1], legs[1][len(legs[1])-2]+"/interview/migration/legs[") {
+		t.Errorf("legs table: %d lines, first %v", len(legs), legs[min(1, len(legs)-1)])
+	}
+	for _, f := range []string{"returnee-codebook.csv", "returnee.xlsx"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	if !strings.Contains(stdout, "20 interviews exported") {
+		t.Errorf("stdout = %q", stdout)
+	}
+
+	// --since after every receipt: headers only.
+	out2 := filepath.Join(t.TempDir(), "out2")
+	if code, _, stderr := runMain(t, "export", "--db", db, "--out", out2, "--since", "2026-12-01"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := len(readCSV(t, filepath.Join(out2, "returnee.csv"))); n != 1 {
+		t.Errorf("--since kept %d lines, want the header only", n)
+	}
+}
+
+func TestExportCommandErrors(t *testing.T) {
+	db, _, _ := intakeFixture(t, 1)
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"NoDB", []string{"export", "--out", "x"}, 2, "required"},
+		{"BadSince", []string{"export", "--db", db, "--out", t.TempDir(), "--since", "yesterday"}, 2, "--since"},
+		{"MissingDB", []string{"export", "--db", filepath.Join(t.TempDir(), "none.db"), "--out", t.TempDir()}, 1, "no intake database"},
+		{"UnknownForm", []string{"export", "--db", db, "--out", t.TempDir(), "--form", "census"}, 1, `form "census" is not published`},
+		{"ReportBadOut", []string{"report", "--db", db, "--out", "r.pdf"}, 2, ".html or .csv"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, stderr := runMain(t, c.args...)
+			if code != c.code || !strings.Contains(stderr, c.msg) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, c.code, c.msg)
+			}
+		})
+	}
+}
+
+func TestReportCommand(t *testing.T) {
+	db, _, consenting := intakeFixture(t, 20)
+	dir := t.TempDir()
+	html := filepath.Join(dir, "r.html")
+	if code, _, stderr := runMain(t, "report", "--db", db, "--out", html, "--lang", "en", "--link-base", "/interviews"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `<span id="universe">` + itoa(consenting) + `</span>`; !strings.Contains(string(b), want) {
+		t.Errorf("report lacks %s", want)
+	}
+	if !strings.Contains(string(b), `href="/interviews?`) {
+		t.Errorf("report numbers are not linked")
+	}
+	csvPath := filepath.Join(dir, "r.csv")
+	if code, _, stderr := runMain(t, "report", "--db", db, "--out", csvPath); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	recs := readCSV(t, csvPath)
+	found := false
+	for _, r := range recs {
+		if r[0] == "age_sex" && r[3] == "_total" && r[6] == "_total" {
+			found = true
+			if r[8] != itoa(consenting) {
+				t.Errorf("age_sex total = %s, want %d", r[8], consenting)
+			}
+		}
+	}
+	if !found {
+		t.Error("no age_sex total line")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
