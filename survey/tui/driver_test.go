@@ -4,7 +4,6 @@ import (
 	"path"
 	"regexp"
 	"strings"
-	"testing"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -190,10 +189,3 @@ func (h *harness) drive(override map[string][]string, stop func(p *Page) bool) [
 	return nil
 }
 
-func TestDriverSmoke(t *testing.T) {
-	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("amadou", "1234")
-	h.key(tcell.KeyEnter)
-	seen := h.drive(nil, nil)
-	t.Logf("%d pages, now %s\n%s", len(seen), h.screenName(), h.text())
-}

@@ -49,6 +49,8 @@ type harnessOpts struct {
 	path     string // database; a new one in t.TempDir() if ""
 	language string
 	now      func() time.Time
+	form     *forms.Form // the built-in survey if nil
+	maxAtt   int64       // attachment cap; the store's default if 0
 }
 
 func newHarness(tb testing.TB, o harnessOpts) *harness {
@@ -58,12 +60,15 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 	if o.path == "" {
 		o.path = filepath.Join(tb.TempDir(), "sira.db")
 	}
-	st, err := sqlite.Open(ctx, o.path, sqlite.Options{})
+	st, err := sqlite.Open(ctx, o.path, sqlite.Options{MaxAttachment: o.maxAtt})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	b, err := NewBackend(ctx, st, []*forms.Form{mustForm(tb)}, BackendOptions{Language: o.language, Now: o.now})
+	if o.form == nil {
+		o.form = mustForm(tb)
+	}
+	b, err := NewBackend(ctx, st, []*forms.Form{o.form}, BackendOptions{Language: o.language, Now: o.now})
 	if err != nil {
 		tb.Fatalf("backend: %v", err)
 	}

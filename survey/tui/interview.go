@@ -67,11 +67,13 @@ func (iv *interview) title() string {
 	if required > 0 {
 		pct = answered * 100 / required
 	}
-	t := fmt.Sprintf("%s · Q %d/%d · %d%% required · %s", tview.Escape(iv.s.Title()), iv.cur+1, len(iv.pages), pct, langCode(iv.s.Language()))
+	// Progress and language first: the title is what gets cut on a
+	// narrow screen.
+	t := fmt.Sprintf("Q %d/%d · %d%% required · %s", iv.cur+1, len(iv.pages), pct, langCode(iv.s.Language()))
 	if p := iv.page(); p != nil && p.Title != "" {
-		t += " · [::d]" + tview.Escape(p.Title) + "[::-]"
+		return t + " · " + tview.Escape(p.Title)
 	}
-	return t
+	return t + " · " + tview.Escape(iv.s.Title())
 }
 
 // langCode turns "Français (fr)" into "FR".
