@@ -1,0 +1,441 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"sira/forms"
+	"sira/survey"
+	"sira/sync/wire"
+)
+
+// Settings keys the client keeps in the laptop store.
+const (
+	// SettingServer and SettingToken remember the last server and its token.
+	SettingServer = "sync.server"
+	SettingToken  = "sync.token"
+	// settingRejections + server URL: the highest rejection Seq applied from
+	// that server (sequence numbers are per server).
+	settingRejections = "sync.rejections_after "
+	// settingInvalid + id + " " + hash: the server's reason for refusing
+	// that exact content; it is not sent again unchanged.
+	settingInvalid = "sync.invalid "
+)
+
+// Result is what one session did.
+type Result struct {
+	Offered       int           `json:"offered"`      // unacknowledged interviews offered
+	Sent          int           `json:"sent"`         // interviews uploaded in batches
+	Acknowledged  int           `json:"acknowledged"` // marked acknowledged from receipts (offer and batch)
+	Duplicates    int           `json:"duplicates"`   // of which the server already held
+	Quarantined   []Quarantined `json:"quarantined,omitempty"`
+	Batches       int           `json:"batches"`
+	Attachments   int           `json:"attachments"`      // attachment files completed
+	AttachBytes   int64         `json:"attachment_bytes"` // attachment bytes uploaded
+	Forms         int           `json:"forms"`            // form versions received
+	Rejections    int           `json:"rejections"`       // rejected interviews received
+	BytesSent     int64         `json:"bytes_sent"`       // request bodies
+	BytesReceived int64         `json:"bytes_received"`   // response bodies
+	Retries       int64         `json:"retries"`
+	Elapsed       time.Duration `json:"elapsed_ns"`
+}
+
+// Quarantined is an interview the server refused as invalid: it stays on
+// the laptop (finalized or sent) and is not sent again unchanged.
+type Quarantined struct {
+	ID       string `json:"id"`
+	Revision int    `json:"revision"`
+	Hash     string `json:"hash"`
+	Reason   string `json:"reason"`
+}
+
+// pending is an interview of the session with what sending it needs.
+type pending struct {
+	item wire.Item
+	iv   *survey.Interview
+}
+
+// session is the state of one Sync.
+type session struct {
+	cl     *Client
+	st     survey.Store
+	res    *Result
+	codecs map[string]*wire.Codec
+	byID   map[string]*pending
+	start  int64 // traffic counters at the start
+	startR int64
+	startT int64
+	total  int
+	done   int
+}
+
+// Sync runs one session against st: offer, attachments, batches,
+// downstream. It returns what it did, and an error if it stopped before
+// the end (the next Sync resumes: acknowledged interviews are never
+// offered again). Errors: *ResponseError (CodeUnauthorized,
+// CodeProtocolVersion: fatal; others per request), ErrGaveUp, ctx's error.
+func (cl *Client) Sync(ctx context.Context, st survey.Store) (*Result, error) {
+	t0 := time.Now()
+	s := &session{cl: cl, st: st, res: &Result{}, codecs: map[string]*wire.Codec{}, byID: map[string]*pending{}}
+	s.start, s.startR, s.startT = cl.Traffic()
+	err := s.run(ctx)
+	sent, recv, retries := cl.Traffic()
+	s.res.BytesSent, s.res.BytesReceived, s.res.Retries = sent-s.start, recv-s.startR, retries-s.startT
+	s.res.Elapsed = time.Since(t0)
+	s.report("done", 0)
+	return s.res, err
+}
+
+func (s *session) report(phase string, toSend int64) {
+	if s.cl.progress == nil {
+		return
+	}
+	sent, recv, _ := s.cl.Traffic()
+	s.cl.progress(Progress{Phase: phase, Interviews: s.done, Total: s.total, Bytes: sent - s.start + recv - s.startR, ToSend: toSend})
+}
+
+func (s *session) run(ctx context.Context) error {
+	items, err := s.load(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.offerAndSend(ctx, items); err != nil {
+		return err
+	}
+	return s.downstream(ctx)
+}
+
+// load reads the unacknowledged interviews and their offer items.
+func (s *session) load(ctx context.Context) ([]*pending, error) {
+	pend, err := s.st.Pending(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sync: pending interviews: %w", err)
+	}
+	out := make([]*pending, 0, len(pend))
+	for _, p := range pend {
+		iv, err := s.st.Get(ctx, p.ID)
+		if err != nil {
+			return nil, fmt.Errorf("sync: interview %s: %w", p.ID, err)
+		}
+		if iv.Revision != p.Revision {
+			continue // changed under us (a rejection applied): next sync
+		}
+		// The hash recorded at Finalize is what the server must see; the
+		// encoder recomputes it from the content, so they agree unless the
+		// store is damaged, which the server's verification then reports.
+		it := wire.Item{ID: p.ID, Revision: p.Revision, Hash: p.Hash, FormHash: iv.FormHash}
+		pd := &pending{item: it, iv: iv}
+		s.byID[p.ID] = pd
+		out = append(out, pd)
+	}
+	s.total = len(out)
+	s.res.Offered = len(out)
+	return out, nil
+}
+
+// offerAndSend offers items, applies the offer's receipts, uploads what
+// attachments the server lacks and sends the needed interviews in batches.
+func (s *session) offerAndSend(ctx context.Context, items []*pending) error {
+	s.report("offer", 0)
+	if len(items) == 0 {
+		return nil
+	}
+	off := wire.Offer{Items: make([]wire.Item, len(items))}
+	sizes := map[string]int64{}
+	for i, p := range items {
+		off.Items[i] = p.item
+		for _, a := range p.iv.Attachments {
+			if _, ok := sizes[a.SHA256]; !ok {
+				sizes[a.SHA256] = a.Size
+				off.Attachments = append(off.Attachments, a.SHA256)
+			}
+		}
+	}
+	rep, err := s.cl.Offer(ctx, off)
+	if err != nil {
+		return fmt.Errorf("sync: offer: %w", err)
+	}
+	if err := s.applyReceipts(ctx, rep.Receipts); err != nil {
+		return err
+	}
+
+	// Attachments first: an interview goes only once the server holds
+	// every file it cites.
+	s.report("attachments", 0)
+	missing := map[string]bool{}
+	for _, a := range rep.Attachments {
+		size, ok := sizes[a.SHA256]
+		if !ok {
+			continue
+		}
+		n, err := s.cl.Upload(ctx, s.st.OpenAttachment, a.SHA256, size, a.Offset)
+		s.res.AttachBytes += n
+		if err != nil {
+			var re *ResponseError
+			if errors.As(err, &re) && !re.Retryable() && re.Err.Code != wire.CodeUnauthorized {
+				s.cl.log.Warn("sync: attachment refused; interviews citing it wait", "sha256", a.SHA256, "err", err)
+				missing[a.SHA256] = true
+				continue
+			}
+			return fmt.Errorf("sync: %w", err)
+		}
+		s.res.Attachments++
+	}
+
+	// Needed interviews, grouped by form in offer order; quarantined
+	// content and interviews waiting for an attachment are held back.
+	var order []string
+	groups := map[string][]*pending{}
+	for _, it := range rep.Need {
+		p := s.byID[it.ID]
+		if p == nil || p.item.Hash != it.Hash {
+			continue
+		}
+		if reason, err := s.st.Setting(ctx, settingInvalid+it.ID+" "+it.Hash); err == nil {
+			s.quarantine(ctx, p, reason, false)
+			continue
+		}
+		if citesMissing(p.iv, missing) {
+			continue
+		}
+		if _, ok := groups[it.FormHash]; !ok {
+			order = append(order, it.FormHash)
+		}
+		groups[it.FormHash] = append(groups[it.FormHash], p)
+	}
+	size := s.cl.batch.Start
+	for _, fh := range order {
+		var err error
+		if size, err = s.sendForm(ctx, fh, groups[fh], size); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func citesMissing(iv *survey.Interview, missing map[string]bool) bool {
+	for _, a := range iv.Attachments {
+		if missing[a.SHA256] {
+			return true
+		}
+	}
+	return false
+}
+
+
+// sendForm sends one form's needed interviews in adaptive batches and
+// returns the batch size reached, for the next form.
+func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, size int) (int, error) {
+	codec, err := s.codec(ctx, formHash)
+	if err != nil {
+		for _, p := range ps {
+			s.quarantine(ctx, p, err.Error(), false)
+		}
+		return size, nil
+	}
+	bp := s.cl.batch
+	var frame []byte
+	for i := 0; i < len(ps); {
+		n := min(size, len(ps)-i)
+		batch := ps[i : i+n]
+		ivs := make([]*survey.Interview, n)
+		for j, p := range batch {
+			ivs[j] = p.iv
+		}
+		frame, err = codec.Encode(frame[:0], ivs)
+		if err != nil {
+			return size, fmt.Errorf("sync: encode batch: %w", err)
+		}
+		for _, p := range batch {
+			if err := s.st.MarkSent(ctx, p.item.ID, p.item.Revision, p.item.Hash); err != nil && !errors.Is(err, survey.ErrConflict) {
+				return size, fmt.Errorf("sync: mark %s sent: %w", p.item.ID, err)
+			}
+		}
+		s.report("batches", int64(len(frame)))
+		t0 := time.Now()
+		receipts, transient, err := s.cl.SendBatch(ctx, frame)
+		elapsed := time.Since(t0)
+		if err != nil {
+			var re *ResponseError
+			if !errors.As(err, &re) || re.Retryable() {
+				return size, fmt.Errorf("sync: batch: %w", err)
+			}
+			switch re.Err.Code {
+			case wire.CodeUnauthorized, wire.CodeProtocolVersion:
+				return size, fmt.Errorf("sync: %w", err)
+			case wire.CodeUnknownForm:
+				for _, p := range ps[i:] {
+					s.quarantine(ctx, p, re.Err.Message, true)
+				}
+				return size, nil
+			}
+			// Too large, corrupt, hash mismatch, bad request: narrow it
+			// down by halving; a single interview refused is quarantined.
+			if n > 1 {
+				size = max(n/2, 1)
+				continue
+			}
+			s.quarantine(ctx, batch[0], re.Err.Error(), true)
+			i++
+			continue
+		}
+		s.res.Batches++
+		s.res.Sent += n
+		if err := s.applyReceipts(ctx, receipts); err != nil {
+			return size, err
+		}
+		switch {
+		case transient > 0 || elapsed > 2*bp.Target:
+			size = max(n/2, bp.Min)
+		case elapsed < bp.Target/2 && n == size:
+			size = min(2*size, bp.Max)
+		}
+		i += n
+	}
+	return size, nil
+}
+
+// codec returns the codec of a form the laptop holds.
+func (s *session) codec(ctx context.Context, formHash string) (*wire.Codec, error) {
+	if c, ok := s.codecs[formHash]; ok {
+		return c, nil
+	}
+	c, err := codecFor(ctx, s.st, formHash)
+	if err != nil {
+		return nil, err
+	}
+	s.codecs[formHash] = c
+	return c, nil
+}
+
+func codecFor(ctx context.Context, st survey.Store, formHash string) (*wire.Codec, error) {
+	js, err := st.GetForm(ctx, formHash)
+	if err != nil {
+		return nil, fmt.Errorf("form %s: %w", formHash, err)
+	}
+	f, err := forms.Load(js)
+	if err != nil {
+		return nil, fmt.Errorf("form %s: %w", formHash, err)
+	}
+	return wire.NewCodec(f)
+}
+
+// applyReceipts marks acknowledged what the server holds and quarantines
+// what it refused. A receipt is applied only to the exact revision and
+// content it names.
+func (s *session) applyReceipts(ctx context.Context, rs []wire.Receipt) error {
+	for _, r := range rs {
+		p := s.byID[r.ID]
+		if p == nil || p.item.Hash != r.Hash || p.item.Revision != r.Revision {
+			continue
+		}
+		if !r.Status.Acknowledged() {
+			s.quarantine(ctx, p, r.Reason, true)
+			continue
+		}
+		err := s.st.MarkAcknowledged(ctx, r.ID, r.Revision, r.Hash)
+		if err != nil && !errors.Is(err, survey.ErrConflict) && !errors.Is(err, survey.ErrNotFound) {
+			return fmt.Errorf("sync: acknowledge %s: %w", r.ID, err)
+		}
+		delete(s.byID, r.ID) // a receipt is applied once
+		s.res.Acknowledged++
+		if r.Status == wire.Duplicate {
+			s.res.Duplicates++
+		}
+		s.done++
+	}
+	s.report("batches", 0)
+	return nil
+}
+
+// quarantine records the server's refusal of p's content; remember makes
+// later sessions hold it back without asking.
+func (s *session) quarantine(ctx context.Context, p *pending, reason string, remember bool) {
+	if _, ok := s.byID[p.item.ID]; !ok {
+		return
+	}
+	delete(s.byID, p.item.ID)
+	s.done++
+	s.res.Quarantined = append(s.res.Quarantined, Quarantined{ID: p.item.ID, Revision: p.item.Revision, Hash: p.item.Hash, Reason: reason})
+	if remember {
+		// Best effort: failing to remember costs one more refusal next time.
+		_ = s.st.SetSetting(ctx, settingInvalid+p.item.ID+" "+p.item.Hash, reason)
+	}
+}
+
+// downstream fetches new form versions and rejections, page by page.
+func (s *session) downstream(ctx context.Context) error {
+	s.report("downstream", 0)
+	key := settingRejections + s.cl.c.base
+	for page := 0; page < 1000; page++ {
+		fis, err := s.st.Forms(ctx)
+		if err != nil {
+			return fmt.Errorf("sync: forms: %w", err)
+		}
+		req := wire.DownstreamRequest{Forms: make([]string, 0, len(fis))}
+		for _, fi := range fis {
+			req.Forms = append(req.Forms, fi.Hash)
+		}
+		if v, err := s.st.Setting(ctx, key); err == nil {
+			req.RejectionsAfter, _ = strconv.ParseInt(v, 10, 64)
+		}
+		d, err := s.cl.Downstream(ctx, req)
+		if err != nil {
+			return fmt.Errorf("sync: downstream: %w", err)
+		}
+		for _, fv := range d.Forms {
+			f, err := forms.Load(fv.Form)
+			if err != nil || f.Hash != fv.Hash {
+				s.cl.log.Warn("sync: unreadable form from the server; skipped", "form", fv.FormID, "version", fv.Version, "err", err)
+				continue
+			}
+			if err := s.st.PutForm(ctx, fv.FormID, fv.Version, fv.Hash, fv.Form); err != nil {
+				return fmt.Errorf("sync: store form %s %s: %w", fv.FormID, fv.Version, err)
+			}
+			s.res.Forms++
+		}
+		after := req.RejectionsAfter
+		for _, r := range d.Rejections {
+			if err := applyRejection(ctx, s.st, r); err != nil {
+				return err
+			}
+			s.res.Rejections++
+			after = max(after, r.Seq)
+			// Stored after each one: a cut session never applies one twice
+			// nor skips one.
+			if err := s.st.SetSetting(ctx, key, strconv.FormatInt(after, 10)); err != nil {
+				return fmt.Errorf("sync: %w", err)
+			}
+		}
+		if !d.More || len(d.Rejections) == 0 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// applyRejection turns the laptop's copy of a rejected interview into a
+// rejected one with the supervisor's comment, or stores the server's copy
+// when the laptop does not hold it (a replaced laptop). A rejection of a
+// revision the laptop has already moved past is ignored.
+func applyRejection(ctx context.Context, st survey.Store, r wire.Rejection) error {
+	err := st.Reject(ctx, r.ID, r.Comment, r.Revision)
+	switch {
+	case err == nil, errors.Is(err, survey.ErrConflict):
+		return nil
+	case errors.Is(err, survey.ErrNotFound) && r.Interview != nil:
+		iv := *r.Interview
+		iv.Status = survey.StatusRejected
+		iv.Comment = r.Comment
+		if err := st.Insert(ctx, []*survey.Interview{&iv}); err != nil && !errors.Is(err, survey.ErrExists) {
+			return fmt.Errorf("sync: store rejected interview %s: %w", r.ID, err)
+		}
+		return nil
+	case errors.Is(err, survey.ErrNotFound):
+		return nil
+	}
+	return fmt.Errorf("sync: reject %s: %w", r.ID, err)
+}
