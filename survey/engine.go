@@ -65,7 +65,8 @@ type Engine struct {
 	counts  []countSlot // repeat_counts to evaluate again
 	created []*elem     // new elems awaiting their dynamic defaults
 	ctx     evalCtx
-	secs    map[string]*staticNode // secondary instances by id
+	secs    map[string]*staticNode               // secondary instances by id
+	lists   map[*forms.ChoiceList]map[string]int // choice indices of lists the plan lacks (EngineOptions.Files)
 }
 
 // elem is one instance of a form node: the root, a group, a repeat

@@ -3,14 +3,15 @@ package survey
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"sira/forms"
 	"sira/forms/xpath"
 )
 
 // Plan is what the engine derives from a form once: parsed expressions,
-// the dependency graph and an evaluation order. It is immutable and safe to
-// share between engines (and goroutines); build it once per form when many
+// the dependency graph and an evaluation order. It is safe to share between
+// engines and goroutines; build it once per form when many
 // interviews are opened, as Simulate does.
 type Plan struct {
 	form   *forms.Form
@@ -20,6 +21,10 @@ type Plan struct {
 	byPath map[string]*nodeInfo
 	byName map[string]*nodeInfo
 	ranks  int // number of distinct ranks
+	lists  map[*forms.ChoiceList]map[string]int
+
+	mu   sync.Mutex
+	secs map[string]*staticNode // secondary instances by language and id, built on first use
 }
 
 // nodeInfo is the plan's view of one form node.
@@ -31,6 +36,7 @@ type nodeInfo struct {
 	chain   []*nodeInfo // from the root's child down to this node
 	repeats []*nodeInfo // enclosing repeats, outermost first, excluding the node itself
 	single  bool        // no repeat on the chain: exactly one elem
+	lo, hi  float64     // numeric bounds read from the constraint, for Simulate
 	rank    int         // topological rank: dependencies have lower ranks
 	deps    []*nodeInfo // nodes whose state reads this node (expressions), plus children (relevance)
 	x       exprs
@@ -41,6 +47,21 @@ type nodeInfo struct {
 type exprs struct {
 	required, relevant, constraint, calculation, readOnly, repeatCount, choiceFilter, def *xpath.Expr
 	outputs                                                                               map[string]*xpath.Expr
+	alwaysRequired, alwaysReadOnly                                                        bool
+}
+
+// constant turns true() and false() into a flag: (nil, true) and (nil, false).
+func constant(x *xpath.Expr) (*xpath.Expr, bool) {
+	if x == nil {
+		return nil, false
+	}
+	switch strings.TrimSpace(x.String()) {
+	case "true()":
+		return nil, true
+	case "false()":
+		return nil, false
+	}
+	return x, false
 }
 
 // NewPlan analyses f. It fails on an expression that does not parse.
@@ -90,6 +111,13 @@ func NewPlan(f *forms.Form) (*Plan, error) {
 		return nil, err
 	}
 	p.root = p.infos[0]
+	p.lists = map[*forms.ChoiceList]map[string]int{}
+	for _, l := range f.Lists {
+		p.lists[l] = indexList(l)
+	}
+	for _, l := range f.Files {
+		p.lists[l] = indexList(l)
+	}
 	p.link()
 	p.order()
 	return p, nil
@@ -130,6 +158,13 @@ func (ni *nodeInfo) parse() error {
 	if err != nil {
 		return err
 	}
+	// Most required columns say "yes": no need to evaluate true() each time.
+	ni.x.required, ni.x.alwaysRequired = constant(ni.x.required)
+	ni.x.readOnly, ni.x.alwaysReadOnly = constant(ni.x.readOnly)
+	if ni.x.relevant != nil && strings.TrimSpace(ni.x.relevant.String()) == "true()" {
+		ni.x.relevant = nil
+	}
+	ni.lo, ni.hi = bounds(n)
 	ni.x.outputs = e.Outputs
 	if ni.x.outputs == nil {
 		ni.x.outputs = map[string]*xpath.Expr{}

@@ -89,8 +89,8 @@ func (e *Engine) markCount(p *elem, pos int) {
 	e.counts = append(e.counts, countSlot{p, pos})
 }
 
-// run refreshes queued elems, lowest rank first, until none is left.
-func (e *Engine) run() error {
+// run refreshes queued elems of rank up to limit, lowest rank first.
+func (e *Engine) run(limit int) error {
 	budget := 1 << 22
 	for e.pending > 0 {
 		for e.lo < len(e.buckets) && len(e.buckets[e.lo]) == 0 {
@@ -98,6 +98,9 @@ func (e *Engine) run() error {
 		}
 		if e.lo >= len(e.buckets) {
 			e.pending = 0
+			break
+		}
+		if e.lo > limit {
 			break
 		}
 		r := e.lo
@@ -153,8 +156,8 @@ func (e *Engine) refresh(x *elem) {
 		return
 	}
 
-	x.required = xs.required != nil && e.evalBool(xs.required, x, false)
-	x.readOnly = n.Type == forms.TypeNote || n.Type == forms.TypeCalculate || isMeta(n) ||
+	x.required = xs.alwaysRequired || xs.required != nil && e.evalBool(xs.required, x, false)
+	x.readOnly = xs.alwaysReadOnly || n.Type == forms.TypeNote || n.Type == forms.TypeCalculate || isMeta(n) ||
 		(xs.readOnly != nil && e.evalBool(xs.readOnly, x, false))
 	if xs.calculation != nil && n.Trigger == "" {
 		v, err := e.eval(xs.calculation, x)
@@ -231,23 +234,34 @@ func sameValue(a, b xpath.Value) bool {
 
 // update drains the queue, applies dynamic defaults of new instances and
 // brings repeat counts in line, until nothing changes.
-func (e *Engine) update() error {
+func (e *Engine) update() error { return e.freshen(math.MaxInt) }
+
+// freshen is update restricted to ranks up to limit: afterwards every elem
+// of rank <= limit is up to date, since what an elem reads has a lower rank.
+// Simulate uses it to defer work that later answers would redo.
+func (e *Engine) freshen(limit int) error {
 	for i := 0; i < 64; i++ {
-		if err := e.run(); err != nil {
+		if err := e.run(limit); err != nil {
 			return err
 		}
-		switch {
-		case len(e.created) > 0:
+		if len(e.created) > 0 {
 			cs := e.created
 			e.created = nil
 			e.applyDynamicDefaults(cs)
-		case len(e.counts) > 0:
-			cs := e.counts
-			e.counts = nil
-			for _, s := range cs {
-				e.syncCount(s.p, s.pos)
+			continue
+		}
+		synced := false
+		for j := 0; j < len(e.counts); j++ {
+			s := e.counts[j]
+			if e.plan.byNode[s.p.ni.node.Children[s.pos]].rank > limit {
+				continue
 			}
-		default:
+			e.counts = append(e.counts[:j], e.counts[j+1:]...)
+			j--
+			e.syncCount(s.p, s.pos)
+			synced = true
+		}
+		if !synced {
 			return nil
 		}
 	}
@@ -424,14 +438,10 @@ func (e *Engine) normalize(x *elem, raw string) (string, error) {
 	if !isMulti(n) {
 		toks = []string{strings.TrimSpace(raw)}
 	}
-	valid := map[string]bool{}
-	for _, c := range e.choices(x) {
-		valid[c.Name] = true
-	}
 	seen := map[string]bool{}
 	out := toks[:0:0]
 	for _, t := range toks {
-		if !valid[t] {
+		if !e.offered(x, t) {
 			return "", bad("choice", fmt.Sprintf("%q is not one of the choices", t))
 		}
 		if !seen[t] {

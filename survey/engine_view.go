@@ -154,6 +154,11 @@ func (e *Engine) Finalize() error {
 	if issues := e.ValidateAll(); len(issues) > 0 {
 		return &IncompleteError{Issues: issues}
 	}
+	return e.finalize()
+}
+
+// finalize is Finalize after a ValidateAll that found nothing.
+func (e *Engine) finalize() error {
 	now := e.opts.Now()
 	e.walk(e.root, func(x *elem) bool {
 		n := x.ni.node
@@ -251,41 +256,29 @@ func (e *Engine) Choices(ref Ref) []*forms.Choice {
 func (e *Engine) choices(x *elem) []*forms.Choice {
 	n := x.ni.node
 	var out []*forms.Choice
-	list := e.listOf(n)
-	if list == nil && strings.HasPrefix(n.TypeArg, "${") {
-		// select_one ${q}: the distinct answers to the repeated q.
-		name := strings.TrimSuffix(strings.TrimPrefix(n.TypeArg, "${"), "}")
-		if ni := e.plan.byName[name]; ni != nil {
-			seen := map[string]bool{}
-			for _, y := range descend(e.root, ni.chain, nil) {
-				v := toString(y.Value())
-				if v != "" && !seen[v] {
-					seen[v] = true
-					out = append(out, &forms.Choice{Name: v, Label: forms.Text{"": v}})
+	list, id := e.listOf(n)
+	if list == nil {
+		if strings.HasPrefix(n.TypeArg, "${") {
+			// select_one ${q}: the distinct answers to the repeated q.
+			name := strings.TrimSuffix(strings.TrimPrefix(n.TypeArg, "${"), "}")
+			if ni := e.plan.byName[name]; ni != nil {
+				seen := map[string]bool{}
+				for _, y := range descend(e.root, ni.chain, nil) {
+					v := toString(y.Value())
+					if v != "" && !seen[v] {
+						seen[v] = true
+						out = append(out, &forms.Choice{Name: v, Label: forms.Text{"": v}})
+					}
 				}
 			}
 		}
 		return out
 	}
-	filter := x.ni.x.choiceFilter
-	if filter == nil {
-		out = list
+	if x.ni.x.choiceFilter == nil {
+		out = list.Choices
 	} else {
-		id := n.TypeArg
-		if n.List != nil {
-			id = n.List.Name
-		}
-		inst := e.secondary(id)
-		for i, c := range list {
-			if inst == nil || i >= len(inst.kids) {
-				break
-			}
-			v, err := e.evalAt(filter, inst.kids[i], x)
-			if err != nil {
-				x.err = fmt.Errorf("choice_filter: %w", err)
-				return nil
-			}
-			if toBool(v) {
+		for i, c := range list.Choices {
+			if e.passes(x, list, id, i) {
 				out = append(out, c)
 			}
 		}

@@ -99,7 +99,11 @@ func (c *evalCtx) ChoiceLabel(path, value string) string {
 	if ni == nil {
 		return ""
 	}
-	for _, ch := range c.e.listOf(ni.node) {
+	list, _ := c.e.listOf(ni.node)
+	if list == nil {
+		return ""
+	}
+	for _, ch := range list.Choices {
 		if ch.Name == value {
 			return c.e.text(ch.Label)
 		}
@@ -201,14 +205,16 @@ func (e *Engine) secondary(id string) *staticNode {
 	if s, ok := e.secs[id]; ok {
 		return s
 	}
-	list := e.form.Lists[id]
-	if list == nil {
-		list = e.file(id)
-	}
-	if list == nil {
+	var root *staticNode
+	if list := e.form.Lists[id]; list != nil {
+		root = e.plan.instance(e, id, list)
+	} else if list := e.form.Files[id]; list != nil {
+		root = e.plan.instance(e, id, list)
+	} else if list := e.opts.Files[id]; list != nil {
+		root = e.listInstance(list)
+	} else {
 		return nil
 	}
-	root := e.listInstance(list)
 	if e.secs == nil {
 		e.secs = map[string]*staticNode{}
 	}
@@ -224,6 +230,23 @@ func (e *Engine) file(name string) *forms.ChoiceList {
 		return l
 	}
 	return nil
+}
+
+// instance returns the plan's shared, immutable copy of a form list's
+// secondary instance in e's language, building it on first use.
+func (p *Plan) instance(e *Engine, id string, list *forms.ChoiceList) *staticNode {
+	key := e.lang + "\x00" + id
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s, ok := p.secs[key]; ok {
+		return s
+	}
+	s := e.listInstance(list)
+	if p.secs == nil {
+		p.secs = map[string]*staticNode{}
+	}
+	p.secs[key] = s
+	return s
 }
 
 // listInstance builds root/item[name, label, extras...] for list.
@@ -243,16 +266,85 @@ func (e *Engine) listInstance(list *forms.ChoiceList) *staticNode {
 	return root
 }
 
-// listOf returns the full choice list of a select node (before filtering).
-func (e *Engine) listOf(n *forms.Node) []*forms.Choice {
+// listOf returns the full choice list of a select node (before
+// filtering) and the id of its secondary instance, or nil for select_one ${q}.
+func (e *Engine) listOf(n *forms.Node) (*forms.ChoiceList, string) {
 	if n.List != nil {
-		return n.List.Choices
+		if n.Type == forms.TypeSelectFile || n.Type == forms.TypeSelectMultiFile {
+			return n.List, n.TypeArg
+		}
+		return n.List, n.List.Name
 	}
-	if l := e.form.Lists[n.TypeArg]; l != nil && n.Type != forms.TypeSelectFile && n.Type != forms.TypeSelectMultiFile {
-		return l.Choices
+	if n.Type != forms.TypeSelectFile && n.Type != forms.TypeSelectMultiFile {
+		if l := e.form.Lists[n.TypeArg]; l != nil {
+			return l, n.TypeArg
+		}
 	}
 	if l := e.file(n.TypeArg); l != nil {
-		return l.Choices
+		return l, n.TypeArg
 	}
-	return nil
+	return nil, ""
+}
+
+// choiceIndex maps a list's choice names to their positions.
+func (e *Engine) choiceIndex(l *forms.ChoiceList) map[string]int {
+	if m, ok := e.plan.lists[l]; ok {
+		return m
+	}
+	if m, ok := e.lists[l]; ok {
+		return m
+	}
+	m := indexList(l)
+	if e.lists == nil {
+		e.lists = map[*forms.ChoiceList]map[string]int{}
+	}
+	e.lists[l] = m
+	return m
+}
+
+func indexList(l *forms.ChoiceList) map[string]int {
+	m := make(map[string]int, len(l.Choices))
+	for i, c := range l.Choices {
+		if _, dup := m[c.Name]; !dup {
+			m[c.Name] = i
+		}
+	}
+	return m
+}
+
+// offered reports whether choice name is among x's choices now: in the
+// list and passing the filter (one evaluation, not the whole list), or
+// "other" of an or_other select.
+func (e *Engine) offered(x *elem, name string) bool {
+	n := x.ni.node
+	if n.OrOther && name == "other" {
+		return true
+	}
+	list, id := e.listOf(n)
+	if list == nil {
+		return hasChoice(e.choices(x), name)
+	}
+	i, ok := e.choiceIndex(list)[name]
+	if !ok {
+		return false
+	}
+	return e.passes(x, list, id, i)
+}
+
+// passes reports whether choice i of list passes x's choice filter.
+func (e *Engine) passes(x *elem, list *forms.ChoiceList, id string, i int) bool {
+	filter := x.ni.x.choiceFilter
+	if filter == nil {
+		return true
+	}
+	inst := e.secondary(id)
+	if inst == nil || i >= len(inst.kids) {
+		return false
+	}
+	v, err := e.evalAt(filter, inst.kids[i], x)
+	if err != nil {
+		x.err = fmt.Errorf("choice_filter: %w", err)
+		return false
+	}
+	return toBool(v)
 }

@@ -82,9 +82,12 @@ func Simulate(f *forms.Form, rng *rand.Rand, opts SimOptions) (*Interview, error
 	s.fill(e.root)
 	// A later answer can invalidate an earlier one (a constraint reading a
 	// later field): answer what is still wrong, a few rounds at most.
-	for round := 0; round < 4; round++ {
-		issues := e.ValidateAll()
-		if len(issues) == 0 {
+	var issues []Issue
+	for round := 0; ; round++ {
+		if err := e.update(); err != nil {
+			return nil, fmt.Errorf("simulate: %w", err)
+		}
+		if issues = e.ValidateAll(); len(issues) == 0 || round == 4 {
 			break
 		}
 		for _, is := range issues {
@@ -94,8 +97,11 @@ func Simulate(f *forms.Form, rng *rand.Rand, opts SimOptions) (*Interview, error
 		}
 		s.fill(e.root)
 	}
+	if len(issues) > 0 {
+		return nil, fmt.Errorf("simulate: %w", &IncompleteError{Issues: issues})
+	}
 	clock = clock.Add(time.Duration(15+rng.IntN(30)) * time.Minute)
-	if err := e.Finalize(); err != nil {
+	if err := e.finalize(); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
 	return iv, nil
@@ -110,6 +116,7 @@ type simulator struct {
 // fill answers x's subtree in document order, re-reading the structure
 // after each answer since repeat counts and relevance follow the answers.
 func (s *simulator) fill(x *elem) {
+	s.e.freshen(x.ni.rank)
 	if !x.relevant || x.dead {
 		return
 	}
@@ -122,12 +129,12 @@ func (s *simulator) fill(x *elem) {
 	for i, c := range x.ni.node.Children {
 		if c.Type == forms.TypeRepeat {
 			ni := s.e.plan.byNode[c]
+			s.e.freshen(ni.rank)
 			if ni.x.repeatCount == nil && len(x.slots[i]) == 0 && x.count[i] == -1 {
 				x.count[i] = 0 // drawn once
 				for n := s.rng.IntN(s.opts.MaxInstances + 1); n > 0; n-- {
 					s.e.addInstance(x, ni)
 				}
-				s.e.update()
 			}
 		}
 		for j := 0; j < len(x.slots[i]); j++ {
@@ -179,7 +186,7 @@ func (s *simulator) set(x *elem, v string) bool {
 		putValue(x.rec, x.ni.node.Path, norm)
 		e.markDirty(x)
 		e.markDeps(x)
-		if e.update() != nil {
+		if e.freshen(x.ni.rank) != nil {
 			return false
 		}
 	}
@@ -193,7 +200,7 @@ func (s *simulator) candidate(x *elem) (string, bool) {
 	n := x.ni.node
 	r := s.rng
 	today := s.e.opts.Now().In(s.e.loc)
-	lo, hi := bounds(n)
+	lo, hi := x.ni.lo, x.ni.hi
 	switch n.Type {
 	case forms.TypeInteger:
 		return strconv.Itoa(int(math.Ceil(lo)) + r.IntN(int(math.Floor(hi)-math.Ceil(lo))+1)), true
@@ -219,6 +226,21 @@ func (s *simulator) candidate(x *elem) (string, bool) {
 		return "", false // no attachments in simulated interviews
 	case forms.TypeGeotrace, forms.TypeGeoshape:
 		return "", false
+	}
+	if isSelect(n) && !isMulti(n) {
+		// Draw from the whole list and keep a choice the filter passes: one
+		// evaluation per draw instead of one per choice.
+		if list, id := s.e.listOf(n); list != nil && len(list.Choices) > 0 {
+			for i := 0; i < 8; i++ {
+				k := r.IntN(len(list.Choices) + b2i(n.OrOther))
+				if k == len(list.Choices) {
+					return "other", true
+				}
+				if s.e.passes(x, list, id, k) {
+					return list.Choices[k].Name, true
+				}
+			}
+		}
 	}
 	if isSelect(n) {
 		cs := s.e.choices(x)
@@ -253,7 +275,7 @@ func (s *simulator) boundaries(x *elem) []string {
 	n := x.ni.node
 	switch n.Type {
 	case forms.TypeInteger, forms.TypeDecimal:
-		lo, hi := bounds(n)
+		lo, hi := x.ni.lo, x.ni.hi
 		return []string{formatNumber(math.Ceil(lo)), formatNumber(math.Floor(hi)), "0", "1"}
 	case forms.TypeDate:
 		today := s.e.opts.Now().In(s.e.loc)
@@ -320,6 +342,13 @@ func bounds(n *forms.Node) (lo, hi float64) {
 		}
 	}
 	return lo, hi
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // rngReader feeds a uuid from the simulation's generator, so that a seed
