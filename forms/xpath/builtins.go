@@ -1,8 +1,13 @@
 package xpath
 
 import (
+	"crypto/md5"
 	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -364,6 +369,48 @@ func fnBase64Decode(ev *evaluator, args []node) (result, error) {
 		return strResult(""), nil
 	}
 	return strResult(string(b)), nil
+}
+
+// fnDigest is digest(text, algorithm[, encoding]): MD5, SHA-1, SHA-256,
+// SHA-384 or SHA-512 of the UTF-8 text, in base64 (default) or hex.
+func fnDigest(ev *evaluator, args []node) (result, error) {
+	s, algo, err := twoStrings(ev, args)
+	if err != nil {
+		return result{}, err
+	}
+	enc := "base64"
+	if len(args) == 3 {
+		if enc, err = ev.str(args[2]); err != nil {
+			return result{}, err
+		}
+	}
+	var sum []byte
+	switch strings.ToUpper(algo) {
+	case "MD5":
+		h := md5.Sum([]byte(s))
+		sum = h[:]
+	case "SHA-1":
+		h := sha1.Sum([]byte(s))
+		sum = h[:]
+	case "SHA-256":
+		h := sha256.Sum256([]byte(s))
+		sum = h[:]
+	case "SHA-384":
+		h := sha512.Sum384([]byte(s))
+		sum = h[:]
+	case "SHA-512":
+		h := sha512.Sum512([]byte(s))
+		sum = h[:]
+	default:
+		return result{}, evalErrorf("digest(): unknown algorithm %q (MD5, SHA-1, SHA-256, SHA-384, SHA-512)", algo)
+	}
+	switch strings.ToLower(enc) {
+	case "base64":
+		return strResult(base64.StdEncoding.EncodeToString(sum)), nil
+	case "hex":
+		return strResult(hex.EncodeToString(sum)), nil
+	}
+	return result{}, evalErrorf("digest(): unknown encoding %q (base64, hex)", enc)
 }
 
 // --- conversions ----------------------------------------------------------

@@ -158,6 +158,10 @@ func TestEval(t *testing.T) {
 		{expr: "round(distance('0 0', '0 1'))", want: 111319.0},
 		{expr: "round(area('0 0;0 0.01;0.01 0.01;0.01 0;0 0'))", want: 1239189.0},
 		{expr: "area('0 0')", want: 0.0},
+		{expr: "geofence('0.005 0.005', '0 0;0 0.01;0.01 0.01;0.01 0;0 0')", want: true},
+		{expr: "geofence('0.02 0.005', '0 0;0 0.01;0.01 0.01;0.01 0;0 0')", want: false},
+		{expr: "digest('abc', 'SHA-256', 'hex')", want: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{expr: "digest('abc', 'MD5')", want: "kAFQmDzST7DWlj99KOF/cg=="},
 		// once(): keeps a stored value.
 		{expr: "once(5)", cur: "/data/empty", want: 5.0},
 		{expr: "once(5)", want: 34.0},
@@ -230,6 +234,7 @@ func TestEvalErrors(t *testing.T) {
 		{"regex('a', concat('(', ''))", "invalid or unsupported pattern"},
 		{"decimal-date-time('yesterday')", "can't be converted to a date"},
 		{"uuid(-1)", "out of range"},
+		{"digest('a', 'CRC32')", "unknown algorithm"},
 		{"pulldata('nope', 'a', 'b', 'c')", `no file named "nope"`},
 		{"distance('12.6')", "not a geopoint"},
 	}

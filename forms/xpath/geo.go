@@ -81,3 +81,29 @@ func fnDistance(ev *evaluator, args []node) (result, error) {
 	}
 	return numResult(total), nil
 }
+
+// fnGeofence reports whether a geopoint lies inside a geoshape (ray
+// casting, as JavaRosa's GeoUtils.calculateIsPointInGPSPolygon).
+func fnGeofence(ev *evaluator, args []node) (result, error) {
+	pt, err := ev.geoPoints(args[:1], "geofence")
+	if err != nil {
+		return result{}, err
+	}
+	poly, err := ev.geoPoints(args[1:], "geofence")
+	if err != nil {
+		return result{}, err
+	}
+	if len(pt) != 1 || len(poly) < 3 {
+		return boolResult(false), nil
+	}
+	x, y := pt[0].lon, pt[0].lat
+	in := false
+	for i := 1; i < len(poly); i++ {
+		p1, p2 := poly[i-1], poly[i]
+		if (p2.lat > y) != (p1.lat > y) &&
+			x < (p1.lon-p2.lon)*(y-p2.lat)/(p1.lat-p2.lat)+p2.lon {
+			in = !in
+		}
+	}
+	return boolResult(in), nil
+}

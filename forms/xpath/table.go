@@ -1,7 +1,7 @@
 package xpath
 
 // funcs is the function library: JavaRosa's and ODK Collect's, minus what
-// needs device or form metadata (property, version, digest, randomize).
+// needs device or form metadata (property, version) and randomize().
 var funcs = map[string]*function{
 	"if":                  {min: 3, max: 3, call: fnIf},
 	"coalesce":            {min: 2, max: 2, call: fnCoalesce},
@@ -74,6 +74,8 @@ var funcs = map[string]*function{
 	"random":              {min: 0, max: 0, volatile: true, call: fnRandom},
 	"pulldata":            {min: 4, max: 4, call: fnPulldata},
 	"enclosed-area":       {min: 1, max: 1, call: fnArea},
+	"geofence":            {min: 2, max: 2, call: fnGeofence},
+	"digest":              {min: 2, max: 3, call: fnDigest},
 	"area":                {min: 1, max: 1, call: fnArea},
 	"distance":            {min: 1, max: -1, call: fnDistance},
 }
