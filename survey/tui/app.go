@@ -24,8 +24,10 @@ type Options struct {
 	// OnAccept, when set, is called after an answer has been saved durably:
 	// the side channel of the crash test. It runs on the UI goroutine.
 	OnAccept func(ref, value string)
-	// OnPage, when set, is called each time an interview page is shown.
-	OnPage func(pageID string)
+	// OnPage, when set, is called as an interview page is shown: before
+	// (stored false) and after (stored true) it is saved as the position
+	// the draft resumes at. It runs on the UI goroutine.
+	OnPage func(pageID string, stored bool)
 }
 
 // screen is one screen of the app.

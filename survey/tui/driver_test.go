@@ -188,4 +188,3 @@ func (h *harness) drive(override map[string][]string, stop func(p *Page) bool) [
 	h.tb.Fatalf("interview did not end")
 	return nil
 }
-

@@ -51,6 +51,8 @@ type harnessOpts struct {
 	now      func() time.Time
 	form     *forms.Form // the built-in survey if nil
 	maxAtt   int64       // attachment cap; the store's default if 0
+	onAccept func(ref, value string)
+	onPage   func(id string, stored bool)
 }
 
 func newHarness(tb testing.TB, o harnessOpts) *harness {
@@ -78,7 +80,10 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 		h.mu.Lock()
 		h.accepted[ref] = v
 		h.mu.Unlock()
-	}})
+		if o.onAccept != nil {
+			o.onAccept(ref, v)
+		}
+	}, OnPage: o.onPage})
 	h.sim.SetSize(80, 24)
 	go func() { h.done <- h.app.Run() }()
 	h.do(func() {}) // the loop is running

@@ -184,13 +184,16 @@ func (iv *interview) render(i int) {
 		}
 	}
 	iv.a.tv.SetFocus(iv.focus())
+	if iv.a.opts.OnPage != nil {
+		iv.a.opts.OnPage(p.ID, false)
+	}
 	if iv.s.Editable() {
 		if err := iv.s.SetPosition(iv.a.ctx, p.ID); err != nil {
 			iv.a.fail(err)
 		}
 	}
 	if iv.a.opts.OnPage != nil {
-		iv.a.opts.OnPage(p.ID)
+		iv.a.opts.OnPage(p.ID, true)
 	}
 }
 
