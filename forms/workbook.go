@@ -238,11 +238,15 @@ var cellReplacer = strings.NewReplacer(
 )
 
 // cleanCell applies pyxform's cell rules: NBSP → space, smart quotes →
-// ASCII, surrounding whitespace trimmed (so whitespace-only is empty).
+// ASCII, surrounding whitespace trimmed (so whitespace-only is empty); it
+// also replaces invalid UTF-8.
 func cleanCell(s string) string {
 	if s == "" {
 		return s
 	}
+	// Invalid UTF-8 would change when the compiled form goes through JSON,
+	// and with it the form's hash.
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	return strings.TrimSpace(cellReplacer.Replace(s))
 }
 
