@@ -135,11 +135,30 @@ func (e *Engine) refresh(x *elem) {
 	x.err = nil
 	changed := false
 
+	// Inside a non-relevant group nothing is evaluated: the elem reads as ""
+	// whatever its state, and the group's return to relevance queues it.
+	// Required, read-only and calculated state is therefore meaningful only
+	// for relevant elems.
+	hidden := x.parent != nil && !x.parent.relevant
 	x.relSelf = true
-	if xs.relevant != nil {
+	if xs.relevant != nil && !hidden {
 		x.relSelf = e.evalBool(xs.relevant, x, true)
 	}
-	eff := x.relSelf && (x.parent == nil || x.parent.relevant)
+	eff := x.relSelf && !hidden
+	if hidden {
+		x.invalid, x.required = false, false
+		x.readOnly = staticReadOnly(n, xs)
+		if x.relevant {
+			x.relevant = false
+			for _, s := range x.slots {
+				for _, c := range s {
+					e.markDirty(c)
+				}
+			}
+			e.markDeps(x)
+		}
+		return
+	}
 	if eff != x.relevant {
 		x.relevant = eff
 		changed = true
@@ -157,8 +176,7 @@ func (e *Engine) refresh(x *elem) {
 	}
 
 	x.required = xs.alwaysRequired || xs.required != nil && e.evalBool(xs.required, x, false)
-	x.readOnly = xs.alwaysReadOnly || n.Type == forms.TypeNote || n.Type == forms.TypeCalculate || isMeta(n) ||
-		(xs.readOnly != nil && e.evalBool(xs.readOnly, x, false))
+	x.readOnly = staticReadOnly(n, xs) || (xs.readOnly != nil && e.evalBool(xs.readOnly, x, false))
 	if xs.calculation != nil && n.Trigger == "" {
 		v, err := e.eval(xs.calculation, x)
 		if err != nil {
@@ -180,6 +198,11 @@ func (e *Engine) refresh(x *elem) {
 	if changed {
 		e.markDeps(x)
 	}
+}
+
+// staticReadOnly reports what is read-only whatever the answers.
+func staticReadOnly(n *forms.Node, xs *exprs) bool {
+	return xs.alwaysReadOnly || n.Type == forms.TypeNote || n.Type == forms.TypeCalculate || isMeta(n)
 }
 
 // storeString renders a calculation's result as it is stored: numbers

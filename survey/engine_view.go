@@ -24,7 +24,7 @@ func (e *Engine) Relevant(ref Ref) bool {
 	return err == nil && x != nil && x.relevant
 }
 
-// Required reports whether ref must be answered (when relevant).
+// Required reports whether ref must be answered; false when it is not relevant.
 func (e *Engine) Required(ref Ref) bool {
 	x, _, err := e.find(ref)
 	return err == nil && x != nil && x.required
