@@ -64,6 +64,7 @@ type Engine struct {
 	pending int         // dirty elems waiting
 	counts  []countSlot // repeat_counts to evaluate again
 	created []*elem     // new elems awaiting their dynamic defaults
+	slab    []elem      // unused elems, allocated in chunks
 	ctx     evalCtx
 	secs    map[string]*staticNode               // secondary instances by id
 	lists   map[*forms.ChoiceList]map[string]int // choice indices of lists the plan lacks (EngineOptions.Files)
@@ -72,15 +73,16 @@ type Engine struct {
 // elem is one instance of a form node: the root, a group, a repeat
 // instance, a field. It implements xpath.Node.
 type elem struct {
-	eng    *Engine
-	ni     *nodeInfo
-	parent *elem
-	rec    *Record   // the level record: values of this elem (or, for a repeat instance, its own record)
-	slots  [][]*elem // by child position: one elem, or a repeat's instances
-	count  []int     // by child position: repeat_count's last value (-1 when the repeat has none)
-	index  int       // 1-based, repeat instances only
-	kids   []xpath.Node
-	self   []xpath.Node
+	eng     *Engine
+	ni      *nodeInfo
+	parent  *elem
+	rec     *Record   // the level record: values of this elem (or, for a repeat instance, its own record)
+	slots   [][]*elem // by child position: one elem, or a repeat's instances
+	count   []int     // by child position: repeat_count's last value (-1 when the repeat has none)
+	index   int       // 1-based, repeat instances only
+	kids    []xpath.Node
+	self    []xpath.Node // x alone, for ${} resolving to one field without allocating
+	selfArr [1]xpath.Node
 
 	relSelf, relevant, required, readOnly, invalid bool
 	calc                                           xpath.Value
@@ -162,8 +164,15 @@ func (e *Engine) pickLanguage(lang string) string {
 // field) under parent, and its subtree from rec. fresh elems get their
 // literal defaults and are queued for their dynamic defaults.
 func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh bool) *elem {
-	x := &elem{eng: e, ni: ni, parent: parent, rec: rec, index: index, relSelf: true, relevant: true}
-	x.self = []xpath.Node{x}
+	if len(e.slab) == 0 {
+		// Elems are allocated in chunks: opening an interview builds hundreds.
+		e.slab = make([]elem, 64)
+	}
+	x := &e.slab[0]
+	e.slab = e.slab[1:]
+	*x = elem{eng: e, ni: ni, parent: parent, rec: rec, index: index, relSelf: true, relevant: true}
+	x.selfArr[0] = x
+	x.self = x.selfArr[:]
 	if fresh {
 		e.created = append(e.created, x)
 	}

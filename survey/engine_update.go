@@ -454,12 +454,16 @@ func (e *Engine) normalize(x *elem, raw string) (string, error) {
 		}
 		return v, nil
 	}
+	if !isMulti(n) {
+		v := strings.TrimSpace(raw)
+		if v != "" && !e.offered(x, v) {
+			return "", bad("choice", fmt.Sprintf("%q is not one of the choices", v))
+		}
+		return v, nil
+	}
 	toks := strings.Fields(raw)
 	if len(toks) == 0 {
 		return "", nil
-	}
-	if !isMulti(n) {
-		toks = []string{strings.TrimSpace(raw)}
 	}
 	seen := map[string]bool{}
 	out := toks[:0:0]
