@@ -2,6 +2,8 @@ package export_test
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,6 +16,36 @@ import (
 	"sira/forms/builtin"
 	"sira/survey"
 )
+
+var regen = flag.Bool("regen", false, "regenerate testdata/*.interviews.json with survey.Simulate (then run -update)")
+
+// fixture returns the interviews stored in testdata/<name>.interviews.json.
+// They were made by survey.Simulate with a fixed seed (see simulated) and
+// are kept as data so that engine changes do not move the golden files;
+// -regen makes them afresh.
+func fixture(t *testing.T, name string, f *forms.Form, n int, answers map[string]string) []export.Row {
+	t.Helper()
+	path := filepath.Join("testdata", name+".interviews.json")
+	if *regen {
+		rows := simulated(t, f, n, answers)
+		b, err := json.MarshalIndent(rows, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read fixture (run with -regen to create): %v", err)
+	}
+	var rows []export.Row
+	if err := json.Unmarshal(b, &rows); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
+}
 
 // simulated returns n interviews of f from survey.Simulate with a fixed
 // seed, received a day after they ended.
@@ -59,7 +91,10 @@ func TestRealForms(t *testing.T) {
 		{"household", hh, 3, nil, "household household-member household-job"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			rows := simulated(t, c.f, c.n, c.answers)
+			rows := fixture(t, c.name, c.f, c.n, c.answers)
+			if len(rows) != c.n {
+				t.Fatalf("fixture holds %d interviews, want %d", len(rows), c.n)
+			}
 			dir := t.TempDir()
 			sum, err := export.WriteCSV(ctx, c.f, seq(rows), dir, export.Options{})
 			if err != nil {

@@ -15,7 +15,7 @@ type HTMLOptions struct {
 	// Lang is "fr" (default) or "en".
 	Lang string
 	// LinkBase is the URL of the dashboard's interview table; each number
-	// links to LinkBase + "?" + its filter. Empty leaves numbers unlinked
+	// links to LinkBase + "?" + its filter ("&" if LinkBase has a query). Empty leaves numbers unlinked
 	// (the filter still shows as the link's tooltip).
 	LinkBase string
 }
@@ -66,8 +66,11 @@ func (v *htmlView) Href(c Cell) string {
 		return ""
 	}
 	q := c.Filter.String()
-	if q == "" {
+	switch {
+	case q == "":
 		return v.base
+	case strings.Contains(v.base, "?"):
+		return v.base + "&" + q
 	}
 	return v.base + "?" + q
 }

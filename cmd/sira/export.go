@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"sira/export"
 	"sira/forms"
@@ -54,7 +53,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	}
 	opts := export.Options{Labels: *labels, Language: *lang, BOM: *bom}
 	if *since != "" {
-		t, err := parseSince(*since)
+		t, err := export.ParseSince(*since)
 		if err != nil {
 			return usageErrorf("--since: %v", err)
 		}
@@ -99,26 +98,10 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// parseSince reads a date (midnight UTC) or an RFC 3339 instant.
-func parseSince(s string) (time.Time, error) {
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither YYYY-MM-DD nor RFC 3339", s)
-	}
-	return t, nil
-}
-
-// interviewSource is what export and report read: a form and its
-// interviews with the office's metadata. The intake server's store
-// implements it through intakeSource; the dashboard can pass its own.
+// interviewSource is what export and report read: export.Source over the
+// intake server's store, which must be closed.
 type interviewSource interface {
-	// Form returns the newest published version of form id.
-	Form(ctx context.Context, id string) (*forms.Form, error)
-	// Rows yields the current submission of every interview of f.
-	Rows(ctx context.Context, f *forms.Form) iter.Seq2[export.Row, error]
+	export.Source
 	Close() error
 }
 
@@ -160,9 +143,9 @@ func (s *intakeSource) Form(ctx context.Context, id string) (*forms.Form, error)
 	}
 	if newest == nil {
 		if len(ids) == 0 {
-			return nil, fmt.Errorf("form %q: the intake server has no published form", id)
+			return nil, fmt.Errorf("form %q: the intake server has no published form: %w", id, export.ErrUnknownForm)
 		}
-		return nil, fmt.Errorf("form %q is not published on the intake server (published: %s)", id, strings.Join(dedupe(ids), ", "))
+		return nil, fmt.Errorf("form %q is not published on the intake server (published: %s): %w", id, strings.Join(dedupe(ids), ", "), export.ErrUnknownForm)
 	}
 	f, err := forms.Load(newest.JSON)
 	if err != nil {
