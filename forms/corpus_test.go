@@ -23,8 +23,6 @@ var corpusDifferences = map[string]struct {
 	"bug_example_xls/bad_calc.xlsx":              {true, "Sira parses every expression at compile time; pyxform leaves the bad calculation to ODK Validate"},
 	"example_xls/bad_calc.xlsx":                  {true, "same file as bug_example_xls/bad_calc.xlsx"},
 	"bug_example_xls/xl_date_ambiguous.xlsx":     {true, "choice_filter \"label::English != ''\" is not valid XPath (label:: is not an axis); Sira parses it, pyxform copies it"},
-	"example_xls/pull_data.xlsx":                 {true, "pulldata() needs external CSV data the Sira engine does not evaluate; refused at compile time rather than in the field"},
-	"historical/area.xlsx":                       {true, "enclosed-area() is not implemented by the Sira expression engine"},
 	"bug_example_xls/UCL_Biomass_Plot_Form.xlsx": {true, "its select_one_from_file CSVs are not in the corpus; Sira ships choice files inside the compiled form, so a missing file is an error"},
 	"historical/xlsform_spec_test.xls":           {true, "reader limitation: the .xls BIFF reader (shakinm/xlsReader) skips FORMULA cells, and row 55's name cell is a formula (=FALSE()), read as empty"},
 }
