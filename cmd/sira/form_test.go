@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sira/forms"
+)
+
+func formRunSira(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	code = Main(context.Background(), env, args)
+	return code, out.String(), errb.String()
+}
+
+func formWriteFile(t *testing.T, name, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const formGoodSrc = `| survey |
+| | type | name | label | relevant |
+| | integer | age | Age | |
+| | begin repeat | kids | Kids | ${age} > 18 |
+| | text | kid | Name | |
+| | end repeat | | | |
+| settings |
+| | form_id | version | form_title |
+| | demo | 4 | Demo form |
+`
+
+const formBadSrc = `| survey |
+| | type | name | label | relevant |
+| | integer | age | Age | |
+| | text | x | X | ${agee} > 1 |
+| | Integer | y | Y | |
+`
+
+func TestFormCheck(t *testing.T) {
+	t.Run("Valid", func(t *testing.T) {
+		code, out, _ := formRunSira(t, "form", "check", formWriteFile(t, "good.md", formGoodSrc))
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+		for _, want := range []string{"form_id:   demo", "version:   4", "title:     Demo form", "questions: 2 (integer 1, text 1)", "groups:    0", "repeats:   1"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+	t.Run("Invalid", func(t *testing.T) {
+		code, out, _ := formRunSira(t, "form", "check", formWriteFile(t, "bad.md", formBadSrc))
+		if code != 1 {
+			t.Fatalf("exit %d, want 1", code)
+		}
+		want := "bad.md: survey row 3, column relevant: unknown field ${agee}\nbad.md: survey row 4, column type: unknown question type \"Integer\"\n"
+		if out != want {
+			t.Errorf("output:\n%s\nwant:\n%s", out, want)
+		}
+	})
+	t.Run("JSON", func(t *testing.T) {
+		code, out, _ := formRunSira(t, "form", "check", "--json", formWriteFile(t, "bad.md", formBadSrc))
+		if code != 1 {
+			t.Fatalf("exit %d, want 1", code)
+		}
+		var res struct {
+			Valid    bool
+			Problems []struct {
+				Row    int
+				Column string
+				Text   string
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+		if res.Valid || len(res.Problems) != 2 || res.Problems[0].Row != 3 || res.Problems[0].Column != "relevant" {
+			t.Errorf("result = %+v", res)
+		}
+	})
+	t.Run("Usage", func(t *testing.T) {
+		if code, _, _ := formRunSira(t, "form", "check"); code != 2 {
+			t.Errorf("exit %d, want 2", code)
+		}
+		if code, _, _ := formRunSira(t, "form", "frobnicate"); code != 2 {
+			t.Errorf("exit %d, want 2", code)
+		}
+	})
+	t.Run("Missing", func(t *testing.T) {
+		if code, _, errOut := formRunSira(t, "form", "check", filepath.Join(t.TempDir(), "none.xlsx")); code != 1 || !strings.Contains(errOut, "none.xlsx") {
+			t.Errorf("exit %d, stderr %q", code, errOut)
+		}
+	})
+}
+
+func TestFormCompile(t *testing.T) {
+	src := formWriteFile(t, "good.md", formGoodSrc)
+	out := filepath.Join(t.TempDir(), "demo.json")
+	code, stdout, stderr := formRunSira(t, "form", "compile", src, "-o", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := forms.Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.ID != "demo" || !strings.Contains(stdout, f.Hash) {
+		t.Errorf("id %q, stdout %q", f.ID, stdout)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(out))
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	if code, _, _ := formRunSira(t, "form", "compile", formWriteFile(t, "bad.md", formBadSrc), "-o", out+"2"); code != 1 {
+		t.Errorf("bad form: exit %d, want 1", code)
+	}
+	if _, err := os.Stat(out + "2"); !os.IsNotExist(err) {
+		t.Errorf("output written for a bad form")
+	}
+	if code, _, _ := formRunSira(t, "form", "compile", src); code != 2 {
+		t.Errorf("no -o: exit %d, want 2", code)
+	}
+}
+
+func TestFormTemplate(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "returnee.xlsx")
+	if code, _, stderr := formRunSira(t, "form", "template", "-o", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	f, err := forms.CompileFile(context.Background(), out)
+	if err != nil {
+		t.Fatalf("template does not compile: %v", err)
+	}
+	if len(f.Languages) < 2 || len(f.Questions()) < 20 {
+		t.Errorf("template: languages %q, %d questions", f.Languages, len(f.Questions()))
+	}
+}
