@@ -97,8 +97,12 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	defer cancel()
 	batches, errc := simulateBatches(genCtx, f, opts, gates, *seed, *n)
 	done := 0
+	var storing time.Duration
 	for b := range batches {
-		if err := st.Insert(ctx, b); err != nil {
+		t0 := time.Now()
+		err := st.Insert(ctx, b)
+		storing += time.Since(t0)
+		if err != nil {
 			// Stop the producer and let it finish.
 			cancel()
 			for range batches {
@@ -114,8 +118,9 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	el := time.Since(start)
-	fmt.Fprintf(env.Stdout, "simulated %d finalized interviews of %s %s into %s in %s (%.0f interviews/s)\n",
-		done, f.ID, f.Version, path, el.Round(time.Millisecond), float64(done)/el.Seconds())
+	fmt.Fprintf(env.Stdout, "simulated %d finalized interviews of %s %s into %s in %s (%.0f interviews/s; storing %s, %.0f interviews/s)\n",
+		done, f.ID, f.Version, path, el.Round(time.Millisecond), float64(done)/el.Seconds(),
+		storing.Round(time.Millisecond), float64(done)/storing.Seconds())
 	return nil
 }
 
