@@ -43,6 +43,24 @@ func Compile(ctx context.Context, wb *Workbook, opts CompileOptions) (*Form, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Prepare names sheets canonically; report them as the workbook spells them.
+	for _, ps := range []Problems{c.problems, c.warnings} {
+		for i := range ps {
+			if s := wb.Sheet(ps[i].Sheet); s != nil {
+				ps[i].Sheet = s.Name
+			}
+		}
+	}
+	if c.survey != nil && c.survey.Name != "" {
+		// A lone sheet read as the survey keeps its own name.
+		for _, ps := range []Problems{c.problems, c.warnings} {
+			for i := range ps {
+				if ps[i].Sheet == "survey" {
+					ps[i].Sheet = c.survey.Name
+				}
+			}
+		}
+	}
 	if len(c.problems) > 0 {
 		sortProblems(wb, c.problems)
 		return nil, c.problems

@@ -182,6 +182,10 @@ func TestErrors(t *testing.T) {
 			[]string{`t.md: no survey sheet (sheets: "choices", "settings")`}},
 		{"NoTypeHeader", "| survey |\n| | kind | name | label |\n| | text | a | A |\n",
 			[]string{"t.md: survey row 1: required column header not found: type"}},
+		{"InstanceName", "| survey |\n| | type | name | label |\n| | text | a | A |\n| settings |\n| | instance_name |\n| | concat(${a}, ${b}) |\n",
+			[]string{"t.md: settings row 2, column instance_name: unknown field ${b}"}},
+		{"ChoiceLabel", "| survey |\n| | type | name | label |\n| | select_one l | a | A |\n| choices |\n| | list_name | name | label |\n| | l | x | X ${zz} |\n",
+			[]string{"t.md: choices row 2, column label: unknown field ${zz}"}},
 		{"SyntaxError", "| survey |\n| | type | name | label | relevant |\n| | integer | a | A | |\n| | text | b | B | ${a} > > 1 |\n",
 			nil}, // message text belongs to the xpath package; only the location is checked below
 	} {
@@ -204,6 +208,13 @@ func TestErrors(t *testing.T) {
 				t.Errorf("Error() = %q, want %q", err.Error(), want)
 			}
 		})
+	}
+}
+
+func TestProblemSheetAsWritten(t *testing.T) {
+	_, err := compileMD(t, "| SURVEY |\n| | type | name | label |\n| | text | a | A ${b} |\n")
+	if got, want := err.Error(), "t.md: SURVEY row 2, column label: unknown field ${b}"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
 

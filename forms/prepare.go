@@ -183,20 +183,59 @@ func (f *Form) prepare(c *collector, header func(key string) string) {
 		f.prepareNode(c, g, n, header)
 	}
 	f.orderDeps(c, g)
+	f.prepareOthers(c)
 }
 
 // resolveRef returns the one node a ${name} names, reporting a problem when
 // there is none or more than one.
 func (f *Form) resolveRef(c *collector, n *Node, column, name string) *Node {
+	return f.resolveRefAt(c, "survey", n.Row, column, name)
+}
+
+func (f *Form) resolveRefAt(c *collector, sheet string, row int, column, name string) *Node {
 	t, ok := f.byName[name]
 	if !ok {
-		c.errorf("survey", n.Row, column, "unknown field ${%s}", name)
+		c.errorf(sheet, row, column, "unknown field ${%s}", name)
 		return nil
 	}
 	if t == nil {
-		c.errorf("survey", n.Row, column, "ambiguous field ${%s}: several questions have that name", name)
+		c.errorf(sheet, row, column, "ambiguous field ${%s}: several questions have that name", name)
 	}
 	return t
+}
+
+// prepareOthers checks the references outside the survey sheet: the
+// settings' instance_name and the choices' labels.
+func (f *Form) prepareOthers(c *collector) {
+	if f.InstanceName != "" {
+		if err := checkRefs(f.InstanceName); err != nil {
+			c.errorf("settings", 2, "instance_name", "%v", err)
+		} else if e, err := xpath.Parse(f.InstanceName); err != nil {
+			c.errorf("settings", 2, "instance_name", "%v", err)
+		} else {
+			for _, name := range e.Fields() {
+				f.resolveRefAt(c, "settings", 2, "instance_name", name)
+			}
+		}
+	}
+	for _, ln := range sortedKeys(f.Lists) {
+		for _, ch := range f.Lists[ln].Choices {
+			for _, lang := range sortedKeys(ch.Label) {
+				col := "label"
+				if lang != "" {
+					col += "::" + lang
+				}
+				names, err := textRefs(ch.Label[lang])
+				if err != nil {
+					c.errorf("choices", ch.Row, col, "%v", err)
+					continue
+				}
+				for _, name := range names {
+					f.resolveRefAt(c, "choices", ch.Row, col, name)
+				}
+			}
+		}
+	}
 }
 
 type depGraph struct {
