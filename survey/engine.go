@@ -104,8 +104,19 @@ func NewEngine(f *forms.Form, iv *Interview, opts EngineOptions) (*Engine, error
 // metadata preloads, literal and dynamic defaults, and the instances that
 // repeat_count asks for.
 func NewInterview(f *forms.Form, enumerator, deviceID string, now time.Time) (*Interview, error) {
+	return newInterview(f, nil, enumerator, deviceID, now)
+}
+
+// NewInterview is the package's NewInterview with the plan's analysis
+// reused.
+func (p *Plan) NewInterview(enumerator, deviceID string, now time.Time) (*Interview, error) {
+	return newInterview(p.form, p, enumerator, deviceID, now)
+}
+
+func newInterview(f *forms.Form, p *Plan, enumerator, deviceID string, now time.Time) (*Interview, error) {
 	iv := newDraft(f, enumerator, deviceID, now)
-	if _, err := newEngine(f, iv, EngineOptions{Now: func() time.Time { return now }, DeviceID: deviceID, Username: enumerator}, true); err != nil {
+	opts := EngineOptions{Now: func() time.Time { return now }, DeviceID: deviceID, Username: enumerator, Plan: p}
+	if _, err := newEngine(f, iv, opts, true); err != nil {
 		return nil, err
 	}
 	return iv, nil

@@ -34,6 +34,7 @@ func TestIncrementalMatchesFull(t *testing.T) {
 		edits int
 	}{
 		{"engine.md", func(tb testing.TB) *forms.Form { return mustForm(tb, "engine.md") }, 300},
+		{"nested.md", func(tb testing.TB) *forms.Form { return mustForm(tb, "nested.md") }, 300},
 		{"builtin", builtinForm, 300},
 		{"generated", func(testing.TB) *forms.Form { return generatedForm(t, 60) }, 200},
 	}

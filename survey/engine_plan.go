@@ -40,6 +40,9 @@ type nodeInfo struct {
 	rank    int         // topological rank: dependencies have lower ranks
 	deps    []*nodeInfo // nodes whose state reads this node (expressions), plus children (relevance)
 	x       exprs
+	// triggers are the nodes whose calculation runs when this node's value
+	// is changed by the enumerator (the trigger column).
+	triggers []*nodeInfo
 }
 
 // exprs are the node's parsed expressions: the form's own (set by
@@ -224,6 +227,11 @@ func (p *Plan) link() {
 		}
 		if ni.parent != nil {
 			add(ni.parent, ni)
+		}
+		for _, name := range outputNames(ni.node.Trigger) {
+			if src := p.byName[name]; src != nil {
+				src.triggers = append(src.triggers, ni)
+			}
 		}
 	}
 }

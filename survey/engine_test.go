@@ -3,6 +3,7 @@ package survey
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -394,5 +395,80 @@ func TestFinalize(t *testing.T) {
 	}
 	if got := e2.Value(mustRef(t, e2, "/data/age_days")); got != "4320" {
 		t.Errorf("reopened age_days = %q", got)
+	}
+}
+
+func TestTriggerDefaultsNestedRepeats(t *testing.T) {
+	f := mustForm(t, "nested.md")
+	e := mustEngine(t, f)
+	if got := e.Value(mustRef(t, e, "/data/visit")); got != "2026-11-28" {
+		t.Errorf("dynamic default visit = %q, want today", got)
+	}
+	mustSet(t, e, "/data/phone", "7612")
+	if got := e.Value(mustRef(t, e, "/data/phone_note")); got != "checked 7612" {
+		t.Errorf("triggered phone_note = %q", got)
+	}
+	mustSet(t, e, "/data/phone_note", "edited")
+	mustSet(t, e, "/data/phone", "7613")
+	if got := e.Value(mustRef(t, e, "/data/phone_note")); got != "checked 7613" {
+		t.Errorf("re-triggered phone_note = %q", got)
+	}
+
+	hh := mustRef(t, e, "/data/hh")
+	for i, age := range []string{"40", "9", "20"} {
+		r, err := e.AddRepeat(hh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustSet(t, e, r.String()+"/member", fmt.Sprint("m", i+1))
+		mustSet(t, e, r.String()+"/member_age", age)
+	}
+	// Trips are relevant per member instance.
+	trips2 := mustRef(t, e, "/data/hh[2]/trips")
+	if _, err := e.AddRepeat(trips2); err != nil {
+		t.Fatal(err)
+	}
+	if e.Relevant(mustRef(t, e, "/data/hh[2]/trips[1]")) {
+		t.Error("trips of a 9-year-old are relevant")
+	}
+	for _, tr := range []struct {
+		member string
+		days   []string
+	}{{"1", []string{"3", "4"}}, {"3", []string{"10"}}} {
+		for _, d := range tr.days {
+			r, err := e.AddRepeat(mustRef(t, e, "/data/hh["+tr.member+"]/trips"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustSet(t, e, r.String()+"/trip_days", d)
+		}
+	}
+	for ref, want := range map[string]string{
+		"/data/hh[1]/member_days":        "7",
+		"/data/hh[3]/member_days":        "10",
+		"/data/hh[2]/member_days":        "0",
+		"/data/all_days":                 "17",
+		"/data/members":                  "3",
+		"/data/hh[3]/pos":                "3",
+		"/data/hh[1]/trips[2]/trip_days": "4",
+	} {
+		if got := e.Value(mustRef(t, e, ref)); got != want {
+			t.Errorf("%s = %q, want %q", ref, got, want)
+		}
+	}
+	if got := e.Label(mustRef(t, e, "/data/hh[3]/member_age")); got != "Age of m3" {
+		t.Errorf("label = %q", got)
+	}
+	// The 9-year-old's empty trip is not relevant, so it blocks nothing.
+	if issues := e.ValidateAll(); len(issues) != 0 {
+		t.Errorf("issues: %v", issues)
+	}
+	if err := e.RemoveRepeat(mustRef(t, e, "/data/hh[1]")); err != nil {
+		t.Fatal(err)
+	}
+	for ref, want := range map[string]string{"/data/all_days": "10", "/data/members": "2", "/data/hh[2]/pos": "2", "/data/hh[2]/member": "m3"} {
+		if got := e.Value(mustRef(t, e, ref)); got != want {
+			t.Errorf("after removal %s = %q, want %q", ref, got, want)
+		}
 	}
 }

@@ -49,6 +49,20 @@ func (e *Engine) markDeps(x *elem) {
 // markNode queues the instances of d that x can affect: those inside x's
 // instance of the deepest repeat they share, or all of them.
 func (e *Engine) markNode(x *elem, d *nodeInfo) {
+	e.eachInstance(x, d, func(p *elem) {
+		for _, c := range p.slots[d.pos] {
+			e.markDirty(c)
+		}
+		if d.x.repeatCount != nil {
+			e.markCount(p, d.pos)
+		}
+	})
+}
+
+// eachInstance calls fn with every parent elem holding instances of d that
+// x can affect: inside x's instance of the deepest repeat they share, or
+// all of them.
+func (e *Engine) eachInstance(x *elem, d *nodeInfo, fn func(p *elem)) {
 	start := e.root
 	k := 0
 	if len(d.repeats) > 0 {
@@ -59,15 +73,7 @@ func (e *Engine) markNode(x *elem, d *nodeInfo) {
 			}
 		}
 	}
-	e.eachParent(start, d.chain[k:len(d.chain)-1], func(p *elem) {
-		slot := p.slots[d.pos]
-		for _, c := range slot {
-			e.markDirty(c)
-		}
-		if d.x.repeatCount != nil {
-			e.markCount(p, d.pos)
-		}
-	})
+	e.eachParent(start, d.chain[k:len(d.chain)-1], fn)
 }
 
 func (e *Engine) eachParent(x *elem, chain []*nodeInfo, fn func(*elem)) {
@@ -438,7 +444,46 @@ func (e *Engine) Set(ref Ref, value string) error {
 	e.event("change", ref.String(), "")
 	e.markDirty(x)
 	e.markDeps(x)
+	if err := e.update(); err != nil {
+		return err
+	}
+	if len(x.ni.triggers) == 0 {
+		return nil
+	}
+	e.fire(x)
 	return e.update()
+}
+
+// fire runs the calculations triggered by a change of x (the trigger
+// column): each stores its result as an ordinary answer, or clears it when
+// the calculation is empty, as ODK's xforms-value-changed setvalue does.
+func (e *Engine) fire(x *elem) {
+	for _, t := range x.ni.triggers {
+		e.eachInstance(x, t, func(p *elem) {
+			for _, y := range p.slots[t.pos] {
+				if y.slots != nil || !y.relevant {
+					continue
+				}
+				v := ""
+				if c := t.x.calculation; c != nil {
+					val, err := e.eval(c, y)
+					if err != nil {
+						y.err = fmt.Errorf("trigger calculation: %w", err)
+						continue
+					}
+					if v, _, err = normalizeScalar(t.node, storeString(t.node, val), e.loc); err != nil {
+						y.err = fmt.Errorf("trigger calculation: %w", err)
+						continue
+					}
+				}
+				if v != y.raw() {
+					putValue(y.rec, t.node.Path, v)
+					e.markDirty(y)
+					e.markDeps(y)
+				}
+			}
+		})
+	}
 }
 
 // normalize converts raw to x's stored form or returns a *ValueError.

@@ -43,7 +43,8 @@ func ParseRef(s string, isRepeat func(path string) bool) (Ref, error) {
 	}
 	var r Ref
 	var path strings.Builder
-	for _, seg := range strings.Split(s[1:], "/") {
+	segs := strings.Split(s[1:], "/")
+	for i, seg := range segs {
 		name, idx, hasIdx := seg, 0, false
 		if i := strings.IndexByte(seg, '['); i >= 0 {
 			if !strings.HasSuffix(seg, "]") {
@@ -67,7 +68,7 @@ func ParseRef(s string, isRepeat func(path string) bool) (Ref, error) {
 			return Ref{}, fmt.Errorf("ref %q: %s is not a repeat", s, p)
 		case hasIdx:
 			r.Repeats = append(r.Repeats, Step{Path: p, Index: idx})
-		case rep && p != "/"+strings.TrimPrefix(s, "/"):
+		case rep && i != len(segs)-1:
 			return Ref{}, fmt.Errorf("ref %q: repeat %s needs an instance index", s, p)
 		}
 	}

@@ -186,6 +186,12 @@ func (s *simulator) set(x *elem, v string) bool {
 		putValue(x.rec, x.ni.node.Path, norm)
 		e.markDirty(x)
 		e.markDeps(x)
+		if len(x.ni.triggers) > 0 {
+			if e.update() != nil {
+				return false
+			}
+			e.fire(x)
+		}
 		if e.freshen(x.ni.rank) != nil {
 			return false
 		}
