@@ -11,7 +11,7 @@ func TestRefRoundTrip(t *testing.T) {
 		{"/data/age", false},
 		{"/data/legs[2]/country", false},
 		{"/data/legs[2]/stops[10]/town", false},
-		{"/data/legs", false}, // the repeat itself, e.g. its instance count
+		{"/data/legs", false},          // the repeat itself, e.g. its instance count
 		{"/data/legs[2]/stops", false}, // a nested repeat inside one instance
 		{"/data/legs/country", true},
 		{"/data/age[1]", true},
