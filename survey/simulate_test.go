@@ -134,3 +134,31 @@ func BenchmarkSimulate(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "interviews/s")
 }
+
+// TestSimulateSharedPlan runs simulations on one plan from several
+// goroutines (run with -race): the plan must be safe to share.
+func TestSimulateSharedPlan(t *testing.T) {
+	f := builtinForm(t)
+	plan, err := NewPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			rng := rand.New(rand.NewPCG(uint64(g), 3))
+			for i := 0; i < 10; i++ {
+				if _, err := Simulate(f, rng, SimOptions{Plan: plan, Answers: gateAnswers}); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
