@@ -96,7 +96,7 @@ func TestCrashSafety(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	var (
 		lastStored, lastPending string // the previous child's last page
-		checked, resumes       int
+		checked, resumes        int
 	)
 	for run := 0; run < kills; run++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")

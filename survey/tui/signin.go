@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"runtime/debug"
 	"strings"
 	"unicode"
 
@@ -89,6 +90,9 @@ func (s *signIn) enter() error {
 		return err
 	}
 	s.a.user = id
+	// The PIN hash is memory-hard (tens of MB); hand that memory back now
+	// rather than carry it through the interview on a small laptop.
+	debug.FreeOSMemory()
 	s.a.reset(newHome(s.a))
 	if first {
 		s.a.info("Welcome " + id + ": your PIN is set on this laptop.")

@@ -1,0 +1,111 @@
+package tui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+
+	"sira/forms"
+	"sira/forms/builtin"
+	"sira/survey/sqlite"
+)
+
+// BenchmarkOpenFirstQuestion measures what the enumerator waits for between
+// choosing "new interview" on a fresh start and seeing the first question:
+// open the store, compile the built-in form, build the backend and the app,
+// create the draft, draw the first page on an 80×24 simulation screen.
+// Sign-in is left out: its PIN hash is slow on purpose.
+func BenchmarkOpenFirstQuestion(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "sira.db")
+	if st, err := sqlite.Open(ctx, path, sqlite.Options{}); err != nil {
+		b.Fatal(err)
+	} else {
+		st.Close()
+	}
+	sim := tcell.NewSimulationScreen("UTF-8")
+	sim.SetSize(80, 24)
+	for b.Loop() {
+		st, err := sqlite.Open(ctx, path, sqlite.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := builtin.Form(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		be, err := NewBackend(ctx, st, []*forms.Form{f}, BackendOptions{Language: "English (en)"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		a := New(ctx, Options{Backend: be, Screen: sim})
+		a.user = "bench"
+		a.reset(newHome(a))
+		if err := a.cur.(*home).newInterview(); err != nil {
+			b.Fatal(err)
+		}
+		a.tv.ForceDraw()
+		if !strings.Contains(screenText(sim), "Hello. I work for") {
+			b.Fatalf("first question not drawn:\n%s", screenText(sim))
+		}
+		st.Close()
+	}
+}
+
+func screenText(sim tcell.SimulationScreen) string {
+	cells, _, _ := sim.GetContents()
+	var sb strings.Builder
+	for _, c := range cells {
+		if len(c.Runes) == 0 {
+			sb.WriteByte(' ')
+		} else {
+			sb.WriteString(string(c.Runes))
+		}
+	}
+	return sb.String()
+}
+
+// BenchmarkInterview drives whole built-in interviews, sign-in to finalize,
+// and reports the resident memory sampled on every page (max-RSS-MB) and
+// the process's peak including sign-in's memory-hard PIN hash
+// (peak-RSS-MB), on Linux.
+func BenchmarkInterview(b *testing.B) {
+	maxRSS := 0
+	h := newHarness(b, harnessOpts{language: "English (en)", onPage: func(string, bool) {
+		maxRSS = max(maxRSS, procStatusKB("VmRSS"))
+	}})
+	h.signIn("bench", "1234")
+	for b.Loop() {
+		h.key(tcell.KeyEnter)
+		h.drive(nil, nil)
+		h.key(tcell.KeyF9)
+		h.key(tcell.KeyF9)
+		if h.screenName() != "home" {
+			b.Fatalf("not finalized:\n%s", h.text())
+		}
+	}
+	if kb := procStatusKB("VmHWM"); kb > 0 {
+		b.ReportMetric(float64(maxRSS)/1024, "max-RSS-MB")
+		b.ReportMetric(float64(kb)/1024, "peak-RSS-MB")
+	}
+}
+
+// procStatusKB reads a kB field of /proc/self/status; 0 where there is none.
+func procStatusKB(field string) int {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return n
+		}
+	}
+	return 0
+}
