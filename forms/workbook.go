@@ -288,10 +288,17 @@ func readXLSX(ctx context.Context, data []byte) (grids []grid, err error) {
 					return nil, err
 				}
 			}
-			cols, err := rows.Columns()
+			cols, err := rows.Columns(excelize.Options{RawCellValue: true})
 			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("%w: sheet %q row %d: %v", ErrCorrupt, name, num, err)
+			}
+			for j, v := range cols {
+				if v != "" && len(v) < 32 {
+					if n, err := strconv.ParseFloat(v, 64); err == nil {
+						cols[j] = xlsxNumber(f, name, ColumnLetter(j)+strconv.Itoa(num), v, n)
+					}
+				}
 			}
 			more, err := g.add(num, cols)
 			if err != nil {
@@ -310,6 +317,66 @@ func readXLSX(ctx context.Context, data []byte) (grids []grid, err error) {
 		grids = append(grids, g)
 	}
 	return grids, nil
+}
+
+// xlsxNumber renders a numeric-looking .xlsx cell as pyxform (openpyxl)
+// does: booleans as TRUE/FALSE, date-formatted numbers as dates, other
+// numbers without a ".0". Raw values are read rather than Excel's display
+// text so that a "0.00" number format does not leak into a form.
+func xlsxNumber(f *excelize.File, sheet, axis, raw string, v float64) string {
+	typ, err := f.GetCellType(sheet, axis)
+	if err != nil {
+		return formatNumber(v)
+	}
+	switch typ {
+	case excelize.CellTypeBool:
+		if v != 0 {
+			return "TRUE"
+		}
+		return "FALSE"
+	case excelize.CellTypeSharedString, excelize.CellTypeInlineString:
+		// Text that looks like a number stays as typed ("007").
+		return raw
+	}
+	if id, err := f.GetCellStyle(sheet, axis); err == nil && id > 0 && v >= 0 && v < 2958466 {
+		if st, err := f.GetStyle(id); err == nil && isDateNumFmt(st.NumFmt, st.CustomNumFmt) {
+			return excelDate(v)
+		}
+	}
+	return formatNumber(v)
+}
+
+// isDateNumFmt reports whether an Excel number format shows a date or time.
+func isDateNumFmt(id int, custom *string) bool {
+	switch {
+	case id >= 14 && id <= 22, id >= 45 && id <= 47:
+		return true
+	case custom == nil:
+		return false
+	}
+	return isDateFormatCode(*custom)
+}
+
+// isDateFormatCode looks for date letters outside quoted literals and
+// [colour]/[locale] brackets.
+func isDateFormatCode(code string) bool {
+	var b strings.Builder
+	inQuote, inBracket := false, false
+	for _, r := range strings.ToLower(code) {
+		switch {
+		case r == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case r == '[':
+			inBracket = true
+		case r == ']':
+			inBracket = false
+		case !inBracket:
+			b.WriteRune(r)
+		}
+	}
+	f := b.String()
+	return strings.ContainsAny(f, "dmyhs") && !strings.Contains(f, "general")
 }
 
 // recoverCorrupt turns a panic inside a third-party decoder into ErrCorrupt:
@@ -396,30 +463,17 @@ func isDateFormat(wb *xlsreader.Workbook, xf int) (is bool) {
 		return false
 	}
 	fm := wb.GetFormatByIndex(idx)
-	f := strings.ToLower(fm.String())
-	// Drop quoted literals and colour/locale brackets before looking for
-	// date letters.
-	var b strings.Builder
-	inQuote, inBracket := false, false
-	for _, r := range f {
-		switch {
-		case r == '"':
-			inQuote = !inQuote
-		case inQuote:
-		case r == '[':
-			inBracket = true
-		case r == ']':
-			inBracket = false
-		case !inBracket:
-			b.WriteRune(r)
-		}
-	}
-	return strings.ContainsAny(b.String(), "dmyhs") && !strings.Contains(b.String(), "general")
+	return isDateFormatCode(fm.String())
 }
 
 // excelDate converts an Excel serial (1900 system) to pyxform's text.
 func excelDate(v float64) string {
 	base := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	if v < 60 {
+		// Excel counts a 29 February 1900 that never was: serials before
+		// it are one day later than the arithmetic says (as openpyxl reads).
+		base = base.AddDate(0, 0, 1)
+	}
 	t := base.Add(time.Duration(math.Round(v*86400)) * time.Second)
 	if v < 1 {
 		return t.Format("15:04:05")

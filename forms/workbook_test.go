@@ -101,6 +101,31 @@ func TestXLSNumbersAndDates(t *testing.T) {
 	}
 }
 
+func TestXLSXDatesAndBooleans(t *testing.T) {
+	wb, err := forms.ReadFile(context.Background(), corpusPath(t, "bug_example_xls/xl_date_ambiguous_v1.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pyxform's own test: survey[4]['default'] == '1900-01-01 00:00:00'.
+	s := wb.Sheet("survey")
+	if got := s.Rows[4].Cell(3); got != "1900-01-01 00:00:00" {
+		t.Errorf("date cell = %q, want 1900-01-01 00:00:00", got)
+	}
+	wb, err = forms.ReadFile(context.Background(), corpusPath(t, "example_xls/xlsform_spec_test.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range wb.Sheet("survey").Rows {
+		if r.Cell(4) == "boolean name test" {
+			if got := r.Cell(1); got != "FALSE" {
+				t.Errorf("boolean cell = %q, want FALSE", got)
+			}
+			return
+		}
+	}
+	t.Error("boolean name test row not found")
+}
+
 // TestInflatedDimensions reads the corpus file whose sheet claims thousands
 // of columns and rows; reading stops at runs of empty ones.
 func TestInflatedDimensions(t *testing.T) {
