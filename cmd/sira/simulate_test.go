@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -166,4 +167,49 @@ func TestSimulateUsage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkInsertSimulated measures the storing half of sira simulate on
+// real simulated interviews of the built-in form (generated once, outside
+// the timing), in transactions of simBatch.
+func BenchmarkInsertSimulated(b *testing.B) {
+	ctx := context.Background()
+	f, err := simForm(ctx, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := survey.NewPlan(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := survey.SimOptions{Plan: plan, Enumerator: "E7", DeviceID: "sim-1"}
+	batches, errc := simulateBatches(ctx, f, opts, simGateAnswers, 1, 500)
+	var proto []*survey.Interview
+	for bt := range batches {
+		proto = append(proto, bt...)
+	}
+	if err := <-errc; err != nil {
+		b.Fatal(err)
+	}
+	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "b.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	n := 0
+	for b.Loop() {
+		b.StopTimer()
+		batch := make([]*survey.Interview, simBatch)
+		for i := range batch {
+			iv := *proto[n%len(proto)]
+			iv.ID = fmt.Sprintf("uuid:bench-%d", n)
+			batch[i] = &iv
+			n++
+		}
+		b.StartTimer()
+		if err := s.Insert(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "interviews/s")
 }

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	sqlitedrv "modernc.org/sqlite"
@@ -38,52 +40,58 @@ func (s *Store) Insert(ctx context.Context, ivs []*survey.Interview) error {
 	return s.insert(ctx, ivs, "insert")
 }
 
+// encoded is an interview's row content, prepared outside the transaction.
+type encoded struct {
+	data, paradata []byte
+	hash           any
+}
+
 func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) error {
 	if len(ivs) == 0 {
 		return nil
 	}
 	var device string
 	now := s.now()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	for _, iv := range ivs {
+		if iv.ID == "" || iv.FormID == "" {
+			return fmt.Errorf("%s interview: id and form id are required", op)
+		}
+		if iv.Status == "" {
+			iv.Status = survey.StatusDraft
+		}
+		if iv.Revision == 0 {
+			iv.Revision = 1
+		}
+		if iv.DeviceID == "" {
+			if device == "" {
+				var err error
+				if device, err = s.DeviceID(ctx); err != nil {
+					return err
+				}
+			}
+			iv.DeviceID = device
+		}
+		if iv.Updated.IsZero() {
+			iv.Updated = now
+		}
+		if iv.Data == nil {
+			iv.Data = &survey.Record{}
+		}
+		sortAttachments(iv.Attachments)
+	}
+	enc, err := encodeAll(ivs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		ins, err := tx.PrepareContext(ctx, insertInterview)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
 		var para, att *sql.Stmt
-		for _, iv := range ivs {
-			if iv.ID == "" || iv.FormID == "" {
-				return fmt.Errorf("%s interview: id and form id are required", op)
-			}
-			if iv.Status == "" {
-				iv.Status = survey.StatusDraft
-			}
-			if iv.Revision == 0 {
-				iv.Revision = 1
-			}
-			if iv.DeviceID == "" {
-				if device == "" {
-					if device, err = deviceID(ctx, tx); err != nil {
-						return err
-					}
-				}
-				iv.DeviceID = device
-			}
-			if iv.Updated.IsZero() {
-				iv.Updated = now
-			}
-			if iv.Data == nil {
-				iv.Data = &survey.Record{}
-			}
-			data, err := json.Marshal(iv.Data)
-			if err != nil {
-				return fmt.Errorf("%s interview %s: encode answers: %w", op, iv.ID, err)
-			}
-			sortAttachments(iv.Attachments)
-			var hash any
-			if iv.Status != survey.StatusDraft && len(iv.Attachments) == 0 {
-				hash = iv.ContentHash()
-			}
+		for k, iv := range ivs {
+			data, hash := enc[k].data, enc[k].hash
 			if _, err := ins.ExecContext(ctx, iv.ID, iv.FormID, iv.FormVersion, iv.FormHash, iv.Enumerator, iv.DeviceID,
 				nanos(iv.Started), nanos(iv.Ended), string(iv.Status), iv.Revision, iv.Comment, nanos(iv.Updated),
 				data, hash); err != nil {
@@ -99,11 +107,7 @@ func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) 
 					}
 					defer para.Close()
 				}
-				evs, err := json.Marshal(iv.Paradata)
-				if err != nil {
-					return fmt.Errorf("%s interview %s: encode paradata: %w", op, iv.ID, err)
-				}
-				if _, err := para.ExecContext(ctx, iv.ID, evs); err != nil {
+				if _, err := para.ExecContext(ctx, iv.ID, enc[k].paradata); err != nil {
 					return fmt.Errorf("%s interview %s: paradata: %w", op, iv.ID, err)
 				}
 			}
@@ -576,4 +580,40 @@ func sortAttachments(as []survey.Attachment) {
 		}
 		return as[i].Name < as[j].Name
 	})
+}
+
+// encodeAll encodes the interviews' answers and paradata and hashes the
+// finalized ones, on every core: JSON encoding, not SQLite, bounds bulk
+// inserts.
+func encodeAll(ivs []*survey.Interview) ([]encoded, error) {
+	out := make([]encoded, len(ivs))
+	workers := min(runtime.GOMAXPROCS(0), (len(ivs)+63)/64)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < len(ivs); k += workers {
+				iv := ivs[k]
+				var err error
+				if out[k].data, err = json.Marshal(iv.Data); err != nil {
+					errs[w] = fmt.Errorf("interview %s: encode answers: %w", iv.ID, err)
+					return
+				}
+				if len(iv.Paradata) > 0 {
+					if out[k].paradata, err = json.Marshal(iv.Paradata); err != nil {
+						errs[w] = fmt.Errorf("interview %s: encode paradata: %w", iv.ID, err)
+						return
+					}
+				}
+				// With attachments the hash is taken after insertion, with the stored sizes.
+				if iv.Status != survey.StatusDraft && len(iv.Attachments) == 0 {
+					out[k].hash = iv.ContentHash()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
