@@ -267,6 +267,12 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 			if v >= m.version {
 				return nil
 			}
+			// A new database is not news; upgrading an existing one is.
+			lvl := slog.LevelInfo
+			if v == 0 {
+				lvl = slog.LevelDebug
+			}
+			s.log.Log(ctx, lvl, "migrating database", "path", s.path, "from", v, "to", m.version, "migration", m.name)
 			if m.version == 1 {
 				if _, err := tx.ExecContext(ctx, `CREATE TABLE schema_version (
 					version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL) STRICT`); err != nil {

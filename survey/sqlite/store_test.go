@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -721,5 +722,53 @@ func TestDefaultPath(t *testing.T) {
 	}
 	if !strings.HasSuffix(filepath.ToSlash(p), "sira/sira.db") {
 		t.Errorf("DefaultPath = %q, want …/sira/sira.db", p)
+	}
+}
+
+// TestTwoHandles writes through two Stores on one file at once, as the
+// collector and a sync running beside it do: immediate transactions and the
+// busy timeout serialise them without SQLITE_BUSY.
+func TestTwoHandles(t *testing.T) {
+	ctx := context.Background()
+	path := newPath(t)
+	a, b := MustOpen(t, path), MustOpen(t, path)
+	for _, id := range []string{"uuid:a", "uuid:b"} {
+		if err := a.Create(ctx, draft(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = 100
+	errc := make(chan error, 2)
+	for _, w := range []struct {
+		s  *sqlite.Store
+		id string
+	}{{a, "uuid:a"}, {b, "uuid:b"}} {
+		go func() {
+			for i := range n {
+				if err := w.s.SaveAnswer(ctx, w.id, ref(fmt.Sprintf("/data/q%d", i)), "x"); err != nil {
+					errc <- err
+					return
+				}
+				if _, err := w.s.Get(ctx, "uuid:a"); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"uuid:a", "uuid:b"} {
+		iv, err := a.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(iv.Data.Values); got != n {
+			t.Errorf("%s: %d answers, want %d", id, got, n)
+		}
 	}
 }
