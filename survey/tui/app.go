@@ -54,10 +54,10 @@ type App struct {
 	body                  *tview.Pages
 	layout                *tview.Flex
 
-	cur   screen
-	stack []screen // screens to return to with Esc
-	user  string
-	width int
+	cur           screen
+	stack         []screen // screens to return to with Esc
+	user          string
+	width, height int
 }
 
 // New builds the app on the sign-in screen.
@@ -83,8 +83,11 @@ func New(ctx context.Context, opts Options) *App {
 	a.tv.SetInputCapture(a.capture)
 	a.tv.SetBeforeDrawFunc(func(s tcell.Screen) bool {
 		// The help bar is cut to the width, which changes on resize.
-		if w, _ := s.Size(); w != a.width {
-			a.width = w
+		if w, h := s.Size(); w != a.width || h != a.height {
+			a.width, a.height = w, h
+			if r, ok := a.cur.(interface{ resized() }); ok {
+				r.resized()
+			}
 			a.refreshChrome()
 		}
 		return false
@@ -203,6 +206,21 @@ func (a *App) refreshChrome() {
 		w = 80
 	}
 	a.help.SetText(" " + helpBar(a.allBindings(), w-1))
+}
+
+// bodySize is the size of the area between the header and the message
+// bar; 80×24 until the first draw tells the real size.
+func (a *App) bodySize() (width, height int) {
+	w, h := a.width, a.height
+	if w == 0 || h == 0 {
+		if a.opts.Screen != nil {
+			w, h = a.opts.Screen.Size()
+		}
+		if w == 0 || h == 0 {
+			w, h = 80, 24
+		}
+	}
+	return w, max(h-3, 1)
 }
 
 // info shows a neutral message; fail shows an error. Both stay until the

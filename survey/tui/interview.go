@@ -24,6 +24,7 @@ type interview struct {
 	layout *tview.Flex
 	fields []*fieldView
 	focus_ int
+	prompt *tview.TextView // the add-repeat prompt or an empty form's notice
 	// confirm holds the action waiting for its key to be pressed again
 	// (removing a repeat instance).
 	confirm string
@@ -54,6 +55,9 @@ func newInterview(a *App, s Session) *interview {
 }
 
 func (iv *interview) root() tview.Primitive { return iv.layout }
+
+// resized lays the page out again for the new screen size.
+func (iv *interview) resized() { iv.relayout() }
 func (iv *interview) focus() tview.Primitive {
 	if iv.focus_ < len(iv.fields) && iv.fields[iv.focus_].input != nil {
 		return iv.fields[iv.focus_].input
@@ -137,53 +141,31 @@ func (iv *interview) render(i int) {
 	iv.confirm = ""
 	iv.fields = nil
 	iv.focus_ = 0
-	iv.layout.Clear()
+	iv.prompt = nil
 	p := iv.page()
-	if p == nil {
-		iv.layout.AddItem(tview.NewTextView().SetText("This form has no question to show."), 0, 1, false)
-		return
-	}
-	if p.Title != "" {
-		iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetText("[darkcyan]"+tview.Escape(p.Title)+"[-]"), 1, 0, false)
-	}
-	if len(p.Fields) == 0 && p.Repeat != nil {
+	switch {
+	case p == nil:
+		iv.prompt = tview.NewTextView().SetText("This form has no question to show.")
+	case len(p.Fields) == 0 && p.Repeat != nil:
 		txt := fmt.Sprintf("\n%s: %d so far.\n\nPress F5 to add one, Enter to go on.", tview.Escape(p.Repeat.Label), p.Repeat.Count)
-		iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetText(txt), 0, 1, false)
+		iv.prompt = tview.NewTextView().SetDynamicColors(true).SetText(txt)
 	}
-	for _, f := range p.Fields {
-		fv := iv.newField(f)
-		iv.fields = append(iv.fields, fv)
-		lines := textHeight(f.Label, 76)
-		req := ""
-		if f.Required {
-			req = "[red]*[-] "
+	if p != nil {
+		for _, f := range p.Fields {
+			iv.fields = append(iv.fields, iv.newField(f))
 		}
-		iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetWordWrap(true).SetText(req+"[::b]"+tview.Escape(f.Label)+"[::-]"), lines, 0, false)
-		if f.Hint != "" {
-			iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetWordWrap(true).SetText("[::d]"+tview.Escape(f.Hint)+"[::-]"), textHeight(f.Hint, 76), 0, false)
-		}
-		switch in := fv.input.(type) {
-		case *choiceBox:
-			// Choices take what is left, shared among the page's lists; the
-			// box scrolls when that is not enough.
-			iv.layout.AddItem(in, 0, len(in.choices), false)
-		case nil:
-			if f.ReadOnly && f.Value != "" {
-				iv.layout.AddItem(tview.NewTextView().SetText(f.display()), 1, 0, false)
-			}
-		default:
-			iv.layout.AddItem(in, 1, 0, false)
-		}
-		iv.layout.AddItem(fv.msg, 1, 0, false)
 	}
-	iv.layout.AddItem(nil, 0, 0, false)
 	for j, fv := range iv.fields {
 		if fv.input != nil {
 			iv.focus_ = j
 			break
 		}
 	}
+	iv.relayout()
 	iv.a.tv.SetFocus(iv.focus())
+	if p == nil {
+		return
+	}
 	if iv.a.opts.OnPage != nil {
 		iv.a.opts.OnPage(p.ID, false)
 	}
@@ -194,6 +176,107 @@ func (iv *interview) render(i int) {
 	}
 	if iv.a.opts.OnPage != nil {
 		iv.a.opts.OnPage(p.ID, true)
+	}
+}
+
+// block is the rows a field takes: label, hint, widget, message.
+func (iv *interview) block(fv *fieldView, width int) (label, hint, widget int) {
+	label = textHeight(fv.f.Label+"* ", width)
+	if fv.f.Hint != "" {
+		hint = textHeight(fv.f.Hint, width)
+	}
+	switch in := fv.input.(type) {
+	case *choiceBox:
+		widget = max(len(in.choices), 1)
+	case nil:
+		if fv.f.ReadOnly && fv.f.Value != "" {
+			widget = 1
+		}
+	default:
+		widget = 1
+	}
+	return label, hint, widget
+}
+
+// relayout places the page's fields in the body. When they do not all fit
+// (a field-list group of long lists at 80×24, a list of countries) it
+// shows a window of fields around the focused one, with the focused
+// field's list cut to what is left (it scrolls), and marks what is hidden.
+func (iv *interview) relayout() {
+	iv.layout.Clear()
+	if iv.prompt != nil {
+		iv.layout.AddItem(iv.prompt, 0, 1, false)
+		return
+	}
+	width, height := iv.a.bodySize()
+	width -= 2 // padding
+	n := len(iv.fields)
+	need := make([]int, n)
+	for j, fv := range iv.fields {
+		l, h, w := iv.block(fv, width)
+		need[j] = l + h + w + 1 // + message line
+	}
+	total := 0
+	for _, x := range need {
+		total += x
+	}
+	first, last := 0, n-1
+	if total > height && n > 0 {
+		// The focused field first, at least a few rows of its list; then
+		// earlier fields while they fit, then later ones.
+		f := min(iv.focus_, n-1)
+		l, h, _ := iv.block(iv.fields[f], width)
+		used := min(need[f], max(height-2, l+h+1+3))
+		first, last = f, f
+		for first > 0 && used+need[first-1] <= height-2 {
+			first--
+			used += need[first]
+		}
+		for last < n-1 && used+need[last+1] <= height-2 {
+			last++
+			used += need[last]
+		}
+	}
+	more := func(text string) {
+		iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetText("[::d]"+text+"[::-]"), 1, 0, false)
+	}
+	if first > 0 {
+		more(fmt.Sprintf("↑ %d more question(s) above (S-Tab)", first))
+	}
+	for j := first; j <= last; j++ {
+		fv := iv.fields[j]
+		l, h, w := iv.block(fv, width)
+		req := ""
+		if fv.f.Required {
+			req = "[red]*[-] "
+		}
+		iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetWordWrap(true).SetText(req+"[::b]"+tview.Escape(fv.f.Label)+"[::-]"), l, 0, false)
+		if h > 0 {
+			iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetWordWrap(true).SetText("[::d]"+tview.Escape(fv.f.Hint)+"[::-]"), h, 0, false)
+		}
+		switch in := fv.input.(type) {
+		case *choiceBox:
+			// Fixed at its length when it fits; else it takes what is left
+			// and scrolls.
+			if total <= height || j != iv.focus_ {
+				iv.layout.AddItem(in, w, 0, false)
+			} else {
+				iv.layout.AddItem(in, 0, 1, false)
+			}
+		case nil:
+			if w > 0 {
+				iv.layout.AddItem(tview.NewTextView().SetText(fv.f.display()), 1, 0, false)
+			}
+		default:
+			iv.layout.AddItem(in, 1, 0, false)
+		}
+		iv.layout.AddItem(fv.msg, 1, 0, false)
+	}
+	if last < n-1 {
+		more(fmt.Sprintf("↓ %d more question(s) below (Tab)", n-1-last))
+	}
+	if total <= height {
+		iv.layout.AddItem(nil, 0, 1, false)
 	}
 }
 
@@ -386,6 +469,7 @@ func (iv *interview) moveFocus(d int) error {
 				iv.focus_ = j
 			}
 		}
+		iv.relayout()
 	}
 	n := len(iv.fields)
 	for step := 1; step <= n; step++ {
@@ -395,6 +479,7 @@ func (iv *interview) moveFocus(d int) error {
 			break
 		}
 	}
+	iv.relayout()
 	iv.a.tv.SetFocus(iv.focus())
 	return nil
 }
@@ -443,6 +528,7 @@ func (iv *interview) switchLanguage() error {
 	iv.render(iv.reloadPages())
 	if focus < len(iv.fields) && iv.fields[focus].input != nil {
 		iv.focus_ = focus
+		iv.relayout()
 		iv.a.tv.SetFocus(iv.focus())
 	}
 	iv.a.info("Language: " + next)

@@ -1,0 +1,131 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+)
+
+func TestKeyMatches(t *testing.T) {
+	tests := []struct {
+		name string
+		key  key
+		ev   *tcell.EventKey
+		want bool
+	}{
+		{"FKey", k(tcell.KeyF2), tcell.NewEventKey(tcell.KeyF2, 0, tcell.ModNone), true},
+		{"OtherFKey", k(tcell.KeyF2), tcell.NewEventKey(tcell.KeyF3, 0, tcell.ModNone), false},
+		{"CtrlCode", k(tcell.KeyCtrlN), tcell.NewEventKey(tcell.KeyCtrlN, 0, tcell.ModCtrl), true},
+		{"CtrlAsRune", k(tcell.KeyCtrlN), tcell.NewEventKey(tcell.KeyRune, 'n', tcell.ModCtrl), true},
+		{"PlainRuneIsNotCtrl", k(tcell.KeyCtrlN), tcell.NewEventKey(tcell.KeyRune, 'n', tcell.ModNone), false},
+		{"Rune", r('d'), tcell.NewEventKey(tcell.KeyRune, 'd', tcell.ModNone), true},
+		{"RuneWithAlt", r('d'), tcell.NewEventKey(tcell.KeyRune, 'd', tcell.ModAlt), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.key.matches(tt.ev); got != tt.want {
+				t.Errorf("matches = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHelpBar(t *testing.T) {
+	bs := []binding{
+		{keys: []key{k(tcell.KeyEnter), k(tcell.KeyPgDn)}, label: "Next"},
+		{keys: []key{k(tcell.KeyTab)}}, // no label: not on the bar
+		{keys: []key{k(tcell.KeyF2)}, label: "Lang"},
+		{keys: []key{k(tcell.KeyEscape)}, label: "Home"},
+	}
+	strip := func(s string) string {
+		return strings.NewReplacer("[black:darkcyan]", "", "[-:-]", "").Replace(s)
+	}
+	tests := []struct {
+		width int
+		want  string
+	}{
+		{80, "Enter Next  F2 Lang  Esc Home"},
+		{20, "Enter Next  F2 Lang"},
+		{5, ""},
+	}
+	for _, tt := range tests {
+		if got := strip(helpBar(bs, tt.width)); got != tt.want {
+			t.Errorf("width %d: %q, want %q", tt.width, got, tt.want)
+		}
+	}
+	if got := helpText(append(bs, binding{keys: []key{k(tcell.KeyF1)}, desc: "help"})); !strings.Contains(got, "F1") || !strings.Contains(got, "help") {
+		t.Errorf("help text %q", got)
+	}
+}
+
+func TestLangCode(t *testing.T) {
+	for in, want := range map[string]string{"Français (fr)": "FR", "English (en)": "EN", "": "--", "Bambara": "BA"} {
+		if got := langCode(in); got != want {
+			t.Errorf("langCode(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestChoiceBoxKeys(t *testing.T) {
+	cs := []Choice{{"a", "Apple"}, {"b", "Banana"}, {"c", "Cherry"}, {"d", "Date"}}
+	press := func(c *choiceBox, k tcell.Key, r rune) {
+		c.InputHandler()(tcell.NewEventKey(k, r, tcell.ModNone), func(p tview.Primitive) {})
+	}
+	single := newChoiceBox(cs, false, "")
+	if single.value() != "" {
+		t.Fatalf("untouched single choice = %q", single.value())
+	}
+	press(single, tcell.KeyDown, 0)
+	press(single, tcell.KeyDown, 0)
+	if got := single.value(); got != "c" {
+		t.Errorf("two Downs: %q, want c", got)
+	}
+	press(single, tcell.KeyRune, '2')
+	if got := single.value(); got != "b" {
+		t.Errorf("key 2: %q, want b", got)
+	}
+	press(single, tcell.KeyRune, 'd')
+	if got := single.value(); got != "d" {
+		t.Errorf("letter d: %q, want d", got)
+	}
+	multi := newChoiceBox(cs, true, "b")
+	press(multi, tcell.KeyRune, '4')
+	press(multi, tcell.KeyRune, '1')
+	press(multi, tcell.KeyDown, 0) // moves only
+	press(multi, tcell.KeyRune, '2')
+	if got := multi.value(); got != "a d" {
+		t.Errorf("multi: %q, want \"a d\"", got)
+	}
+	press(multi, tcell.KeyRune, ' ')
+	if got := multi.value(); got != "a b d" {
+		t.Errorf("Space on the cursor: %q, want \"a b d\"", got)
+	}
+}
+
+func TestFieldListScrolls(t *testing.T) {
+	h := newHarness(t, harnessOpts{language: "English (en)"})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "wg" })
+	h.mustSee("difficulty seeing")
+	h.mustSee("↓ 3 more question(s) below")
+	for range 5 {
+		h.typ("1")
+		h.key(tcell.KeyTab)
+	}
+	h.mustSee("↑")
+	h.mustSee("difficulty communicating")
+	h.typ("2")
+	h.key(tcell.KeyEnter)
+	if _, p := h.current(); p == nil || fieldName(p.ID) == "wg" {
+		t.Fatalf("did not leave the group:\n%s", h.text())
+	}
+	got := h.answers(h.only("draft").ID)
+	for name, want := range map[string]string{"wg_seeing": "none", "wg_selfcare": "none", "wg_communication": "some"} {
+		if v, _ := valueOf(got, name); v != want {
+			t.Errorf("%s = %q, want %q", name, v, want)
+		}
+	}
+}
