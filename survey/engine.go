@@ -85,9 +85,8 @@ type elem struct {
 	selfArr [1]xpath.Node
 
 	relSelf, relevant, required, readOnly, invalid bool
-	calc                                           xpath.Value
-	hasCalc                                        bool
-	err                                            error // last evaluation error of this elem's expressions
+	calc                                           *xpath.Value // a calculation's typed result, nil until evaluated
+	err                                            error        // last evaluation error of this elem's expressions
 	dirty                                          bool
 	dead                                           bool // removed with its repeat instance
 }
@@ -177,17 +176,26 @@ func (e *Engine) pickLanguage(lang string) string {
 func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh bool) *elem {
 	if len(e.slab) == 0 {
 		// Elems are allocated in chunks: opening an interview builds hundreds.
-		e.slab = make([]elem, 64)
+		n := 32 // repeat instances: a few elems each
+		if e.root == nil && parent == nil {
+			n = len(e.plan.infos)
+		}
+		e.slab = make([]elem, n)
 	}
 	x := &e.slab[0]
 	e.slab = e.slab[1:]
-	*x = elem{eng: e, ni: ni, parent: parent, rec: rec, index: index, relSelf: true, relevant: true}
+	// The slab is zeroed: set only what differs.
+	x.eng, x.ni, x.parent, x.rec, x.index = e, ni, parent, rec, index
+	x.relSelf, x.relevant = true, true
 	x.selfArr[0] = x
 	x.self = x.selfArr[:]
-	if fresh {
+	if fresh && ni.x.def != nil {
 		e.created = append(e.created, x)
 	}
 	n := ni.node
+	if fresh && rec.Values == nil && ni.fields > 0 {
+		rec.Values = make(map[string]string, ni.fields)
+	}
 	if parent != nil && !isContainer(n) {
 		if fresh && n.Default != "" && !n.DynamicDefault && rec.Values[n.Path] == "" {
 			if v, _, err := normalizeScalar(n, n.Default, e.loc); err == nil && v != "" {
@@ -196,16 +204,18 @@ func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh
 		}
 		return x
 	}
-	x.slots = make([][]*elem, len(n.Children))
-	x.count = make([]int, len(n.Children))
-	for i, c := range n.Children {
-		ci := e.plan.byNode[c]
+	k := len(ni.kids)
+	x.slots = make([][]*elem, k)
+	x.count = make([]int, k)
+	singles := make([]*elem, k) // one backing array for the non-repeat children
+	for i, ci := range ni.kids {
 		x.count[i] = -1
-		if c.Type != forms.TypeRepeat {
-			x.slots[i] = []*elem{e.build(ci, x, rec, 0, fresh)}
+		if ci.node.Type != forms.TypeRepeat {
+			singles[i] = e.build(ci, x, rec, 0, fresh)
+			x.slots[i] = singles[i : i+1 : i+1]
 			continue
 		}
-		for j, inst := range rec.Repeats[c.Path] {
+		for j, inst := range rec.Repeats[ci.node.Path] {
 			x.slots[i] = append(x.slots[i], e.build(ci, x, inst, j+1, fresh))
 		}
 	}

@@ -33,6 +33,8 @@ type nodeInfo struct {
 	doc     int         // document order
 	pos     int         // index in the parent's Children
 	parent  *nodeInfo   // nil for the root
+	kids    []*nodeInfo // the node's children's infos, in order
+	fields  int         // root and repeats: values stored at this level, to size the record's map
 	chain   []*nodeInfo // from the root's child down to this node
 	repeats []*nodeInfo // enclosing repeats, outermost first, excluding the node itself
 	single  bool        // no repeat on the chain: exactly one elem
@@ -95,6 +97,9 @@ func NewPlan(f *forms.Form) (*Plan, error) {
 		}
 		ni.single = n.Type != forms.TypeRepeat && len(ni.repeats) == 0
 		p.infos = append(p.infos, ni)
+		if parent != nil {
+			parent.kids = append(parent.kids, ni)
+		}
 		p.byNode[n] = ni
 		p.byPath[path] = ni
 		if _, dup := p.byName[n.Name]; !dup && parent != nil {
@@ -114,6 +119,16 @@ func NewPlan(f *forms.Form) (*Plan, error) {
 		return nil, err
 	}
 	p.root = p.infos[0]
+	for _, ni := range p.infos[1:] {
+		if isContainer(ni.node) {
+			continue
+		}
+		level := p.root
+		if len(ni.repeats) > 0 {
+			level = ni.repeats[len(ni.repeats)-1]
+		}
+		level.fields++
+	}
 	p.lists = map[*forms.ChoiceList]map[string]int{}
 	for _, l := range f.Lists {
 		p.lists[l] = indexList(l)

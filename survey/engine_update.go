@@ -189,8 +189,8 @@ func (e *Engine) refresh(x *elem) {
 			x.err = fmt.Errorf("calculation: %w", err)
 			v = xpath.String("")
 		}
-		if !x.hasCalc || !sameValue(v, x.calc) {
-			x.calc, x.hasCalc = v, true
+		if x.calc == nil || !sameValue(v, *x.calc) {
+			x.calc = &v
 			changed = true
 			if e.iv.Editable() {
 				putValue(x.rec, n.Path, storeString(n, v))

@@ -49,8 +49,8 @@ func (x *elem) Value() xpath.Value {
 	if !x.relevant || x.slots != nil {
 		return xpath.String("")
 	}
-	if x.hasCalc {
-		return x.calc
+	if x.calc != nil {
+		return *x.calc
 	}
 	n := x.ni.node
 	return typedValue(n, x.rec.Values[n.Path], x.eng.loc)

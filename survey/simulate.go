@@ -234,18 +234,27 @@ func (s *simulator) candidate(x *elem) (string, bool) {
 		return "", false
 	}
 	if isSelect(n) && !isMulti(n) {
-		// Draw from the whole list and keep a choice the filter passes: one
-		// evaluation per draw instead of one per choice.
+		// Walk the list in random order and keep the first choice the
+		// filter passes: uniform among the offered choices, one evaluation
+		// per choice looked at instead of one per choice in the list.
 		if list, id := s.e.listOf(n); list != nil && len(list.Choices) > 0 {
-			for i := 0; i < 8; i++ {
-				k := r.IntN(len(list.Choices) + b2i(n.OrOther))
-				if k == len(list.Choices) {
+			k := len(list.Choices) + b2i(n.OrOther)
+			if x.ni.x.choiceFilter == nil {
+				i := r.IntN(k)
+				if i == len(list.Choices) {
 					return "other", true
 				}
-				if s.e.passes(x, list, id, k) {
-					return list.Choices[k].Name, true
+				return list.Choices[i].Name, true
+			}
+			for _, i := range r.Perm(k) {
+				if i == len(list.Choices) {
+					return "other", true
+				}
+				if s.e.passes(x, list, id, i) {
+					return list.Choices[i].Name, true
 				}
 			}
+			return "", false
 		}
 	}
 	if isSelect(n) {
