@@ -152,3 +152,27 @@ func BenchmarkWriteCSVStream(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/(1<<20), "output-MiB")
 }
+
+// BenchmarkWriteXLSXStream is BenchmarkWriteCSVStream for the workbook
+// (excelize's StreamWriter spills rows to temporary files). Excel's sheet
+// limit caps it at 1,048,575 interviews per table.
+func BenchmarkWriteXLSXStream(b *testing.B) {
+	f := nestedForm()
+	path := b.TempDir() + "/bench.xlsx"
+	var peak uint64
+	runtime.GC()
+	b.ResetTimer()
+	sum, err := export.WriteXLSX(context.Background(), f, heapPeak(synthetic(f, b.N, 1), &peak), path, export.Options{})
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if sum.Interviews != b.N {
+		b.Fatalf("exported %d interviews, want %d", sum.Interviews, b.N)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	if st, err := os.Stat(path); err == nil {
+		b.ReportMetric(float64(st.Size())/(1<<20), "output-MiB")
+	}
+}

@@ -1,9 +1,11 @@
 package export
 
 import (
+	"archive/zip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"strconv"
 	"strings"
@@ -22,8 +24,9 @@ const maxSheetRows = 1 << 20
 
 // WriteXLSX exports rows of form f to one .xlsx workbook at path: a sheet per
 // table (main table first, then repeats) and a "codebook" sheet. Sheets are
-// written with excelize's StreamWriter, which spills to temporary files, so
-// memory stays bounded; the workbook is written to a temporary name, fsynced
+// written with excelize's StreamWriter, which spills to temporary files
+// past 16 MiB per sheet, and the zip is streamed to disk, so memory stays
+// bounded (about 40 MiB per table); the workbook is written to a temporary name, fsynced
 // and renamed. Numeric columns (integer, decimal, 0/1 indicators, counts)
 // are written as numbers so Excel can sum them. Errors as WriteCSV, plus
 // ErrTooManyRows.
@@ -91,8 +94,18 @@ func WriteXLSX(ctx context.Context, f *forms.Form, rows iter.Seq2[Row, error], p
 		return sum, err
 	}
 	defer af.abort()
-	if _, err := x.WriteTo(af); err != nil {
+	// excelize's WriteTo and SaveAs build the whole zip in a bytes.Buffer;
+	// a zip writer of our own streams it to the file instead, and the
+	// buffer WriteToBuffer returns stays empty.
+	var zw *zip.Writer
+	x.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw = zip.NewWriter(af)
+		return zw
+	})
+	if buf, err := x.WriteToBuffer(); err != nil {
 		return sum, fmt.Errorf("write %s: %w", path, err)
+	} else if buf.Len() != 0 || zw == nil {
+		return sum, fmt.Errorf("write %s: excelize did not use the streaming zip writer", path)
 	}
 	if err := af.commit(); err != nil {
 		return sum, err
