@@ -86,6 +86,7 @@ type elem struct {
 
 	relSelf, relevant, required, readOnly, invalid bool
 	calc                                           *xpath.Value // a calculation's typed result, nil until evaluated
+	val                                            string       // the stored answer, mirrored from rec so reads need no map lookup
 	err                                            error        // last evaluation error of this elem's expressions
 	dirty                                          bool
 	dead                                           bool // removed with its repeat instance
@@ -202,6 +203,7 @@ func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh
 				putValue(rec, n.Path, v)
 			}
 		}
+		x.val = rec.Values[n.Path]
 		return x
 	}
 	k := len(ni.kids)
@@ -222,6 +224,12 @@ func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh
 	return x
 }
 
+// put stores v as x's answer, in the record and in x.
+func (x *elem) put(v string) {
+	putValue(x.rec, x.ni.node.Path, v)
+	x.val = v
+}
+
 func putValue(rec *Record, path, v string) {
 	if v == "" {
 		delete(rec.Values, path)
@@ -238,7 +246,7 @@ func (e *Engine) fillMeta(x *elem) {
 	now := e.opts.Now().In(e.loc)
 	e.walk(x, func(y *elem) bool {
 		n := y.ni.node
-		if y.rec.Values[n.Path] != "" {
+		if y.slots != nil || y.val != "" {
 			return true
 		}
 		var v string
@@ -263,7 +271,7 @@ func (e *Engine) fillMeta(x *elem) {
 			}
 		}
 		if v != "" {
-			putValue(y.rec, n.Path, v)
+			y.put(v)
 		}
 		return true
 	})

@@ -193,7 +193,7 @@ func (e *Engine) refresh(x *elem) {
 			x.calc = &v
 			changed = true
 			if e.iv.Editable() {
-				putValue(x.rec, n.Path, storeString(n, v))
+				x.put(storeString(n, v))
 			}
 		}
 	}
@@ -329,7 +329,7 @@ func (e *Engine) applyDynamicDefaults(created []*elem) {
 		if err != nil || s == "" {
 			continue
 		}
-		putValue(x.rec, x.ni.node.Path, s)
+		x.put(s)
 		e.markDirty(x)
 		e.markDeps(x)
 	}
@@ -439,7 +439,7 @@ func (e *Engine) Set(ref Ref, value string) error {
 	if v == x.raw() {
 		return nil
 	}
-	putValue(x.rec, x.ni.node.Path, v)
+	x.put(v)
 	e.iv.Updated = e.opts.Now()
 	e.event("change", ref.String(), "")
 	e.markDirty(x)
@@ -477,7 +477,7 @@ func (e *Engine) fire(x *elem) {
 					}
 				}
 				if v != y.raw() {
-					putValue(y.rec, t.node.Path, v)
+					y.put(v)
 					e.markDirty(y)
 					e.markDeps(y)
 				}

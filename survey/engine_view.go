@@ -167,7 +167,7 @@ func (e *Engine) finalize() error {
 			return false
 		}
 		if n.Type == forms.TypeEnd {
-			putValue(x.rec, n.Path, now.In(e.loc).Format(layoutDateTime))
+			x.put(now.In(e.loc).Format(layoutDateTime))
 		}
 		return true
 	})
@@ -179,7 +179,7 @@ func (e *Engine) finalize() error {
 func (e *Engine) clear(x *elem) {
 	e.walk(x, func(y *elem) bool {
 		if y.slots == nil {
-			delete(y.rec.Values, y.ni.node.Path)
+			y.put("")
 		}
 		return true
 	})

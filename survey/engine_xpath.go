@@ -53,7 +53,7 @@ func (x *elem) Value() xpath.Value {
 		return *x.calc
 	}
 	n := x.ni.node
-	return typedValue(n, x.rec.Values[n.Path], x.eng.loc)
+	return typedValue(n, x.val, x.eng.loc)
 }
 
 // raw returns the stored answer, relevant or not.
@@ -61,7 +61,7 @@ func (x *elem) raw() string {
 	if x.slots != nil {
 		return ""
 	}
-	return x.rec.Values[x.ni.node.Path]
+	return x.val
 }
 
 // evalCtx is the xpath.Context of one evaluation: cur is ".", owner is the

@@ -183,7 +183,7 @@ func (s *simulator) set(x *elem, v string) bool {
 		return false
 	}
 	if norm != x.raw() {
-		putValue(x.rec, x.ni.node.Path, norm)
+		x.put(norm)
 		e.markDirty(x)
 		e.markDeps(x)
 		if len(x.ni.triggers) > 0 {
