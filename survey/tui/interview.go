@@ -10,6 +10,7 @@ import (
 	"github.com/rivo/tview"
 
 	"sira/forms"
+	"sira/survey"
 )
 
 // interview shows one page of a draft at a time: a question, a field-list
@@ -366,6 +367,11 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 	}
 	if v != fv.saved {
 		if err := iv.s.Set(iv.a.ctx, fv.f.Ref, v); err != nil {
+			var ve *survey.ValueError
+			if errors.As(err, &ve) {
+				fv.msg.SetText("[red]⚠ " + tview.Escape(valueMessage(ve.Code, iv.s.Language())) + "[-]")
+				return false, nil
+			}
 			return false, fmt.Errorf("save %s: %w", fv.f.Ref, err)
 		}
 		fv.saved = v
@@ -601,4 +607,29 @@ func (iv *interview) removeRepeat() error {
 	iv.render(min(iv.cur, len(iv.pages)-1))
 	iv.a.info(fmt.Sprintf("%s %d removed.", p.Repeat.Label, p.Repeat.Index))
 	return nil
+}
+
+// valueMessage says why the engine refused an answer, by the
+// survey.ValueError code, in French or English.
+func valueMessage(code, lang string) string {
+	fr := langCode(lang) == "FR"
+	msgs := map[string][2]string{
+		"integer":  {"Type a whole number.", "Tapez un nombre entier."},
+		"decimal":  {"Type a number.", "Tapez un nombre."},
+		"date":     {"Write the date as YYYY-MM-DD, e.g. 2024-03-31.", "Écrivez la date AAAA-MM-JJ, par ex. 2024-03-31."},
+		"time":     {"Write the time as HH:MM.", "Écrivez l'heure HH:MM."},
+		"geopoint": {"Type the latitude and longitude, e.g. 12.65 -8.0.", "Tapez la latitude et la longitude, par ex. 12.65 -8.0."},
+		"choice":   {"That choice is not offered.", "Ce choix n'est pas proposé."},
+		"range":    {"The number is outside the allowed range.", "Le nombre est hors des limites permises."},
+		"readonly": {"This answer cannot be changed.", "Cette réponse ne peut pas être modifiée."},
+		"relevant": {"This question is not asked any more.", "Cette question n'est plus posée."},
+	}
+	m, ok := msgs[code]
+	if !ok {
+		m = [2]string{"This answer is not valid.", "Cette réponse n'est pas valide."}
+	}
+	if fr {
+		return m[1]
+	}
+	return m[0]
 }
