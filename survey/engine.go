@@ -151,7 +151,9 @@ func newEngine(f *forms.Form, iv *Interview, opts EngineOptions, fresh bool) (*E
 		iv.Data = NewRecord()
 	}
 	e.root = e.build(p.root, nil, iv.Data, 0, fresh)
-	e.fillMeta(e.root)
+	if iv.Editable() {
+		e.fillMeta(e.root)
+	}
 	if err := e.settle(); err != nil {
 		return nil, fmt.Errorf("open interview %s: %w", iv.ID, err)
 	}

@@ -388,10 +388,14 @@ func TestFinalize(t *testing.T) {
 	if err := e.Set(mustRef(t, e, "/data/name"), "Bakary"); !errors.Is(err, ErrFinalized) {
 		t.Errorf("Set after finalize: %v, want ErrFinalized", err)
 	}
-	// Reopening a stored interview rebuilds the same state.
-	e2, err := NewEngine(f, iv, EngineOptions{Now: func() time.Time { return testNow }})
+	// Reopening a stored interview rebuilds the same state and changes nothing.
+	before := iv.ContentHash()
+	e2, err := NewEngine(f, iv, EngineOptions{Now: func() time.Time { return testNow.Add(time.Hour) }})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if after := iv.ContentHash(); after != before {
+		t.Errorf("opening a finalized interview changed its content: %s → %s", before, after)
 	}
 	if got := e2.Value(mustRef(t, e2, "/data/age_days")); got != "4320" {
 		t.Errorf("reopened age_days = %q", got)

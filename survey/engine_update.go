@@ -350,6 +350,9 @@ func (e *Engine) syncCount(p *elem, pos int) {
 		want = int(math.Min(f, maxInstances))
 	}
 	p.count[pos] = want
+	if !e.iv.Editable() {
+		return // a submitted record is kept as it is
+	}
 	for len(p.slots[pos]) < want {
 		e.addInstance(p, ni)
 	}
