@@ -38,7 +38,7 @@ func CompileFile(ctx context.Context, path string) (*Form, error) {
 // and returns them together as Problems; warnings (comment rows, missing
 // translations…) are in Form.Warnings and never stop compilation.
 func Compile(ctx context.Context, wb *Workbook, opts CompileOptions) (*Form, error) {
-	c := &compiler{collector: collector{file: wb.Name}, wb: wb, opts: opts}
+	c := &compiler{collector: collector{file: wb.Name}, wb: wb, opts: opts, spaceChecked: map[string]bool{}}
 	f := c.compile(ctx)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -85,6 +85,7 @@ type compiler struct {
 	external          map[string]*ChoiceList // external_choices sheet
 	osm               map[string]*ChoiceList // osm sheet
 	hasChoicesHeaders bool
+	spaceChecked      map[string]bool // select_multiple lists checked for names with spaces
 	allowDup          bool
 }
 
@@ -587,8 +588,19 @@ func (c *compiler) checkList(r Row, n *Node) {
 			return
 		}
 	}
-	if lists[n.TypeArg] == nil {
+	l := lists[n.TypeArg]
+	if l == nil {
 		c.errorf(c.survey.Name, r.Num, c.columnHeader(colType), "list name not in %s sheet: %s", where, n.TypeArg)
+		return
+	}
+	if n.Type == TypeSelectMulti && !c.spaceChecked[l.Name] {
+		// A select_multiple answer is its choice names separated by spaces.
+		c.spaceChecked[l.Name] = true
+		for _, ch := range l.Choices {
+			if strings.ContainsAny(ch.Name, " \t") {
+				c.errorf(where, ch.Row, "name", "choice name %q of list %q contains a space, which select_multiple %q cannot store", ch.Name, l.Name, n.Name)
+			}
+		}
 	}
 }
 

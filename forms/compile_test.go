@@ -186,6 +186,8 @@ func TestErrors(t *testing.T) {
 			[]string{"t.md: settings row 2, column instance_name: unknown field ${b}"}},
 		{"ChoiceLabel", "| survey |\n| | type | name | label |\n| | select_one l | a | A |\n| choices |\n| | list_name | name | label |\n| | l | x | X ${zz} |\n",
 			[]string{"t.md: choices row 2, column label: unknown field ${zz}"}},
+		{"SpaceInMultiChoice", "| survey |\n| | type | name | label |\n| | select_multiple l | a | A |\n| choices |\n| | list_name | name | label |\n| | l | x y | X |\n",
+			[]string{`t.md: choices row 2, column name: choice name "x y" of list "l" contains a space, which select_multiple "a" cannot store`}},
 		{"SyntaxError", "| survey |\n| | type | name | label | relevant |\n| | integer | a | A | |\n| | text | b | B | ${a} > > 1 |\n",
 			nil}, // message text belongs to the xpath package; only the location is checked below
 	} {
