@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"sira/sync/intake"
+	"sira/sync/intake/dashboard"
+)
+
+const intakeUserUsage = `Usage: sira intake user <subcommand> [flags]
+
+  add --db PATH --role admin|supervisor|viewer [--post P,...] [--enumerator E,...] [--password-stdin] NAME
+                        create a dashboard account; the password is read from stdin
+                        (--password-stdin, first line) or prompted for on the terminal
+  assign --db PATH [--post P,...] [--enumerator E,...] NAME
+                        replace a supervisor's posts and enumerators
+  list --db PATH        list the accounts, roles and assignments
+`
+
+// runIntakeUser is "sira intake user": dashboard accounts. A password is
+// never a flag value: flags end up in shell histories and process lists.
+func runIntakeUser(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(env.Stderr, intakeUserUsage)
+		return usageErrorf("intake user: add, assign or list")
+	}
+	sub := args[0]
+	fs, db := intakeFlags(env, "user "+sub)
+	role := fs.String("role", "", "add: the account's `ROLE` (admin, supervisor, viewer)")
+	posts := fs.String("post", "", "supervisor: border `POSTS` they see and review (comma-separated codes)")
+	enums := fs.String("enumerator", "", "supervisor: `ENUMERATORS` they see and review (comma-separated)")
+	pwStdin := fs.Bool("password-stdin", false, "add: read the password from the first line of stdin")
+	switch sub {
+	case "add", "assign", "list":
+	default:
+		fmt.Fprint(env.Stderr, intakeUserUsage)
+		return usageErrorf("intake user: unknown subcommand %q (add, assign, list)", sub)
+	}
+	if err := parseIntake(fs, db, args[1:]); err != nil {
+		return err
+	}
+	if sub != "list" && fs.NArg() != 1 {
+		return usageErrorf("intake user %s: one user NAME, please", sub)
+	}
+	if _, err := os.Stat(*db); err != nil && sub != "add" {
+		return fmt.Errorf("intake user: %w", err)
+	}
+	var r dashboard.Role
+	if sub == "add" {
+		var err error
+		if r, err = dashboard.ParseRole(*role); err != nil {
+			return usageErrorf("intake user add: --role: %v", err)
+		}
+	}
+	// The intake store is opened first so that its migrations exist
+	// before the dashboard's tables are added beside them.
+	st, _, err := openIntake(ctx, env, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	sdb, err := dashboard.OpenDB(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	users := &dashboard.Users{DB: sdb}
+	switch sub {
+	case "add":
+		pw, err := readPassword(env, *pwStdin)
+		if err != nil {
+			return err
+		}
+		u := dashboard.User{Name: fs.Arg(0), Role: r, Posts: splitComma(*posts), Enumerators: splitComma(*enums)}
+		if err := users.Add(ctx, u, pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "user %s (%s) created\n", u.Name, u.Role)
+	case "assign":
+		if _, err := users.Get(ctx, fs.Arg(0)); err != nil {
+			return fmt.Errorf("intake user assign: no user %s", fs.Arg(0))
+		}
+		if err := users.Assign(ctx, fs.Arg(0), splitComma(*posts), splitComma(*enums)); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "user %s: posts %q, enumerators %q\n", fs.Arg(0), splitComma(*posts), splitComma(*enums))
+	case "list":
+		us, err := users.List(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tROLE\tPOSTS\tENUMERATORS")
+		for _, u := range us {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, strings.Join(u.Posts, ","), strings.Join(u.Enumerators, ","))
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// readPassword reads the new password: the first line of stdin with
+// --password-stdin or when stdin is not a terminal, else a prompt (twice,
+// without echo).
+func readPassword(env *Env, fromStdin bool) (string, error) {
+	if f, ok := env.Stdin.(*os.File); ok && !fromStdin && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(env.Stderr, "Password: ")
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(env.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		fmt.Fprint(env.Stderr, "Again: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(env.Stderr)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		if string(a) != string(b) {
+			return "", errors.New("the passwords differ")
+		}
+		return string(a), nil
+	}
+	if env.Stdin == nil {
+		return "", usageErrorf("intake user add: give the password on stdin (--password-stdin)")
+	}
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", usageErrorf("intake user add: empty password on stdin")
+	}
+	return pw, nil
+}
+
+// serveDashboard mounts the web dashboard on srv (its tables in the same
+// database file at path), keeps its projection up to date until ctx ends,
+// and returns the handler to serve: srv with the sync tap that records
+// each device's last sync and reported drafts.
+func serveDashboard(ctx context.Context, env *Env, srv *intake.Server, path string) (http.Handler, error) {
+	db, err := dashboard.OpenDB(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	d, err := dashboard.New(dashboard.Config{DB: db, Store: srv.Store(), Logger: slog.New(slog.NewTextHandler(env.Stderr, nil))})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	d.Mount(srv)
+	go func() {
+		d.Run(ctx, 5*time.Second)
+		db.Close()
+	}()
+	return d.Tap(srv), nil
+}

@@ -1,0 +1,198 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"sira/export"
+	"sira/forms"
+	"sira/survey"
+	"sira/sync/intake"
+)
+
+// answer is one line of the interview page.
+type answer struct {
+	Depth   int
+	Heading bool
+	Label   string
+	Value   string
+	Name    string
+}
+
+// event is one line of an interview's history.
+type event struct {
+	At       time.Time
+	Revision int
+	Kind     string // submission, approve, reject
+	Detail   string
+	By       string
+	Current  bool
+	Conflict bool
+}
+
+type interviewData struct {
+	Row        *Row
+	IV         *survey.Interview
+	FormTitle  string
+	Answers    []answer
+	History    []event
+	AnswerLang string
+	Done       string
+}
+
+// languageOf returns the form language whose code is code ("fr"), or "".
+func languageOf(f *forms.Form, code string) string {
+	for _, l := range f.Languages {
+		if strings.HasSuffix(strings.ToLower(l), "("+code+")") || strings.EqualFold(l, code) {
+			return l
+		}
+	}
+	return ""
+}
+
+// Answers renders iv's visible answers with their labels in language code
+// ("fr", "en"), in form order, through the survey engine (relevance,
+// repeats and ${} in labels as the enumerator saw them).
+func Answers(f *forms.Form, iv *survey.Interview, code string) ([]answer, error) {
+	lang := languageOf(f, code)
+	e, err := survey.NewEngine(f, iv, survey.EngineOptions{Language: lang, Location: time.UTC})
+	if err != nil {
+		return nil, err
+	}
+	var out []answer
+	question := func(ref survey.Ref, depth int) {
+		n := f.Node(ref.Path)
+		if n == nil || n.Type == forms.TypeNote {
+			return
+		}
+		out = append(out, answer{Depth: depth, Label: e.Label(ref), Value: display(f, n, e.Value(ref), lang), Name: n.Name})
+	}
+	for _, it := range e.Items() {
+		switch it.Kind {
+		case survey.ItemQuestion:
+			question(it.Ref, it.Depth)
+		case survey.ItemFieldList:
+			out = append(out, answer{Depth: it.Depth, Heading: true, Label: export.Text(it.Node.Label, lang, f.Languages)})
+			for _, r := range it.Fields {
+				question(r, it.Depth+1)
+			}
+		case survey.ItemGroup, survey.ItemRepeat:
+			out = append(out, answer{Depth: it.Depth, Heading: true, Label: export.Text(it.Node.Label, lang, f.Languages)})
+		case survey.ItemInstance:
+			out = append(out, answer{Depth: it.Depth, Heading: true, Label: fmt.Sprintf("%s %d", export.Text(it.Node.Label, lang, f.Languages), it.Index)})
+		}
+	}
+	return out, nil
+}
+
+// display shows a stored value: choice labels for selects.
+func display(f *forms.Form, n *forms.Node, v, lang string) string {
+	if v == "" {
+		return ""
+	}
+	list := export.ListOf(f, n)
+	if list == nil {
+		return v
+	}
+	label := func(name string) string {
+		for _, c := range list.Choices {
+			if c.Name == name {
+				if l := export.Text(c.Label, lang, f.Languages); l != "" {
+					return l
+				}
+			}
+		}
+		return name
+	}
+	if n.Type == forms.TypeSelectOne || n.Type == forms.TypeSelectFile {
+		return label(v)
+	}
+	var parts []string
+	for _, x := range strings.Fields(v) {
+		parts = append(parts, label(x))
+	}
+	return strings.Join(parts, " ; ")
+}
+
+func (d *Dashboard) interview(w http.ResponseWriter, r *http.Request, s *session) error {
+	ctx := r.Context()
+	row, err := d.visible(ctx, s.user, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := d.view(w, r, s, "interview")
+	data := &interviewData{Row: row, AnswerLang: r.URL.Query().Get("alang"), Done: r.URL.Query().Get("done")}
+	if data.AnswerLang != "fr" && data.AnswerLang != "en" {
+		data.AnswerLang = v.Lang
+	}
+	subs, err := d.store.Submissions(ctx, row.ID)
+	if err != nil {
+		return err
+	}
+	var cur *intake.StoredInterview
+	for i := range subs {
+		if subs[i].Seq == 0 {
+			continue
+		}
+		if subs[i].Current && (cur == nil || subs[i].Seq > cur.Seq) {
+			cur = &subs[i]
+		}
+		verb := "submission"
+		data.History = append(data.History, event{At: subs[i].Received, Revision: subs[i].Revision, Kind: verb,
+			Detail: subs[i].Hash, By: subs[i].Enumerator, Current: subs[i].Current, Conflict: subs[i].Conflict})
+	}
+	if cur == nil {
+		return errStatus(http.StatusNotFound, "err_notfound")
+	}
+	revs, err := d.reviews(ctx, row.ID)
+	if err != nil {
+		return err
+	}
+	data.History = append(data.History, revs...)
+	sort.SliceStable(data.History, func(i, j int) bool { return data.History[i].At.Before(data.History[j].At) })
+	data.IV = new(survey.Interview)
+	if err := json.Unmarshal(cur.Body, data.IV); err != nil {
+		return fmt.Errorf("interview %s: decode: %w", row.ID, err)
+	}
+	fi, err := d.formByHash(ctx, cur.FormHash)
+	if err != nil {
+		return err
+	}
+	if fi.form != nil {
+		data.FormTitle = export.Text(fi.form.Title, data.AnswerLang, fi.form.Languages)
+		if data.Answers, err = Answers(fi.form, data.IV, data.AnswerLang); err != nil {
+			return err
+		}
+	}
+	d.audit(ctx, s.user.Name, AuditView, row.ID, fmt.Sprintf("revision %d", row.Revision))
+	v.Data = data
+	if data.Done == "approved" || data.Done == "rejected" {
+		v.Flash = v.T(data.Done + "_flash")
+	}
+	d.render(w, http.StatusOK, "interview", v)
+	return nil
+}
+
+func (d *Dashboard) reviews(ctx context.Context, id string) ([]event, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT revision, action, comment, by, at FROM dash_reviews WHERE id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("reviews of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []event
+	for rows.Next() {
+		var e event
+		var at string
+		if err := rows.Scan(&e.Revision, &e.Kind, &e.Detail, &e.By, &at); err != nil {
+			return nil, err
+		}
+		e.At = parseStamp(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,394 @@
+package dashboard
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// silentAfter is how long without a sync makes a device "silent".
+const silentAfter = 72 * time.Hour
+
+type counted struct {
+	Key      string
+	N        int64
+	Target   int64
+	LastSync time.Time
+	LastRecv time.Time
+	Drafts   int64 // -1: unknown
+	Silent   bool
+}
+
+type dayBar struct {
+	Day        string
+	N          int64
+	X, Y, H, W int
+}
+
+type completionData struct {
+	Total, Pending, Approved, Rejected, Conflicts int64
+	Drafts                                        int64
+	DraftsKnown                                   bool
+	Days                                          []dayBar
+	MaxDay                                        int64
+	Posts, Enums                                  []counted
+	Devices                                       []counted
+	Forms                                         []string
+}
+
+func (d *Dashboard) targets(ctx context.Context) (map[string]int64, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT kind, key, target FROM dash_targets`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var k, key string
+		var n int64
+		if err := rows.Scan(&k, &key, &n); err != nil {
+			return nil, err
+		}
+		out[k+":"+key] = n
+	}
+	return out, rows.Err()
+}
+
+func (d *Dashboard) groupCount(ctx context.Context, u *User, col string) ([]counted, error) {
+	w, args := scope(u)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+col+`, count(*), max(received) FROM dash_interviews WHERE `+w+` GROUP BY `+col+` ORDER BY `+col, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count by %s: %w", col, err)
+	}
+	defer rows.Close()
+	var out []counted
+	for rows.Next() {
+		c := counted{Drafts: -1}
+		var last string
+		if err := rows.Scan(&c.Key, &c.N, &last); err != nil {
+			return nil, err
+		}
+		c.LastRecv = parseSort(last)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Completion is the numbers of the completion page for u.
+func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, error) {
+	w, args := scope(u)
+	c := &completionData{}
+	rows, err := d.db.QueryContext(ctx, `SELECT status, review, count(*) FROM dash_interviews WHERE `+w+` GROUP BY status, review`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("completion: %w", err)
+	}
+	for rows.Next() {
+		var st, rv string
+		var n int64
+		if err := rows.Scan(&st, &rv, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.Total += n
+		switch rv {
+		case ReviewPending:
+			c.Pending += n
+		case ReviewApproved:
+			c.Approved += n
+		case ReviewRejected:
+			c.Rejected += n
+		}
+		if st == StatusConflict {
+			c.Conflicts += n
+		}
+	}
+	rows.Close()
+	// Interviews per day, the last 30 days, as bars of an inline SVG.
+	today := d.now().UTC().Truncate(24 * time.Hour)
+	first := today.AddDate(0, 0, -29)
+	per := map[string]int64{}
+	rows, err = d.db.QueryContext(ctx, `SELECT day, count(*) FROM dash_interviews WHERE day >= ? AND `+w+` GROUP BY day`, append([]any{first.Format(time.DateOnly)}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("completion per day: %w", err)
+	}
+	for rows.Next() {
+		var day string
+		var n int64
+		if err := rows.Scan(&day, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		per[day] = n
+		c.MaxDay = max(c.MaxDay, n)
+	}
+	rows.Close()
+	const chartH, barW = 120, 22
+	for i := range 30 {
+		day := first.AddDate(0, 0, i).Format(time.DateOnly)
+		n := per[day]
+		h := 0
+		if c.MaxDay > 0 {
+			h = int(n * chartH / c.MaxDay)
+		}
+		c.Days = append(c.Days, dayBar{Day: day, N: n, X: i * (barW + 4), Y: chartH - h + 14, H: h, W: barW})
+	}
+	tg, err := d.targets(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("completion targets: %w", err)
+	}
+	if c.Posts, err = d.groupCount(ctx, u, "post"); err != nil {
+		return nil, err
+	}
+	if c.Enums, err = d.groupCount(ctx, u, "enumerator"); err != nil {
+		return nil, err
+	}
+	if c.Devices, err = d.groupCount(ctx, u, "device"); err != nil {
+		return nil, err
+	}
+	// Targets set for posts and enumerators without interviews show too.
+	seen := map[string]bool{}
+	for i := range c.Posts {
+		c.Posts[i].Target = tg["post:"+c.Posts[i].Key]
+		seen["post:"+c.Posts[i].Key] = true
+	}
+	for i := range c.Enums {
+		c.Enums[i].Target = tg["enumerator:"+c.Enums[i].Key]
+		seen["enumerator:"+c.Enums[i].Key] = true
+	}
+	// Syncs and drafts per enumerator, from the devices the sync API saw.
+	sy, err := d.deviceSyncs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byEnum := map[string]*counted{}
+	for i := range c.Enums {
+		byEnum[c.Enums[i].Key] = &c.Enums[i]
+	}
+	visibleEnum := func(e string) bool {
+		if u.Role != RoleSupervisor {
+			return true
+		}
+		for _, x := range u.Enumerators {
+			if x == e {
+				return true
+			}
+		}
+		return byEnum[e] != nil
+	}
+	for k, n := range tg {
+		kind, key, _ := strings.Cut(k, ":")
+		if seen[k] || (u.Role == RoleSupervisor && kind == "post" && !contains(u.Posts, key)) || (kind == "enumerator" && !visibleEnum(key)) {
+			continue
+		}
+		row := counted{Key: key, Target: n, Drafts: -1}
+		if kind == "post" {
+			c.Posts = append(c.Posts, row)
+		} else {
+			c.Enums = append(c.Enums, row)
+			byEnum[key] = &c.Enums[len(c.Enums)-1]
+		}
+	}
+	for i := range c.Enums { // pointers again: the append above may have moved the slice
+		byEnum[c.Enums[i].Key] = &c.Enums[i]
+	}
+	for _, s := range sy {
+		if !visibleEnum(s.enumerator) {
+			continue
+		}
+		e := byEnum[s.enumerator]
+		if e == nil {
+			c.Enums = append(c.Enums, counted{Key: s.enumerator, Drafts: -1})
+			for i := range c.Enums {
+				byEnum[c.Enums[i].Key] = &c.Enums[i]
+			}
+			e = byEnum[s.enumerator]
+		}
+		if s.last.After(e.LastSync) {
+			e.LastSync = s.last
+		}
+		if s.drafts >= 0 {
+			e.Drafts = max(e.Drafts, 0) + s.drafts
+			c.Drafts += s.drafts
+			c.DraftsKnown = true
+		}
+	}
+	now := d.now()
+	for i := range c.Enums {
+		e := &c.Enums[i]
+		last := e.LastSync
+		if e.LastRecv.After(last) {
+			last = e.LastRecv
+		}
+		e.Silent = !last.IsZero() && now.Sub(last) > silentAfter
+	}
+	sort.Slice(c.Posts, func(i, j int) bool { return c.Posts[i].Key < c.Posts[j].Key })
+	sort.Slice(c.Enums, func(i, j int) bool { return c.Enums[i].Key < c.Enums[j].Key })
+	for i := range c.Devices {
+		c.Devices[i].Silent = now.Sub(c.Devices[i].LastRecv) > silentAfter
+	}
+	return c, nil
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+type deviceSync struct {
+	token, enumerator string
+	last              time.Time
+	drafts            int64
+}
+
+func (d *Dashboard) deviceSyncs(ctx context.Context) ([]deviceSync, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT token_id, enumerator, last_sync, drafts FROM dash_devices`)
+	if err != nil {
+		return nil, fmt.Errorf("device syncs: %w", err)
+	}
+	defer rows.Close()
+	var out []deviceSync
+	for rows.Next() {
+		var s deviceSync
+		var last string
+		if err := rows.Scan(&s.token, &s.enumerator, &last, &s.drafts); err != nil {
+			return nil, err
+		}
+		s.last = parseStamp(last)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (d *Dashboard) completion(w http.ResponseWriter, r *http.Request, s *session) error {
+	c, err := d.Completion(r.Context(), s.user)
+	if err != nil {
+		return err
+	}
+	if c.Forms, err = d.distinct(r.Context(), s.user, "form"); err != nil {
+		return err
+	}
+	v := d.view(w, r, s, "completion")
+	v.Data = c
+	d.render(w, http.StatusOK, "completion", v)
+	return nil
+}
+
+type interviewsData struct {
+	F                     Filter
+	Page                  *Page
+	N                     int
+	More                  bool
+	Forms, Posts, Enums   []string
+	Statuses, Reviews     []string
+	NextURL, FirstURL     string
+	Paged                 bool
+}
+
+func filterOf(q url.Values) Filter {
+	f := Filter{Form: q.Get("form"), Post: q.Get("post"), Enumerator: q.Get("enumerator"), Status: q.Get("status"),
+		Review: q.Get("review"), From: q.Get("from"), To: q.Get("to"), After: q.Get("after")}
+	f.Limit, _ = strconv.Atoi(q.Get("limit"))
+	return f
+}
+
+func (d *Dashboard) interviews(w http.ResponseWriter, r *http.Request, s *session) error {
+	ctx := r.Context()
+	q := r.URL.Query()
+	f := filterOf(q)
+	p, err := d.Interviews(ctx, s.user, f)
+	if err != nil {
+		return err
+	}
+	data := &interviewsData{F: f, Page: p, Statuses: []string{StatusReceived, StatusRevised, StatusConflict},
+		Reviews: []string{ReviewPending, ReviewApproved, ReviewRejected}, Paged: f.After != ""}
+	if data.N, data.More, err = d.Count(ctx, s.user, f, 10000); err != nil {
+		return err
+	}
+	if data.Forms, err = d.distinct(ctx, s.user, "form"); err != nil {
+		return err
+	}
+	if data.Posts, err = d.distinct(ctx, s.user, "post"); err != nil {
+		return err
+	}
+	if data.Enums, err = d.distinct(ctx, s.user, "enumerator"); err != nil {
+		return err
+	}
+	q.Del("lang")
+	if p.Next != "" {
+		q.Set("after", p.Next)
+		data.NextURL = Prefix + "interviews?" + q.Encode()
+	}
+	q.Del("after")
+	data.FirstURL = Prefix + "interviews?" + q.Encode()
+	v := d.view(w, r, s, "interviews")
+	v.Data = data
+	d.render(w, http.StatusOK, "interviews", v)
+	return nil
+}
+
+func (d *Dashboard) approve(w http.ResponseWriter, r *http.Request, s *session) error {
+	ctx := r.Context()
+	row, err := d.visible(ctx, s.user, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := d.recordReview(ctx, row, "approve", "", s.user.Name); err != nil {
+		return err
+	}
+	d.audit(ctx, s.user.Name, AuditApprove, row.ID, "revision "+strconv.Itoa(row.Revision))
+	http.Redirect(w, r, Prefix+"interviews/"+url.PathEscape(row.ID)+"?done=approved", http.StatusSeeOther)
+	return nil
+}
+
+func (d *Dashboard) reject(w http.ResponseWriter, r *http.Request, s *session) error {
+	ctx := r.Context()
+	row, err := d.visible(ctx, s.user, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	comment := strings.TrimSpace(r.PostFormValue("comment"))
+	if comment == "" || len(comment) > 2000 {
+		return errStatus(http.StatusBadRequest, "err_comment")
+	}
+	// The intake delivers the rejection to the laptop at its next sync.
+	if _, err := d.store.Reject(ctx, row.ID, comment, s.user.Name, d.now()); err != nil {
+		return err
+	}
+	if err := d.recordReview(ctx, row, "reject", comment, s.user.Name); err != nil {
+		return err
+	}
+	d.audit(ctx, s.user.Name, AuditReject, row.ID, "revision "+strconv.Itoa(row.Revision))
+	http.Redirect(w, r, Prefix+"interviews/"+url.PathEscape(row.ID)+"?done=rejected", http.StatusSeeOther)
+	return nil
+}
+
+// recordReview stores a decision in the history and the projection's
+// review state for this revision; a later revision resets it to pending.
+func (d *Dashboard) recordReview(ctx context.Context, row *Row, action, comment, by string) error {
+	state := ReviewApproved
+	if action == "reject" {
+		state = ReviewRejected
+	}
+	err := inTx(ctx, d.db, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO dash_reviews (id, revision, action, comment, by, at) VALUES (?, ?, ?, ?, ?, ?)`,
+			row.ID, row.Revision, action, comment, by, stamp(d.now())); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE dash_interviews SET review = ?, review_rev = revision WHERE id = ? AND revision = ?`, state, row.ID, row.Revision)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("review %s: %w", row.ID, err)
+	}
+	return nil
+}
