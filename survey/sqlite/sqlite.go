@@ -258,6 +258,10 @@ func roURI(path string) string {
 // schema_version and stamps the application id, so a crash mid-way leaves
 // either an empty database or a version-1 one.
 func (s *Store) migrate(ctx context.Context, ms []migration) error {
+	start, err := schemaVersion(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", s.path, err)
+	}
 	for _, m := range ms {
 		err := s.tx(ctx, func(tx *sql.Tx) error {
 			v, err := schemaVersion(ctx, tx)
@@ -269,7 +273,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 			}
 			// A new database is not news; upgrading an existing one is.
 			lvl := slog.LevelInfo
-			if v == 0 {
+			if start == 0 {
 				lvl = slog.LevelDebug
 			}
 			s.log.Log(ctx, lvl, "migrating database", "path", s.path, "from", v, "to", m.version, "migration", m.name)

@@ -772,3 +772,53 @@ func TestTwoHandles(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgrade takes a database back to schema version 1 and reopens it:
+// the missing migration is applied and the data kept.
+func TestUpgrade(t *testing.T) {
+	if sqlite.SchemaVersion() < 2 {
+		t.Skip("one migration only")
+	}
+	ctx := context.Background()
+	path := newPath(t)
+	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iv := draft("uuid:up")
+	iv.Status, iv.Ended = survey.StatusFinalized, iv.Started.Add(time.Hour)
+	if err := s.Create(ctx, iv); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TRIGGER interviews_frozen", "DROP TRIGGER interviews_keep", "DELETE FROM schema_version WHERE version >= 2"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	db.Close()
+
+	s = MustOpen(t, path)
+	if _, err := s.Get(ctx, "uuid:up"); err != nil {
+		t.Fatalf("after upgrade: %v", err)
+	}
+	db, err = sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v int
+	if err := db.QueryRow("SELECT max(version) FROM schema_version").Scan(&v); err != nil || v != sqlite.SchemaVersion() {
+		t.Errorf("schema version after upgrade = %d, %v; want %d", v, err, sqlite.SchemaVersion())
+	}
+	// The database itself now refuses to change a finalized interview.
+	for _, q := range []string{`UPDATE interviews SET data = X'7B7D' WHERE id = 'uuid:up'`, `DELETE FROM interviews WHERE id = 'uuid:up'`} {
+		if _, err := db.Exec(q); err == nil || !strings.Contains(err.Error(), "sira:") {
+			t.Errorf("%s on a finalized interview: %v, want the trigger's refusal", q, err)
+		}
+	}
+}
