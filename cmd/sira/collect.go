@@ -60,17 +60,17 @@ func runCollect(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	language := ""
 	if *lang != "" {
 		if language = f.Lang(*lang); language == "" || !strings.Contains(strings.ToLower(language), strings.ToLower(*lang)) {
 			return usageErrorf("form %s has no language %q (it has %q)", f.ID, *lang, f.Languages)
 		}
 	}
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	b, err := tui.NewBackend(ctx, st, []*forms.Form{f}, tui.BackendOptions{Language: language})
 	if err != nil {
 		return err
