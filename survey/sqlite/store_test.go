@@ -822,3 +822,23 @@ func TestUpgrade(t *testing.T) {
 		}
 	}
 }
+
+// TestPragmas checks the settings durability rests on, on a pooled connection.
+func TestPragmas(t *testing.T) {
+	s := MustOpen(t, newPath(t))
+	tests := []struct {
+		pragma, want string
+	}{
+		{"journal_mode", "wal"},
+		{"synchronous", "2"}, // FULL: the WAL is synced at every commit
+		{"foreign_keys", "1"},
+		{"busy_timeout", "10000"},
+		{"application_id", "1397314113"},
+	}
+	for _, tt := range tests {
+		var got string
+		if err := s.DB().QueryRow("PRAGMA " + tt.pragma).Scan(&got); err != nil || got != tt.want {
+			t.Errorf("PRAGMA %s = %q, %v; want %q", tt.pragma, got, err, tt.want)
+		}
+	}
+}
