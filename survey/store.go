@@ -78,7 +78,10 @@ type Store interface {
 	AppendEvents(ctx context.Context, id string, ev []Event) error
 
 	// Finalize freezes a draft: status finalized, Ended = at, content hash
-	// recorded. Errors: ErrNotFound, ErrConflict (not a draft).
+	// recorded. Save the engine's final answers (SaveData after
+	// Engine.Finalize, which clears irrelevant answers) before calling it; a
+	// crash between the two leaves a draft, never a half-finalized interview.
+	// Errors: ErrNotFound, ErrConflict (not a draft).
 	Finalize(ctx context.Context, id string, at time.Time, ev ...Event) error
 	// List returns the interviews matching f, most recently updated first.
 	List(ctx context.Context, f Filter) ([]Summary, error)
