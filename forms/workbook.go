@@ -169,11 +169,11 @@ func Read(ctx context.Context, r io.Reader, name string, format Format) (*Workbo
 
 // grid is a sheet as read: rows of raw cells with their row numbers.
 type grid struct {
-	name string
-	rows []gridRow
-	// stopped counts consecutive empty rows, to stop at inflated dimensions.
-	empty int
-	done  bool
+	name  string
+	rows  []gridRow
+	width int  // header width: cells beyond it are never read
+	empty int  // consecutive empty rows, to stop at inflated dimensions
+	done  bool // reading stopped
 }
 
 type gridRow struct {
@@ -181,12 +181,24 @@ type gridRow struct {
 	cells []string
 }
 
-// add appends a row of raw cells; it reports false once reading should stop.
+// add appends row num; it reports false once reading should stop. Row 1 is
+// the header: it is cut after a run of empty cells (as pyxform does), and
+// data rows are cut to its width, so a sheet claiming 16,384 columns costs
+// no more than its real ones.
 func (g *grid) add(num int, raw []string) (bool, error) {
 	if g.done {
 		return false, nil
 	}
-	cells := cleanCells(raw)
+	var cells []string
+	if num == 1 {
+		cells = cleanCells(raw, true)
+		g.width = len(cells)
+	} else {
+		if len(raw) > g.width {
+			raw = raw[:g.width]
+		}
+		cells = cleanCells(raw, false)
+	}
 	if len(cells) == 0 {
 		g.empty++
 		if g.empty >= maxEmptyRows && len(g.rows) > 0 {
@@ -208,16 +220,16 @@ func (g *grid) add(num int, raw []string) (bool, error) {
 	return true, nil
 }
 
-// cleanCells normalises raw cells and cuts the row after a run of empty
-// cells; it returns nil for an empty row.
-func cleanCells(raw []string) []string {
-	var out []string
+// cleanCells normalises raw cells, cutting the row after a run of empty
+// cells when cutRun is set; it returns nil for an empty row.
+func cleanCells(raw []string, cutRun bool) []string {
+	out := make([]string, 0, len(raw))
 	emptyRun := 0
 	for _, c := range raw {
 		c = cleanCell(c)
 		if c == "" {
 			emptyRun++
-			if emptyRun >= maxEmptyCols {
+			if cutRun && emptyRun >= maxEmptyCols {
 				break
 			}
 		} else {
@@ -227,6 +239,9 @@ func cleanCells(raw []string) []string {
 	}
 	for len(out) > 0 && out[len(out)-1] == "" {
 		out = out[:len(out)-1]
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

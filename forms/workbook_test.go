@@ -76,6 +76,36 @@ func TestReadCells(t *testing.T) {
 	}
 }
 
+// TestSparseWideRow: the empty-column cut applies to the header only; a
+// data row with a value after 20 empty cells keeps it.
+func TestSparseWideRow(t *testing.T) {
+	header := []string{"type", "name", "label"}
+	row := []string{"text", "a", "A"}
+	for i := 0; i < 25; i++ {
+		header = append(header, fmt.Sprintf("x%d", i))
+		row = append(row, "")
+	}
+	header = append(header, "hint")
+	row = append(row, "far right")
+	src := "survey\n," + strings.Join(header, ",") + "\n," + strings.Join(row, ",") + "\n"
+	f, err := forms.Compile(context.Background(), mustRead(t, src, forms.FormatCSV), forms.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.ByName("a").Hint[""]; got != "far right" {
+		t.Errorf("hint = %q", got)
+	}
+}
+
+func mustRead(t *testing.T, src string, format forms.Format) *forms.Workbook {
+	t.Helper()
+	wb, err := forms.Read(context.Background(), strings.NewReader(src), "t."+string(format), format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wb
+}
+
 func TestColumnLetter(t *testing.T) {
 	for i, want := range map[int]string{0: "A", 25: "Z", 26: "AA", 27: "AB", 701: "ZZ", 702: "AAA"} {
 		if got := forms.ColumnLetter(i); got != want {
