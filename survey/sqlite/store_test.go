@@ -842,3 +842,27 @@ func TestPragmas(t *testing.T) {
 		}
 	}
 }
+
+// TestOddPaths opens databases in directories whose names need escaping in
+// the read-only URI used to inspect existing files.
+func TestOddPaths(t *testing.T) {
+	ctx := context.Background()
+	for _, dir := range []string{"with space", "Traoré données", "100% sure", "a+b=c&d"} {
+		t.Run(dir, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), dir, "sira.db")
+			for range 2 { // create, then inspect and reopen
+				s, err := sqlite.Open(ctx, path, sqlite.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.DeviceID(ctx); err != nil {
+					t.Fatal(err)
+				}
+				s.Close()
+			}
+		})
+	}
+	if _, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "what?.db"), sqlite.Options{}); err == nil {
+		t.Error("Open(path with ?) succeeded, want a clear refusal")
+	}
+}
