@@ -57,6 +57,12 @@ func TestSimulateValid(t *testing.T) {
 		if issues := e.ValidateAll(); len(issues) > 0 {
 			t.Fatalf("seed %d: %d issues, first %v", seed, len(issues), issues[0])
 		}
+		// A full evaluation computes the calculations Simulate stored.
+		a, _ := json.Marshal(iv.Data)
+		b, _ := json.Marshal(cp.Data)
+		if string(a) != string(b) {
+			t.Fatalf("seed %d: re-evaluation changed the record:\n%s\n%s", seed, a, b)
+		}
 		if e.Value(Ref{Path: "/data/interview/demographics/age"}) != "" {
 			answered++
 		}
