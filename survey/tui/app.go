@@ -3,7 +3,9 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 
 	"github.com/gdamore/tcell/v2"
@@ -171,11 +173,23 @@ func (a *App) capture(ev *tcell.EventKey) *tcell.EventKey {
 		return ev
 	}
 	a.info("")
-	if err := b.action(); err != nil {
+	if err := a.run(b.action); err != nil {
 		a.fail(err)
 	}
 	a.refreshChrome()
 	return nil
+}
+
+// run calls action, turning a panic into an error for the message bar: a
+// defect in one key's handler must not take the interview down with it.
+func (a *App) run(action func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("tui: key handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("internal error: %v", p)
+		}
+	}()
+	return action()
 }
 
 // dispatch handles ev as the event loop does: capture first, then the

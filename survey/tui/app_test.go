@@ -398,4 +398,20 @@ func TestResizeAndHelp(t *testing.T) {
 	h.key(tcell.KeyF3)
 	h.mustSee("Jump to a question")
 	h.key(tcell.KeyEscape)
+
+	// The index jumps back to an earlier page.
+	_, intro := h.current()
+	h.answerPage(nil)
+	h.answerPage(nil)
+	h.key(tcell.KeyF3)
+	h.key(tcell.KeyHome)
+	h.key(tcell.KeyEnter)
+	if _, p := h.current(); p == nil || p.ID != intro.ID {
+		t.Fatalf("index jump to the first page: %v", p)
+	}
+	// The review switches language too.
+	h.key(tcell.KeyF4)
+	h.mustSee("Border post or entry point")
+	h.key(tcell.KeyF2)
+	h.mustSee("Poste frontière")
 }

@@ -90,8 +90,9 @@ func (rv *review) bindings() []binding {
 		rv.a.pop()
 		return nil
 	}}
+	lang := binding{keys: []key{k(tcell.KeyF2), k(tcell.KeyCtrlL)}, label: "Lang", desc: "switch the language (FR/EN)", action: rv.switchLanguage}
 	if rv.iv == nil || !rv.s.Editable() {
-		return []binding{back}
+		return []binding{lang, back}
 	}
 	return []binding{
 		{keys: []key{k(tcell.KeyEnter)}, label: "Go to", desc: "go to the selected question", action: func() error {
@@ -105,8 +106,30 @@ func (rv *review) bindings() []binding {
 			return rv.jump(rv.first)
 		}},
 		{keys: []key{k(tcell.KeyF9)}, label: "Finalize", desc: "finalize and lock the interview (press twice)", action: rv.finalize},
+		lang,
 		back,
 	}
+}
+
+func (rv *review) switchLanguage() error {
+	langs := rv.s.Languages()
+	if len(langs) < 2 {
+		return errors.New("this form has only one language")
+	}
+	next := langs[0]
+	for i, l := range langs {
+		if l == rv.s.Language() {
+			next = langs[(i+1)%len(langs)]
+		}
+	}
+	if err := rv.s.SetLanguage(next); err != nil {
+		return err
+	}
+	row, _ := rv.table.GetSelection()
+	rv.load()
+	rv.table.Select(row, 0)
+	rv.a.info("Language: " + next)
+	return nil
 }
 
 func (rv *review) jump(row int) error {
