@@ -185,7 +185,7 @@ func (c *compiler) readSettings(f *Form) {
 	f.PublicKey = f.Settings["public_key"]
 	c.clean = !isNo(f.Settings["clean_text_values"])
 	c.allowDup = isYes(f.Settings["allow_choice_duplicates"])
-	if isYes(f.Settings["omit_instanceid"]) && f.PublicKey != "" {
+	if isYes(f.Settings["omit_instanceid"]) && f.PublicKey != "" && s != nil {
 		c.errorf(s.Name, 2, "omit_instanceID", "omit_instanceID cannot be used together with public_key")
 	}
 	if len(f.Settings) == 0 {
@@ -497,6 +497,8 @@ func isDynamicDefault(s string, t Type) bool {
 	return funcCall.MatchString(s)
 }
 
+var spacedEquals = regexp.MustCompile(`\s*=\s*`)
+
 var funcCall = regexp.MustCompile(`[\p{L}_][\p{L}\p{N}_.:\-]*\s*\(`)
 
 // parameterKeys lists the parameters each type accepts.
@@ -532,7 +534,7 @@ func (c *compiler) parameters(r Row, n *Node, s string) map[string]string {
 	allowed := parameterKeys(n.Type)
 	m := map[string]string{}
 	s = strings.NewReplacer(",", " ", ";", " ").Replace(s)
-	s = regexp.MustCompile(`\s*=\s*`).ReplaceAllString(s, "=")
+	s = spacedEquals.ReplaceAllString(s, "=")
 	for _, kv := range strings.Fields(s) {
 		k, v, ok := strings.Cut(kv, "=")
 		k = strings.ToLower(k)
@@ -546,11 +548,10 @@ func (c *compiler) parameters(r Row, n *Node, s string) map[string]string {
 		}
 		m[k] = v
 	}
-	if v, ok := m["seed"]; ok {
+	if _, ok := m["seed"]; ok {
 		if _, ok := m["randomize"]; !ok {
 			c.errorf(c.survey.Name, r.Num, c.columnHeader(colParameters), "parameter seed needs randomize=true")
 		}
-		_ = v
 	}
 	if v, ok := m["randomize"]; ok && v != "true" && v != "false" {
 		c.errorf(c.survey.Name, r.Num, c.columnHeader(colParameters), "parameter randomize must be true or false, not %q", v)

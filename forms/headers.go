@@ -1,9 +1,6 @@
 package forms
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Canonical column keys: what each header of the survey, choices and
 // settings sheets means once aliases and legacy spellings are resolved.
@@ -158,9 +155,8 @@ func resolveHeader(h string, double bool, aliases map[string]string) (key, lang 
 	}
 	switch snake(parts[0]) {
 	case "bind", "control", "body":
-		if k, ok := lookupAlias(strings.Join(parts[1:], ":"), aliases); ok && !translatable[k] {
-			return k, ""
-		}
+		// "bind:jr:constraintMsg", "control:appearance": the rest is the
+		// column itself, never a language.
 		if k, ok := lookupAlias(strings.Join(parts[1:], ":"), aliases); ok {
 			return k, ""
 		}
@@ -248,5 +244,3 @@ func (cs *columns) extra(r Row) map[string]string {
 	}
 	return m
 }
-
-func (cs *columns) String() string { return fmt.Sprintf("columns(%s)", cs.sheet) }
