@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -256,10 +255,7 @@ func runFormTemplate(ctx context.Context, env *Env, args []string) error {
 	if len(pos) != 0 {
 		return usageErrorf("form template: unexpected argument %q", pos[0])
 	}
-	// The built-in survey is authored as markdown tables; reading it here
-	// (rather than through a helper) keeps template independent of how the
-	// builtin package evolves.
-	wb, err := forms.Read(ctx, bytes.NewReader(builtin.Source()), builtin.FileName, forms.FormatMarkdown)
+	wb, err := builtin.Workbook(ctx)
 	if err != nil {
 		return err
 	}
