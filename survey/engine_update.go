@@ -282,7 +282,7 @@ func (e *Engine) freshen(limit int) error {
 		synced := false
 		for j := 0; j < len(e.counts); j++ {
 			s := e.counts[j]
-			if e.plan.byNode[s.p.ni.node.Children[s.pos]].rank > limit {
+			if s.p.ni.kids[s.pos].rank > limit {
 				continue
 			}
 			e.counts = append(e.counts[:j], e.counts[j+1:]...)
@@ -302,8 +302,8 @@ func (e *Engine) freshen(limit int) error {
 func (e *Engine) settle() error {
 	e.walk(e.root, func(x *elem) bool {
 		e.markDirty(x)
-		for i, c := range x.ni.node.Children {
-			if c.Type == forms.TypeRepeat && e.plan.byNode[c].x.repeatCount != nil {
+		for i, c := range x.ni.kids {
+			if c.node.Type == forms.TypeRepeat && c.x.repeatCount != nil {
 				e.markCount(x, i)
 			}
 		}
@@ -341,7 +341,7 @@ func (e *Engine) syncCount(p *elem, pos int) {
 	if p.dead {
 		return
 	}
-	ni := e.plan.byNode[p.ni.node.Children[pos]]
+	ni := p.ni.kids[pos]
 	want := 0
 	v, err := e.eval(ni.x.repeatCount, p)
 	if err != nil {

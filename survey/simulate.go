@@ -126,9 +126,8 @@ func (s *simulator) fill(x *elem) {
 		}
 		return
 	}
-	for i, c := range x.ni.node.Children {
-		if c.Type == forms.TypeRepeat {
-			ni := s.e.plan.byNode[c]
+	for i, ni := range x.ni.kids {
+		if ni.node.Type == forms.TypeRepeat {
 			s.e.freshen(ni.rank)
 			if ni.x.repeatCount == nil && len(x.slots[i]) == 0 && x.count[i] == -1 {
 				x.count[i] = 0 // drawn once
