@@ -376,6 +376,11 @@ func (e *Engine) event(kind, field, note string) {
 	e.iv.Paradata = append(e.iv.Paradata, Event{At: e.opts.Now(), Kind: kind, Field: field, Note: note})
 }
 
+// Text returns t in the active language, for choice labels and other
+// form texts a UI shows: the active language, then the form's default
+// language, then the untranslated column, then any language the form lists.
+func (e *Engine) Text(t forms.Text) string { return e.text(t) }
+
 // text picks t in the active language, then the default language, then the
 // untranslated column, then any language the form lists.
 func (e *Engine) text(t forms.Text) string {

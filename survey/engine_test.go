@@ -477,3 +477,23 @@ func TestTriggerDefaultsNestedRepeats(t *testing.T) {
 		}
 	}
 }
+
+func TestChoiceText(t *testing.T) {
+	f := mustForm(t, "engine.md")
+	e := mustEngine(t, f)
+	cs := e.Choices(mustRef(t, e, "/data/region"))
+	if len(cs) != 2 {
+		t.Fatalf("%d regions", len(cs))
+	}
+	mustSet(t, e, "/data/nlegs", "1")
+	countries := e.Choices(mustRef(t, e, "/data/legs[1]/country"))
+	if got := e.Text(countries[1].Label); got != "Algeria" {
+		t.Errorf("English label = %q", got)
+	}
+	if err := e.SetLanguage("Français (fr)"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Text(countries[1].Label); got != "Algérie" {
+		t.Errorf("French label = %q", got)
+	}
+}
