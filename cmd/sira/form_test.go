@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"sira/forms"
+	"sira/forms/builtin"
 )
 
 func formRunSira(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -148,5 +149,13 @@ func TestFormTemplate(t *testing.T) {
 	}
 	if len(f.Languages) < 2 || len(f.Questions()) < 20 {
 		t.Errorf("template: languages %q, %d questions", f.Languages, len(f.Questions()))
+	}
+	// The .xlsx compiles to exactly the built-in form: same content, same hash.
+	want, err := builtin.Form(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Hash != want.Hash {
+		t.Errorf("template hash %s, built-in form %s", f.Hash, want.Hash)
 	}
 }
