@@ -433,14 +433,14 @@ func (s *session) Progress() (answered, required int) {
 func (s *session) Languages() []string { return s.l.f.Languages }
 func (s *session) Language() string    { return s.e.Language() }
 
-func (s *session) SetLanguage(lang string) error {
+func (s *session) SetLanguage(ctx context.Context, lang string) error {
 	if err := s.e.SetLanguage(lang); err != nil {
 		return err
 	}
 	if !s.iv.Editable() {
 		return nil
 	}
-	return s.persist(context.Background())
+	return s.persist(ctx)
 }
 
 func (s *session) AddRepeat(ctx context.Context, of string) (string, error) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -109,22 +110,30 @@ func TestCrashSafety(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Kill after a random number of lines, a random instant later.
-		killAt := 1 + rng.IntN(120)
+		// Kill at a random instant: on odd runs a random time after the
+		// start (which may fall in start-up, sign-in or resume), on even
+		// runs a little after a random line of output (mid-interview).
+		killAt := math.MaxInt
+		var timer *time.Timer
+		if run%2 == 0 {
+			killAt = 1 + rng.IntN(120)
+		} else {
+			timer = time.AfterFunc(time.Duration(rng.IntN(1500))*time.Millisecond, func() { cmd.Process.Kill() })
+		}
 		sc := bufio.NewScanner(stdout)
 		var lines []string
-		killed := false
 		for sc.Scan() {
 			lines = append(lines, sc.Text())
-			if !killed && len(lines) >= killAt {
+			if len(lines) == killAt {
 				time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
 				cmd.Process.Kill() // SIGKILL
-				killed = true
 			}
 		}
-		cmd.Wait()
-		if !killed {
-			t.Logf("run %d ended before line %d", run, killAt)
+		if err := cmd.Wait(); err == nil {
+			t.Logf("run %d ended before it was killed", run)
+		}
+		if timer != nil {
+			timer.Stop()
 		}
 
 		var (

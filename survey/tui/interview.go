@@ -527,7 +527,7 @@ func (iv *interview) switchLanguage() error {
 			next = langs[(i+1)%len(langs)]
 		}
 	}
-	if err := iv.s.SetLanguage(next); err != nil {
+	if err := iv.s.SetLanguage(iv.a.ctx, next); err != nil {
 		return err
 	}
 	focus := iv.focus_

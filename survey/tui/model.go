@@ -77,7 +77,7 @@ type Session interface {
 	// Languages lists the form's languages; Language is the active one.
 	Languages() []string
 	Language() string
-	SetLanguage(lang string) error
+	SetLanguage(ctx context.Context, lang string) error
 	// AddRepeat adds an instance to the repeat addressed by of (a Ref
 	// without the new instance's index, "/data/legs") and returns its ref.
 	AddRepeat(ctx context.Context, of string) (string, error)

@@ -122,7 +122,7 @@ func (rv *review) switchLanguage() error {
 			next = langs[(i+1)%len(langs)]
 		}
 	}
-	if err := rv.s.SetLanguage(next); err != nil {
+	if err := rv.s.SetLanguage(rv.a.ctx, next); err != nil {
 		return err
 	}
 	row, _ := rv.table.GetSelection()
