@@ -46,8 +46,12 @@ type Options struct {
 
 // Summary reports what an export wrote.
 type Summary struct {
-	Interviews int            // interviews written
-	Skipped    int            // interviews left out by Options.Since
+	Interviews int // interviews written
+	Skipped    int // interviews left out by Options.Since
+	// Unexported counts answers to fields the form does not have, by path:
+	// interviews of an older form version whose questions were removed.
+	// The export follows the form it is given; these answers are not in it.
+	Unexported map[string]int
 	Tables     []TableSummary // one per table, main table first
 }
 
@@ -77,17 +81,38 @@ type renderer struct {
 	bufs   [][]string                        // one reusable row per table
 	rows   []int                             // rows written per table
 	index  map[*Table]int
+	known  map[string]bool // paths of value columns and repeats
+	lost   map[string]int  // answers to unknown fields, by path
 }
 
 func newRenderer(l *Layout, opts Options) *renderer {
-	r := &renderer{l: l, opts: opts, lang: opts.Language, index: map[*Table]int{}}
+	r := &renderer{l: l, opts: opts, lang: opts.Language, index: map[*Table]int{}, known: map[string]bool{}, lost: map[string]int{}}
 	if r.lang == "" {
 		r.lang = l.Form.DefaultLanguage
 	}
 	for i, t := range l.Tables {
 		r.index[t] = i
 		r.bufs = append(r.bufs, make([]string, len(t.Columns)))
+		if t.Repeat != nil {
+			r.known[t.Repeat.Path] = true
+		}
+		for _, c := range t.Columns {
+			if c.Node != nil {
+				r.known[c.Node.Path] = true
+			}
+		}
 	}
+	// Notes have no column but may hold a value; they are not lost answers.
+	var notes func([]*forms.Node)
+	notes = func(ns []*forms.Node) {
+		for _, n := range ns {
+			if n.Type == forms.TypeNote {
+				r.known[n.Path] = true
+			}
+			notes(n.Children)
+		}
+	}
+	notes(l.Form.Root.Children)
 	r.rows = make([]int, len(l.Tables))
 	if opts.Labels {
 		r.labels = map[*forms.Node]map[string]string{}
@@ -152,6 +177,9 @@ func run(ctx context.Context, l *Layout, rows iter.Seq2[Row, error], opts Option
 	for i, t := range l.Tables {
 		sum.Tables = append(sum.Tables, TableSummary{Name: t.Name, Rows: r.rows[i]})
 	}
+	if len(r.lost) > 0 {
+		sum.Unexported = r.lost
+	}
 	return sum, nil
 }
 
@@ -175,6 +203,7 @@ func (r *renderer) interview(s sink, row Row) error {
 		return err
 	}
 	r.rows[0]++
+	r.audit(data)
 	return r.children(s, main, data, iv.ID)
 }
 
@@ -202,12 +231,27 @@ func (r *renderer) children(s sink, t *Table, rec *survey.Record, key string) er
 				return err
 			}
 			r.rows[ti]++
+			r.audit(inst)
 			if err := r.children(s, ct, inst, ikey); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// audit counts rec's answers and repeats that no column exports.
+func (r *renderer) audit(rec *survey.Record) {
+	for p := range rec.Values {
+		if !r.known[p] {
+			r.lost[p]++
+		}
+	}
+	for p, insts := range rec.Repeats {
+		if !r.known[p] {
+			r.lost[p] += len(insts)
+		}
+	}
 }
 
 // cell renders one data column of rec.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -299,4 +300,25 @@ func FuzzWriteCSV(f *testing.F) {
 			t.Errorf("town read back as %q, want %q", stops[2][0], town)
 		}
 	})
+}
+
+// TestUnexported: answers to fields the form lacks (an older version's
+// removed question) are counted, not silently dropped.
+func TestUnexported(t *testing.T) {
+	rows := nestedInterviews()
+	rows[0].Interview.Data.Values["/data/respondent/phone"] = "76 00 00 00"
+	rows[1].Interview.Data.Values["/data/respondent/phone"] = "66 00 00 00"
+	rows[1].Interview.Data.Repeats["/data/travel/legs"][0].Values["/data/travel/legs/cost"] = "50000"
+	rows[2].Interview.Data.Values["/data/respondent/intro"] = "OK" // a note: not a lost answer
+	sum, err := export.WriteCSV(context.Background(), nestedForm(), seq(rows), t.TempDir(), export.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(sum.Unexported); got != "map[/data/respondent/phone:2 /data/travel/legs/cost:1]" {
+		t.Errorf("Unexported = %s", got)
+	}
+	sum, err = export.WriteCSV(context.Background(), nestedForm(), seq(nestedInterviews()), t.TempDir(), export.Options{})
+	if err != nil || sum.Unexported != nil {
+		t.Errorf("clean export: Unexported = %v, %v", sum.Unexported, err)
+	}
 }

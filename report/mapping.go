@@ -60,6 +60,7 @@ type MissingFieldsError struct {
 	Problems []string // one per field: "sex: not in the form"
 }
 
+// Error lists every problem, so one run tells the form designer all of them.
 func (e *MissingFieldsError) Error() string {
 	return fmt.Sprintf("form %q cannot be reported on with this mapping: %s", e.Form, strings.Join(e.Problems, "; "))
 }

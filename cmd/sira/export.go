@@ -90,6 +90,13 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "%s\n", path)
 	}
+	if n := len(sum.Unexported); n > 0 {
+		total := 0
+		for _, c := range sum.Unexported {
+			total += c
+		}
+		fmt.Fprintf(env.Stderr, "warning: %d answers to %d fields absent from form %s version %s were not exported (older form versions)\n", total, n, f.ID, f.Version)
+	}
 	fmt.Fprintf(env.Stdout, "%d interviews exported", sum.Interviews)
 	if sum.Skipped > 0 {
 		fmt.Fprintf(env.Stdout, ", %d received before %s left out", sum.Skipped, *since)
