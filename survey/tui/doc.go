@@ -4,7 +4,7 @@
 //
 // The layout follows k9s and gdu: a model with no tview in it (the Backend and
 // Session interfaces of model.go, which the engine and the SQLite store
-// satisfy through the adapters of adapter.go), reusable widgets (widgets.go),
+// satisfy through NewBackend (adapter.go)), reusable widgets (widgets.go),
 // and one file per screen. Keybindings are data (keys.go); the help bar at the
 // bottom of every screen is generated from them. Errors from key handlers go to
 // the message bar above the help bar, never to a panic.

@@ -62,8 +62,8 @@ func (h *harness) focusRef(ref string) {
 	for range 20 {
 		var got string
 		h.do(func() {
-			if iv, ok := h.app.cur.(*interview); ok && iv.focus_ < len(iv.fields) {
-				got = iv.fields[iv.focus_].f.Ref
+			if iv, ok := h.app.cur.(*interview); ok && iv.focused < len(iv.fields) {
+				got = iv.fields[iv.focused].f.Ref
 			}
 		})
 		if got == ref {
@@ -105,7 +105,7 @@ func (h *harness) setWidget(f Field, value string) {
 		var sel map[int]bool
 		h.do(func() {
 			iv := h.app.cur.(*interview)
-			cb := iv.fields[iv.focus_].input.(*choiceBox)
+			cb := iv.fields[iv.focused].input.(*choiceBox)
 			sel = map[int]bool{}
 			for i := range cb.choices {
 				sel[i] = cb.selected[i]

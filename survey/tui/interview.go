@@ -18,14 +18,14 @@ import (
 // enumerator leaves a field (Tab, Enter, PgUp/PgDn, F-keys): the engine
 // checks them and the store writes them before the next page is drawn.
 type interview struct {
-	a      *App
-	s      Session
-	pages  []Page
-	cur    int
-	layout *tview.Flex
-	fields []*fieldView
-	focus_ int
-	prompt *tview.TextView // the add-repeat prompt or an empty form's notice
+	a       *App
+	s       Session
+	pages   []Page
+	cur     int
+	layout  *tview.Flex
+	fields  []*fieldView
+	focused int
+	prompt  *tview.TextView // the add-repeat prompt or an empty form's notice
 	// confirm holds the action waiting for its key to be pressed again
 	// (removing a repeat instance).
 	confirm string
@@ -60,8 +60,8 @@ func (iv *interview) root() tview.Primitive { return iv.layout }
 // resized lays the page out again for the new screen size.
 func (iv *interview) resized() { iv.relayout() }
 func (iv *interview) focus() tview.Primitive {
-	if iv.focus_ < len(iv.fields) && iv.fields[iv.focus_].input != nil {
-		return iv.fields[iv.focus_].input
+	if iv.focused < len(iv.fields) && iv.fields[iv.focused].input != nil {
+		return iv.fields[iv.focused].input
 	}
 	return iv.layout
 }
@@ -141,7 +141,7 @@ func (iv *interview) render(i int) {
 	iv.cur = min(max(i, 0), max(len(iv.pages)-1, 0))
 	iv.confirm = ""
 	iv.fields = nil
-	iv.focus_ = 0
+	iv.focused = 0
 	iv.prompt = nil
 	p := iv.page()
 	switch {
@@ -158,7 +158,7 @@ func (iv *interview) render(i int) {
 	}
 	for j, fv := range iv.fields {
 		if fv.input != nil {
-			iv.focus_ = j
+			iv.focused = j
 			break
 		}
 	}
@@ -225,7 +225,7 @@ func (iv *interview) relayout() {
 	if total > height && n > 0 {
 		// The focused field first, at least a few rows of its list; then
 		// earlier fields while they fit, then later ones.
-		f := min(iv.focus_, n-1)
+		f := min(iv.focused, n-1)
 		l, h, _ := iv.block(iv.fields[f], width)
 		used := min(need[f], max(height-2, l+h+1+3))
 		first, last = f, f
@@ -259,7 +259,7 @@ func (iv *interview) relayout() {
 		case *choiceBox:
 			// Fixed at its length when it fits; else it takes what is left
 			// and scrolls.
-			if total <= height || j != iv.focus_ {
+			if total <= height || j != iv.focused {
 				iv.layout.AddItem(in, w, 0, false)
 			} else {
 				iv.layout.AddItem(in, 0, 1, false)
@@ -461,27 +461,27 @@ func (iv *interview) moveFocus(d int) error {
 	if len(iv.fields) == 0 {
 		return nil
 	}
-	if _, err := iv.commit(iv.fields[iv.focus_]); err != nil {
+	if _, err := iv.commit(iv.fields[iv.focused]); err != nil {
 		return err
 	}
 	// A change may have made fields of this page relevant or not.
 	old := iv.page()
 	i := iv.reloadPages()
 	if np := iv.pages[i]; !sameFields(*old, np) {
-		focusRef := iv.fields[iv.focus_].f.Ref
+		focusRef := iv.fields[iv.focused].f.Ref
 		iv.render(i)
 		for j, fv := range iv.fields {
 			if fv.f.Ref == focusRef {
-				iv.focus_ = j
+				iv.focused = j
 			}
 		}
 		iv.relayout()
 	}
 	n := len(iv.fields)
 	for step := 1; step <= n; step++ {
-		j := ((iv.focus_+d*step)%n + n) % n
+		j := ((iv.focused+d*step)%n + n) % n
 		if iv.fields[j].input != nil {
-			iv.focus_ = j
+			iv.focused = j
 			break
 		}
 	}
@@ -530,10 +530,10 @@ func (iv *interview) switchLanguage() error {
 	if err := iv.s.SetLanguage(iv.a.ctx, next); err != nil {
 		return err
 	}
-	focus := iv.focus_
+	focus := iv.focused
 	iv.render(iv.reloadPages())
 	if focus < len(iv.fields) && iv.fields[focus].input != nil {
-		iv.focus_ = focus
+		iv.focused = focus
 		iv.relayout()
 		iv.a.tv.SetFocus(iv.focus())
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"sira/forms"
 )
 
 // review lists every answer with its label before finalizing. Unanswered
@@ -42,7 +44,7 @@ func (rv *review) load() {
 	rv.rows, rv.first, rv.nMiss = nil, -1, 0
 	for _, p := range rv.s.Pages() {
 		for _, f := range p.Fields {
-			if f.Type == "note" {
+			if f.Type == forms.TypeNote {
 				continue
 			}
 			row := len(rv.rows)

@@ -132,7 +132,6 @@ func (c *choiceBox) Draw(screen tcell.Screen) {
 // InputHandler handles arrows, numbers, Space and letters.
 func (c *choiceBox) InputHandler() func(event *tcell.EventKey, setFocus func(p tview.Primitive)) {
 	return c.WrapInputHandler(func(ev *tcell.EventKey, _ func(p tview.Primitive)) {
-		_, _, _, h := c.GetInnerRect()
 		switch ev.Key() {
 		case tcell.KeyUp:
 			c.move(-1)
@@ -152,8 +151,6 @@ func (c *choiceBox) InputHandler() func(event *tcell.EventKey, setFocus func(p t
 			case unicode.IsLetter(ru):
 				c.jump(ru)
 			}
-		default:
-			_ = h
 		}
 	})
 }
