@@ -429,10 +429,20 @@ func TestTriggerDefaultsNestedRepeats(t *testing.T) {
 		mustSet(t, e, r.String()+"/member_age", age)
 	}
 	// Trips are relevant per member instance.
-	trips2 := mustRef(t, e, "/data/hh[2]/trips")
-	if _, err := e.AddRepeat(trips2); err != nil {
+	if _, err := e.AddRepeat(mustRef(t, e, "/data/hh[2]/trips")); !errors.Is(err, ErrNotRelevant) {
+		t.Errorf("AddRepeat to the trips of a 9-year-old: %v, want ErrNotRelevant", err)
+	}
+	for _, it := range e.Items() {
+		if it.Kind == ItemRepeat && it.Ref.String() == "/data/hh[2]/trips" {
+			t.Error("Items shows the trips of a 9-year-old")
+		}
+	}
+	// An instance added while relevant becomes non-relevant with its member.
+	mustSet(t, e, "/data/hh[2]/member_age", "30")
+	if _, err := e.AddRepeat(mustRef(t, e, "/data/hh[2]/trips")); err != nil {
 		t.Fatal(err)
 	}
+	mustSet(t, e, "/data/hh[2]/member_age", "9")
 	if e.Relevant(mustRef(t, e, "/data/hh[2]/trips[1]")) {
 		t.Error("trips of a 9-year-old are relevant")
 	}

@@ -527,26 +527,6 @@ func (e *Engine) normalize(x *elem, raw string) (string, error) {
 	return strings.Join(out, " "), nil
 }
 
-// AddRepeat appends an instance to the repeat named by ref (its path and
-// the indices of the enclosing repeats, e.g. "/data/legs" or
-// "/data/legs[1]/stops") and returns the new instance's ref. Repeats with
-// a repeat_count refuse with ErrRepeatCount: their count follows it.
-func (e *Engine) AddRepeat(ref Ref) (Ref, error) {
-	p, ni, err := e.repeatParent(ref)
-	if err != nil {
-		return Ref{}, err
-	}
-	if len(p.slots[ni.pos]) >= maxInstances {
-		return Ref{}, fmt.Errorf("add to %s: at most %d instances", ref, maxInstances)
-	}
-	x := e.addInstance(p, ni)
-	e.event("add-repeat", x.ref().String(), "")
-	if err := e.update(); err != nil {
-		return Ref{}, err
-	}
-	return x.ref(), nil
-}
-
 // RemoveRepeat deletes the repeat instance ref names ("/data/legs[2]");
 // later instances move up.
 func (e *Engine) RemoveRepeat(ref Ref) error {
@@ -581,4 +561,28 @@ func (e *Engine) repeatParent(ref Ref) (*elem, *nodeInfo, error) {
 		return nil, nil, fmt.Errorf("%s: %w", ref, ErrRepeatCount)
 	}
 	return p, ni, nil
+}
+
+// AddRepeat appends an instance to the repeat named by ref (its path and
+// the indices of the enclosing repeats, e.g. "/data/legs" or
+// "/data/legs[1]/stops") and returns the new instance's ref. Repeats with
+// a repeat_count refuse with ErrRepeatCount: their count follows it; a
+// repeat that is not relevant refuses with ErrNotRelevant.
+func (e *Engine) AddRepeat(ref Ref) (Ref, error) {
+	p, ni, err := e.repeatParent(ref)
+	if err != nil {
+		return Ref{}, err
+	}
+	if !e.repeatRelevant(p, ni) {
+		return Ref{}, fmt.Errorf("add to %s: %w", ref, ErrNotRelevant)
+	}
+	if len(p.slots[ni.pos]) >= maxInstances {
+		return Ref{}, fmt.Errorf("add to %s: at most %d instances", ref, maxInstances)
+	}
+	x := e.addInstance(p, ni)
+	e.event("add-repeat", x.ref().String(), "")
+	if err := e.update(); err != nil {
+		return Ref{}, err
+	}
+	return x.ref(), nil
 }

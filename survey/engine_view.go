@@ -341,7 +341,9 @@ func (e *Engine) items(x *elem, depth int, out *[]Item) {
 			if x.parent == nil {
 				ref.Repeats = nil
 			}
-			// A repeat is shown while its parent is; instances carry their own relevance.
+			if !e.repeatRelevant(x, e.plan.byNode[c]) {
+				continue
+			}
 			*out = append(*out, Item{Kind: ItemRepeat, Ref: ref, Node: c, Depth: depth, Count: len(slot)})
 			for _, inst := range slot {
 				if !inst.relevant {
@@ -376,6 +378,20 @@ func (e *Engine) items(x *elem, depth int, out *[]Item) {
 			}
 		}
 	}
+}
+
+// repeatRelevant reports whether the repeat ni under p is relevant as a
+// whole (can get instances): its parent is, and its relevance, evaluated
+// from the parent since there may be no instance yet, holds.
+func (e *Engine) repeatRelevant(p *elem, ni *nodeInfo) bool {
+	if !p.relevant {
+		return false
+	}
+	if ni.x.relevant == nil {
+		return true
+	}
+	v, err := e.eval(ni.x.relevant, p)
+	return err != nil || toBool(v)
 }
 
 // shown reports whether a field has a control on screen.
