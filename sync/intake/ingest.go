@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -44,11 +43,7 @@ func (s *Server) ingestFrame(ctx context.Context, meta BatchMeta, f *wire.Frame)
 			in[i].Invalid = "failed validation: " + strings.Join(probs, "; ")
 			continue
 		}
-		body, err := json.Marshal(iv)
-		if err != nil {
-			return nil, fmt.Errorf("interview %s: %w", iv.ID, err)
-		}
-		in[i].Body = body
+		in[i].Body = wire.MarshalInterviewHash(iv, d.Hash)
 	}
 	if meta.Received.IsZero() {
 		meta.Received = s.now()

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"sira/survey"
 	"sira/sync/intake"
 	"sira/sync/intake/sqlite"
 	"sira/sync/wire"
@@ -204,8 +203,8 @@ loop:
 	}
 	seen := map[string]int{}
 	err = st.EachSubmission(ctx, func(x intake.StoredInterview) error {
-		var iv survey.Interview
-		if err := json.Unmarshal(x.Body, &iv); err != nil {
+		iv, err := x.Interview()
+		if err != nil {
 			return err
 		}
 		if iv.ContentHash() != x.Hash || iv.ID != x.ID {

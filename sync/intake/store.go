@@ -3,6 +3,7 @@ package intake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"sira/survey"
@@ -72,7 +73,7 @@ type TokenStore interface {
 type Incoming struct {
 	Interview *survey.Interview
 	Hash      string // verified content hash
-	Body      []byte // the interview as JSON, as stored
+	Body      []byte // the interview as stored: wire.MarshalInterview
 	Size      int    // bytes it took on the wire, before compression
 	// Invalid, when set, is why the interview is refused: it is not stored
 	// and its receipt is wire.Invalid with this reason.
@@ -100,7 +101,18 @@ type StoredInterview struct {
 	Received   time.Time
 	Current    bool // the submission the office works with for this id
 	Conflict   bool // part of a conflict awaiting review
-	Body       []byte
+	// Body is the whole interview in wire.MarshalInterview's encoding
+	// (compact, self-contained, paradata included); use Interview.
+	Body []byte
+}
+
+// Interview decodes Body.
+func (x StoredInterview) Interview() (*survey.Interview, error) {
+	iv, _, err := wire.UnmarshalInterview(x.Body)
+	if err != nil {
+		return nil, fmt.Errorf("stored interview %s (seq %d): %w", x.ID, x.Seq, err)
+	}
+	return iv, nil
 }
 
 // InterviewStore keeps interviews, their history and conflicts.

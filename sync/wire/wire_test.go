@@ -339,3 +339,20 @@ func TestStatusTable(t *testing.T) {
 		t.Error("Acknowledged: wrong for stored, conflict or invalid")
 	}
 }
+
+func TestMarshalInterview(t *testing.T) {
+	f := wiretest.Form("1")
+	for _, iv := range wiretest.Interviews(f, 5, 12, "awa", "dev1") {
+		b := wire.MarshalInterview(iv)
+		got, h, err := wire.UnmarshalInterview(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h != iv.ContentHash() || mustJSON(t, got) != mustJSON(t, iv) {
+			t.Errorf("%s does not round-trip", iv.ID)
+		}
+		if _, _, err := wire.UnmarshalInterview(b[:len(b)-1]); wire.ErrorCode(err) != wire.CodeCorrupt {
+			t.Errorf("truncated body: %v", err)
+		}
+	}
+}

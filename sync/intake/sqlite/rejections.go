@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -62,10 +61,11 @@ func (s *Store) Rejections(ctx context.Context, enumerator string, after int64, 
 			return nil, fmt.Errorf("rejections for %s: %w", enumerator, err)
 		}
 		r.At = parseStamp(at)
-		r.Interview = new(survey.Interview)
-		if err := json.Unmarshal(body, r.Interview); err != nil {
+		iv, _, err := wire.UnmarshalInterview(body)
+		if err != nil {
 			return nil, fmt.Errorf("rejection of %s: stored body: %w", r.ID, err)
 		}
+		r.Interview = iv
 		r.Interview.Status = survey.StatusRejected
 		r.Interview.Comment = r.Comment
 		out = append(out, r)

@@ -1,0 +1,51 @@
+package intake_test
+
+import (
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"sira/sync/intake"
+)
+
+// BenchmarkIngest measures the intake over real HTTP on loopback into a
+// real SQLite file: 4 concurrent clients, batches of 100 new interviews.
+// One iteration is one batch; interviews/s is reported.
+func BenchmarkIngest(b *testing.B) {
+	e := newEnv(b, intake.Config{})
+	frames := make([][]byte, b.N)
+	for i := range frames {
+		frames[i] = e.frame(e.interviews(100, uint64(i)+1000))
+	}
+	var next atomic.Int64
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(frames)) {
+					return
+				}
+				rs, err := postBatch(client, e.http.URL, e.token, frames[i])
+				if err != nil || len(rs) != 100 {
+					b.Errorf("batch %d: %v", i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N*100)/el.Seconds(), "interviews/s")
+	if n := e.count(); n != int64(b.N*100) {
+		b.Fatalf("%d stored, want %d", n, b.N*100)
+	}
+}
