@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"database/sql"
 	"embed"
 	"errors"
@@ -13,6 +14,9 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"sira/survey"
+	"sira/sync/wire"
 )
 
 //go:embed migrations/*.sql
@@ -105,3 +109,17 @@ func errNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 // sortStamp is a fixed-width UTC time that sorts as text (RFC 3339 with
 // milliseconds): used for the projection's started and received columns.
 func sortStamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// decodeBody decodes a stored submission body: wire.MarshalInterview's
+// encoding, or JSON as the first intake databases stored it.
+func decodeBody(b []byte) (*survey.Interview, error) {
+	if len(b) > 0 && b[0] == '{' {
+		iv := new(survey.Interview)
+		if err := json.Unmarshal(b, iv); err != nil {
+			return nil, err
+		}
+		return iv, nil
+	}
+	iv, _, err := wire.UnmarshalInterview(b)
+	return iv, err
+}

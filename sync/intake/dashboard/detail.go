@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -155,8 +154,7 @@ func (d *Dashboard) interview(w http.ResponseWriter, r *http.Request, s *session
 	}
 	data.History = append(data.History, revs...)
 	sort.SliceStable(data.History, func(i, j int) bool { return data.History[i].At.Before(data.History[j].At) })
-	data.IV = new(survey.Interview)
-	if err := json.Unmarshal(cur.Body, data.IV); err != nil {
+	if data.IV, err = decodeBody(cur.Body); err != nil {
 		return fmt.Errorf("interview %s: decode: %w", row.ID, err)
 	}
 	fi, err := d.formByHash(ctx, cur.FormHash)

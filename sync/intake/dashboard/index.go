@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"sira/forms"
-	"sira/survey"
 	"sira/sync/intake"
 )
 
@@ -226,8 +225,8 @@ func (d *Dashboard) project(ctx context.Context, id string) (projection, bool, e
 			conflict = true
 		}
 	}
-	var iv survey.Interview
-	if err := json.Unmarshal(cur.Body, &iv); err != nil {
+	iv, err := decodeBody(cur.Body)
+	if err != nil {
 		return projection{}, false, fmt.Errorf("index %s: decode: %w", id, err)
 	}
 	fi, err := d.formByHash(ctx, cur.FormHash)

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -10,7 +9,6 @@ import (
 
 	"sira/export"
 	"sira/forms"
-	"sira/survey"
 )
 
 // source is export.Source over the projection, limited to what a user may
@@ -64,8 +62,8 @@ func (s source) Rows(ctx context.Context, f *forms.Form) iter.Seq2[export.Row, e
 				yield(export.Row{}, fmt.Errorf("export rows: %w", err))
 				return
 			}
-			iv := new(survey.Interview)
-			if err := json.Unmarshal(body, iv); err != nil {
+			iv, err := decodeBody(body)
+			if err != nil {
 				yield(export.Row{}, fmt.Errorf("export rows: decode: %w", err))
 				return
 			}

@@ -1,0 +1,532 @@
+package dashboard_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sira/survey"
+	"sira/sync/intake"
+	"sira/sync/intake/dashboard"
+)
+
+// seeded is an env with interviews at two posts and one user per role.
+func seeded(t *testing.T) (*env, []*survey.Interview, []*survey.Interview) {
+	t.Helper()
+	e := newEnv(t)
+	gogui := e.simulate(4, 1, "awa", "gogui", nil)
+	diboli := e.simulate(3, 2, "moussa", "diboli", nil)
+	e.ingest(gogui, "awa")
+	e.ingest(diboli, "moussa")
+	e.addUser("admin", dashboard.RoleAdmin, nil, nil)
+	e.addUser("sup", dashboard.RoleSupervisor, []string{"gogui"}, nil)
+	e.addUser("view", dashboard.RoleViewer, nil, nil)
+	return e, gogui, diboli
+}
+
+func TestRoleChecks(t *testing.T) {
+	e, gogui, _ := seeded(t)
+	id := gogui[0].ID
+	tests := []struct {
+		user, method, path string
+		want               int
+	}{
+		{"admin", "GET", "/dashboard/", 200},
+		{"admin", "GET", "/dashboard/devices", 200},
+		{"admin", "GET", "/dashboard/settings", 200},
+		{"admin", "GET", "/dashboard/audit", 200},
+		{"admin", "GET", "/dashboard/duplicates", 200},
+		{"admin", "POST", ivPath(id) + "/approve", 303},
+		{"sup", "GET", "/dashboard/", 200},
+		{"sup", "GET", "/dashboard/interviews", 200},
+		{"sup", "GET", "/dashboard/duplicates", 200},
+		{"sup", "GET", "/dashboard/devices", 403},
+		{"sup", "GET", "/dashboard/settings", 403},
+		{"sup", "GET", "/dashboard/audit", 403},
+		{"sup", "POST", "/dashboard/devices/token", 403},
+		{"sup", "POST", "/dashboard/settings/targets", 403},
+		{"sup", "POST", ivPath(id) + "/approve", 303},
+		{"view", "GET", "/dashboard/", 200},
+		{"view", "GET", "/dashboard/interviews", 200},
+		{"view", "GET", ivPath(id), 200},
+		{"view", "GET", "/dashboard/duplicates", 403},
+		{"view", "GET", "/dashboard/devices", 403},
+		{"view", "GET", "/dashboard/export?form=returnee", 403},
+		{"view", "POST", ivPath(id) + "/approve", 403},
+		{"view", "POST", ivPath(id) + "/reject", 403},
+		{"view", "POST", "/dashboard/duplicates/decide", 403},
+		{"view", "POST", "/dashboard/devices/revoke", 403},
+		{"view", "POST", "/dashboard/settings/duplicates", 403},
+	}
+	bs := map[string]*browser{}
+	for _, tc := range tests {
+		t.Run(tc.user+" "+tc.method+" "+tc.path, func(t *testing.T) {
+			b := bs[tc.user]
+			if b == nil {
+				b = e.signedIn(tc.user)
+				bs[tc.user] = b
+			}
+			var p page
+			if tc.method == "GET" {
+				p = b.get(tc.path)
+			} else {
+				// A valid CSRF token: only the role may refuse.
+				p = b.postForm("/dashboard/", tc.path, url.Values{"comment": {"x"}})
+			}
+			if p.status != tc.want {
+				t.Errorf("status %d, want %d", p.status, tc.want)
+			}
+		})
+	}
+}
+
+func TestViewerCannotReview(t *testing.T) {
+	e, gogui, _ := seeded(t)
+	b := e.signedIn("view")
+	id := gogui[0].ID
+	if p := b.get(ivPath(id)); p.status != 200 || strings.Contains(p.body, `id="approve"`) || strings.Contains(p.body, `id="reject"`) {
+		t.Errorf("viewer's interview page: status %d, review buttons shown: %v", p.status, strings.Contains(p.body, `id="approve"`))
+	}
+	for _, action := range []string{"approve", "reject"} {
+		p := b.postForm(ivPath(id), ivPath(id)+"/"+action, url.Values{"comment": {"no"}})
+		if p.status != http.StatusForbidden {
+			t.Errorf("viewer %s: status %d, want 403", action, p.status)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM dash_interviews WHERE review != 'pending'`); n != 0 {
+		t.Errorf("%d interviews reviewed by a viewer", n)
+	}
+	rs, err := e.store.Rejections(e.ctx, "awa", 0, 10)
+	must(t, err)
+	if len(rs) != 0 {
+		t.Errorf("a viewer's rejection reached the laptop queue: %d", len(rs))
+	}
+}
+
+func TestSupervisorSeesOnlyTheirPosts(t *testing.T) {
+	e, gogui, diboli := seeded(t)
+	b := e.signedIn("sup")
+	p := b.get("/dashboard/interviews")
+	for _, iv := range gogui {
+		mustContain(t, p.body, ivPath(iv.ID))
+	}
+	for _, iv := range diboli {
+		if strings.Contains(p.body, iv.ID) {
+			t.Errorf("supervisor of gogui sees diboli interview %s", iv.ID)
+		}
+	}
+	if p := b.get(ivPath(diboli[0].ID)); p.status != http.StatusNotFound {
+		t.Errorf("diboli interview page: status %d, want 404", p.status)
+	}
+	if p := b.postForm("/dashboard/", ivPath(diboli[0].ID)+"/reject", url.Values{"comment": {"x"}}); p.status != http.StatusNotFound {
+		t.Errorf("reject diboli: status %d, want 404", p.status)
+	}
+	if p := b.get("/dashboard/interviews?post=diboli"); !strings.Contains(p.body, `id="match-count">0 `) {
+		t.Errorf("filter on another post shows interviews")
+	}
+	c := b.get("/dashboard/")
+	mustContain(t, c.body, `id="total-interviews">4<`)
+	// The export holds only their interviews too.
+	x := b.get("/dashboard/export?form=returnee&format=zip")
+	if x.status != 200 || len(x.body) == 0 {
+		t.Fatalf("export: status %d", x.status)
+	}
+}
+
+func TestDeviceTokenCannotUseDashboard(t *testing.T) {
+	e, _, _ := seeded(t)
+	secret, _, err := intake.CreateToken(e.ctx, e.store, "awa", time.Now())
+	must(t, err)
+	for _, path := range []string{"/dashboard/", "/dashboard/interviews", "/dashboard/export?form=returnee", "/dashboard/devices"} {
+		req, _ := http.NewRequest("GET", e.hs.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		p := e.browser().do(req)
+		if p.status != http.StatusUnauthorized {
+			t.Errorf("GET %s with a device token: status %d, want 401", path, p.status)
+		}
+	}
+	// Even beside a valid session, a bearer token is refused.
+	b := e.signedIn("admin")
+	req, _ := http.NewRequest("GET", e.hs.URL+"/dashboard/", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	if p := b.do(req); p.status != http.StatusUnauthorized {
+		t.Errorf("session + device token: status %d, want 401", p.status)
+	}
+	// And the device token as a session cookie is nothing.
+	req, _ = http.NewRequest("GET", e.hs.URL+"/dashboard/", nil)
+	req.AddCookie(&http.Cookie{Name: "sira_session", Value: secret})
+	if p := e.browser().do(req); p.status != http.StatusSeeOther || p.loc != "/dashboard/login" {
+		t.Errorf("device token as a cookie: status %d to %q, want the sign-in page", p.status, p.loc)
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	e, gogui, _ := seeded(t)
+	b := e.signedIn("admin")
+	id := gogui[0].ID
+	for name, form := range map[string]url.Values{
+		"missing": {},
+		"wrong":   {"csrf": {"forged"}},
+		"empty":   {"csrf": {""}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, path := range []string{ivPath(id) + "/approve", ivPath(id) + "/reject", "/dashboard/devices/token", "/dashboard/logout"} {
+				form.Set("comment", "x")
+				form.Set("enumerator", "x")
+				if p := b.post(path, form); p.status != http.StatusForbidden {
+					t.Errorf("POST %s: status %d, want 403", path, p.status)
+				}
+			}
+		})
+	}
+	// Another session's token does not do either.
+	other := e.signedIn("sup")
+	tok := other.csrf("/dashboard/")
+	if p := b.post(ivPath(id)+"/approve", url.Values{"csrf": {tok}}); p.status != http.StatusForbidden {
+		t.Errorf("another session's token: status %d", p.status)
+	}
+	if n := e.count(`SELECT count(*) FROM dash_reviews`); n != 0 {
+		t.Errorf("%d reviews recorded without a valid token", n)
+	}
+	// Sign-in without the form's token is refused.
+	nb := e.browser()
+	if p := nb.post("/dashboard/login", url.Values{"user": {"admin"}, "password": {password}}); p.status != http.StatusForbidden {
+		t.Errorf("sign in without token: status %d", p.status)
+	}
+	// With it, approving works.
+	if p := b.postForm(ivPath(id), ivPath(id)+"/approve", nil); p.status != http.StatusSeeOther {
+		t.Errorf("approve with token: status %d", p.status)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	e, _, _ := seeded(t)
+	b := e.browser()
+	for i := range 5 {
+		if p := b.signIn("admin", "wrong password"); p.status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: status %d, want 401", i+1, p.status)
+		}
+	}
+	// The sixth is refused before the password is even checked.
+	if p := b.signIn("admin", password); p.status != http.StatusTooManyRequests {
+		t.Fatalf("after 5 failures: status %d, want 429", p.status)
+	}
+	// Another client address is also blocked for that user name.
+	e.clock.Add(16 * time.Minute)
+	if p := b.signIn("admin", password); p.status != http.StatusSeeOther {
+		t.Fatalf("after the window: status %d, want 303", p.status)
+	}
+	if n := e.count(`SELECT count(*) FROM dash_audit WHERE action = 'login_failed'`); n != 6 {
+		t.Errorf("%d failed sign-ins audited, want 6", n)
+	}
+	// Unknown users are limited the same way.
+	for range 5 {
+		b.signIn("nobody", "x")
+	}
+	if p := b.signIn("nobody-else", "x"); p.status != http.StatusTooManyRequests {
+		t.Errorf("per-address limit: status %d, want 429", p.status)
+	}
+}
+
+func TestAuditLog(t *testing.T) {
+	e, gogui, _ := seeded(t)
+	b := e.signedIn("admin")
+	id, id2 := gogui[0].ID, gogui[1].ID
+	b.get(ivPath(id))
+	if p := b.postForm(ivPath(id), ivPath(id)+"/approve", nil); p.status != 303 {
+		t.Fatalf("approve: %d", p.status)
+	}
+	if p := b.postForm(ivPath(id2), ivPath(id2)+"/reject", url.Values{"comment": {"age looks wrong"}}); p.status != 303 {
+		t.Fatalf("reject: %d", p.status)
+	}
+	if p := b.get("/dashboard/export?form=returnee"); p.status != 200 {
+		t.Fatalf("export: %d", p.status)
+	}
+	entries, err := e.d.Audit(e.ctx, "", 100)
+	must(t, err)
+	want := map[string]string{"login": "", "view": id, "approve": id, "reject": id2, "export": "returnee"}
+	got := map[string]bool{}
+	for _, en := range entries {
+		if w, ok := want[en.Action]; ok && en.User == "admin" && (w == "" || en.Target == w) {
+			got[en.Action] = true
+		}
+		if strings.Contains(en.Detail, "age looks wrong") {
+			t.Errorf("audit detail holds the comment: %+v", en)
+		}
+	}
+	for a := range want {
+		if !got[a] {
+			t.Errorf("no audit entry %q by admin", a)
+		}
+	}
+	if p := b.get("/dashboard/audit"); !strings.Contains(p.body, id2) {
+		t.Errorf("audit page lacks the rejected interview")
+	}
+}
+
+func TestRejectReturnsAndRevisionTwo(t *testing.T) {
+	e, gogui, _ := seeded(t)
+	b := e.signedIn("sup")
+	iv := gogui[0]
+	if p := b.postForm(ivPath(iv.ID), ivPath(iv.ID)+"/reject", url.Values{"comment": {""}}); p.status != http.StatusBadRequest {
+		t.Errorf("reject without comment: status %d, want 400", p.status)
+	}
+	p := b.postForm(ivPath(iv.ID), ivPath(iv.ID)+"/reject", url.Values{"comment": {"Vérifiez l'âge"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("reject: status %d: %s", p.status, p.body)
+	}
+	rs, err := e.store.Rejections(e.ctx, "awa", 0, 10)
+	must(t, err)
+	if len(rs) != 1 || rs[0].ID != iv.ID || rs[0].Comment != "Vérifiez l'âge" || rs[0].By != "sup" {
+		t.Fatalf("rejections for the laptop: %+v", rs)
+	}
+	page := b.get(ivPath(iv.ID))
+	mustContain(t, page.body, `id="review-state">à contrôler`[:0], "Vérifiez l&#39;âge", `id="revision">1<`)
+	// The laptop fixes it and sends revision 2.
+	fixed := *iv
+	fixed.Revision = 2
+	fixed.Data.Values["/data/interview/demographics/age"] = "31"
+	e.ingest([]*survey.Interview{&fixed}, "awa")
+	page = b.get(ivPath(iv.ID))
+	mustContain(t, page.body, `id="revision">2<`)
+	if strings.Count(page.body, "<code>") < 3 {
+		t.Errorf("history lacks the two submissions")
+	}
+	var review string
+	var rev int
+	must(t, e.db.QueryRow(`SELECT review, revision FROM dash_interviews WHERE id = ?`, iv.ID).Scan(&review, &rev))
+	if review != dashboard.ReviewPending || rev != 2 {
+		t.Errorf("after revision 2: review %q revision %d, want pending 2", review, rev)
+	}
+}
+
+func TestInterviewsPaging(t *testing.T) {
+	e := newEnv(t)
+	ivs := e.simulate(23, 3, "awa", "gogui", nil)
+	e.ingest(ivs, "awa")
+	e.ingest(e.simulate(5, 4, "bintou", "zegoua", nil), "bintou")
+	e.addUser("admin", dashboard.RoleAdmin, nil, nil)
+	u, err := e.d.Users().Get(e.ctx, "admin")
+	must(t, err)
+	_, err = e.d.CatchUp(e.ctx, 0)
+	must(t, err)
+	seen := map[string]bool{}
+	f := dashboard.Filter{Post: "gogui", Limit: 10}
+	pages := 0
+	var last time.Time
+	for {
+		p, err := e.d.Interviews(e.ctx, u, f)
+		must(t, err)
+		pages++
+		for _, r := range p.Rows {
+			if seen[r.ID] {
+				t.Errorf("%s on two pages", r.ID)
+			}
+			if r.Post != "gogui" {
+				t.Errorf("%s at post %q", r.ID, r.Post)
+			}
+			if !last.IsZero() && r.Started.After(last) {
+				t.Errorf("not newest first: %v after %v", r.Started, last)
+			}
+			last = r.Started
+			seen[r.ID] = true
+		}
+		if p.Next == "" {
+			break
+		}
+		f.After = p.Next
+	}
+	if len(seen) != 23 || pages != 3 {
+		t.Errorf("%d interviews on %d pages, want 23 on 3", len(seen), pages)
+	}
+	n, more, err := e.d.Count(e.ctx, u, dashboard.Filter{}, 10)
+	must(t, err)
+	if n != 10 || !more {
+		t.Errorf("capped count: %d %v", n, more)
+	}
+	n, more, err = e.d.Count(e.ctx, u, dashboard.Filter{Enumerator: "bintou"}, 100)
+	must(t, err)
+	if n != 5 || more {
+		t.Errorf("count bintou: %d %v", n, more)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	n, _, err = e.d.Count(e.ctx, u, dashboard.Filter{From: today, To: today}, 100)
+	must(t, err)
+	if want := e.count(`SELECT count(*) FROM dash_interviews WHERE day = ?`, today); n != want || n == 0 {
+		t.Errorf("count today: %d, want %d (> 0)", n, want)
+	}
+	b := e.signedIn("admin")
+	if p := b.get("/dashboard/interviews?from=yesterday"); p.status != http.StatusBadRequest {
+		t.Errorf("bad date: status %d", p.status)
+	}
+}
+
+func TestInterviewLabelsInLanguage(t *testing.T) {
+	e, gogui, _ := seeded(t)
+	b := e.signedIn("view")
+	fr := b.get(ivPath(gogui[0].ID) + "?alang=fr")
+	mustContain(t, fr.body, "Sexe", "Quel âge avez-vous ?", "Gogui (frontière mauritanienne")
+	en := b.get(ivPath(gogui[0].ID) + "?alang=en&lang=en")
+	mustContain(t, en.body, "How old are you?", "Gogui (Mauritania border", "Approve"[:0], "Answers")
+}
+
+func TestDuplicatesConfirmDismiss(t *testing.T) {
+	e := newEnv(t)
+	same := map[string]string{"sex": "female", "age": "30", "origin_region": "kayes", "origin_locality": "Diéma"}
+	a := e.simulate(1, 5, "awa", "gogui", same)
+	same["age"] = "31"
+	bb := e.simulate(1, 6, "awa", "gogui", same)
+	same["age"] = "45"
+	c := e.simulate(1, 7, "awa", "gogui", same)
+	for _, iv := range [][]*survey.Interview{a, bb, c} {
+		iv[0].Started = time.Now().UTC().Add(-time.Hour)
+		e.ingest(iv, "awa")
+	}
+	for _, iv := range [][]*survey.Interview{a, bb, c} {
+		vals := iv[0].Data.Values
+		if vals["/data/interview/demographics/sex"] == "" {
+			t.Skipf("simulated interview lacks sex: %v", vals)
+		}
+	}
+	e.addUser("admin", dashboard.RoleAdmin, nil, nil)
+	u, _ := e.d.Users().Get(e.ctx, "admin")
+	_, err := e.d.CatchUp(e.ctx, 0)
+	must(t, err)
+	pairs, _, err := e.d.Duplicates(e.ctx, u, 10)
+	must(t, err)
+	if len(pairs) != 1 {
+		t.Fatalf("pairs: %+v, want the one with ages 30 and 31", pairs)
+	}
+	ids := map[string]bool{pairs[0].A.ID: true, pairs[0].B.ID: true}
+	if !ids[a[0].ID] || !ids[bb[0].ID] {
+		t.Errorf("pair %v, want %s and %s", ids, a[0].ID, bb[0].ID)
+	}
+	b := e.signedIn("admin")
+	p := b.postForm("/dashboard/duplicates", "/dashboard/duplicates/decide", url.Values{"kind": {"duplicate"}, "a": {pairs[0].A.ID}, "b": {pairs[0].B.ID}, "state": {"dismissed"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("dismiss: %d", p.status)
+	}
+	pairs, _, err = e.d.Duplicates(e.ctx, u, 10)
+	must(t, err)
+	if len(pairs) != 0 {
+		t.Errorf("dismissed pair still listed: %+v", pairs)
+	}
+	// Widening the tolerance re-projects and finds the third interview.
+	ds, _ := e.d.DupSettings(e.ctx)
+	ds.Tolerance = 20
+	must(t, e.d.SetDupSettings(e.ctx, ds))
+	_, err = e.d.CatchUp(e.ctx, 0)
+	must(t, err)
+	pairs, _, err = e.d.Duplicates(e.ctx, u, 10)
+	must(t, err)
+	if len(pairs) != 2 {
+		t.Errorf("with ±20: %d pairs, want 2 (the dismissed one stays dismissed)", len(pairs))
+	}
+}
+
+func TestTapRecordsSyncAndDrafts(t *testing.T) {
+	e, _, _ := seeded(t)
+	secret, tok, err := intake.CreateToken(e.ctx, e.store, "awa", time.Now())
+	must(t, err)
+	req, _ := http.NewRequest("POST", e.hs.URL+"/api/v1/offer", strings.NewReader(`{"items":[],"drafts":3}`))
+	req.Header.Set("Authorization", "Bearer "+secret)
+	p := e.browser().do(req)
+	if p.status != 200 {
+		t.Fatalf("offer: %d %s", p.status, p.body)
+	}
+	if n := e.count(`SELECT drafts FROM dash_devices WHERE token_id = ?`, tok.ID); n != 3 {
+		t.Errorf("drafts recorded: %d, want 3", n)
+	}
+	// A refused request (bad token) records nothing.
+	req, _ = http.NewRequest("POST", e.hs.URL+"/api/v1/offer", strings.NewReader(`{"items":[],"drafts":9}`))
+	req.Header.Set("Authorization", "Bearer sira_nope")
+	e.browser().do(req)
+	if n := e.count(`SELECT count(*) FROM dash_devices`); n != 1 {
+		t.Errorf("%d devices recorded, want 1", n)
+	}
+	b := e.signedIn("admin")
+	mustContain(t, b.get("/dashboard/").body, `id="drafts">3<`)
+	mustContain(t, b.get("/dashboard/devices").body, tok.ID)
+}
+
+func TestCompletionMatchesDatabase(t *testing.T) {
+	e, _, _ := seeded(t)
+	b := e.signedIn("admin")
+	tg := "post:gogui=10\nenumerator:awa=8\npost:kouremale=5"
+	if p := b.postForm("/dashboard/settings", "/dashboard/settings/targets", url.Values{"targets": {tg}}); p.status != 303 {
+		t.Fatalf("targets: %d", p.status)
+	}
+	st, err := e.store.Stats(e.ctx)
+	must(t, err)
+	p := b.get("/dashboard/")
+	mustContain(t, p.body, `id="total-interviews">`+strconv.FormatInt(st.Interviews, 10)+`<`,
+		`<meter min="0" max="10" value="4">`, `<meter min="0" max="8" value="4">`, "kouremale")
+}
+
+func TestTokensCreateRevoke(t *testing.T) {
+	e, _, _ := seeded(t)
+	b := e.signedIn("admin")
+	p := b.postForm("/dashboard/devices", "/dashboard/devices/token", url.Values{"enumerator": {"fatou"}})
+	m := regexpSecret.FindStringSubmatch(p.body)
+	if p.status != 200 || m == nil {
+		t.Fatalf("create token: %d", p.status)
+	}
+	tk, err := e.store.TokenByHash(e.ctx, intake.HashToken(m[1]))
+	must(t, err)
+	if tk.Enumerator != "fatou" {
+		t.Errorf("token for %q", tk.Enumerator)
+	}
+	if p := b.postForm("/dashboard/devices", "/dashboard/devices/revoke", url.Values{"id": {tk.ID}}); p.status != 303 {
+		t.Fatalf("revoke: %d", p.status)
+	}
+	tk, _ = e.store.TokenByHash(e.ctx, intake.HashToken(m[1]))
+	if tk.Revoked.IsZero() {
+		t.Errorf("token not revoked")
+	}
+}
+
+func TestPasswordsAndSessions(t *testing.T) {
+	e, _, _ := seeded(t)
+	var h string
+	must(t, e.db.QueryRow(`SELECT hash FROM dash_users WHERE name = 'admin'`).Scan(&h))
+	if strings.Contains(h, password) || !strings.HasPrefix(h, "$argon2id$") {
+		t.Errorf("stored hash %q", h)
+	}
+	u := &dashboard.Users{DB: e.db, KDF: testKDF}
+	if err := u.Add(e.ctx, dashboard.User{Name: "x", Role: dashboard.RoleViewer}, "short"); err != dashboard.ErrWeakPassword {
+		t.Errorf("short password: %v", err)
+	}
+	if err := u.Add(e.ctx, dashboard.User{Name: "admin", Role: dashboard.RoleViewer}, password); err == nil {
+		t.Errorf("duplicate user accepted")
+	}
+	b := e.browser()
+	p := b.signIn("admin", password)
+	cookie := ""
+	for _, c := range b.c.Jar.Cookies(mustURL(e.hs.URL)) {
+		if c.Name == "sira_session" {
+			cookie = c.Value
+		}
+	}
+	if p.status != 303 || cookie == "" {
+		t.Fatalf("sign in: %d", p.status)
+	}
+	if n := e.count(`SELECT count(*) FROM dash_sessions WHERE hash = ?`, cookie); n != 0 {
+		t.Errorf("session secret stored in clear")
+	}
+	// Sign out ends the session on the server.
+	b.postForm("/dashboard/", "/dashboard/logout", nil)
+	req, _ := http.NewRequest("GET", e.hs.URL+"/dashboard/", nil)
+	req.AddCookie(&http.Cookie{Name: "sira_session", Value: cookie})
+	if p := e.browser().do(req); p.status != http.StatusSeeOther {
+		t.Errorf("old session after sign-out: status %d", p.status)
+	}
+	// Sessions expire.
+	b = e.signedIn("admin")
+	e.clock.Add(13 * time.Hour)
+	if p := b.get("/dashboard/"); p.status != http.StatusSeeOther {
+		t.Errorf("expired session: status %d", p.status)
+	}
+}
