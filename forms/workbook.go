@@ -308,13 +308,6 @@ func readXLSX(ctx context.Context, data []byte) (grids []grid, err error) {
 				rows.Close()
 				return nil, fmt.Errorf("%w: sheet %q row %d: %v", ErrCorrupt, name, num, err)
 			}
-			for j, v := range cols {
-				if v != "" && len(v) < 32 {
-					if n, err := strconv.ParseFloat(v, 64); err == nil {
-						cols[j] = xlsxNumber(f, name, ColumnLetter(j)+strconv.Itoa(num), v, n)
-					}
-				}
-			}
 			more, err := g.add(num, cols)
 			if err != nil {
 				rows.Close()
@@ -329,6 +322,18 @@ func readXLSX(ctx context.Context, data []byte) (grids []grid, err error) {
 			return nil, fmt.Errorf("%w: sheet %q: %v", ErrCorrupt, name, err)
 		}
 		rows.Close()
+		// Numbers need their cell type and style (booleans, dates); asking
+		// excelize loads the whole sheet, so do it once, after streaming,
+		// and only for the cells that were kept.
+		for _, r := range g.rows {
+			for j, v := range r.cells {
+				if v != "" && len(v) < 32 {
+					if n, err := strconv.ParseFloat(v, 64); err == nil {
+						r.cells[j] = xlsxNumber(f, name, ColumnLetter(j)+strconv.Itoa(r.num), v, n)
+					}
+				}
+			}
+		}
 		grids = append(grids, g)
 	}
 	return grids, nil
