@@ -16,8 +16,8 @@ import (
 
 // Pair is a probable duplicate: two interviews with the same key values.
 type Pair struct {
-	A, B             Row
-	DaysApart        int
+	A, B      Row
+	DaysApart int
 }
 
 type duplicatesData struct {

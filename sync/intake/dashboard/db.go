@@ -2,9 +2,9 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"

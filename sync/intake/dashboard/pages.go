@@ -284,14 +284,14 @@ func (d *Dashboard) completion(w http.ResponseWriter, r *http.Request, s *sessio
 }
 
 type interviewsData struct {
-	F                     Filter
-	Page                  *Page
-	N                     int
-	More                  bool
-	Forms, Posts, Enums   []string
-	Statuses, Reviews     []string
-	NextURL, FirstURL     string
-	Paged                 bool
+	F                   Filter
+	Page                *Page
+	N                   int
+	More                bool
+	Forms, Posts, Enums []string
+	Statuses, Reviews   []string
+	NextURL, FirstURL   string
+	Paged               bool
 }
 
 func filterOf(q url.Values) Filter {
