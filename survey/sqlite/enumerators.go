@@ -52,14 +52,18 @@ func verifyPIN(encoded, pin string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
 		return false, fmt.Errorf("PIN hash parameters %q: %w", parts[3], err)
 	}
+	// Bounds, so that a tampered row cannot make sign-in allocate gigabytes or spin.
+	if m < 8 || m > 256*1024 || t < 1 || t > 16 || p < 1 || p > 16 {
+		return false, fmt.Errorf("PIN hash parameters %q out of range", parts[3])
+	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])
 	if err != nil {
 		return false, fmt.Errorf("PIN hash salt: %w", err)
 	}
 	want, err := b64.DecodeString(parts[5])
-	if err != nil {
-		return false, fmt.Errorf("PIN hash: %w", err)
+	if err != nil || len(want) < 16 || len(want) > 64 {
+		return false, fmt.Errorf("PIN hash: bad key (%d bytes, %v)", len(want), err)
 	}
 	got := argon2.IDKey([]byte(pin), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
