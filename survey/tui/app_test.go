@@ -285,6 +285,14 @@ func TestFreeRepeatMediaAndCheckboxes(t *testing.T) {
 	h.typ("1")
 	h.typ("3")
 	h.key(tcell.KeyEnter)
+	// An answer the engine refuses is explained under the field.
+	h.mustSee("Location")
+	h.typ("north")
+	h.key(tcell.KeyEnter)
+	h.mustSee("Type the latitude and longitude")
+	h.key(tcell.KeyCtrlU)
+	h.typ("12.65 -8.0")
+	h.key(tcell.KeyEnter)
 	if got := h.screenName(); got != "review" {
 		t.Fatalf("after the last question: %s", got)
 	}
@@ -295,6 +303,9 @@ func TestFreeRepeatMediaAndCheckboxes(t *testing.T) {
 	vals, _ := flatten(iv.Data)
 	if got := vals["/data/assets"].v; got != "radio cart" {
 		t.Errorf("assets = %q, want radio cart", got)
+	}
+	if got := vals["/data/gps"].v; !strings.HasPrefix(got, "12.65 -8") {
+		t.Errorf("gps = %q", got)
 	}
 	if len(iv.Attachments) != 1 || iv.Attachments[0].Name != vals["/data/photo"].v || iv.Attachments[0].Size != 8 {
 		t.Errorf("attachments %+v, photo answer %q", iv.Attachments, vals["/data/photo"].v)
