@@ -107,6 +107,9 @@ const (
 	// these many adjacent empty rows or columns (inflated sheet dimensions).
 	maxEmptyRows = 60
 	maxEmptyCols = 20
+	// xlsxTypedRows bounds the sheets whose number cells are checked for
+	// boolean and date types (which loads the sheet into memory).
+	xlsxTypedRows = 20_000
 )
 
 // Errors returned by the reader; test with errors.Is.
@@ -324,12 +327,19 @@ func readXLSX(ctx context.Context, data []byte) (grids []grid, err error) {
 		rows.Close()
 		// Numbers need their cell type and style (booleans, dates); asking
 		// excelize loads the whole sheet, so do it once, after streaming,
-		// and only for the cells that were kept.
+		// and only for the cells that were kept. Past xlsxTypedRows rows the
+		// in-memory sheet would cost too much: numbers are then printed
+		// plainly (a sheet that long is a list of codes, not of dates).
+		typed := len(g.rows) <= xlsxTypedRows
 		for _, r := range g.rows {
 			for j, v := range r.cells {
 				if v != "" && len(v) < 32 {
 					if n, err := strconv.ParseFloat(v, 64); err == nil {
-						r.cells[j] = xlsxNumber(f, name, ColumnLetter(j)+strconv.Itoa(r.num), v, n)
+						if typed {
+							r.cells[j] = xlsxNumber(f, name, ColumnLetter(j)+strconv.Itoa(r.num), v, n)
+						} else {
+							r.cells[j] = formatNumber(n)
+						}
 					}
 				}
 			}
