@@ -328,17 +328,14 @@ func readXLSX(ctx context.Context, data []byte) (grids []grid, err error) {
 		// Numbers need their cell type and style (booleans, dates); asking
 		// excelize loads the whole sheet, so do it once, after streaming,
 		// and only for the cells that were kept. Past xlsxTypedRows rows the
-		// in-memory sheet would cost too much: numbers are then printed
-		// plainly (a sheet that long is a list of codes, not of dates).
-		typed := len(g.rows) <= xlsxTypedRows
-		for _, r := range g.rows {
-			for j, v := range r.cells {
-				if v != "" && len(v) < 32 {
-					if n, err := strconv.ParseFloat(v, 64); err == nil {
-						if typed {
+		// in-memory sheet would cost too much: cells then keep their raw text
+		// (a sheet that long is a list of codes, not of dates).
+		if len(g.rows) <= xlsxTypedRows {
+			for _, r := range g.rows {
+				for j, v := range r.cells {
+					if v != "" && len(v) < 32 {
+						if n, err := strconv.ParseFloat(v, 64); err == nil {
 							r.cells[j] = xlsxNumber(f, name, ColumnLetter(j)+strconv.Itoa(r.num), v, n)
-						} else {
-							r.cells[j] = formatNumber(n)
 						}
 					}
 				}
