@@ -189,6 +189,8 @@ func (iv *interview) block(fv *fieldView, width int) (label, hint, widget int) {
 	switch in := fv.input.(type) {
 	case *choiceBox:
 		widget = max(len(in.choices), 1)
+	case *tview.TextArea:
+		widget = 3
 	case nil:
 		if fv.f.ReadOnly && fv.f.Value != "" {
 			widget = 1
@@ -269,7 +271,7 @@ func (iv *interview) relayout() {
 				iv.layout.AddItem(tview.NewTextView().SetText(fv.f.display()), 1, 0, false)
 			}
 		default:
-			iv.layout.AddItem(in, 1, 0, false)
+			iv.layout.AddItem(in, w, 0, false)
 		}
 		iv.layout.AddItem(fv.msg, 1, 0, false)
 	}
@@ -332,6 +334,15 @@ func (iv *interview) newField(f Field) *fieldView {
 			ph = "attached: " + f.Value
 		}
 		input(ph, nil)
+	case forms.TypeText:
+		if strings.Contains(f.Appearance, "multiline") {
+			// Three wrapped lines for comments; Enter still goes on.
+			ta := tview.NewTextArea().SetText(f.Value, true).SetWrap(true)
+			ta.SetBackgroundColor(tcell.ColorDarkSlateGray)
+			fv.input, fv.get, fv.put = ta, ta.GetText, func(v string) { ta.SetText(v, true) }
+			break
+		}
+		input("", nil)
 	default:
 		input("", nil)
 	}
