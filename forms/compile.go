@@ -140,9 +140,18 @@ func sheetNames(wb *Workbook) string {
 	return strings.Join(names, ", ")
 }
 
-// columnHeader maps a canonical survey column to its header as typed.
+// columnHeader maps a canonical survey column ("label", or "label::Lang"
+// for one translation) to its header as typed.
 func (c *compiler) columnHeader(key string) string {
 	if c.scols == nil {
+		return key
+	}
+	if k, lang, ok := strings.Cut(key, "::"); ok {
+		for _, col := range c.scols.byKey[k] {
+			if col.lang == lang {
+				return col.header
+			}
+		}
 		return key
 	}
 	return c.scols.header(key)

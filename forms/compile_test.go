@@ -154,6 +154,8 @@ func TestErrors(t *testing.T) {
 			[]string{"t.md: survey row 2, column relevant: malformed reference ${a b}: it must be ${ followed by a question name and }"}},
 		{"LabelRef", "| survey |\n| | type | name | label::Français (fr) |\n| | text | a | Bonjour ${nom} |\n",
 			[]string{"t.md: survey row 2, column label::Français (fr): unknown field ${nom}"}},
+		{"LegacyLabelRef", "| survey |\n| | type | name | Label:English |\n| | text | a | Hello ${nom} |\n",
+			[]string{"t.md: survey row 2, column Label:English: unknown field ${nom}"}},
 		{"MissingCalculation", "| survey |\n| | type | name | label |\n| | calculate | c | |\n",
 			[]string{`t.md: survey row 2, column calculation: missing calculation for calculate "c"`}},
 		{"NoLabel", "| survey |\n| | type | name | label |\n| | text | a | |\n",

@@ -301,10 +301,7 @@ func (f *Form) prepareNode(c *collector, g *depGraph, n *Node, header func(strin
 		for _, lang := range sortedKeys(tx.t) {
 			col := header(tx.key)
 			if lang != "" {
-				col = tx.key + "::" + lang
-				if h := header(tx.key); strings.Contains(h, ":") && !strings.Contains(h, "::") {
-					col = tx.key + ":" + lang
-				}
+				col = header(tx.key + "::" + lang)
 			}
 			names, err := textRefs(tx.t[lang])
 			if err != nil {
