@@ -19,6 +19,9 @@ type HandlerOptions struct {
 	// InterviewsURL is where InterviewsHandler is mounted, e.g.
 	// "/dashboard/interviews"; the statistics page links each number there.
 	InterviewsURL string
+	// DetailURL, when set, makes each interview of the list a link to
+	// DetailURL + its escaped identifier, e.g. "/dashboard/interviews/".
+	DetailURL string
 	// Mapping names the fields read; nil means DefaultMapping().
 	Mapping *Mapping
 	// Log receives errors (never interview answers); nil discards them.
@@ -177,7 +180,7 @@ func InterviewsHandler(src export.Source, opts HandlerOptions) http.Handler {
 			}
 			v.Matched++
 			if len(v.Rows) < limit {
-				lr := listRow{ID: row.Interview.ID, Received: export.Timestamp(row.Meta.Received), Enumerator: row.Interview.Enumerator, Post: row.Meta.Post}
+				lr := listRow{ID: row.Interview.ID, Href: detailHref(opts.DetailURL, row.Interview.ID), Received: export.Timestamp(row.Meta.Received), Enumerator: row.Interview.Enumerator, Post: row.Meta.Post}
 				for i, d := range sel.Dims() {
 					lr.Values = append(lr.Values, labelOf(d, vals[i], lang))
 				}
@@ -250,9 +253,17 @@ type listView struct {
 	Rows    []listRow
 }
 
+// detailHref links an interview to the dashboard's page for it, if any.
+func detailHref(base, id string) string {
+	if base == "" {
+		return ""
+	}
+	return base + url.PathEscape(id)
+}
+
 type listRow struct {
-	ID, Received, Enumerator, Post string
-	Values                         []string
+	ID, Href, Received, Enumerator, Post string
+	Values                               []string
 }
 
 func (v *listView) M(fr, en string) string {
@@ -276,7 +287,7 @@ var listTmpl = template.Must(template.New("list").Parse(`<!DOCTYPE html>
 <table>
 <thead><tr><th>{{.M "Identifiant" "ID"}}</th><th>{{.M "Reçu" "Received"}}</th><th>{{.M "Enquêteur" "Enumerator"}}</th><th>{{.M "Poste" "Post"}}</th>{{range .Dims}}<th>{{$.DimLabel .}}</th>{{end}}</tr></thead>
 <tbody>
-{{range .Rows}}<tr><td><code>{{.ID}}</code></td><td>{{.Received}}</td><td>{{.Enumerator}}</td><td>{{.Post}}</td>{{range .Values}}<td>{{.}}</td>{{end}}</tr>
+{{range .Rows}}<tr><td>{{if .Href}}<a href="{{.Href}}"><code>{{.ID}}</code></a>{{else}}<code>{{.ID}}</code>{{end}}</td><td>{{.Received}}</td><td>{{.Enumerator}}</td><td>{{.Post}}</td>{{range .Values}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table>
 </body>

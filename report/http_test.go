@@ -55,7 +55,7 @@ func TestDashboardLinks(t *testing.T) {
 	f := builtinForm(t)
 	src := &sliceSource{f: f, rows: handRows(f)}
 	mux := http.NewServeMux()
-	opts := report.HandlerOptions{InterviewsURL: "/interviews"}
+	opts := report.HandlerOptions{InterviewsURL: "/interviews", DetailURL: "/iv/"}
 	mux.Handle("/report", report.Handler(src, opts))
 	mux.Handle("/interviews", report.InterviewsHandler(src, opts))
 	srv := httptest.NewServer(mux)
@@ -85,7 +85,7 @@ func TestDashboardLinks(t *testing.T) {
 		if m == nil || m[1] != l[2] {
 			t.Errorf("%s: list matches %v, the report says %s", href, m, l[2])
 		}
-		if n := strings.Count(list, "<tr><td><code>uuid:"); fmt.Sprint(n) != l[2] {
+		if n := strings.Count(list, `<tr><td><a href="/iv/uuid:`); fmt.Sprint(n) != l[2] {
 			t.Errorf("%s: list shows %d rows, want %s", href, n, l[2])
 		}
 	}
