@@ -37,6 +37,11 @@ type Store struct {
 	// wmu serialises write transactions in the process: cheaper and fairer
 	// than SQLite's busy handler under concurrent batches.
 	wmu sync.Mutex
+
+	jobs       chan *ingestJob // batches for the group-commit writer
+	quit       chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
 }
 
 var _ intake.Store = (*Store)(nil)
@@ -63,16 +68,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, jobs: make(chan *ingestJob), quit: make(chan struct{}), writerDone: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open intake database %s: %w", path, err)
 	}
+	go s.writer()
 	return s, nil
 }
 
-// Close closes the database.
+// Close stops the writer (batches already queued are committed first) and
+// closes the database.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.quit) })
+	<-s.writerDone
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close intake database %s: %w", s.path, err)
 	}

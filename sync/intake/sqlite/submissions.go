@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 
 	"sira/sync/intake"
 	"sira/sync/wire"
@@ -37,118 +39,247 @@ func (s *Store) Held(ctx context.Context, items []wire.Item) ([]bool, error) {
 }
 
 type heldRow struct {
-	seq      int64
 	revision int
 	hash     string
-	current  bool
 }
 
-// Ingest implements intake.InterviewStore: the whole batch in one
-// transaction, each interview decided against what is held (including the
-// batch's own earlier interviews).
+// ingestJob is one batch waiting for the group commit.
+type ingestJob struct {
+	meta     intake.BatchMeta
+	in       []intake.Incoming
+	receipts []wire.Receipt
+	err      error
+	done     chan struct{}
+}
+
+// maxGroup bounds how many batches one transaction commits together.
+const maxGroup = 32
+
+// Ingest implements intake.InterviewStore. Batches arriving together are
+// committed together (group commit: one fsync for several batches), each
+// inside its own savepoint, so a batch is still all or nothing and its
+// receipts are returned only after the commit.
 func (s *Store) Ingest(ctx context.Context, meta intake.BatchMeta, in []intake.Incoming) ([]wire.Receipt, error) {
-	receipts := make([]wire.Receipt, len(in))
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		sel, err := tx.PrepareContext(ctx, `SELECT seq, revision, hash, current FROM submissions WHERE id = ?`)
-		if err != nil {
-			return err
+	j := &ingestJob{meta: meta, in: in, done: make(chan struct{})}
+	select {
+	case s.jobs <- j:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("ingest batch: %w", ctx.Err())
+	case <-s.quit:
+		return nil, errors.New("ingest batch: store closed")
+	}
+	<-j.done // once queued, the outcome is known only after the commit
+	if j.err != nil {
+		return nil, fmt.Errorf("ingest batch of %d: %w", len(in), j.err)
+	}
+	return j.receipts, nil
+}
+
+// writer commits queued batches in groups until the store closes.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	for {
+		var j *ingestJob
+		select {
+		case j = <-s.jobs:
+		case <-s.quit:
+			return
 		}
-		defer sel.Close()
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO submissions
-			(id, revision, hash, form_hash, enumerator, device_id, token_id, source, received, bytes, current, conflict, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		received := stamp(meta.Received)
-		counts := map[wire.ReceiptStatus]int64{}
-		var stored int64
-		for i, x := range in {
-			iv := x.Interview
-			r := wire.Receipt{ID: iv.ID, Revision: iv.Revision, Hash: x.Hash}
-			if x.Invalid != "" {
-				r.Status, r.Reason = wire.Invalid, x.Invalid
-				receipts[i] = r
-				counts[wire.Invalid]++
-				continue
-			}
-			held, err := heldRows(ctx, sel, iv.ID)
-			if err != nil {
-				return fmt.Errorf("interview %s: %w", iv.ID, err)
-			}
-			maxRev, dup, sameRev := 0, false, false
-			for _, h := range held {
-				maxRev = max(maxRev, h.revision)
-				dup = dup || h.hash == x.Hash
-				sameRev = sameRev || h.revision == iv.Revision
-			}
-			current, conflict := false, false
-			switch {
-			case dup:
-				r.Status = wire.Duplicate
-			case len(held) == 0:
-				r.Status, current = wire.Stored, true
-			case sameRev:
-				r.Status, conflict = wire.Conflict, true
-			case iv.Revision > maxRev:
-				r.Status, current = wire.Updated, true
+		group := []*ingestJob{j}
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case j := <-s.jobs:
+				group = append(group, j)
 			default:
-				r.Status = wire.Superseded
+				break drain
 			}
-			receipts[i] = r
-			counts[r.Status]++
-			if r.Status == wire.Duplicate {
-				continue
-			}
-			if current {
-				if _, err := tx.ExecContext(ctx, `UPDATE submissions SET current = 0 WHERE id = ? AND current = 1`, iv.ID); err != nil {
-					return fmt.Errorf("interview %s: %w", iv.ID, err)
-				}
-			}
-			if conflict {
-				if _, err := tx.ExecContext(ctx, `UPDATE submissions SET conflict = 1 WHERE id = ? AND revision = ?`, iv.ID, iv.Revision); err != nil {
-					return fmt.Errorf("interview %s: %w", iv.ID, err)
-				}
-			}
-			if _, err := ins.ExecContext(ctx, iv.ID, iv.Revision, x.Hash, iv.FormHash, iv.Enumerator, iv.DeviceID,
-				meta.TokenID, meta.Source, received, x.Size, current, conflict, x.Body); err != nil {
-				return fmt.Errorf("interview %s: %w", iv.ID, err)
-			}
-			stored++
 		}
-		return addCounters(ctx, tx, map[string]int64{
-			"submissions":    stored,
-			"duplicates":     counts[wire.Duplicate],
-			"updated":        counts[wire.Updated],
-			"superseded":     counts[wire.Superseded],
-			"conflicts":      counts[wire.Conflict],
-			"invalid":        counts[wire.Invalid],
-			"batches":        1,
-			"bytes_received": meta.Bytes,
-		})
+		s.commitGroup(group)
+		for _, j := range group {
+			close(j.done)
+		}
+	}
+}
+
+func (s *Store) commitGroup(group []*ingestJob) {
+	ctx := context.Background() // one client's cancellation must not fail the others' batches
+	fail := func(err error) {
+		for _, j := range group {
+			if j.err == nil {
+				j.err, j.receipts = err, nil
+			}
+		}
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		st, err := prepareIngest(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		for _, j := range group {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
+				return err
+			}
+			j.receipts, j.err = ingestOne(ctx, tx, st, j.meta, j.in)
+			if j.err != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO batch"); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE batch"); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ingest batch of %d: %w", len(in), err)
+		fail(err)
+	}
+}
+
+type ingestStmts struct {
+	ins, uncur, conflict *sql.Stmt
+}
+
+func prepareIngest(ctx context.Context, tx *sql.Tx) (*ingestStmts, error) {
+	var st ingestStmts
+	var err error
+	if st.ins, err = tx.PrepareContext(ctx, `INSERT INTO submissions
+		(id, revision, hash, form_hash, enumerator, device_id, token_id, source, received, bytes, current, conflict, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		return nil, err
+	}
+	if st.uncur, err = tx.PrepareContext(ctx, `UPDATE submissions SET current = 0 WHERE id = ? AND current = 1`); err != nil {
+		st.close()
+		return nil, err
+	}
+	if st.conflict, err = tx.PrepareContext(ctx, `UPDATE submissions SET conflict = 1 WHERE id = ? AND revision = ?`); err != nil {
+		st.close()
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (st *ingestStmts) close() {
+	for _, s := range []*sql.Stmt{st.ins, st.uncur, st.conflict} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// ingestOne decides and stores one batch inside the group's transaction,
+// each interview against what is held, including the batch's own earlier
+// interviews.
+func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.BatchMeta, in []intake.Incoming) ([]wire.Receipt, error) {
+	held, err := heldByID(ctx, tx, in)
+	if err != nil {
+		return nil, err
+	}
+	receipts := make([]wire.Receipt, len(in))
+	received := stamp(meta.Received)
+	counts := map[wire.ReceiptStatus]int64{}
+	var stored int64
+	for i, x := range in {
+		iv := x.Interview
+		r := wire.Receipt{ID: iv.ID, Revision: iv.Revision, Hash: x.Hash}
+		if x.Invalid != "" {
+			r.Status, r.Reason = wire.Invalid, x.Invalid
+			receipts[i] = r
+			counts[wire.Invalid]++
+			continue
+		}
+		rows := held[iv.ID]
+		maxRev, dup, sameRev := 0, false, false
+		for _, h := range rows {
+			maxRev = max(maxRev, h.revision)
+			dup = dup || h.hash == x.Hash
+			sameRev = sameRev || h.revision == iv.Revision
+		}
+		current, conflict := false, false
+		switch {
+		case dup:
+			r.Status = wire.Duplicate
+		case len(rows) == 0:
+			r.Status, current = wire.Stored, true
+		case sameRev:
+			r.Status, conflict = wire.Conflict, true
+		case iv.Revision > maxRev:
+			r.Status, current = wire.Updated, true
+		default:
+			r.Status = wire.Superseded
+		}
+		receipts[i] = r
+		counts[r.Status]++
+		if r.Status == wire.Duplicate {
+			continue
+		}
+		if current && len(rows) > 0 {
+			if _, err := st.uncur.ExecContext(ctx, iv.ID); err != nil {
+				return nil, fmt.Errorf("interview %s: %w", iv.ID, err)
+			}
+		}
+		if conflict {
+			if _, err := st.conflict.ExecContext(ctx, iv.ID, iv.Revision); err != nil {
+				return nil, fmt.Errorf("interview %s: %w", iv.ID, err)
+			}
+		}
+		if _, err := st.ins.ExecContext(ctx, iv.ID, iv.Revision, x.Hash, iv.FormHash, iv.Enumerator, iv.DeviceID,
+			meta.TokenID, meta.Source, received, x.Size, current, conflict, x.Body); err != nil {
+			return nil, fmt.Errorf("interview %s: %w", iv.ID, err)
+		}
+		held[iv.ID] = append(rows, heldRow{iv.Revision, x.Hash})
+		stored++
+	}
+	err = addCounters(ctx, tx, map[string]int64{
+		"submissions":    stored,
+		"duplicates":     counts[wire.Duplicate],
+		"updated":        counts[wire.Updated],
+		"superseded":     counts[wire.Superseded],
+		"conflicts":      counts[wire.Conflict],
+		"invalid":        counts[wire.Invalid],
+		"batches":        1,
+		"bytes_received": meta.Bytes,
+	})
+	if err != nil {
+		return nil, err
 	}
 	return receipts, nil
 }
 
-func heldRows(ctx context.Context, sel *sql.Stmt, id string) ([]heldRow, error) {
-	rows, err := sel.QueryContext(ctx, id)
-	if err != nil {
-		return nil, err
+// heldByID loads what is held for the batch's ids, in queries of up to 200 ids.
+func heldByID(ctx context.Context, tx *sql.Tx, in []intake.Incoming) (map[string][]heldRow, error) {
+	held := make(map[string][]heldRow, len(in))
+	ids := make([]any, 0, len(in))
+	for _, x := range in {
+		if x.Invalid == "" {
+			ids = append(ids, x.Interview.ID)
+		}
 	}
-	defer rows.Close()
-	var out []heldRow
-	for rows.Next() {
-		var h heldRow
-		if err := rows.Scan(&h.seq, &h.revision, &h.hash, &h.current); err != nil {
+	for len(ids) > 0 {
+		n := min(len(ids), 200)
+		q := `SELECT id, revision, hash FROM submissions WHERE id IN (?` + strings.Repeat(",?", n-1) + `)`
+		rows, err := tx.QueryContext(ctx, q, ids[:n]...)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, h)
+		for rows.Next() {
+			var id string
+			var h heldRow
+			if err := rows.Scan(&id, &h.revision, &h.hash); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			held[id] = append(held[id], h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
 	}
-	return out, rows.Err()
+	return held, nil
 }
 
 const submissionCols = `seq, id, revision, hash, form_hash, enumerator, device_id, received, current, conflict, body`
