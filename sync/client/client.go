@@ -108,7 +108,7 @@ func New(cfg Config) (*Client, error) {
 		chunk = 256 << 10
 	}
 	return &Client{
-		c: &conn{base: strings.TrimRight(cfg.URL, "/"), token: cfg.Token, http: hc, retry: cfg.Retry.withDefaults(), log: log},
+		c:     &conn{base: strings.TrimRight(cfg.URL, "/"), token: cfg.Token, http: hc, retry: cfg.Retry.withDefaults(), log: log},
 		batch: cfg.Batch.withDefaults(), chunk: chunk, progress: cfg.Progress, log: log,
 	}, nil
 }

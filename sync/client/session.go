@@ -225,7 +225,6 @@ func citesMissing(iv *survey.Interview, missing map[string]bool) bool {
 	return false
 }
 
-
 // sendForm sends one form's needed interviews in adaptive batches and
 // returns the batch size reached, for the next form.
 func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, size int) (int, error) {

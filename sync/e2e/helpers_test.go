@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -182,10 +183,17 @@ func (c *central) token(tb testing.TB, enumerator string) string {
 // fastRetry shrinks the client's intervals for tests.
 var fastRetry = client.Retry{Attempts: 6, Base: 5 * time.Millisecond, Max: 100 * time.Millisecond, Timeout: 10 * time.Second}
 
-func newClient(tb testing.TB, url, token string) *client.Client {
+// newClient returns a client with fastRetry. Without keep-alive every
+// request opens its own connection, so the proxy's faults hit requests,
+// not just the few long-lived connections.
+func newClient(tb testing.TB, url, token string, keepAlive bool, bp ...client.BatchPolicy) *client.Client {
 	tb.Helper()
-	cl, err := client.New(client.Config{URL: url, Token: token, Retry: fastRetry,
-		HTTP: &http.Client{Transport: &http.Transport{DisableKeepAlives: false, MaxIdleConnsPerHost: 2}}})
+	var b client.BatchPolicy
+	if len(bp) > 0 {
+		b = bp[0]
+	}
+	cl, err := client.New(client.Config{URL: url, Token: token, Retry: fastRetry, Batch: b,
+		HTTP: &http.Client{Transport: &http.Transport{DisableKeepAlives: !keepAlive, MaxIdleConnsPerHost: 2}}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -222,8 +230,8 @@ func verifyCentral(tb testing.TB, st intake.Store, ids map[string]bool) {
 	seen := map[string]int{}
 	err := st.EachSubmission(ctx, func(s intake.StoredInterview) error {
 		seen[s.ID]++
-		var iv survey.Interview
-		if err := json.Unmarshal(s.Body, &iv); err != nil {
+		iv, err := s.Interview()
+		if err != nil {
 			tb.Errorf("submission %d: %v", s.Seq, err)
 			return nil
 		}
@@ -262,3 +270,5 @@ func verifyCentral(tb testing.TB, st intake.Store, ids map[string]bool) {
 		tb.Errorf("central stores %d submissions, want %d", got, want)
 	}
 }
+
+func mkdirAll(dir string) error { return os.MkdirAll(dir, 0o755) }

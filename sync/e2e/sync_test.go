@@ -13,7 +13,7 @@ func TestSyncDirect(t *testing.T) {
 	dir := t.TempDir()
 	c := startCentral(t, filepath.Join(dir, "central.db"))
 	l := newLaptop(t, dir, "awa", simulated(t, 50, 1, "awa"))
-	cl := newClient(t, "http://"+c.addr(), c.token(t, "awa"))
+	cl := newClient(t, "http://"+c.addr(), c.token(t, "awa"), true)
 	res, err := cl.Sync(ctx, l.store)
 	if err != nil {
 		t.Fatal(err)

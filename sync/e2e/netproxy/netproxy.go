@@ -188,14 +188,18 @@ func (p *Proxy) serve(c net.Conn) {
 	// One direction ended: let the other drain briefly (a response after
 	// the request's half-close), then close both.
 	t := time.NewTimer(30 * time.Second)
+	ended := 1
 	select {
 	case <-done:
+		ended++
 	case <-t.C:
 	}
 	t.Stop()
 	c.Close()
 	s.Close()
-	<-done
+	if ended < 2 {
+		<-done
+	}
 }
 
 type chunk struct {
