@@ -156,6 +156,8 @@ func TestErrors(t *testing.T) {
 			[]string{"t.md: survey row 2, column label::Français (fr): unknown field ${nom}"}},
 		{"LegacyLabelRef", "| survey |\n| | type | name | Label:English |\n| | text | a | Hello ${nom} |\n",
 			[]string{"t.md: survey row 2, column Label:English: unknown field ${nom}"}},
+		{"RefInStringLiteral", "| survey |\n| | type | name | label | calculation |\n| | select_one l | a | A | |\n| | calculate | c | | jr:choice-name(${a}, '${aa}') |\n| choices |\n| | list_name | name | label |\n| | l | x | X |\n",
+			[]string{"t.md: survey row 3, column calculation: unknown field ${aa}"}},
 		{"MissingCalculation", "| survey |\n| | type | name | label |\n| | calculate | c | |\n",
 			[]string{`t.md: survey row 2, column calculation: missing calculation for calculate "c"`}},
 		{"NoLabel", "| survey |\n| | type | name | label |\n| | text | a | |\n",

@@ -208,12 +208,12 @@ func (f *Form) resolveRefAt(c *collector, sheet string, row int, column, name st
 // settings' instance_name and the choices' labels.
 func (f *Form) prepareOthers(c *collector) {
 	if f.InstanceName != "" {
-		if err := checkRefs(f.InstanceName); err != nil {
+		if refs, err := textRefs(f.InstanceName); err != nil {
 			c.errorf("settings", 2, "instance_name", "%v", err)
-		} else if e, err := xpath.Parse(f.InstanceName); err != nil {
+		} else if _, err := xpath.Parse(f.InstanceName); err != nil {
 			c.errorf("settings", 2, "instance_name", "%v", err)
 		} else {
-			for _, name := range e.Fields() {
+			for _, name := range refs {
 				f.resolveRefAt(c, "settings", 2, "instance_name", name)
 			}
 		}
@@ -259,7 +259,10 @@ func (f *Form) prepareNode(c *collector, g *depGraph, n *Node, header func(strin
 			continue
 		}
 		col := header(ec.key)
-		if err := checkRefs(src); err != nil {
+		// Scan the text rather than trust e.Fields(): like pyxform, a ${q}
+		// inside a string literal (jr:choice-name(., '${q}')) is a reference.
+		refs, err := textRefs(src)
+		if err != nil {
 			c.errorf("survey", n.Row, col, "%v", err)
 			continue
 		}
@@ -269,7 +272,7 @@ func (f *Form) prepareNode(c *collector, g *depGraph, n *Node, header func(strin
 			continue
 		}
 		*ec.dst = e
-		for _, name := range e.Fields() {
+		for _, name := range refs {
 			add(f.resolveRef(c, n, col, name), ec.flow)
 		}
 		for _, p := range e.Paths() {
@@ -507,12 +510,6 @@ func cycleKey(cyc []*Node) string {
 func validRefName(s string) bool {
 	s = strings.TrimPrefix(s, "last-saved#")
 	return ncName.MatchString(s)
-}
-
-// checkRefs reports a malformed ${…} in an expression.
-func checkRefs(s string) error {
-	_, err := textRefs(s)
-	return err
 }
 
 // textRefs returns the names of the ${name} references in s, in order, or
