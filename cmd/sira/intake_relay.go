@@ -1,14 +1,18 @@
 package main
 
 import (
-	"errors"
-
+	"sira/sync/client"
 	"sira/sync/intake"
+	"sira/sync/relay"
 )
 
 // newRelayForwarder returns the forwarder of `sira intake serve --upstream
 // URL --token T`: the sync client sending what this relay stored to the
 // upstream intake. sync/client wires it here.
 func newRelayForwarder(upstream, token string) (intake.Forwarder, error) {
-	return nil, errors.New("relay mode is not available yet: sync/client does not provide a forwarder")
+	cl, err := client.New(client.Config{URL: upstream, Token: token})
+	if err != nil {
+		return nil, usageErrorf("intake serve: --upstream: %v", err)
+	}
+	return relay.New(cl, relay.Options{}), nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,14 +52,20 @@ func TestReceipts(t *testing.T) {
 	// Invalid: an answer to a field the form does not have.
 	bad := *ivs[3]
 	bad.Data = &survey.Record{Values: map[string]string{"/data/nope": "1"}}
+	// Invalid: the required age missing (the survey engine's check).
+	noAge := *ivs[3]
+	noAge.Data = &survey.Record{Values: map[string]string{"/data/post": "Gao"}}
 
-	got := e.batch(e.frame([]*survey.Interview{&rev2, &conf, &rev3, &old2, &bad}))
-	want := []wire.ReceiptStatus{wire.Updated, wire.Conflict, wire.Stored, wire.Superseded, wire.Invalid}
+	got := e.batch(e.frame([]*survey.Interview{&rev2, &conf, &rev3, &old2, &bad, &noAge}))
+	want := []wire.ReceiptStatus{wire.Updated, wire.Conflict, wire.Stored, wire.Superseded, wire.Invalid, wire.Invalid}
 	if !slices.Equal(statuses(got), want) {
 		t.Fatalf("receipts %v, want %v", statuses(got), want)
 	}
-	if got[4].Reason == "" {
-		t.Error("invalid receipt without a reason")
+	if !strings.Contains(got[4].Reason, "/data/nope") {
+		t.Errorf("invalid receipt for an unknown field: reason %q", got[4].Reason)
+	}
+	if !strings.Contains(got[5].Reason, "failed validation") || !strings.Contains(got[5].Reason, "age") {
+		t.Errorf("invalid receipt for a missing required answer: reason %q", got[5].Reason)
 	}
 	for i, iv := range []*survey.Interview{&rev2, &conf, &rev3, &old2, &bad} {
 		if got[i].ID != iv.ID || got[i].Revision != iv.Revision || got[i].Hash != iv.ContentHash() {
@@ -105,7 +112,7 @@ func TestReceipts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSt := intake.Stats{Submissions: 6, Interviews: 3, Duplicates: 2, Updated: 1, Superseded: 1, Conflicts: 1, Invalid: 1,
+	wantSt := intake.Stats{Submissions: 6, Interviews: 3, Duplicates: 2, Updated: 1, Superseded: 1, Conflicts: 1, Invalid: 2,
 		Batches: 3, Forms: 1, Unforwarded: 6}
 	gotSt := st
 	gotSt.BytesReceived = 0

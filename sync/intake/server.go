@@ -26,8 +26,8 @@ type Config struct {
 	// MaxChunk caps one attachment chunk (default 8 MiB).
 	MaxChunk int64
 	// Validate checks an interview against its compiled form and returns the
-	// problems (empty: valid). Nil uses ValidateStructure. The survey
-	// engine's full validation plugs in here.
+	// problems (empty: valid). Nil uses EngineValidation();
+	// ValidateStructure alone is the cheap alternative.
 	Validate func(f *forms.Form, iv *survey.Interview) []string
 	// Builtin forms are known to every intake without being published (the
 	// built-in returnee form); they are published into the store at start.
@@ -79,7 +79,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.maxChunk = 8 << 20
 	}
 	if s.validate == nil {
-		s.validate = ValidateStructure
+		s.validate = EngineValidation()
 	}
 	for _, f := range cfg.Builtin {
 		if _, err := s.Publish(ctx, f); err != nil {

@@ -43,7 +43,7 @@ func Form(v string) *forms.Form {
 	}}
 	root := &forms.Node{Name: "data", Path: "/data", Type: forms.TypeGroup, Children: []*forms.Node{
 		q("start", forms.TypeStart, ""), q("end", forms.TypeEnd, ""),
-		q("post", forms.TypeText, ""), q("age", forms.TypeInteger, ""), q("sex", forms.TypeSelectOne, "sex"),
+		q("post", forms.TypeText, ""), required(q("age", forms.TypeInteger, "")), q("sex", forms.TypeSelectOne, "sex"),
 		q("origin", forms.TypeSelectOne, "countries"), q("destination", forms.TypeSelectOne, "countries"),
 		q("reasons", forms.TypeSelectMulti, "reasons"), q("returned", forms.TypeDate, ""),
 		q("assisted", forms.TypeSelectOne, "yesno"), q("household", forms.TypeInteger, ""),
@@ -54,6 +54,11 @@ func Form(v string) *forms.Form {
 		panic(err)
 	}
 	return f
+}
+
+func required(n *forms.Node) *forms.Node {
+	n.Required = "true()"
+	return n
 }
 
 // Interviews returns n finalized interviews of f, deterministic for seed,
