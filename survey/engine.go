@@ -88,8 +88,10 @@ type elem struct {
 	calc                                           *xpath.Value // a calculation's typed result, nil until evaluated
 	val                                            string       // the stored answer, mirrored from rec so reads need no map lookup
 	err                                            error        // last evaluation error of this elem's expressions
-	dirty                                          bool
-	dead                                           bool // removed with its repeat instance
+	mask                                           uint8        // queued: the expressions to evaluate (dep* bits)
+	errs                                           uint8        // dep* bits of the expressions whose last evaluation failed
+	stale                                          bool         // was inside a non-relevant group: evaluate everything
+	dead                                           bool         // removed with its repeat instance
 }
 
 // NewEngine opens iv with form f. It builds the instance tree from the

@@ -16,7 +16,7 @@ import (
 func snapshot(e *Engine) string {
 	var b strings.Builder
 	e.walk(e.root, func(x *elem) bool {
-		fmt.Fprintf(&b, "%s rel=%v req=%v ro=%v inv=%v err=%v\n", x.ref(), x.relevant, x.required, x.readOnly, x.invalid, x.err != nil)
+		fmt.Fprintf(&b, "%s rel=%v req=%v ro=%v inv=%v err=%v\n", x.ref(), x.relevant, x.required, x.readOnly, x.invalid, x.errs != 0)
 		return true
 	})
 	data, _ := json.Marshal(e.iv.Data)

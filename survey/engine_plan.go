@@ -41,6 +41,7 @@ type nodeInfo struct {
 	lo, hi  float64     // numeric bounds read from the constraint, for Simulate
 	rank    int         // topological rank: dependencies have lower ranks
 	deps    []*nodeInfo // nodes whose state reads this node (expressions), plus children (relevance)
+	masks   []uint8     // per dep: which of its expressions read this node (dep* bits)
 	x       exprs
 	// triggers are the nodes whose calculation runs when this node's value
 	// is changed by the enumerator (the trigger column).
@@ -214,39 +215,51 @@ func (x *exprs) all() []*xpath.Expr {
 // compiler did not resolve still update), plus parent → child edges
 // because a child's relevance follows its group's.
 func (p *Plan) link() {
-	add := func(from, to *nodeInfo) {
+	add := func(from, to *nodeInfo, m uint8, onlyNew bool) {
 		if from == nil || to == nil {
 			return
 		}
-		for _, d := range from.deps {
+		for i, d := range from.deps {
 			if d == to {
+				if !onlyNew {
+					from.masks[i] |= m
+				}
 				return
 			}
 		}
 		from.deps = append(from.deps, to)
+		from.masks = append(from.masks, m)
 	}
 	for _, ni := range p.infos {
-		for _, d := range ni.node.Deps {
-			add(ni, p.byNode[d])
-		}
-		for _, x := range ni.x.all() {
-			if x == nil {
+		x := &ni.x
+		for _, k := range []struct {
+			e *xpath.Expr
+			m uint8
+		}{{x.required, depReq}, {x.relevant, depRel}, {x.constraint, depCons}, {x.calculation, depCalc}, {x.readOnly, depRO}, {x.repeatCount, depCount}} {
+			if k.e == nil {
 				continue
 			}
-			for _, name := range x.Fields() {
-				add(p.byName[name], ni)
+			for _, name := range k.e.Fields() {
+				add(p.byName[name], ni, k.m, false)
 			}
-			for _, path := range x.Paths() {
-				add(p.resolvePath(ni, path), ni)
+			for _, path := range k.e.Paths() {
+				add(p.resolvePath(ni, path), ni, k.m, false)
 			}
 		}
 		if ni.parent != nil {
-			add(ni.parent, ni)
+			add(ni.parent, ni, depParent, false)
 		}
 		for _, name := range outputNames(ni.node.Trigger) {
 			if src := p.byName[name]; src != nil {
 				src.triggers = append(src.triggers, ni)
 			}
+		}
+	}
+	// The compiler's graph may know edges the expressions' own references
+	// do not show; of unknown kind, they re-evaluate everything.
+	for _, ni := range p.infos {
+		for _, d := range ni.node.Deps {
+			add(ni, p.byNode[d], depAll, true)
 		}
 	}
 }

@@ -25,12 +25,28 @@ type countSlot struct {
 	pos int
 }
 
-// markDirty queues x for refresh in rank order.
-func (e *Engine) markDirty(x *elem) {
-	if x.dirty {
+// What an elem's state reads of another, per dependency edge: which of
+// its expressions to evaluate again when the other changes.
+const (
+	depRel    uint8 = 1 << iota // relevant
+	depReq                      // required
+	depRO                       // read_only
+	depCalc                     // calculation
+	depCons                     // constraint
+	depCount                    // repeat_count
+	depParent                   // the enclosing group's relevance
+	depOther                    // errors outside refresh (filters, defaults, triggers)
+	depAll    = depRel | depReq | depRO | depCalc | depCons | depCount | depParent
+)
+
+// markDirty queues x for refresh in rank order; m says which of its
+// expressions to evaluate.
+func (e *Engine) markDirty(x *elem, m uint8) {
+	if x.mask != 0 {
+		x.mask |= m
 		return
 	}
-	x.dirty = true
+	x.mask = m
 	r := x.ni.rank
 	e.buckets[r] = append(e.buckets[r], x)
 	e.pending++
@@ -41,27 +57,24 @@ func (e *Engine) markDirty(x *elem) {
 
 // markDeps queues every instance of every node that reads x.
 func (e *Engine) markDeps(x *elem) {
-	for _, d := range x.ni.deps {
-		e.markNode(x, d)
+	for i, d := range x.ni.deps {
+		e.markNode(x, d, x.ni.masks[i])
 	}
 }
 
 // markNode queues the instances of d that x can affect: those inside x's
 // instance of the deepest repeat they share, or all of them.
-func (e *Engine) markNode(x *elem, d *nodeInfo) {
+func (e *Engine) markNode(x *elem, d *nodeInfo, m uint8) {
 	e.eachInstance(x, d, func(p *elem) {
 		for _, c := range p.slots[d.pos] {
-			e.markDirty(c)
+			e.markDirty(c, m)
 		}
-		if d.x.repeatCount != nil {
+		if m&depCount != 0 && d.x.repeatCount != nil {
 			e.markCount(p, d.pos)
 		}
 	})
 }
 
-// eachInstance calls fn with every parent elem holding instances of d that
-// x can affect: inside x's instance of the deepest repeat they share, or
-// all of them.
 func (e *Engine) eachInstance(x *elem, d *nodeInfo, fn func(p *elem)) {
 	start := e.root
 	k := 0
@@ -114,12 +127,13 @@ func (e *Engine) run(limit int) error {
 		e.buckets[r] = nil
 		e.lo = r + 1
 		for _, x := range batch {
-			x.dirty = false
+			m := x.mask
+			x.mask = 0
 			e.pending--
 			if budget--; budget < 0 {
 				return fmt.Errorf("%s: %w", x.ni.node.Path, ErrUnstable)
 			}
-			e.refresh(x)
+			e.refresh(x, m)
 		}
 		if e.buckets[r] == nil {
 			e.buckets[r] = batch[:0] // keep the memory for the next update
@@ -128,82 +142,110 @@ func (e *Engine) run(limit int) error {
 	return nil
 }
 
-// refresh re-evaluates x's relevance, requiredness, read-only state,
-// calculation and constraint, and queues its dependents when what they
-// read of x (its relevance or its value) changed.
-func (e *Engine) refresh(x *elem) {
+// refresh re-evaluates the expressions of x that m names (relevance,
+// requiredness, read-only state, calculation, constraint) and queues its
+// dependents when what they read of x (its relevance or its value) changed.
+func (e *Engine) refresh(x *elem, m uint8) {
 	if x.dead {
 		return
 	}
 	ni := x.ni
 	n := ni.node
 	xs := &ni.x
-	x.err = nil
 	changed := false
 
 	// Inside a non-relevant group nothing is evaluated: the elem reads as ""
-	// whatever its state, and the group's return to relevance queues it.
-	// Required, read-only and calculated state is therefore meaningful only
-	// for relevant elems.
-	hidden := x.parent != nil && !x.parent.relevant
-	x.relSelf = true
-	if xs.relevant != nil && !hidden {
-		x.relSelf = e.evalBool(xs.relevant, x, true)
-	}
-	eff := x.relSelf && !hidden
-	if hidden {
-		x.invalid, x.required = false, false
+	// whatever its state, and the group's return to relevance queues it
+	// again in full. Required, read-only and calculated state is therefore
+	// meaningful only for relevant elems.
+	if x.parent != nil && !x.parent.relevant {
+		x.stale = true
+		x.invalid, x.required, x.errs, x.err = false, false, 0, nil
 		x.readOnly = staticReadOnly(n, xs)
 		if x.relevant {
 			x.relevant = false
-			for _, s := range x.slots {
-				for _, c := range s {
-					e.markDirty(c)
-				}
-			}
+			e.markChildren(x)
 			e.markDeps(x)
 		}
 		return
 	}
-	if eff != x.relevant {
-		x.relevant = eff
+	if x.stale {
+		m, x.stale = depAll, false
+	}
+	if m&depAll == depAll {
+		x.errs &^= depOther
+	}
+	if m&depRel != 0 {
+		x.relSelf = xs.relevant == nil || e.evalKind(x, depRel, xs.relevant, true)
+	}
+	relChanged := x.relSelf != x.relevant
+	if relChanged {
+		x.relevant = x.relSelf
 		changed = true
 	}
 	if x.slots != nil {
 		if changed {
-			for _, s := range x.slots {
-				for _, c := range s {
-					e.markDirty(c)
-				}
-			}
+			e.markChildren(x)
 			e.markDeps(x)
 		}
 		return
 	}
 
-	x.required = xs.alwaysRequired || xs.required != nil && e.evalBool(xs.required, x, false)
-	x.readOnly = staticReadOnly(n, xs) || (xs.readOnly != nil && e.evalBool(xs.readOnly, x, false))
-	if xs.calculation != nil && n.Trigger == "" {
+	if m&depReq != 0 {
+		x.required = xs.alwaysRequired || xs.required != nil && e.evalKind(x, depReq, xs.required, false)
+	}
+	if m&depRO != 0 {
+		x.readOnly = staticReadOnly(n, xs) || (xs.readOnly != nil && e.evalKind(x, depRO, xs.readOnly, false))
+	}
+	valueChanged := false
+	if m&depCalc != 0 && xs.calculation != nil && n.Trigger == "" {
 		v, err := e.eval(xs.calculation, x)
 		if err != nil {
-			x.err = fmt.Errorf("calculation: %w", err)
+			x.err, x.errs = fmt.Errorf("calculation: %w", err), x.errs|depCalc
 			v = xpath.String("")
+		} else {
+			x.errs &^= depCalc
 		}
 		if x.calc == nil || !sameValue(v, *x.calc) {
 			x.calc = &v
-			changed = true
+			changed, valueChanged = true, true
 			if e.iv.Editable() {
 				x.put(storeString(n, v))
 			}
 		}
 	}
-	x.invalid = false
-	if xs.constraint != nil && x.relevant && x.raw() != "" {
-		x.invalid = !e.evalBool(xs.constraint, x, true)
+	if m&depCons != 0 || valueChanged || relChanged {
+		x.invalid = false
+		x.errs &^= depCons
+		if xs.constraint != nil && x.relevant && x.raw() != "" {
+			x.invalid = !e.evalKind(x, depCons, xs.constraint, true)
+		}
 	}
 	if changed {
 		e.markDeps(x)
 	}
+}
+
+// markChildren queues the children of a group or repeat instance whose
+// relevance changed.
+func (e *Engine) markChildren(x *elem) {
+	for _, s := range x.slots {
+		for _, c := range s {
+			e.markDirty(c, depParent)
+		}
+	}
+}
+
+// evalKind evaluates one of x's boolean expressions, recording an error
+// under bit k (onErr is the result then).
+func (e *Engine) evalKind(x *elem, k uint8, ex *xpath.Expr, onErr bool) bool {
+	v, err := e.eval(ex, x)
+	if err != nil {
+		x.err, x.errs = err, x.errs|k
+		return onErr
+	}
+	x.errs &^= k
+	return toBool(v)
 }
 
 // staticReadOnly reports what is read-only whatever the answers.
@@ -225,15 +267,6 @@ func storeString(n *forms.Node, v xpath.Value) string {
 		return v.T.Format(layoutTime)
 	}
 	return toString(v)
-}
-
-func (e *Engine) evalBool(x *xpath.Expr, owner *elem, onErr bool) bool {
-	v, err := e.eval(x, owner)
-	if err != nil {
-		owner.err = err
-		return onErr
-	}
-	return toBool(v)
 }
 
 func sameValue(a, b xpath.Value) bool {
@@ -301,7 +334,7 @@ func (e *Engine) freshen(limit int) error {
 // that incremental updates must match.
 func (e *Engine) settle() error {
 	e.walk(e.root, func(x *elem) bool {
-		e.markDirty(x)
+		e.markDirty(x, depAll)
 		for i, c := range x.ni.kids {
 			if c.node.Type == forms.TypeRepeat && c.x.repeatCount != nil {
 				e.markCount(x, i)
@@ -322,7 +355,7 @@ func (e *Engine) applyDynamicDefaults(created []*elem) {
 		}
 		v, err := e.eval(d, x)
 		if err != nil {
-			x.err = fmt.Errorf("default: %w", err)
+			x.err, x.errs = fmt.Errorf("default: %w", err), x.errs|depOther
 			continue
 		}
 		s, _, err := normalizeScalar(x.ni.node, storeString(x.ni.node, v), e.loc)
@@ -330,7 +363,7 @@ func (e *Engine) applyDynamicDefaults(created []*elem) {
 			continue
 		}
 		x.put(s)
-		e.markDirty(x)
+		e.markDirty(x, depAll)
 		e.markDeps(x)
 	}
 }
@@ -345,7 +378,7 @@ func (e *Engine) syncCount(p *elem, pos int) {
 	want := 0
 	v, err := e.eval(ni.x.repeatCount, p)
 	if err != nil {
-		p.err = fmt.Errorf("repeat_count of %s: %w", ni.node.Name, err)
+		p.err, p.errs = fmt.Errorf("repeat_count of %s: %w", ni.node.Name, err), p.errs|depOther
 	} else if f := toNumber(v); !math.IsNaN(f) && f > 0 {
 		want = int(math.Min(f, maxInstances))
 	}
@@ -374,7 +407,7 @@ func (e *Engine) addInstance(p *elem, ni *nodeInfo) *elem {
 	p.kids = nil
 	e.fillMeta(x)
 	e.walk(x, func(y *elem) bool {
-		e.markDirty(y)
+		e.markDirty(y, depAll)
 		e.markDeps(y)
 		return true
 	})
@@ -406,7 +439,7 @@ func (e *Engine) removeInstance(p *elem, ni *nodeInfo, index int) {
 	for i := index - 1; i < len(slot); i++ {
 		slot[i].index = i + 1
 		e.walk(slot[i], func(y *elem) bool {
-			e.markDirty(y)
+			e.markDirty(y, depAll)
 			e.markDeps(y)
 			return true
 		})
@@ -445,7 +478,7 @@ func (e *Engine) Set(ref Ref, value string) error {
 	x.put(v)
 	e.iv.Updated = e.opts.Now()
 	e.event("change", ref.String(), "")
-	e.markDirty(x)
+	e.markDirty(x, depAll)
 	e.markDeps(x)
 	if err := e.update(); err != nil {
 		return err
@@ -471,17 +504,17 @@ func (e *Engine) fire(x *elem) {
 				if c := t.x.calculation; c != nil {
 					val, err := e.eval(c, y)
 					if err != nil {
-						y.err = fmt.Errorf("trigger calculation: %w", err)
+						y.err, y.errs = fmt.Errorf("trigger calculation: %w", err), y.errs|depOther
 						continue
 					}
 					if v, _, err = normalizeScalar(t.node, storeString(t.node, val), e.loc); err != nil {
-						y.err = fmt.Errorf("trigger calculation: %w", err)
+						y.err, y.errs = fmt.Errorf("trigger calculation: %w", err), y.errs|depOther
 						continue
 					}
 				}
 				if v != y.raw() {
 					y.put(v)
-					e.markDirty(y)
+					e.markDirty(y, depAll)
 					e.markDeps(y)
 				}
 			}

@@ -87,7 +87,7 @@ func (e *Engine) validate(x *elem) *Issue {
 		return &Issue{Ref: x.ref(), Code: code, Message: msg}
 	}
 	switch {
-	case x.err != nil:
+	case x.errs != 0:
 		return issue(IssueError, x.err.Error())
 	case raw == "" && x.required:
 		msg := e.substitute(x, e.text(n.RequiredMessage))

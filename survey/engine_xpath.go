@@ -343,7 +343,7 @@ func (e *Engine) passes(x *elem, list *forms.ChoiceList, id string, i int) bool 
 	}
 	v, err := e.evalAt(filter, inst.kids[i], x)
 	if err != nil {
-		x.err = fmt.Errorf("choice_filter: %w", err)
+		x.err, x.errs = fmt.Errorf("choice_filter: %w", err), x.errs|depOther
 		return false
 	}
 	return toBool(v)

@@ -169,7 +169,7 @@ func (s *simulator) try(x *elem, v string) bool {
 	if !s.set(x, v) {
 		return false
 	}
-	return x.relevant && !x.invalid && x.err == nil && (x.raw() != "" || !x.required)
+	return x.relevant && !x.invalid && x.errs == 0 && (x.raw() != "" || !x.required)
 }
 
 func (s *simulator) set(x *elem, v string) bool {
@@ -183,7 +183,7 @@ func (s *simulator) set(x *elem, v string) bool {
 	}
 	if norm != x.raw() {
 		x.put(norm)
-		e.markDirty(x)
+		e.markDirty(x, depAll)
 		e.markDeps(x)
 		if len(x.ni.triggers) > 0 {
 			if e.update() != nil {
