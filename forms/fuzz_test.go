@@ -3,6 +3,7 @@ package forms_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -119,6 +120,31 @@ func BenchmarkReadCompileFile(b *testing.B) {
 func BenchmarkCompileBuiltin(b *testing.B) {
 	ctx := context.Background()
 	wb, err := forms.Read(ctx, bytes.NewReader(builtin.Source()), builtin.FileName, forms.FormatMarkdown)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := forms.Compile(ctx, wb, forms.CompileOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCompileLarge compiles a generated 5,000-row form whose
+// calculations form one long dependency chain.
+func BenchmarkCompileLarge(b *testing.B) {
+	var src bytes.Buffer
+	src.WriteString("| survey |\n| | type | name | label | calculation | relevant |\n| | integer | q0 | Q0 | | |\n")
+	for i := 1; i < 5000; i++ {
+		if i%2 == 0 {
+			fmt.Fprintf(&src, "| | calculate | q%d | | ${q%d} + 1 | |\n", i, i-1)
+		} else {
+			fmt.Fprintf(&src, "| | integer | q%d | Q | | ${q%d} > 0 |\n", i, i-1)
+		}
+	}
+	ctx := context.Background()
+	wb, err := forms.Read(ctx, &src, "large.md", forms.FormatMarkdown)
 	if err != nil {
 		b.Fatal(err)
 	}

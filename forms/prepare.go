@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"container/heap"
 	"fmt"
 	"sort"
 	"strings"
@@ -380,21 +381,19 @@ func (f *Form) orderDeps(c *collector, g *depGraph) {
 		}
 	}
 	rank := map[*Node]int{}
-	ready := []*Node{}
+	ready := &nodeHeap{}
 	for _, n := range f.nodes {
 		if indeg[n] == 0 {
-			ready = append(ready, n)
+			heap.Push(ready, n)
 		}
 	}
-	for len(ready) > 0 {
-		sort.Slice(ready, func(i, j int) bool { return ready[i].Index < ready[j].Index })
-		n := ready[0]
-		ready = ready[1:]
+	for ready.Len() > 0 {
+		n := heap.Pop(ready).(*Node)
 		rank[n] = len(rank)
 		for _, d := range dependents[n] {
 			indeg[d]--
 			if indeg[d] == 0 {
-				ready = append(ready, d)
+				heap.Push(ready, d)
 			}
 		}
 	}
@@ -421,6 +420,20 @@ func (f *Form) orderDeps(c *collector, g *depGraph) {
 	for _, n := range f.nodes {
 		sort.Slice(n.Deps, func(i, j int) bool { return rank[n.Deps[i]] < rank[n.Deps[j]] })
 	}
+}
+
+// nodeHeap orders ready nodes by document order.
+type nodeHeap []*Node
+
+func (h nodeHeap) Len() int           { return len(h) }
+func (h nodeHeap) Less(i, j int) bool { return h[i].Index < h[j].Index }
+func (h nodeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *nodeHeap) Push(x any)        { *h = append(*h, x.(*Node)) }
+func (h *nodeHeap) Pop() any {
+	old := *h
+	n := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return n
 }
 
 func uniq(ns []*Node) []*Node {
