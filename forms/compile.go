@@ -100,8 +100,19 @@ func (c *compiler) compile(ctx context.Context) *Form {
 		c.survey = c.wb.Sheets[0]
 	}
 	if c.survey == nil {
-		c.errorf("", 0, "", "no survey sheet (sheets: %s)", sheetNames(c.wb))
+		if s := similarSheet(c.wb, "survey"); s != "" {
+			c.errorf("", 0, "", "no survey sheet (sheets: %s); did you mean %q?", sheetNames(c.wb), s)
+		} else {
+			c.errorf("", 0, "", "no survey sheet (sheets: %s)", sheetNames(c.wb))
+		}
 		return f
+	}
+	for _, want := range []string{"choices", "settings"} {
+		if c.wb.Sheet(want) == nil {
+			if s := similarSheet(c.wb, want); s != "" {
+				c.warnf(s, 0, "", "sheet %q is not read; did you mean %q?", s, want)
+			}
+		}
 	}
 	c.readSettings(f)
 	c.lists = c.readChoices("choices", true)
@@ -594,7 +605,11 @@ func (c *compiler) checkList(r Row, n *Node) {
 	default:
 		lists = c.lists
 		if lists == nil && !c.hasChoicesHeaders {
-			c.errorf(c.survey.Name, r.Num, c.columnHeader(colType), "list %q: there is no choices sheet with list_name, name and label columns", n.TypeArg)
+			hint := ""
+			if s := similarSheet(c.wb, "choices"); s != "" && c.wb.Sheet("choices") == nil {
+				hint = fmt.Sprintf(" (did you mean to name sheet %q \"choices\"?)", s)
+			}
+			c.errorf(c.survey.Name, r.Num, c.columnHeader(colType), "list %q: there is no choices sheet with list_name, name and label columns%s", n.TypeArg, hint)
 			return
 		}
 	}
@@ -882,4 +897,40 @@ func sortProblems(wb *Workbook, ps Problems) {
 		}
 		return ps[i].Row < ps[j].Row
 	})
+}
+
+// similarSheet returns the name of a sheet that looks like a misspelling
+// of want ("Survey1", "choice", "setings"), or "".
+func similarSheet(wb *Workbook, want string) string {
+	for _, s := range wb.Sheets {
+		name := strings.ToLower(strings.TrimSpace(s.Name))
+		if name == want {
+			continue
+		}
+		if editDistance(name, want) <= 2 || (len(name) > 3 && (strings.HasPrefix(name, want) || strings.HasPrefix(want, name))) {
+			return s.Name
+		}
+	}
+	return ""
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
