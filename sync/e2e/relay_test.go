@@ -1,0 +1,145 @@
+package e2e_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"sira/forms"
+	"sira/sync/client"
+	"sira/sync/e2e/netproxy"
+	"sira/sync/intake"
+	isqlite "sira/sync/intake/sqlite"
+	"sira/sync/relay"
+)
+
+// relayNode is a supervisor's intake server forwarding to an upstream.
+type relayNode struct {
+	store *isqlite.Store
+	srv   *intake.Server
+	hs    *http.Server
+	ln    net.Listener
+	stopF context.CancelFunc
+	wg    sync.WaitGroup
+}
+
+func startRelay(tb testing.TB, path, upstream, token string) *relayNode {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := isqlite.Open(ctx, path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{builtinForm(tb)}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	up := newClient(tb, upstream, token, true)
+	r := &relayNode{store: st, srv: srv}
+	fctx, cancel := context.WithCancel(ctx)
+	r.stopF = cancel
+	r.wg.Add(2)
+	go func() { defer r.wg.Done(); srv.RunForwarder(fctx, relay.New(up, relay.Options{Batch: 50}), 50*time.Millisecond) }()
+	if r.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		tb.Fatal(err)
+	}
+	r.hs = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { defer r.wg.Done(); r.hs.Serve(r.ln) }()
+	return r
+}
+
+// stop kills the relay abruptly: connections cut, forwarder cancelled
+// wherever it is, store closed.
+func (r *relayNode) stop() {
+	if r.hs == nil {
+		return
+	}
+	r.hs.Close()
+	r.stopF()
+	r.wg.Wait()
+	r.store.Close()
+	r.hs = nil
+}
+
+// TestRelayRestartedMidway: laptop → relay → central, the relay killed and
+// restarted on its database while the laptop is sending and the relay is
+// forwarding: the central server ends with exactly one copy of each.
+func TestRelayRestartedMidway(t *testing.T) {
+	n := 600
+	if testing.Short() {
+		n = 200
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	c := startCentral(t, filepath.Join(dir, "central.db"))
+	relayPath := filepath.Join(dir, "relay.db")
+	rn := startRelay(t, relayPath, "http://"+c.addr(), c.token(t, "relay"))
+	px, err := netproxy.Start(rn.ln.Addr().String(), 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+
+	ivs := simulated(t, n, 4, "sira")
+	l := newLaptop(t, dir, "laptop", ivs)
+	secret, _, err := intake.CreateToken(ctx, rn.store, "sira", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := newClient(t, px.URL(), secret, true, client.BatchPolicy{Start: 10, Max: 10})
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		syncUntilDone(t, ctx, cl, l, 100)
+	}()
+	// Kill the relay once a third of the interviews reached it.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got, err := rn.store.CountSubmissions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got >= int64(n/3) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d interviews reached the relay in a minute", got)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rn.stop()
+	px.DropAll()
+	time.Sleep(50 * time.Millisecond) // the laptop meets a dead relay
+	rn = startRelay(t, relayPath, "http://"+c.addr(), c.token(t, "relay2"))
+	defer rn.stop()
+	px.SetTarget(rn.ln.Addr().String())
+	<-done
+
+	// The relay's outbox drains to the central server.
+	deadline = time.Now().Add(time.Minute)
+	for {
+		st, err := rn.store.Stats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Unforwarded == 0 && st.Submissions == int64(n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("relay: %d submissions, %d unforwarded after a minute", st.Submissions, st.Unforwarded)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ids := map[string]bool{}
+	for _, iv := range ivs {
+		ids[iv.ID] = true
+	}
+	verifyCentral(t, rn.store, ids)
+	verifyCentral(t, c.store, ids)
+}
