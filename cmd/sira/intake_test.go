@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"sira/sync/intake"
 	"sira/sync/wire"
@@ -158,5 +164,83 @@ func TestIntakeUsage(t *testing.T) {
 		if code, _, _ := runMain(t, args...); code != 2 {
 			t.Errorf("sira %s: exit %d, want 2", strings.Join(args, " "), code)
 		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestIntakeServe(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "intake.db")
+	code, out, errs := runMain(t, "intake", "token", "create", "--db", db, "--enumerator", "awa")
+	if code != 0 {
+		t.Fatalf("token: %s", errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	token := lines[len(lines)-1]
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr lockedBuffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	exited := make(chan int, 1)
+	go func() { exited <- Main(ctx, env, []string{"intake", "serve", "--db", db, "--addr", "127.0.0.1:0"}) }()
+	var base string
+	for deadline := time.Now().Add(20 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, after, ok := strings.Cut(stderr.String(), "listening on "); ok {
+			base = strings.TrimSpace(strings.SplitN(after, "\n", 2)[0])
+		}
+	}
+	if base == "" {
+		t.Fatalf("server did not start: %s", stderr.String())
+	}
+	post := func(tok string) (int, []byte) {
+		req, _ := http.NewRequest("POST", base+wire.PathDownstream, strings.NewReader(`{"forms":[]}`))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	status, body := post(token)
+	var d wire.Downstream
+	if status != 200 || json.Unmarshal(body, &d) != nil {
+		t.Fatalf("downstream: %d %s", status, body)
+	}
+	// The built-in returnee form is known to every intake.
+	if len(d.Forms) != 1 || d.Forms[0].Hash == "" {
+		t.Errorf("a fresh intake offers %d forms, want the built-in one", len(d.Forms))
+	}
+	status, body = post("sira_wrong")
+	var eb wire.ErrorBody
+	if status != 401 || json.Unmarshal(body, &eb) != nil || eb.Error.Code != wire.CodeUnauthorized || eb.Error.Message == "" {
+		t.Errorf("wrong token: %d %s", status, body)
+	}
+	cancel()
+	select {
+	case code := <-exited:
+		if code != 0 {
+			t.Errorf("serve exited %d: %s", code, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on cancel")
 	}
 }
