@@ -153,7 +153,18 @@ func (d *Dashboard) interview(w http.ResponseWriter, r *http.Request, s *session
 		return err
 	}
 	data.History = append(data.History, revs...)
-	sort.SliceStable(data.History, func(i, j int) bool { return data.History[i].At.Before(data.History[j].At) })
+	// By revision, each revision's submissions before the decisions on it:
+	// the order of events whatever the clocks said.
+	sort.SliceStable(data.History, func(i, j int) bool {
+		a, b := data.History[i], data.History[j]
+		if a.Revision != b.Revision {
+			return a.Revision < b.Revision
+		}
+		if (a.Kind == "submission") != (b.Kind == "submission") {
+			return a.Kind == "submission"
+		}
+		return a.At.Before(b.At)
+	})
 	if data.IV, err = decodeBody(cur.Body); err != nil {
 		return fmt.Errorf("interview %s: decode: %w", row.ID, err)
 	}

@@ -141,7 +141,7 @@ func (d *Dashboard) parseTemplates() error {
 			return t.UTC().Format("2006-01-02 15:04")
 		},
 		"short": func(s string) string {
-			s = strings.TrimPrefix(s, "uuid:")
+			s = strings.TrimPrefix(strings.TrimPrefix(s, "uuid:"), "sha256:")
 			if len(s) > 8 {
 				return s[:8]
 			}
