@@ -168,6 +168,26 @@ func (c *Codec) buildDict(f *forms.Form) []byte {
 		b.WriteString(ch)
 		b.WriteByte(' ')
 	}
+	// Every (select field, choice) pair exactly as the record encoding
+	// writes it: key index, length, name. An answer then costs one match.
+	pairs := encoder{index: c.index}
+	walk(f.Root, func(n *forms.Node) {
+		if n.Type != forms.TypeSelectOne && n.Type != forms.TypeSelectMulti {
+			return
+		}
+		l := n.List
+		if l == nil && f.Lists != nil {
+			l = f.Lists[n.TypeArg]
+		}
+		if l == nil {
+			return
+		}
+		for _, ch := range l.Choices {
+			pairs.key(n.Path)
+			pairs.str(ch.Name)
+		}
+	})
+	b.Write(pairs.b)
 	e := encoder{index: c.index}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	iv := &survey.Interview{
