@@ -17,6 +17,7 @@ var ErrBadPIN = errors.New("wrong PIN")
 
 // Options configure an App.
 type Options struct {
+	// Backend is the store and forms behind the app (NewBackend).
 	Backend Backend
 	// Screen is the screen to draw on; nil opens the terminal. Tests pass
 	// tcell.NewSimulationScreen.
