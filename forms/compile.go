@@ -642,7 +642,7 @@ func (c *compiler) addOther(f *Form, parent, n *Node, r Row) {
 		if !has {
 			lbl := Text{}
 			for lang := range c.labelLangs() {
-				lbl[lang] = "Other"
+				lbl[lang] = otherWords(lang).choice
 			}
 			if len(lbl) == 0 {
 				lbl[""] = "Other"
@@ -650,13 +650,23 @@ func (c *compiler) addOther(f *Form, parent, n *Node, r Row) {
 			l.Choices = append(l.Choices, &Choice{Name: "other", Label: lbl})
 		}
 	}
-	if len(n.Label) > 1 {
-		c.warnf(c.survey.Name, r.Num, c.columnHeader(colType), "or_other of %q has an untranslated label \"Specify other.\"", n.Name)
+	// pyxform labels the generated question "Specify other." in no language;
+	// Sira gives it the select's languages, so a French interview stays French.
+	label := Text{}
+	for lang := range n.Label {
+		w := otherWords(lang)
+		if !w.known {
+			c.warnf(c.survey.Name, r.Num, c.columnHeader(colType), "or_other of %q: no translation of \"Specify other.\" for language %q; English used", n.Name, lang)
+		}
+		label[lang] = w.specify
+	}
+	if len(label) == 0 {
+		label[""] = "Specify other."
 	}
 	o := &Node{
 		Name:     n.Name + "_other",
 		Type:     TypeText,
-		Label:    Text{"": "Specify other."},
+		Label:    label,
 		Relevant: "selected(${" + n.Name + "}, 'other')",
 		Row:      n.Row,
 	}
@@ -933,4 +943,31 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// otherText is what or_other adds, in one language.
+type otherText struct {
+	choice, specify string
+	known           bool
+}
+
+// otherWords returns the or_other texts for a language key such as
+// "Français (fr)" or "English (en)", by its code in parentheses or its name.
+// The untranslated column "" gets English, as pyxform does.
+func otherWords(lang string) otherText {
+	code := strings.ToLower(lang)
+	if i, j := strings.LastIndex(code, "("), strings.LastIndex(code, ")"); i >= 0 && j > i {
+		code = strings.TrimSpace(code[i+1 : j])
+	}
+	switch {
+	case code == "" || code == "en" || strings.HasPrefix(code, "en-") || strings.HasPrefix(code, "english"):
+		return otherText{"Other", "Specify other.", true}
+	case code == "fr" || strings.HasPrefix(code, "fr-") || strings.HasPrefix(code, "fran"):
+		return otherText{"Autre", "Préciser autre.", true}
+	case code == "es" || strings.HasPrefix(code, "es-") || strings.HasPrefix(code, "espa"):
+		return otherText{"Otro", "Especifique otro.", true}
+	case code == "pt" || strings.HasPrefix(code, "pt-") || strings.HasPrefix(code, "portugu"):
+		return otherText{"Outro", "Especifique outro.", true}
+	}
+	return otherText{"Other", "Specify other.", false}
 }

@@ -401,3 +401,26 @@ func TestLoop(t *testing.T) {
 		t.Errorf("label = %q", got)
 	}
 }
+
+func TestOrOtherTranslated(t *testing.T) {
+	f := mustCompileMD(t, "| survey |\n| | type | name | label::Français (fr) | label::English (en) | label::Bambara (bm) |\n"+
+		"| | select_one yn or_other | a | A | A | A |\n| choices |\n| | list_name | name | label::Français (fr) | label::English (en) | label::Bambara (bm) |\n| | yn | y | Oui | Yes | Ɔwɔ |\n")
+	o := f.ByName("a_other")
+	if o == nil {
+		t.Fatal("no a_other question")
+	}
+	want := forms.Text{"Français (fr)": "Préciser autre.", "English (en)": "Specify other.", "Bambara (bm)": "Specify other."}
+	for lang, w := range want {
+		if got := o.Label[lang]; got != w {
+			t.Errorf("a_other label[%s] = %q, want %q", lang, got, w)
+		}
+	}
+	other := f.Lists["yn"].Choices[1]
+	if got := other.Label["Français (fr)"]; got != "Autre" {
+		t.Errorf("other choice in French = %q, want Autre", got)
+	}
+	// Bambara has no built-in translation: one warning names the language.
+	if len(f.Warnings) != 1 || !strings.Contains(f.Warnings[0].Message, `"Bambara (bm)"`) {
+		t.Errorf("warnings = %v, want one about Bambara", f.Warnings)
+	}
+}
