@@ -43,7 +43,10 @@ func startRelay(tb testing.TB, path, upstream, token string) *relayNode {
 	fctx, cancel := context.WithCancel(ctx)
 	r.stopF = cancel
 	r.wg.Add(2)
-	go func() { defer r.wg.Done(); srv.RunForwarder(fctx, relay.New(up, relay.Options{Batch: 50}), 50*time.Millisecond) }()
+	go func() {
+		defer r.wg.Done()
+		srv.RunForwarder(fctx, relay.New(up, relay.Options{Batch: 50}), 50*time.Millisecond)
+	}()
 	if r.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		tb.Fatal(err)
 	}
