@@ -543,6 +543,12 @@ func (iv *interview) switchLanguage() error {
 	}
 	focus := iv.focused
 	iv.render(iv.reloadPages())
+	// Messages already shown come back in the new language.
+	for _, fv := range iv.fields {
+		if fv.saved != "" {
+			iv.check(fv)
+		}
+	}
 	if focus < len(iv.fields) && iv.fields[focus].input != nil {
 		iv.focused = focus
 		iv.relayout()
