@@ -362,6 +362,11 @@ func TestResumeAndLists(t *testing.T) {
 	h2 := newHarness(t, harnessOpts{path: h.path, language: "English (en)"})
 	h2.signIn("awa", "4321")
 	h2.mustSee("Rejected 1")
+	h2.key(tcell.KeyF5) // the last draft, from home
+	if _, p := h2.current(); p == nil || p.ID != where.ID {
+		t.Fatalf("F5 resumed on %v, want %s", p, where.ID)
+	}
+	h2.key(tcell.KeyEscape)
 	h2.key(tcell.KeyF2)
 	h2.key(tcell.KeyEnter)
 	if _, p := h2.current(); p == nil || p.ID != where.ID {

@@ -62,7 +62,8 @@ func (h *home) bindings() []binding {
 		{keys: []key{k(tcell.KeyF2), r('d')}, label: "Drafts", desc: "drafts: resume one", action: func() error {
 			return h.list("Drafts", survey.StatusDraft)
 		}},
-		{keys: []key{k(tcell.KeyF3), r('f')}, label: "Finalized/sent", desc: "finalized and sent interviews (read-only)", action: func() error {
+		{keys: []key{k(tcell.KeyF5), r('l')}, label: "Last", desc: "resume the draft changed last", action: h.resumeLast},
+		{keys: []key{k(tcell.KeyF3), r('f')}, label: "Finalized", desc: "finalized and sent interviews (read-only)", action: func() error {
 			return h.list("Finalized and sent", survey.StatusFinalized, survey.StatusSent, survey.StatusAcknowledged)
 		}},
 		{keys: []key{k(tcell.KeyF4), r('r')}, label: "Rejected", desc: "interviews the supervisor rejected, with the comment", action: func() error {
@@ -95,5 +96,21 @@ func (h *home) list(name string, st ...survey.Status) error {
 		return err
 	}
 	h.a.push(l)
+	return nil
+}
+
+func (h *home) resumeLast() error {
+	drafts, err := h.a.opts.Backend.List(h.a.ctx, survey.StatusDraft)
+	if err != nil {
+		return err
+	}
+	if len(drafts) == 0 {
+		return fmt.Errorf("no draft to resume")
+	}
+	s, err := h.a.opts.Backend.Open(h.a.ctx, drafts[0].ID)
+	if err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	h.a.push(newInterview(h.a, s))
 	return nil
 }
