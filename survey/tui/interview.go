@@ -120,20 +120,12 @@ func (iv *interview) bindings() []binding {
 		{keys: []key{k(tcell.KeyF4), k(tcell.KeyCtrlR)}, label: "Review", desc: "review every answer and finalize", action: iv.review},
 	}
 	if p := iv.page(); p != nil && p.Repeat != nil && !p.Repeat.Fixed {
-		bs = append(bs, binding{keys: []key{k(tcell.KeyF5)}, label: "Add " + short(p.Repeat.Label), desc: "add an instance of the repeat", action: iv.addRepeat})
+		bs = append(bs, binding{keys: []key{k(tcell.KeyF5)}, label: "Add", desc: "add an instance of the repeat", action: iv.addRepeat})
 		if p.Repeat.Instance != "" {
-			bs = append(bs, binding{keys: []key{k(tcell.KeyF6)}, label: "Remove", desc: "remove this instance of the repeat (press twice)", action: iv.removeRepeat})
+			bs = append(bs, binding{keys: []key{k(tcell.KeyF6)}, label: "Del", desc: "remove this instance of the repeat (press twice)", action: iv.removeRepeat})
 		}
 	}
 	return append(bs, binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: "Home", desc: "save and go back home (the draft can be resumed)", action: iv.home})
-}
-
-func short(s string) string {
-	r := []rune(s)
-	if len(r) > 10 {
-		return string(r[:9]) + "…"
-	}
-	return s
 }
 
 // render draws page i and records it as the resume position.

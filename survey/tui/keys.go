@@ -93,15 +93,15 @@ func helpBar(bs []binding, width int) string {
 			continue
 		}
 		name := bd.keys[0].name()
-		w := len(name) + 1 + len(bd.label)
+		w := len(name) + 1 + len([]rune(bd.label))
 		if used > 0 {
-			w += 2
+			w++
 		}
 		if width > 0 && used+w > width {
 			break
 		}
 		if used > 0 {
-			b.WriteString("  ")
+			b.WriteString(" ")
 		}
 		b.WriteString("[black:darkcyan]" + name + "[-:-] " + bd.label)
 		used += w

@@ -46,8 +46,8 @@ func TestHelpBar(t *testing.T) {
 		width int
 		want  string
 	}{
-		{80, "Enter Next  F2 Lang  Esc Home"},
-		{20, "Enter Next  F2 Lang"},
+		{80, "Enter Next F2 Lang Esc Home"},
+		{20, "Enter Next F2 Lang"},
 		{5, ""},
 	}
 	for _, tt := range tests {
