@@ -179,7 +179,7 @@ type Stats struct {
 	Conflicts     int64 `json:"conflicts"`      // conflict receipts given
 	Invalid       int64 `json:"invalid"`        // invalid receipts given
 	Batches       int64 `json:"batches"`        // batches committed
-	BytesReceived int64 `json:"bytes_received"` // batch and attachment bytes received
+	BytesReceived int64 `json:"bytes_received"` // bytes of accepted batches and stored attachment chunks
 	Attachments   int64 `json:"attachments"`    // complete attachments held
 	Forms         int64 `json:"forms"`          // published form versions
 	Rejections    int64 `json:"rejections"`     // rejections recorded

@@ -1,0 +1,67 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"sira/sync/intake"
+	"sira/sync/intake/intaketest"
+	"sira/sync/intake/sqlite"
+)
+
+func TestStore(t *testing.T) {
+	intaketest.TestStore(t, func(t *testing.T) intake.Store {
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "intake.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "intake.db")
+	// Opening twice applies the migrations once and keeps the data.
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := intake.CreateToken(ctx, s, "awa", time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := s.Tokens(ctx)
+	if err != nil || len(ts) != 1 {
+		t.Errorf("after reopening: %d tokens, %v", len(ts), err)
+	}
+	s.Close()
+	// Another program's SQLite database is refused and left alone.
+	other := filepath.Join(dir, "other.db")
+	db, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE x (y)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := sqlite.Open(ctx, other); !errors.Is(err, sqlite.ErrNotIntake) {
+		t.Errorf("another program's database: %v, want ErrNotIntake", err)
+	}
+	// Ingest after Close fails instead of hanging.
+	s, _ = sqlite.Open(ctx, path)
+	s.Close()
+	if _, err := s.Ingest(ctx, intake.BatchMeta{}, nil); err == nil {
+		t.Error("Ingest on a closed store: no error")
+	}
+}
