@@ -367,6 +367,14 @@ func (s *session) Set(ctx context.Context, ref, value string) error {
 	return s.persist(ctx)
 }
 
+func (s *session) Value(ref string) string {
+	r, err := s.ref(ref)
+	if err != nil {
+		return ""
+	}
+	return s.e.Value(r)
+}
+
 func (s *session) Attach(ctx context.Context, ref, path string) (string, error) {
 	r, err := s.ref(ref)
 	if err != nil {

@@ -377,6 +377,11 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 			}
 			return false, fmt.Errorf("save %s: %w", fv.f.Ref, err)
 		}
+		// Show and remember the answer as stored, normalised by the engine.
+		if stored := iv.s.Value(fv.f.Ref); stored != v {
+			fv.put(stored)
+			v = stored
+		}
 		fv.saved = v
 		iv.accepted(fv.f.Ref, v)
 	}

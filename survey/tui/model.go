@@ -64,6 +64,9 @@ type Session interface {
 	// Set records an answer (the encoding of survey.Record values) and saves
 	// it durably. The empty string clears it.
 	Set(ctx context.Context, ref, value string) error
+	// Value is the stored form of the answer at ref, as Set normalised it
+	// ("1.50" → "1.5").
+	Value(ref string) string
 	// Attach copies the file at path into the interview for a media question
 	// and records its name as the answer, which it returns.
 	Attach(ctx context.Context, ref, path string) (string, error)
