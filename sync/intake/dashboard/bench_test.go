@@ -64,18 +64,20 @@ func generate(path string) error {
 		return err
 	}
 	defer db.Close()
-	rows, err := db.Query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'dash_interviews' AND sql IS NOT NULL`)
+	// Indexes and triggers are dropped for the load and made again after,
+	// as a bulk load would; the counts are then filled in one statement.
+	rows, err := db.Query(`SELECT name, type, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name = 'dash_interviews' AND sql IS NOT NULL`)
 	if err != nil {
 		return err
 	}
 	var idx []string
 	for rows.Next() {
-		var name, q string
-		if err := rows.Scan(&name, &q); err != nil {
+		var name, typ, q string
+		if err := rows.Scan(&name, &typ, &q); err != nil {
 			return err
 		}
 		idx = append(idx, q)
-		if _, err := db.Exec(`DROP INDEX ` + name); err != nil {
+		if _, err := db.Exec(`DROP ` + typ + ` ` + name); err != nil {
 			return err
 		}
 	}
@@ -116,6 +118,11 @@ func generate(path string) error {
 		if _, err := db.Exec(q); err != nil {
 			return err
 		}
+	}
+	if _, err := db.Exec(`INSERT INTO dash_counts (day, form, post, enumerator, device, status, review, n, last_received)
+		SELECT day, form, post, enumerator, device, status, review, count(*), max(received)
+		FROM dash_interviews GROUP BY day, form, post, enumerator, device, status, review`); err != nil {
+		return err
 	}
 	_, err = db.Exec(`ANALYZE`)
 	return err

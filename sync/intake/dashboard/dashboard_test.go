@@ -301,6 +301,11 @@ func TestRejectReturnsAndRevisionTwo(t *testing.T) {
 	if review != dashboard.ReviewPending || rev != 2 {
 		t.Errorf("after revision 2: review %q revision %d, want pending 2", review, rev)
 	}
+	// Approve another: the counts follow every change of the projection.
+	other := gogui[1].ID
+	b.postForm(ivPath(other), ivPath(other)+"/approve", nil)
+	e.checkCounts()
+	mustContain(t, b.get("/dashboard/").body, `id="approved">1<`, `id="pending-review">3<`)
 }
 
 func TestInterviewsPaging(t *testing.T) {
@@ -425,6 +430,7 @@ func TestDuplicatesConfirmDismiss(t *testing.T) {
 	if len(pairs) != 2 {
 		t.Errorf("with ±20: %d pairs, want 2 (the dismissed one stays dismissed)", len(pairs))
 	}
+	e.checkCounts() // the re-projection updated every row
 }
 
 func TestTapRecordsSyncAndDrafts(t *testing.T) {

@@ -284,3 +284,31 @@ func mustURL(s string) *url.URL {
 	}
 	return u
 }
+
+// checkCounts asserts that the trigger-kept counts table equals a count
+// of the projection.
+func (e *env) checkCounts() {
+	e.t.Helper()
+	q := `SELECT day, form, post, enumerator, device, status, review, n FROM (%s) ORDER BY 1, 2, 3, 4, 5, 6, 7`
+	read := func(inner string) []string {
+		rows, err := e.db.Query(fmt.Sprintf(q, inner))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var v [8]string
+			if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]); err != nil {
+				e.t.Fatal(err)
+			}
+			out = append(out, strings.Join(v[:], "|"))
+		}
+		return out
+	}
+	got := read(`SELECT day, form, post, enumerator, device, status, review, n FROM dash_counts`)
+	want := read(`SELECT day, form, post, enumerator, device, status, review, count(*) AS n FROM dash_interviews GROUP BY 1, 2, 3, 4, 5, 6, 7`)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) == 0 {
+		e.t.Errorf("counts table:\n%s\nprojection:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
