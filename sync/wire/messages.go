@@ -92,6 +92,10 @@ type Receipt struct {
 type Offer struct {
 	Items       []Item   `json:"items"`
 	Attachments []string `json:"attachments,omitempty"` // sha256 hex of files referenced by the offered interviews
+	// Drafts, when set, is how many draft (unfinalized) interviews the
+	// laptop holds: the dashboard shows the drafts known to be pending.
+	// Optional: older clients omit it and the sync protocol ignores it.
+	Drafts *int `json:"drafts,omitempty"`
 }
 
 // OfferReply answers an Offer. Every offered item appears exactly once:
