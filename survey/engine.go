@@ -23,7 +23,8 @@ var (
 // EngineOptions configure an Engine. Zero values are usable.
 type EngineOptions struct {
 	// Language is the active language, a key of Form.Languages such as
-	// "English (en)"; "" picks the form's default language.
+	// "English (en)" or its code ("en"); "" or an unknown language picks
+	// the form's default language.
 	Language string
 	// Now is the clock for now(), today(), metadata and paradata; time.Now if nil.
 	Now func() time.Time
@@ -164,7 +165,9 @@ func newEngine(f *forms.Form, iv *Interview, opts EngineOptions, fresh bool) (*E
 
 func (e *Engine) pickLanguage(lang string) string {
 	if lang != "" {
-		return lang
+		if l, ok := e.resolveLanguage(lang); ok {
+			return l
+		}
 	}
 	if e.form.DefaultLanguage != "" {
 		return e.form.DefaultLanguage
@@ -173,6 +176,26 @@ func (e *Engine) pickLanguage(lang string) string {
 		return e.form.Languages[0]
 	}
 	return ""
+}
+
+// resolveLanguage finds the form's language key that lang names: the key
+// itself, or its code ("fr" for "Français (fr)"), ignoring case.
+func (e *Engine) resolveLanguage(lang string) (string, bool) {
+	if lang == "" && len(e.form.Languages) == 0 {
+		return "", true
+	}
+	for _, l := range e.form.Languages {
+		if l == lang {
+			return l, true
+		}
+	}
+	low := strings.ToLower(lang)
+	for _, l := range e.form.Languages {
+		if strings.EqualFold(l, lang) || strings.HasSuffix(strings.ToLower(l), "("+low+")") {
+			return l, true
+		}
+	}
+	return "", false
 }
 
 // build creates the elem for ni (the root, a group, a repeat instance or a
@@ -358,19 +381,16 @@ func (e *Engine) Form() *forms.Form { return e.form }
 func (e *Engine) Language() string { return e.lang }
 
 // SetLanguage switches the language of labels, hints, messages and
-// jr:choice-name, and records it in the paradata. lang must be one of the
-// form's languages.
+// jr:choice-name, and records it in the paradata. lang is one of the
+// form's languages, by key ("Français (fr)") or code ("fr").
 func (e *Engine) SetLanguage(lang string) error {
-	ok := lang == "" && len(e.form.Languages) == 0
-	for _, l := range e.form.Languages {
-		ok = ok || l == lang
-	}
+	l, ok := e.resolveLanguage(lang)
 	if !ok {
 		return fmt.Errorf("language %q: not one of the form's languages %q", lang, e.form.Languages)
 	}
-	e.lang = lang
+	e.lang = l
 	e.secs = nil // choice labels in secondary instances follow the language
-	e.event("language", "", lang)
+	e.event("language", "", l)
 	return nil
 }
 

@@ -210,6 +210,9 @@ func TestLabels(t *testing.T) {
 	if err := e.SetLanguage("Deutsch (de)"); err == nil {
 		t.Error("SetLanguage accepted a language the form lacks")
 	}
+	if err := e.SetLanguage("en"); err != nil || e.Language() != "English (en)" {
+		t.Errorf("SetLanguage(en): %v, language %q", err, e.Language())
+	}
 }
 
 func TestRepeats(t *testing.T) {
