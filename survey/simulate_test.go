@@ -168,3 +168,39 @@ func TestSimulateSharedPlan(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulateTestForms simulates the small test forms: repeats with and
+// without repeat_count, nested repeats, triggers, select_one ${q}.
+func TestSimulateTestForms(t *testing.T) {
+	for _, name := range []string{"engine.md", "nested.md"} {
+		t.Run(name, func(t *testing.T) {
+			f := mustForm(t, name)
+			plan, err := NewPlan(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			instances := 0
+			for seed := uint64(0); seed < 30; seed++ {
+				iv, err := Simulate(f, rand.New(rand.NewPCG(seed, 5)), SimOptions{Plan: plan})
+				if err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				cp := *iv
+				cp.Data, cp.Status = iv.Data.Clone(), StatusDraft
+				e, err := NewEngine(f, &cp, EngineOptions{Plan: plan, Location: time.UTC})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if issues := e.ValidateAll(); len(issues) > 0 {
+					t.Fatalf("seed %d: %v", seed, issues)
+				}
+				for _, insts := range iv.Data.Repeats {
+					instances += len(insts)
+				}
+			}
+			if instances == 0 {
+				t.Error("no repeat instance in 30 interviews")
+			}
+		})
+	}
+}
