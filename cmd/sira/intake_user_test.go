@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sira/sync/intake/dashboard"
+)
+
+func runUser(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	err = runIntakeUser(context.Background(), env, args)
+	return out.String(), errb.String(), err
+}
+
+func TestIntakeUserAdd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "intake.db")
+	const pw = "s3cret-enough-pw"
+	out, errs, err := runUser(t, pw+"\n", "add", "--db", db, "--role", "supervisor", "--post", "gogui, diboli", "--password-stdin", "aminata")
+	if err != nil {
+		t.Fatalf("add: %v (%s)", err, errs)
+	}
+	if strings.Contains(out+errs, pw) {
+		t.Errorf("the password was echoed")
+	}
+	// The account signs in with that password, with its posts.
+	sdb, err := dashboard.OpenDB(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	u, err := (&dashboard.Users{DB: sdb}).Check(context.Background(), "aminata", pw)
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	if u.Role != dashboard.RoleSupervisor || strings.Join(u.Posts, ",") != "diboli,gogui" {
+		t.Errorf("user %+v", u)
+	}
+	out, _, err = runUser(t, "", "list", "--db", db)
+	if err != nil || !strings.Contains(out, "aminata") || !strings.Contains(out, "supervisor") {
+		t.Errorf("list: %v %q", err, out)
+	}
+	if _, _, err = runUser(t, "", "assign", "--db", db, "--enumerator", "awa", "aminata"); err != nil {
+		t.Errorf("assign: %v", err)
+	}
+	u, _ = (&dashboard.Users{DB: sdb}).Get(context.Background(), "aminata")
+	if len(u.Posts) != 0 || strings.Join(u.Enumerators, ",") != "awa" {
+		t.Errorf("after assign: %+v", u)
+	}
+}
+
+func TestIntakeUserErrors(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "intake.db")
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		usage bool
+	}{
+		{"no subcommand", "", nil, true},
+		{"unknown subcommand", "", []string{"remove", "--db", db, "x"}, true},
+		{"no db", "pw-long-enough\n", []string{"add", "--role", "admin", "x"}, true},
+		{"bad role", "pw-long-enough\n", []string{"add", "--db", db, "--role", "root", "x"}, true},
+		{"no name", "pw-long-enough\n", []string{"add", "--db", db, "--role", "admin"}, true},
+		{"password as a flag", "", []string{"add", "--db", db, "--role", "admin", "--password", "x", "x"}, true},
+		{"empty password", "\n", []string{"add", "--db", db, "--role", "admin", "--password-stdin", "x"}, true},
+		{"short password", "short\n", []string{"add", "--db", db, "--role", "admin", "--password-stdin", "x"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := runUser(t, tc.stdin, tc.args...)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := errors.Is(err, errUsage); got != tc.usage {
+				t.Errorf("usage error %v, want %v: %v", got, tc.usage, err)
+			}
+		})
+	}
+	if _, _, err := runUser(t, "pw-long-enough\n", "add", "--db", db, "--role", "admin", "--password-stdin", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runUser(t, "pw-long-enough\n", "add", "--db", db, "--role", "admin", "--password-stdin", "x"); !errors.Is(err, dashboard.ErrUserExists) {
+		t.Errorf("second add: %v, want ErrUserExists", err)
+	}
+}
