@@ -18,7 +18,6 @@ import (
 	"sira/forms"
 	"sira/forms/builtin"
 	"sira/sync/intake"
-	"sira/sync/intake/sqlite"
 	"sira/sync/wire"
 )
 
@@ -86,8 +85,8 @@ func parseIntake(fs *flag.FlagSet, db *string, args []string) error {
 }
 
 // openIntake opens the store and a server on it with the built-in form.
-func openIntake(ctx context.Context, env *Env, path string) (*sqlite.Store, *intake.Server, error) {
-	st, err := sqlite.Open(ctx, path)
+func openIntake(ctx context.Context, env *Env, path string) (intake.Store, *intake.Server, error) {
+	st, err := openIntakeStore(ctx, path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -216,7 +215,7 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 	if err := parseIntake(fs, db, args[1:]); err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, *db)
+	st, err := openIntakeStore(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -311,10 +310,10 @@ func runIntakeStats(ctx context.Context, env *Env, args []string) error {
 	if err := parseIntake(fs, db, args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(*db); err != nil {
+	if _, err := os.Stat(*db); err != nil && intakeIsFile(*db) {
 		return fmt.Errorf("stats: %w", err)
 	}
-	st, err := sqlite.Open(ctx, *db)
+	st, err := openIntakeStore(ctx, *db)
 	if err != nil {
 		return err
 	}

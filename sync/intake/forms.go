@@ -95,9 +95,42 @@ func (s *Server) form(ctx context.Context, h string) (*formEntry, error) {
 // and repeat is a field of the form at the right level. It returns the
 // problems, at most five.
 func ValidateStructure(f *forms.Form, iv *survey.Interview) []string {
+	return newStructure(f).validate(f, iv)
+}
+
+// structure is what ValidateStructure needs of a form, built once per form.
+type structure struct {
+	nodes map[string]structNode
+}
+
+type structNode struct {
+	node  *forms.Node
+	level string // path of the nearest enclosing repeat, "" at top level
+}
+
+func newStructure(f *forms.Form) *structure {
+	s := &structure{nodes: map[string]structNode{}}
+	var walk func(n *forms.Node, level string)
+	walk = func(n *forms.Node, level string) {
+		s.nodes[n.Path] = structNode{n, level}
+		inner := level
+		if n.Type == forms.TypeRepeat {
+			inner = n.Path
+		}
+		for _, c := range n.Children {
+			walk(c, inner)
+		}
+	}
+	if f.Root != nil {
+		walk(f.Root, "")
+	}
+	return s
+}
+
+func (s *structure) validate(f *forms.Form, iv *survey.Interview) []string {
 	var probs []string
 	add := func(format string, a ...any) {
-		if len(probs) < 5 {
+		if len(probs) < 100 {
 			probs = append(probs, fmt.Sprintf(format, a...))
 		}
 	}
@@ -110,33 +143,13 @@ func ValidateStructure(f *forms.Form, iv *survey.Interview) []string {
 	if iv.FormID != f.ID || iv.FormVersion != f.Version {
 		add("form %s version %s does not match the form hash (%s version %s)", iv.FormID, iv.FormVersion, f.ID, f.Version)
 	}
-	// level maps a node path to the path of its nearest enclosing repeat.
-	type info struct {
-		node  *forms.Node
-		level string
-	}
-	nodes := map[string]info{}
-	var walk func(n *forms.Node, level string)
-	walk = func(n *forms.Node, level string) {
-		nodes[n.Path] = info{n, level}
-		inner := level
-		if n.Type == forms.TypeRepeat {
-			inner = n.Path
-		}
-		for _, c := range n.Children {
-			walk(c, inner)
-		}
-	}
-	if f.Root != nil {
-		walk(f.Root, "")
-	}
 	var check func(r *survey.Record, level string, depth int)
 	check = func(r *survey.Record, level string, depth int) {
 		if r == nil || depth > 32 {
 			return
 		}
-		for _, k := range sortedKeys(r.Values) {
-			in, ok := nodes[k]
+		for k := range r.Values {
+			in, ok := s.nodes[k]
 			switch {
 			case !ok:
 				add("answer to %s, which is not a field of the form", k)
@@ -146,26 +159,21 @@ func ValidateStructure(f *forms.Form, iv *survey.Interview) []string {
 				add("answer to %s at the wrong level", k)
 			}
 		}
-		for _, k := range sortedKeys(r.Repeats) {
-			in, ok := nodes[k]
+		for k, list := range r.Repeats {
+			in, ok := s.nodes[k]
 			if !ok || in.node.Type != forms.TypeRepeat || in.level != level {
 				add("repeat %s is not a repeat of the form at this level", k)
 				continue
 			}
-			for _, sub := range r.Repeats[k] {
+			for _, sub := range list {
 				check(sub, k, depth+1)
 			}
 		}
 	}
 	check(iv.Data, "", 0)
-	return probs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	slices.Sort(probs) // map order: make the reason deterministic
+	if len(probs) > 5 {
+		probs = probs[:5]
 	}
-	slices.Sort(keys)
-	return keys
+	return probs
 }

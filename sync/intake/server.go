@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { withEncoding(s.mux, w, r) }
 
 // Handle mounts h on the server's mux (Go 1.22 patterns: "GET /review/{id}").
 // The /api/v1/ paths are the sync API's.

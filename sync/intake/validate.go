@@ -1,12 +1,13 @@
 package intake
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"sira/forms"
 	"sira/survey"
-	"sira/sync/wire"
 )
 
 // EngineValidation returns the default validation: ValidateStructure, then
@@ -15,9 +16,13 @@ import (
 // Finalize. Evaluation errors are not counted against the interview: they
 // are the form's defects, not the enumerator's. Plans are cached per form.
 func EngineValidation() func(*forms.Form, *survey.Interview) []string {
-	var plans sync.Map // form hash → *survey.Plan (or error)
+	var plans, structs sync.Map // form hash → *survey.Plan (or error); → *structure
 	return func(f *forms.Form, iv *survey.Interview) []string {
-		if probs := ValidateStructure(f, iv); len(probs) > 0 {
+		st, ok := structs.Load(f.Hash)
+		if !ok {
+			st, _ = structs.LoadOrStore(f.Hash, newStructure(f))
+		}
+		if probs := st.(*structure).validate(f, iv); len(probs) > 0 {
 			return probs
 		}
 		p, ok := plans.Load(f.Hash)
@@ -36,15 +41,15 @@ func EngineValidation() func(*forms.Form, *survey.Interview) []string {
 		}
 		// The engine fills preloads and calculations in the record it is
 		// given: work on a copy so the stored content is what was sent.
-		cp, _, err := wire.UnmarshalInterview(wire.MarshalInterviewHash(iv, ""))
-		if err != nil {
-			return []string{err.Error()}
-		}
+		cp := *iv
+		cp.Data = copyRecord(iv.Data)
+		cp.Attachments = slices.Clone(iv.Attachments)
+		cp.Paradata = nil
 		at := iv.Ended
 		if at.IsZero() {
 			at = iv.Updated
 		}
-		eng, err := survey.NewEngine(f, cp, survey.EngineOptions{
+		eng, err := survey.NewEngine(f, &cp, survey.EngineOptions{
 			Now: func() time.Time { return at }, DeviceID: iv.DeviceID, Username: iv.Enumerator,
 			Location: time.UTC, Plan: plan,
 		})
@@ -63,4 +68,27 @@ func EngineValidation() func(*forms.Form, *survey.Interview) []string {
 		}
 		return probs
 	}
+}
+
+// copyRecord deep-copies r: maps and repeat lists, not the strings.
+func copyRecord(r *survey.Record) *survey.Record {
+	if r == nil {
+		return nil
+	}
+	cp := &survey.Record{Values: maps.Clone(r.Values)}
+	if r.Repeats != nil {
+		cp.Repeats = make(map[string][]*survey.Record, len(r.Repeats))
+		for k, list := range r.Repeats {
+			if list == nil {
+				cp.Repeats[k] = nil
+				continue
+			}
+			out := make([]*survey.Record, len(list))
+			for i, sub := range list {
+				out[i] = copyRecord(sub)
+			}
+			cp.Repeats[k] = out
+		}
+	}
+	return cp
 }
