@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -430,4 +431,49 @@ func TestResizeAndHelp(t *testing.T) {
 	h.mustSee("Border post or entry point")
 	h.key(tcell.KeyF2)
 	h.mustSee("Poste frontière")
+}
+
+// TestEventLoop sends keys the way a terminal does, through the screen's
+// event queue and tview's loop, and waits for the screen to show the result.
+func TestEventLoop(t *testing.T) {
+	h := newHarness(t, harnessOpts{language: "English (en)"})
+	waitFor := func(s string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(h.text(), s) {
+			if time.Now().After(deadline) {
+				t.Fatalf("screen never showed %q:\n%s", s, h.text())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	for _, r := range "moussa" {
+		h.sim.InjectKey(tcell.KeyRune, r, tcell.ModNone)
+	}
+	h.sim.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	for _, r := range "2580" {
+		h.sim.InjectKey(tcell.KeyRune, r, tcell.ModNone)
+	}
+	h.sim.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	waitFor("Drafts 0")
+	h.sim.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	waitFor("Hello. I work for")
+	h.sim.InjectKey(tcell.KeyCtrlN, 'n', tcell.ModCtrl) // Ctrl-N: next
+	waitFor("Border post or entry point")
+	h.sim.InjectKey(tcell.KeyRune, '2', tcell.ModNone)
+	h.sim.InjectKey(tcell.KeyPgDn, 0, tcell.ModNone)
+	waitFor("Have you already been interviewed")
+	if v, _ := valueOf(h.answers(h.only(survey.StatusDraft).ID), "border_post"); v != "diboli" {
+		t.Errorf("border_post = %q", v)
+	}
+	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // tview stops on Ctrl-C
+	select {
+	case err := <-h.done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		h.done <- err // for the harness's cleanup
+	case <-time.After(5 * time.Second):
+		t.Fatal("Ctrl-C did not stop the app")
+	}
 }

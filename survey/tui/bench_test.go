@@ -50,25 +50,13 @@ func BenchmarkOpenFirstQuestion(b *testing.B) {
 			b.Fatal(err)
 		}
 		a.tv.ForceDraw()
-		if !strings.Contains(screenText(sim), "Hello. I work for") {
-			b.Fatalf("first question not drawn:\n%s", screenText(sim))
+		if !strings.Contains(simText(sim), "Hello. I work for") {
+			b.Fatalf("first question not drawn:\n%s", simText(sim))
 		}
 		st.Close()
 	}
 }
 
-func screenText(sim tcell.SimulationScreen) string {
-	cells, _, _ := sim.GetContents()
-	var sb strings.Builder
-	for _, c := range cells {
-		if len(c.Runes) == 0 {
-			sb.WriteByte(' ')
-		} else {
-			sb.WriteString(string(c.Runes))
-		}
-	}
-	return sb.String()
-}
 
 // BenchmarkInterview drives whole built-in interviews, sign-in to finalize,
 // and reports the resident memory sampled on every page (max-RSS-MB) and

@@ -121,11 +121,17 @@ func (h *harness) typ(s string) {
 	}
 }
 
-// text returns the screen as lines of text.
+// text returns the screen as lines of text. It reads the cells on the UI
+// goroutine: the simulation screen hands out its buffer, which the next
+// draw overwrites.
 func (h *harness) text() string {
 	var out string
-	h.do(func() {}) // drawn
-	cells, w, hgt := h.sim.GetContents()
+	h.do(func() { out = simText(h.sim) })
+	return out
+}
+
+func simText(sim tcell.SimulationScreen) string {
+	cells, w, hgt := sim.GetContents()
 	var b strings.Builder
 	for y := 0; y < hgt; y++ {
 		var line strings.Builder
@@ -140,8 +146,7 @@ func (h *harness) text() string {
 		b.WriteString(strings.TrimRight(line.String(), " "))
 		b.WriteByte('\n')
 	}
-	out = b.String()
-	return out
+	return b.String()
 }
 
 func (h *harness) mustSee(s string) {
