@@ -57,7 +57,6 @@ func BenchmarkOpenFirstQuestion(b *testing.B) {
 	}
 }
 
-
 // BenchmarkInterview drives whole built-in interviews, sign-in to finalize,
 // and reports the resident memory sampled on every page (max-RSS-MB) and
 // the process's peak including sign-in's memory-hard PIN hash
