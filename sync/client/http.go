@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"sira/sync/wire"
 )
 
@@ -98,6 +100,11 @@ func (e *transientError) Unwrap() error { return e.err }
 // attempt; the next sync resumes where this one stopped.
 var ErrGaveUp = errors.New("gave up after retries")
 
+var (
+	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1))
+	zdec, _ = zstd.NewReader(nil, zstd.WithDecoderMaxMemory(64<<20), zstd.WithDecoderConcurrency(0))
+)
+
 // conn is the HTTP side of a client: base URL, token, policy and counters.
 type conn struct {
 	base    string
@@ -114,7 +121,8 @@ type conn struct {
 type request struct {
 	method, path, ctype string
 	body                []byte
-	out                 any // JSON destination of a 2xx body, or nil
+	encoded             bool // body is zstd-compressed (Content-Encoding)
+	out                 any  // JSON destination of a 2xx body, or nil
 }
 
 // do sends req with the retry policy. It returns the number of attempts
@@ -184,6 +192,12 @@ func (c *conn) once(ctx context.Context, req request) (http.Header, error) {
 	if req.ctype != "" {
 		hr.Header.Set("Content-Type", req.ctype)
 	}
+	if req.encoded {
+		hr.Header.Set("Content-Encoding", "zstd")
+	}
+	// Asking explicitly turns off Go's transparent gzip; replies come
+	// zstd-compressed from Sira servers and plain from anything else.
+	hr.Header.Set("Accept-Encoding", "zstd")
 	resp, err := c.http.Do(hr)
 	if err != nil {
 		return nil, &transientError{fmt.Errorf("%s %s: %w", req.method, req.path, err)}
@@ -194,6 +208,11 @@ func (c *conn) once(ctx context.Context, req request) (http.Header, error) {
 	c.recv.Add(int64(len(body)))
 	if err != nil {
 		return resp.Header, &transientError{fmt.Errorf("%s %s: read response: %w", req.method, req.path, err)}
+	}
+	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "zstd") {
+		if body, err = zdec.DecodeAll(body, nil); err != nil {
+			return resp.Header, &transientError{fmt.Errorf("%s %s: undecodable response: %w", req.method, req.path, err)}
+		}
 	}
 	if resp.StatusCode/100 != 2 {
 		var eb wire.ErrorBody
@@ -243,5 +262,10 @@ func (c *conn) postJSON(ctx context.Context, path string, in, out any) (int, err
 	if err != nil {
 		return 0, fmt.Errorf("POST %s: %w", path, err)
 	}
-	return c.do(ctx, request{method: http.MethodPost, path: path, ctype: "application/json", body: body, out: out})
+	// Offers are ids and hashes in hex: compressing halves them.
+	encoded := len(body) >= 256
+	if encoded {
+		body = zenc.EncodeAll(body, nil)
+	}
+	return c.do(ctx, request{method: http.MethodPost, path: path, ctype: "application/json", body: body, out: out, encoded: encoded})
 }
