@@ -353,6 +353,9 @@ func (d *Dashboard) export(w http.ResponseWriter, r *http.Request, s *session) e
 	return nil
 }
 
+// reportCSP allows the report's own inline stylesheet; scripts stay off.
+const reportCSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
+
 func (d *Dashboard) reportOpts() report.HandlerOptions {
 	return report.HandlerOptions{InterviewsURL: Prefix + "report/interviews", Log: d.log}
 }
@@ -360,12 +363,14 @@ func (d *Dashboard) reportOpts() report.HandlerOptions {
 // report serves the statistics page (report.Handler) on what the user may see.
 func (d *Dashboard) report(w http.ResponseWriter, r *http.Request, s *session) error {
 	d.audit(r.Context(), s.user.Name, AuditReport, r.URL.Query().Get("form"), "")
+	w.Header().Set("Content-Security-Policy", reportCSP)
 	report.Handler(source{d, s.user}, d.reportOpts()).ServeHTTP(w, r)
 	return nil
 }
 
 func (d *Dashboard) reportInterviews(w http.ResponseWriter, r *http.Request, s *session) error {
 	d.audit(r.Context(), s.user.Name, AuditView, "report/"+r.URL.Query().Get("form"), r.URL.RawQuery)
+	w.Header().Set("Content-Security-Policy", reportCSP)
 	report.InterviewsHandler(source{d, s.user}, d.reportOpts()).ServeHTTP(w, r)
 	return nil
 }

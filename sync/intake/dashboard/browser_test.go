@@ -228,6 +228,8 @@ func TestBrowserRejectRoundTrip(t *testing.T) {
 		do(t, ctx, chromedp.Navigate(base+"/dashboard/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		shot(t, ctx, p)
 	}
+	do(t, ctx, chromedp.Navigate(base+"/dashboard/report?form=returnee&lang=fr"), chromedp.WaitVisible(chromedp.CSS("table")))
+	shot(t, ctx, "report")
 	do(t, ctx, chromedp.Navigate(base+"/dashboard/?lang=en"), chromedp.WaitVisible(chromedp.CSS("#total-interviews")))
 	shot(t, ctx, "completion-en")
 

@@ -1,6 +1,8 @@
 package dashboard_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 	"sira/survey"
 	"sira/sync/intake"
 	"sira/sync/intake/dashboard"
+	"sira/sync/wire"
 )
 
 // seeded is an env with interviews at two posts and one user per role.
@@ -286,14 +289,32 @@ func TestRejectReturnsAndRevisionTwo(t *testing.T) {
 	page := b.get(ivPath(iv.ID))
 	mustContain(t, page.body, `id="review-state">à contrôler`[:0], "Vérifiez l&#39;âge", `id="revision">1<`)
 	// The laptop fixes it and sends revision 2.
+	const agePath = "/data/interview/demographics/age"
+	oldAge := iv.Data.Values[agePath]
+	newAge := "31"
+	if oldAge == newAge {
+		newAge = "32"
+	}
 	fixed := *iv
 	fixed.Revision = 2
-	fixed.Data.Values["/data/interview/demographics/age"] = "31"
+	fixed.Data = &survey.Record{Values: map[string]string{}, Repeats: iv.Data.Repeats}
+	for k, v := range iv.Data.Values {
+		fixed.Data.Values[k] = v
+	}
+	fixed.Data.Values[agePath] = newAge
 	e.ingest([]*survey.Interview{&fixed}, "awa")
 	page = b.get(ivPath(iv.ID))
 	mustContain(t, page.body, `id="revision">2<`)
-	if strings.Count(page.body, "<code>") < 3 {
-		t.Errorf("history lacks the two submissions")
+	seqs := regexpSeq.FindAllStringSubmatch(page.body, -1)
+	if len(seqs) != 2 {
+		t.Fatalf("history links %d submissions, want 2", len(seqs))
+	}
+	// The first revision is still there to read, with the old age.
+	old := b.get(ivPath(iv.ID) + "?seq=" + seqs[0][1])
+	mustContain(t, old.body, `id="shown"`, `data-name="age"><td class="d2">Quel âge avez-vous ?</td><td>`+oldAge+`<`)
+	mustContain(t, page.body, `data-name="age"><td class="d2">Quel âge avez-vous ?</td><td>`+newAge+`<`)
+	if p := b.get(ivPath(iv.ID) + "?seq=999999"); p.status != 404 {
+		t.Errorf("unknown seq: %d", p.status)
 	}
 	var review string
 	var rev int
@@ -437,7 +458,10 @@ func TestTapRecordsSyncAndDrafts(t *testing.T) {
 	e, _, _ := seeded(t)
 	secret, tok, err := intake.CreateToken(e.ctx, e.store, "awa", time.Now())
 	must(t, err)
-	req, _ := http.NewRequest("POST", e.hs.URL+"/api/v1/offer", strings.NewReader(`{"items":[],"drafts":3}`))
+	three := 3
+	offer, err := json.Marshal(wire.Offer{Items: []wire.Item{}, Drafts: &three})
+	must(t, err)
+	req, _ := http.NewRequest("POST", e.hs.URL+"/api/v1/offer", bytes.NewReader(offer))
 	req.Header.Set("Authorization", "Bearer "+secret)
 	p := e.browser().do(req)
 	if p.status != 200 {
@@ -456,6 +480,27 @@ func TestTapRecordsSyncAndDrafts(t *testing.T) {
 	b := e.signedIn("admin")
 	mustContain(t, b.get("/dashboard/").body, `id="drafts">3<`)
 	mustContain(t, b.get("/dashboard/devices").body, tok.ID)
+}
+
+func TestReportAndExportPages(t *testing.T) {
+	e, _, _ := seeded(t)
+	for _, user := range []string{"admin", "view"} {
+		b := e.signedIn(user)
+		p := b.get("/dashboard/report?form=returnee&lang=en")
+		if p.status != 200 || !strings.Contains(p.body, "<table") {
+			t.Errorf("%s: report: status %d", user, p.status)
+		}
+	}
+	b := e.signedIn("sup")
+	if p := b.get("/dashboard/export?form=returnee&format=xlsx"); p.status != 200 || !strings.HasPrefix(p.body, "PK") {
+		t.Errorf("xlsx export: status %d", p.status)
+	}
+	if p := b.get("/dashboard/export?form=nosuch"); p.status != 404 {
+		t.Errorf("unknown form: status %d", p.status)
+	}
+	if n := e.count(`SELECT count(*) FROM dash_audit WHERE action = 'report'`); n != 2 {
+		t.Errorf("%d report views audited, want 2", n)
+	}
 }
 
 func TestCompletionMatchesDatabase(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ type event struct {
 	By       string
 	Current  bool
 	Conflict bool
+	Seq      int64 // submissions: to view that version
 }
 
 type interviewData struct {
@@ -42,6 +44,7 @@ type interviewData struct {
 	History    []event
 	AnswerLang string
 	Done       string
+	Shown      *event // the submission shown when not the current one
 }
 
 // languageOf returns the form language whose code is code ("fr"), or "".
@@ -143,10 +146,23 @@ func (d *Dashboard) interview(w http.ResponseWriter, r *http.Request, s *session
 		}
 		verb := "submission"
 		data.History = append(data.History, event{At: subs[i].Received, Revision: subs[i].Revision, Kind: verb,
-			Detail: subs[i].Hash, By: subs[i].Enumerator, Current: subs[i].Current, Conflict: subs[i].Conflict})
+			Detail: subs[i].Hash, By: subs[i].Enumerator, Current: subs[i].Current, Conflict: subs[i].Conflict, Seq: subs[i].Seq})
 	}
 	if cur == nil {
 		return errStatus(http.StatusNotFound, "err_notfound")
+	}
+	// ?seq= shows another stored version: an older revision, or the other
+	// side of a conflict.
+	if q := r.URL.Query().Get("seq"); q != "" {
+		for i := range subs {
+			if strconv.FormatInt(subs[i].Seq, 10) == q {
+				cur = &subs[i]
+				data.Shown = &event{At: cur.Received, Revision: cur.Revision, Detail: cur.Hash, Seq: cur.Seq}
+			}
+		}
+		if data.Shown == nil {
+			return errStatus(http.StatusNotFound, "err_notfound")
+		}
 	}
 	revs, err := d.reviews(ctx, row.ID)
 	if err != nil {

@@ -275,6 +275,8 @@ func must(tb testing.TB, err error) {
 
 var _ = fmt.Sprint
 
+var regexpSeq = regexp.MustCompile(`href="\?seq=(\d+)"`)
+
 var regexpSecret = regexp.MustCompile(`id="secret">([^<]+)<`)
 
 func mustURL(s string) *url.URL {
