@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ const formUsage = `Usage:
   sira form check [--json] FILE        check an XLSForm (.xlsx, .xls, .csv, .md); exit 1 if invalid
   sira form compile FILE -o OUT.json   write the compiled form (canonical JSON)
   sira form template [-o FILE.xlsx]    write the built-in returnee survey as .xlsx
+                                       (to standard output unless -o is given)
 `
 
 // runForm is the "form" subcommand: check, compile and template.
@@ -49,7 +51,10 @@ func formParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageErrorf("%v", err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -247,7 +252,7 @@ func runFormCompile(ctx context.Context, env *Env, args []string) error {
 func runFormTemplate(ctx context.Context, env *Env, args []string) error {
 	fs := flag.NewFlagSet("form template", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	out := fs.String("o", "returnee.xlsx", "output file (.xlsx)")
+	out := fs.String("o", "", "output file (.xlsx); standard output when absent or -")
 	pos, err := formParseArgs(fs, args)
 	if err != nil {
 		return err
@@ -255,16 +260,41 @@ func runFormTemplate(ctx context.Context, env *Env, args []string) error {
 	if len(pos) != 0 {
 		return usageErrorf("form template: unexpected argument %q", pos[0])
 	}
+	if (*out == "" || *out == "-") && formIsTerminal(env.Stdout) {
+		// A zip archive on a terminal is noise and can upset it.
+		return usageErrorf("form template: standard output is a terminal; redirect it (sira form template > returnee.xlsx) or use -o FILE.xlsx")
+	}
 	wb, err := builtin.Workbook(ctx)
 	if err != nil {
 		return err
 	}
 	wb.Name = strings.TrimSuffix(builtin.FileName, filepath.Ext(builtin.FileName)) + ".xlsx"
+	if *out == "" || *out == "-" {
+		// Buffered, so that a failure leaves nothing half-written downstream.
+		var b bytes.Buffer
+		if err := wb.WriteXLSX(&b); err != nil {
+			return err
+		}
+		if _, err := env.Stdout.Write(b.Bytes()); err != nil {
+			return fmt.Errorf("write template to standard output: %w", err)
+		}
+		return nil
+	}
 	if err := formWriteAtomic(*out, wb.WriteXLSX); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "wrote %s\n", *out)
+	fmt.Fprintf(env.Stderr, "wrote %s\n", *out)
 	return nil
+}
+
+// formIsTerminal reports whether w is a character device such as a console.
+func formIsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // formWriteAtomic writes path through a temporary file in the same

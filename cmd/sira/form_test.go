@@ -139,23 +139,76 @@ func TestFormCompile(t *testing.T) {
 }
 
 func TestFormTemplate(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "returnee.xlsx")
-	if code, _, stderr := formRunSira(t, "form", "template", "-o", out); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	f, err := forms.CompileFile(context.Background(), out)
-	if err != nil {
-		t.Fatalf("template does not compile: %v", err)
-	}
-	if len(f.Languages) < 2 || len(f.Questions()) < 20 {
-		t.Errorf("template: languages %q, %d questions", f.Languages, len(f.Questions()))
-	}
-	// The .xlsx compiles to exactly the built-in form: same content, same hash.
 	want, err := builtin.Form(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Hash != want.Hash {
-		t.Errorf("template hash %s, built-in form %s", f.Hash, want.Hash)
+	// "sira form template > returnee.xlsx" and "-o FILE" write the same
+	// workbook; it compiles to exactly the built-in form (same hash).
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"Stdout", nil},
+		{"StdoutDash", []string{"-o", "-"}},
+		{"File", []string{"-o", "returnee.xlsx"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "returnee.xlsx")
+			args := []string{"form", "template"}
+			for _, a := range tc.args {
+				if a == "returnee.xlsx" {
+					a = out
+				}
+				args = append(args, a)
+			}
+			code, stdout, stderr := formRunSira(t, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if tc.name != "File" {
+				if err := os.WriteFile(out, []byte(stdout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			} else if stdout != "" {
+				t.Errorf("stdout = %q, want nothing (the file was named)", stdout)
+			}
+			f, err := forms.CompileFile(context.Background(), out)
+			if err != nil {
+				t.Fatalf("template does not compile: %v", err)
+			}
+			if len(f.Languages) < 2 || len(f.Questions()) < 20 {
+				t.Errorf("template: languages %q, %d questions", f.Languages, len(f.Questions()))
+			}
+			if f.Hash != want.Hash {
+				t.Errorf("template hash %s, built-in form %s", f.Hash, want.Hash)
+			}
+		})
+	}
+}
+
+func TestFormUsageErrors(t *testing.T) {
+	good := formWriteFile(t, "good.md", formGoodSrc)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"NoSubcommand", []string{"form"}, 2},
+		{"UnknownSubcommand", []string{"form", "frobnicate"}, 2},
+		{"UnknownFlag", []string{"form", "check", "--bogus", good}, 2},
+		{"CheckNoFile", []string{"form", "check"}, 2},
+		{"CheckTwoFiles", []string{"form", "check", good, good}, 2},
+		{"CompileNoOut", []string{"form", "compile", good}, 2},
+		{"TemplateArgument", []string{"form", "template", "extra"}, 2},
+		{"Help", []string{"form", "check", "-h"}, 0},
+		{"MissingFile", []string{"form", "check", filepath.Join(t.TempDir(), "nope.xlsx")}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, _, stderr := formRunSira(t, tc.args...); code != tc.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tc.code, stderr)
+			}
+		})
 	}
 }
