@@ -14,6 +14,12 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, tok *Token)
 	if r.ContentLength > limit {
 		return wire.Errorf(wire.CodeTooLarge, "batch of %d bytes over the limit of %d", r.ContentLength, limit)
 	}
+	select {
+	case s.batches <- struct{}{}:
+		defer func() { <-s.batches }()
+	case <-r.Context().Done():
+		return r.Context().Err()
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		return err
@@ -24,6 +30,14 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, tok *Token)
 	if err != nil {
 		return err
 	}
+	counts := map[wire.ReceiptStatus]int{}
+	for _, rc := range receipts {
+		counts[rc.Status]++
+	}
+	// Counts only: never answers.
+	s.log.Info("batch", "token", tok.ID, "enumerator", tok.Enumerator, "bytes", len(body), "interviews", len(receipts),
+		"stored", counts[wire.Stored], "duplicate", counts[wire.Duplicate], "updated", counts[wire.Updated]+counts[wire.Superseded],
+		"conflict", counts[wire.Conflict], "invalid", counts[wire.Invalid])
 	writeJSON(w, http.StatusOK, wire.BatchReply{Receipts: receipts})
 	return nil
 }

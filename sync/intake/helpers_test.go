@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -43,6 +44,9 @@ func newEnv(tb testing.TB, cfg intake.Config) *env {
 	}
 	tb.Cleanup(func() { st.Close() })
 	cfg.Store = st
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	srv, err := intake.New(ctx, cfg)
 	if err != nil {
 		tb.Fatal(err)

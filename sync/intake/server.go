@@ -32,6 +32,9 @@ type Config struct {
 	// Builtin forms are known to every intake without being published (the
 	// built-in returnee form); they are published into the store at start.
 	Builtin []*forms.Form
+	// MaxBatches bounds the batches read and decoded at once (default 32),
+	// and so the memory a crowd of clients can take; others wait their turn.
+	MaxBatches int
 }
 
 // Server is the intake HTTP server. It is an http.Handler; other packages
@@ -48,7 +51,8 @@ type Server struct {
 	mu     sync.Mutex
 	codecs map[string]*formEntry // by form hash; "" is the generic codec
 
-	notify chan struct{} // a batch was stored (for the relay's forwarder)
+	notify  chan struct{} // a batch was stored (for the relay's forwarder)
+	batches chan struct{} // semaphore of batches in progress
 }
 
 type formEntry struct {
@@ -78,6 +82,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if s.maxChunk <= 0 {
 		s.maxChunk = 8 << 20
 	}
+	if cfg.MaxBatches <= 0 {
+		cfg.MaxBatches = 32
+	}
+	s.batches = make(chan struct{}, cfg.MaxBatches)
 	if s.validate == nil {
 		s.validate = EngineValidation()
 	}
