@@ -134,6 +134,9 @@ func newDraft(f *forms.Form, enumerator, deviceID string, now time.Time) *Interv
 }
 
 func newEngine(f *forms.Form, iv *Interview, opts EngineOptions, fresh bool) (*Engine, error) {
+	if iv.FormID != "" && f.ID != "" && iv.FormID != f.ID {
+		return nil, fmt.Errorf("open interview %s: it was started on form %q, not %q", iv.ID, iv.FormID, f.ID)
+	}
 	p := opts.Plan
 	if p == nil || p.form != f {
 		var err error

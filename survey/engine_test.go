@@ -398,6 +398,9 @@ func TestFinalize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := NewEngine(mustForm(t, "nested.md"), iv, EngineOptions{}); err == nil {
+		t.Error("opened an interview with another form")
+	}
 	if after := iv.ContentHash(); after != before {
 		t.Errorf("opening a finalized interview changed its content: %s → %s", before, after)
 	}
