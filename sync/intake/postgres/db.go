@@ -74,13 +74,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open intake database %s: %w", name, err)
 	}
 	s := &Store{pool: pool, name: name}
-	if opts.Schema != "" {
-		if _, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{opts.Schema}.Sanitize()); err != nil {
-			pool.Close()
-			return nil, fmt.Errorf("open intake database %s: create schema %s: %w", name, opts.Schema, err)
-		}
-	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, opts.Schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open intake database %s: %w", name, err)
 	}
@@ -132,8 +126,8 @@ func migrations() ([]migration, error) {
 
 // migrate applies missing migrations, each in its own transaction with its
 // intake_schema row, so a crash leaves a whole version. A session advisory
-// lock keeps concurrent Opens from racing.
-func (s *Store) migrate(ctx context.Context) error {
+// lock keeps concurrent Opens from racing, creating schema (when set) too.
+func (s *Store) migrate(ctx context.Context, schema string) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -147,6 +141,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
 	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrateLock)
+	if schema != "" {
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+			return fmt.Errorf("create schema %s: %w", schema, err)
+		}
+	}
 
 	var hasSchema, foreign bool
 	if err := conn.QueryRow(ctx, `SELECT to_regclass('intake_schema') IS NOT NULL,

@@ -1,0 +1,305 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"sira/sync/intake"
+	"sira/sync/intake/postgres"
+	"sira/sync/wire"
+	"sira/sync/wire/wiretest"
+)
+
+func TestIsDSN(t *testing.T) {
+	for _, c := range []struct {
+		db   string
+		want bool
+	}{
+		{"postgres://postgres@127.0.0.1/test", true},
+		{"postgresql://u:p@db.example/sira?sslmode=require", true},
+		{"POSTGRES://host/db", true},
+		{"intake.db", false},
+		{"/srv/sira/intake.db", false},
+		{`C:\sira\postgres.db`, false},
+		{"postgres.db", false},
+		{"", false},
+	} {
+		if got := postgres.IsDSN(c.db); got != c.want {
+			t.Errorf("IsDSN(%q) = %v, want %v", c.db, got, c.want)
+		}
+	}
+}
+
+func TestOpenBadDSN(t *testing.T) {
+	_, err := postgres.Open(context.Background(), "postgres://sira:s3cret@[::1/test", postgres.Options{})
+	if err == nil {
+		t.Fatal("an invalid DSN was accepted")
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the error shows the password: %v", err)
+	}
+}
+
+// exec runs sql on the test database, outside any store.
+func exec(t *testing.T, d, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+func TestMigrations(t *testing.T) {
+	ctx := context.Background()
+	d := dsn(t)
+	sc := schema(t, d)
+	st, err := postgres.Open(ctx, d, postgres.Options{Schema: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := intake.Token{ID: "abc", Hash: intake.HashToken("x"), Enumerator: "awa", Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	if err := st.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	// Reopened through the DSN's search_path, as `sira intake --db` does:
+	// nothing is applied twice and the data is there.
+	st, err = postgres.Open(ctx, d+"&search_path="+sc, postgres.Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if got, err := st.TokenByHash(ctx, tok.Hash); err != nil || *got != tok {
+		t.Errorf("token after reopening: %+v, %v", got, err)
+	}
+	var versions int
+	if err := st.Pool().QueryRow(ctx, "SELECT count(*) FROM intake_schema").Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 1 {
+		t.Errorf("%d versions recorded, want 1", versions)
+	}
+	st.Close()
+
+	// A schema from a newer Sira is refused, untouched.
+	exec(t, d, fmt.Sprintf("INSERT INTO %s.intake_schema VALUES (99, '0099_future.sql', now())", pgx.Identifier{sc}.Sanitize()))
+	_, err = postgres.Open(ctx, d, postgres.Options{Schema: sc})
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("Open of a newer schema: %v, want refused as newer", err)
+	}
+}
+
+func TestNotIntake(t *testing.T) {
+	d := dsn(t)
+	sc := schema(t, d)
+	exec(t, d, fmt.Sprintf("CREATE SCHEMA %[1]s; CREATE TABLE %[1]s.tokens (x int)", pgx.Identifier{sc}.Sanitize()))
+	_, err := postgres.Open(context.Background(), d, postgres.Options{Schema: sc})
+	if !errors.Is(err, postgres.ErrNotIntake) {
+		t.Errorf("Open of another program's schema: %v, want ErrNotIntake", err)
+	}
+}
+
+// TestOpenConcurrent: intake processes starting together on a new schema
+// migrate it once.
+func TestOpenConcurrent(t *testing.T) {
+	d := dsn(t)
+	sc := schema(t, d)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := postgres.Open(context.Background(), d, postgres.Options{Schema: sc})
+			if err == nil {
+				st.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open %d: %v", i, err)
+		}
+	}
+}
+
+// TestRejectionsDelivery: a laptop polling while supervisors reject
+// concurrently receives every rejection exactly once, by seq.
+func TestRejectionsDelivery(t *testing.T) {
+	ctx := context.Background()
+	st := open(t)
+	f := wiretest.Form("1")
+	ivs := wiretest.Interviews(f, 40, 3, "awa", "dev1")
+	in := make([]intake.Incoming, len(ivs))
+	for i, iv := range ivs {
+		h := iv.ContentHash()
+		in[i] = intake.Incoming{Interview: iv, Hash: h, Body: wire.MarshalInterviewHash(iv, h), Size: 100}
+	}
+	if _, err := st.Ingest(ctx, intake.BatchMeta{Source: "import", Received: time.Now()}, in); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(ivs); i += 4 {
+				if _, err := st.Reject(ctx, ivs[i].ID, "check", "sup", time.Now()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	seen := map[string]bool{}
+	var after int64
+	poll := func() {
+		rs, err := st.Rejections(ctx, "awa", after, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Seq <= after || seen[r.ID] {
+				t.Fatalf("rejection %d of %s delivered out of order or twice", r.Seq, r.ID)
+			}
+			seen[r.ID], after = true, r.Seq
+		}
+	}
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		poll()
+	}
+	poll() // what committed after the last poll of the loop
+	for len(seen) < len(ivs) {
+		n := len(seen)
+		poll()
+		if len(seen) == n {
+			break
+		}
+	}
+	if len(seen) != len(ivs) {
+		t.Errorf("the laptop received %d of %d rejections", len(seen), len(ivs))
+	}
+}
+
+// server is an intake server on a PostgreSQL store behind a real loopback
+// HTTP listener, with the test form published and a device token.
+type server struct {
+	st    *postgres.Store
+	http  *httptest.Server
+	codec *wire.Codec
+	form  *intake.PublishedForm
+	token string
+	f     func(n int, seed uint64) [][]byte
+}
+
+func newServer(tb testing.TB) *server {
+	tb.Helper()
+	ctx := context.Background()
+	st := open(tb)
+	srv, err := intake.New(ctx, intake.Config{Store: st})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := wiretest.Form("1")
+	if _, err := srv.Publish(ctx, f); err != nil {
+		tb.Fatal(err)
+	}
+	codec, err := srv.Codec(f.Hash)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	secret, _, err := intake.CreateToken(ctx, st, "awa", time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	tb.Cleanup(hs.Close)
+	s := &server{st: st, http: hs, codec: codec, token: secret}
+	s.f = func(n int, seed uint64) [][]byte {
+		var frames [][]byte
+		for i := range n {
+			b, err := codec.Encode(nil, wiretest.Interviews(f, 100, seed+uint64(i), "awa", "dev1"))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			frames = append(frames, b)
+		}
+		return frames
+	}
+	return s
+}
+
+func (s *server) post(c *http.Client, frame []byte) ([]wire.Receipt, error) {
+	req, err := http.NewRequest("POST", s.http.URL+wire.PathBatch, bytes.NewReader(frame))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set(wire.HeaderProtocol, fmt.Sprint(wire.ProtocolVersion))
+	req.Header.Set("Content-Type", wire.ContentTypeBatch)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	var br wire.BatchReply
+	if err := json.NewDecoder(resp.Body).Decode(&br); err != nil {
+		return nil, err
+	}
+	return br.Receipts, nil
+}
+
+// TestServer runs the intake server on PostgreSQL over HTTP: a batch is
+// stored, its retry is a duplicate.
+func TestServer(t *testing.T) {
+	s := newServer(t)
+	frame := s.f(1, 42)[0]
+	for round, want := range []wire.ReceiptStatus{wire.Stored, wire.Duplicate} {
+		rs, err := s.post(http.DefaultClient, frame)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if len(rs) != 100 {
+			t.Fatalf("round %d: %d receipts", round, len(rs))
+		}
+		for _, r := range rs {
+			if r.Status != want {
+				t.Fatalf("round %d: %s is %s (%s), want %s", round, r.ID, r.Status, r.Reason, want)
+			}
+		}
+	}
+	st, err := s.st.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Submissions != 100 || st.Duplicates != 100 || st.Batches != 2 || st.Forms < 1 {
+		t.Errorf("stats %+v", st)
+	}
+}
