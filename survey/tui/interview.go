@@ -45,14 +45,33 @@ func newInterview(a *App, s Session) *interview {
 	iv := &interview{a: a, s: s, layout: tview.NewFlex().SetDirection(tview.FlexRow)}
 	iv.layout.SetBorderPadding(0, 0, 1, 1)
 	iv.pages = s.Pages()
-	start := 0
-	if pos := s.Position(); pos != "" {
-		if i := iv.indexOf(pos); i >= 0 {
-			start = i
+	iv.render(iv.resumeAt())
+	return iv
+}
+
+// resumeAt is the page a session opens on: the first for a new interview,
+// else where the enumerator last was, else (that page is no longer asked)
+// the first page with a missing answer.
+func (iv *interview) resumeAt() int {
+	pos := iv.s.Position()
+	if pos == "" {
+		return 0 // a new interview
+	}
+	if i := iv.indexOf(pos); i >= 0 {
+		return i
+	}
+	missing := map[string]bool{}
+	for _, ref := range iv.s.Missing() {
+		missing[ref] = true
+	}
+	for i, p := range iv.pages {
+		for _, f := range p.Fields {
+			if missing[f.Ref] {
+				return i
+			}
 		}
 	}
-	iv.render(start)
-	return iv
+	return 0
 }
 
 func (iv *interview) root() tview.Primitive { return iv.layout }
