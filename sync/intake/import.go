@@ -57,6 +57,9 @@ func (s *Server) ImportFile(ctx context.Context, path string) (*ImportResult, er
 			if err != nil || complete {
 				return err
 			}
+			if held > int64(len(fr.Payload)) {
+				return wire.Errorf(wire.CodeCorrupt, "attachment %s: %d bytes, an upload of %d bytes is in progress", sha, len(fr.Payload), held)
+			}
 			if _, done, err := s.store.AppendAttachment(ctx, sha, int64(len(fr.Payload)), held, fr.Payload[held:]); err != nil {
 				return err
 			} else if done {

@@ -122,7 +122,8 @@ type InterviewStore interface {
 	Held(ctx context.Context, items []wire.Item) ([]bool, error)
 	// Ingest stores a batch in one transaction and returns one receipt per
 	// item, in order: Stored, Duplicate, Updated, Superseded, Conflict, or
-	// Invalid for items with Invalid set. Either every item is decided and
+	// Invalid for items with Invalid set (unless the exact content is held:
+	// then Duplicate, so a retry is never judged anew). Either every item is decided and
 	// committed or nothing is.
 	Ingest(ctx context.Context, meta BatchMeta, in []Incoming) ([]wire.Receipt, error)
 	// Submissions returns every stored submission of id, oldest first.

@@ -160,6 +160,12 @@ func testReceipts(t *testing.T, s intake.Store) {
 	if rs[5].Reason != "failed validation: test" {
 		t.Errorf("invalid reason %q", rs[5].Reason)
 	}
+	// Held content is a duplicate even when the server now finds it invalid.
+	again := Incoming(ivs[0])
+	again.Invalid = "failed validation: a newer rule"
+	if rs, err := s.Ingest(ctx, intake.BatchMeta{Source: "test", Received: t0}, []intake.Incoming{again}); err != nil || rs[0].Status != wire.Duplicate {
+		t.Errorf("held content judged again: %+v %v", rs, err)
+	}
 	held, err := s.Held(ctx, []wire.Item{wire.ItemOf(ivs[0]), wire.ItemOf(&rev2), wire.ItemOf(ivs[3])})
 	if err != nil || !slices.Equal(held, []bool{true, true, false}) {
 		t.Errorf("Held: %v %v", held, err)
@@ -188,8 +194,8 @@ func testReceipts(t *testing.T, s intake.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSt := intake.Stats{Submissions: 6, Interviews: 3, Duplicates: 1, Updated: 1, Superseded: 1, Conflicts: 1, Invalid: 1,
-		Batches: 2, BytesReceived: 1500, Unforwarded: 6}
+	wantSt := intake.Stats{Submissions: 6, Interviews: 3, Duplicates: 2, Updated: 1, Superseded: 1, Conflicts: 1, Invalid: 1,
+		Batches: 3, BytesReceived: 1500, Unforwarded: 6}
 	if st != wantSt {
 		t.Errorf("Stats %+v, want %+v", st, wantSt)
 	}

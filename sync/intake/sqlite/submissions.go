@@ -184,12 +184,6 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 	for i, x := range in {
 		iv := x.Interview
 		r := wire.Receipt{ID: iv.ID, Revision: iv.Revision, Hash: x.Hash}
-		if x.Invalid != "" {
-			r.Status, r.Reason = wire.Invalid, x.Invalid
-			receipts[i] = r
-			counts[wire.Invalid]++
-			continue
-		}
 		rows := held[iv.ID]
 		maxRev, dup, sameRev := 0, false, false
 		for _, h := range rows {
@@ -200,7 +194,11 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 		current, conflict := false, false
 		switch {
 		case dup:
+			// Held already: a retry gets its duplicate even if validation
+			// would now judge otherwise (a newer engine), never "invalid".
 			r.Status = wire.Duplicate
+		case x.Invalid != "":
+			r.Status, r.Reason = wire.Invalid, x.Invalid
 		case len(rows) == 0:
 			r.Status, current = wire.Stored, true
 		case sameRev:
@@ -212,7 +210,7 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 		}
 		receipts[i] = r
 		counts[r.Status]++
-		if r.Status == wire.Duplicate {
+		if r.Status == wire.Duplicate || r.Status == wire.Invalid {
 			continue
 		}
 		if current && len(rows) > 0 {
@@ -253,9 +251,7 @@ func heldByID(ctx context.Context, tx *sql.Tx, in []intake.Incoming) (map[string
 	held := make(map[string][]heldRow, len(in))
 	ids := make([]any, 0, len(in))
 	for _, x := range in {
-		if x.Invalid == "" {
-			ids = append(ids, x.Interview.ID)
-		}
+		ids = append(ids, x.Interview.ID)
 	}
 	for len(ids) > 0 {
 		n := min(len(ids), 200)
