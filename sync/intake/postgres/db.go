@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
@@ -211,15 +212,18 @@ type counters struct {
 	batches, bytesReceived, attachments, rejections                  int64
 }
 
-// add applies c to the counters row. Callers do it last in their
-// transaction: the row lock is then held only until the commit.
+// counterShards is the number of rows of the counters table.
+const counterShards = 16
+
+// add applies c to one counters row, picked at random. Callers do it last
+// in their transaction: the row lock is then held only until the commit.
 func (c counters) add(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `UPDATE counters SET submissions = submissions + $1, duplicates = duplicates + $2,
 		updated = updated + $3, superseded = superseded + $4, conflicts = conflicts + $5, invalid = invalid + $6,
 		batches = batches + $7, bytes_received = bytes_received + $8, attachments = attachments + $9,
-		rejections = rejections + $10`,
+		rejections = rejections + $10 WHERE shard = $11`,
 		c.submissions, c.duplicates, c.updated, c.superseded, c.conflicts, c.invalid,
-		c.batches, c.bytesReceived, c.attachments, c.rejections)
+		c.batches, c.bytesReceived, c.attachments, c.rejections, rand.IntN(counterShards))
 	if err != nil {
 		return fmt.Errorf("counters: %w", err)
 	}

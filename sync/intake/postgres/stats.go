@@ -10,8 +10,9 @@ import (
 // Stats implements intake.Store.
 func (s *Store) Stats(ctx context.Context) (intake.Stats, error) {
 	var st intake.Stats
-	err := s.pool.QueryRow(ctx, `SELECT submissions, duplicates, updated, superseded, conflicts, invalid,
-		batches, bytes_received, attachments, rejections,
+	err := s.pool.QueryRow(ctx, `SELECT sum(submissions)::bigint, sum(duplicates)::bigint, sum(updated)::bigint,
+		sum(superseded)::bigint, sum(conflicts)::bigint, sum(invalid)::bigint,
+		sum(batches)::bigint, sum(bytes_received)::bigint, sum(attachments)::bigint, sum(rejections)::bigint,
 		(SELECT count(*) FROM submissions WHERE current),
 		(SELECT count(*) FROM forms),
 		(SELECT count(*) FROM submissions WHERE NOT forwarded)

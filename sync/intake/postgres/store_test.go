@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -220,7 +222,7 @@ func newServer(tb testing.TB) *server {
 	tb.Helper()
 	ctx := context.Background()
 	st := open(tb)
-	srv, err := intake.New(ctx, intake.Config{Store: st})
+	srv, err := intake.New(ctx, intake.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		tb.Fatal(err)
 	}

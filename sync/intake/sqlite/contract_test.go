@@ -22,3 +22,16 @@ func TestContract(t *testing.T) {
 		return st
 	})
 }
+
+// BenchmarkStoreIngest measures the SQLite store alone (no HTTP, no
+// decoding): 4 clients, batches of 100; compare BenchmarkStoreIngestPostgres.
+func BenchmarkStoreIngest(b *testing.B) {
+	storetest.BenchIngest(b, 4, func(b *testing.B) intake.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "intake.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { st.Close() })
+		return st
+	})
+}

@@ -43,10 +43,12 @@ CREATE UNIQUE INDEX submissions_current ON submissions (id) WHERE current;
 CREATE INDEX submissions_unforwarded ON submissions (seq) WHERE NOT forwarded;
 CREATE INDEX submissions_enumerator ON submissions (enumerator) WHERE current;
 
--- The counters of `sira intake stats`, one row: one UPDATE per transaction,
--- so concurrent batches never lock counter rows in different orders.
+-- The counters of `sira intake stats`, summed over 16 shards: a transaction
+-- adds to one shard, picked at random, in one UPDATE, so concurrent batches
+-- rarely wait for each other's commit on a counter row and never lock
+-- counter rows in different orders.
 CREATE TABLE counters (
-	one            boolean PRIMARY KEY DEFAULT true CHECK (one),
+	shard          smallint PRIMARY KEY,
 	submissions    bigint NOT NULL DEFAULT 0,
 	duplicates     bigint NOT NULL DEFAULT 0,
 	updated        bigint NOT NULL DEFAULT 0,
@@ -58,7 +60,7 @@ CREATE TABLE counters (
 	attachments    bigint NOT NULL DEFAULT 0,
 	rejections     bigint NOT NULL DEFAULT 0
 );
-INSERT INTO counters DEFAULT VALUES;
+INSERT INTO counters (shard) SELECT generate_series(0, 15);
 
 CREATE TABLE attachments (
 	sha256   text PRIMARY KEY,
