@@ -124,6 +124,11 @@ func generate(path string) error {
 		FROM dash_interviews GROUP BY day, form, post, enumerator, device, status, review`); err != nil {
 		return err
 	}
+	if _, err := db.Exec(`INSERT INTO dash_totals (form, post, enumerator, device, status, review, n, last_received)
+		SELECT form, post, enumerator, device, status, review, count(*), max(received)
+		FROM dash_interviews GROUP BY form, post, enumerator, device, status, review`); err != nil {
+		return err
+	}
 	_, err = db.Exec(`ANALYZE`)
 	return err
 }

@@ -90,7 +90,7 @@ func newEnv(tb testing.TB) *env {
 	}
 	tb.Cleanup(func() { st.Close() })
 	f := builtinForm(tb)
-	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{f}})
+	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{f}, Logger: slogDiscard()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -312,5 +312,10 @@ func (e *env) checkCounts() {
 	want := read(`SELECT day, form, post, enumerator, device, status, review, count(*) AS n FROM dash_interviews GROUP BY 1, 2, 3, 4, 5, 6, 7`)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) == 0 {
 		e.t.Errorf("counts table:\n%s\nprojection:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	got = read(`SELECT '' AS day, form, post, enumerator, device, status, review, n FROM dash_totals`)
+	want = read(`SELECT '' AS day, form, post, enumerator, device, status, review, count(*) AS n FROM dash_interviews GROUP BY 2, 3, 4, 5, 6, 7`)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) == 0 {
+		e.t.Errorf("totals table:\n%s\nprojection:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

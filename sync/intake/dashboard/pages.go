@@ -62,7 +62,7 @@ func (d *Dashboard) targets(ctx context.Context) (map[string]int64, error) {
 
 func (d *Dashboard) groupCount(ctx context.Context, u *User, col string) ([]counted, error) {
 	w, args := scope(u)
-	rows, err := d.db.QueryContext(ctx, `SELECT `+col+`, sum(n), max(last_received) FROM dash_counts WHERE `+w+` GROUP BY `+col+` ORDER BY `+col, args...)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+col+`, sum(n), max(last_received) FROM dash_totals WHERE `+w+` GROUP BY `+col+` ORDER BY `+col, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count by %s: %w", col, err)
 	}
@@ -84,7 +84,7 @@ func (d *Dashboard) groupCount(ctx context.Context, u *User, col string) ([]coun
 func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, error) {
 	w, args := scope(u)
 	c := &completionData{}
-	rows, err := d.db.QueryContext(ctx, `SELECT status, review, sum(n) FROM dash_counts WHERE `+w+` GROUP BY status, review`, args...)
+	rows, err := d.db.QueryContext(ctx, `SELECT status, review, sum(n) FROM dash_totals WHERE `+w+` GROUP BY status, review`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("completion: %w", err)
 	}

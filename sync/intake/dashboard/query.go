@@ -147,7 +147,11 @@ func (d *Dashboard) Count(ctx context.Context, u *User, f Filter, limit int) (n 
 	if err != nil {
 		return 0, false, err
 	}
-	err = d.db.QueryRowContext(ctx, `SELECT coalesce(sum(n), 0) FROM dash_counts WHERE `+w, args...).Scan(&n)
+	table := "dash_totals"
+	if f.From != "" || f.To != "" {
+		table = "dash_counts" // by day, a range of its key
+	}
+	err = d.db.QueryRowContext(ctx, `SELECT coalesce(sum(n), 0) FROM `+table+` WHERE `+w, args...).Scan(&n)
 	if err != nil {
 		return 0, false, fmt.Errorf("count interviews: %w", err)
 	}
@@ -204,8 +208,8 @@ func (d *Dashboard) visible(ctx context.Context, u *User, id string) (*Row, erro
 // distinct returns the distinct values of col u may see (for the filter menus).
 func (d *Dashboard) distinct(ctx context.Context, u *User, col string) ([]string, error) {
 	w, args := scope(u)
-	// From the counts table: a few thousand rows at a million interviews.
-	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT `+col+` FROM dash_counts WHERE `+w+` ORDER BY 1`, args...)
+	// From the totals table: a few rows per enumerator.
+	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT `+col+` FROM dash_totals WHERE `+w+` ORDER BY 1`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("distinct %s: %w", col, err)
 	}

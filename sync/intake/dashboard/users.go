@@ -79,23 +79,37 @@ func HashPassword(pw string, k KDF) (string, error) {
 
 // CheckPassword reports whether pw matches the PHC argon2id hash.
 func CheckPassword(hash, pw string) bool {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
+	k, salt, want, ok := parsePHC(hash)
+	if !ok {
 		return false
 	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 {
-		return false
+	got := argon2.IDKey([]byte(pw), salt, k.Time, k.Memory, k.Threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// maxKDF bounds the parameters a stored hash may ask for, so that a
+// corrupt row cannot make a sign-in allocate gigabytes.
+var maxKDF = KDF{Time: 16, Memory: 256 << 10, Threads: 16}
+
+// parsePHC reads "$argon2id$v=19$m=M,t=T,p=P$salt$key" (base64 without
+// padding), refusing parameters beyond maxKDF.
+func parsePHC(hash string) (k KDF, salt, key []byte, ok bool) {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
+		return k, nil, nil, false
+	}
+	var m, t, p uint64
+	if n, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || n != 3 ||
+		m < 8*p || t == 0 || p == 0 || m > uint64(maxKDF.Memory) || t > uint64(maxKDF.Time) || p > uint64(maxKDF.Threads) {
+		return k, nil, nil, false
 	}
 	enc := base64.RawStdEncoding
 	salt, err1 := enc.DecodeString(parts[4])
-	want, err2 := enc.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 {
-		return false
+	key, err2 := enc.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(salt) < 8 || len(key) < 16 || len(key) > 64 {
+		return k, nil, nil, false
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
+	return KDF{Time: uint32(t), Memory: uint32(m), Threads: uint8(p)}, salt, key, true
 }
 
 func validName(name string) bool {
