@@ -420,6 +420,10 @@ func readXLS(ctx context.Context, data []byte) (grids []grid, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
+	formulas, err := xlsFormulaCells(&wb, data)
+	if err != nil {
+		return nil, err
+	}
 	for i := 0; i < wb.GetNumberSheets(); i++ {
 		sh, err := wb.GetSheet(i)
 		if err != nil {
@@ -427,6 +431,14 @@ func readXLS(ctx context.Context, data []byte) (grids []grid, err error) {
 		}
 		g := grid{name: sh.GetName()}
 		n := sh.GetNumberRows()
+		byRow := map[int]map[int]string{}
+		for p, v := range formulas[i] {
+			if byRow[p.row] == nil {
+				byRow[p.row] = map[int]string{}
+			}
+			byRow[p.row][p.col] = v
+			n = max(n, p.row+1)
+		}
 		for r := 0; r < n; r++ {
 			if r%1024 == 0 {
 				if err := ctx.Err(); err != nil {
@@ -441,6 +453,17 @@ func readXLS(ctx context.Context, data []byte) (grids []grid, err error) {
 			raw := make([]string, len(cols))
 			for j, c := range cols {
 				raw[j] = xlsCellString(&wb, c)
+			}
+			for j, v := range byRow[r] {
+				if j >= len(raw) {
+					if j >= 1<<14 { // beyond Excel's last column: a forged record
+						continue
+					}
+					raw = append(raw, make([]string, j+1-len(raw))...)
+				}
+				if raw[j] == "" {
+					raw[j] = v
+				}
 			}
 			more, err := g.add(r+1, raw)
 			if err != nil {

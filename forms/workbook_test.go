@@ -343,3 +343,45 @@ func TestSelectFromFile(t *testing.T) {
 		t.Errorf("problems = %q", got)
 	}
 }
+
+// TestXLSFormulaCells reads the cached results of formula cells in .xls
+// files, as pyxform (xlrd) does; the BIFF reader alone reads them as empty.
+func TestXLSFormulaCells(t *testing.T) {
+	for _, tc := range []struct {
+		file, sheet string
+		row         int // 1-based, as in the spreadsheet
+		header      string
+		want        string
+	}{
+		{"historical/xlsform_spec_test.xls", "survey", 55, "name", "FALSE"},
+		{"historical/xlsform_spec_test.xls", "survey", 22, "required", "TRUE"},
+		{"historical/xlsform_spec_test.xls", "survey", 14, "relevant", "FALSE"},
+		{"example_xls/sms_info.xls", "settings", 2, "sms_allow_media", "TRUE"},
+	} {
+		t.Run(fmt.Sprintf("%s/%s/%d", tc.file, tc.sheet, tc.row), func(t *testing.T) {
+			wb, err := forms.ReadFile(context.Background(), corpusPath(t, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := wb.Sheet(tc.sheet)
+			if s == nil {
+				t.Fatalf("no sheet %q", tc.sheet)
+			}
+			col := -1
+			for i, h := range s.Header {
+				if strings.EqualFold(h, tc.header) {
+					col = i
+				}
+			}
+			for _, r := range s.Rows {
+				if r.Num == tc.row {
+					if got := r.Cell(col); got != tc.want {
+						t.Errorf("row %d, column %q = %q, want %q", tc.row, tc.header, got, tc.want)
+					}
+					return
+				}
+			}
+			t.Errorf("no row %d", tc.row)
+		})
+	}
+}
