@@ -26,7 +26,7 @@ func formulaRec(row, col int, num []byte) []byte {
 	head := binary.LittleEndian.AppendUint16(nil, uint16(row))
 	head = binary.LittleEndian.AppendUint16(head, uint16(col))
 	head = binary.LittleEndian.AppendUint16(head, 15) // XF
-	tail := make([]byte, 2+4+2)                        // grbit, chn, cce = 0
+	tail := make([]byte, 2+4+2)                       // grbit, chn, cce = 0
 	return biffRec(biffFormula, head, num, tail)
 }
 
