@@ -3,6 +3,7 @@ package forms_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -328,11 +329,36 @@ func TestCycle(t *testing.T) {
 `)
 	got := problemsOf(t, err)
 	want := []string{
-		"t.md: survey row 2: dependency cycle among calculations or relevance: ${a} → ${b} → ${c} → ${a}",
-		"t.md: survey row 5: dependency cycle among calculations or relevance: ${d} → ${d2} → ${d}",
+		"t.md: survey row 2: dependency cycle among calculations or relevance (3 questions): ${a} → ${b} → ${c} → ${a}",
+		"t.md: survey row 5: dependency cycle among calculations or relevance (2 questions): ${d} → ${d2} → ${d}",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestLongCycle closes a cycle through 20,000 calculations: one problem,
+// of bounded length, naming both ends of the chain.
+func TestLongCycle(t *testing.T) {
+	const n = 20000
+	var src strings.Builder
+	src.WriteString("| survey |\n| | type | name | label | calculation |\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&src, "| | calculate | c%d | | ${c%d} + 1 |\n", i, (i+1)%n)
+	}
+	_, err := compileMD(t, src.String())
+	got := problemsOf(t, err)
+	if len(got) != 1 {
+		t.Fatalf("%d problems, want 1", len(got))
+	}
+	p := got[0]
+	if len(p) > 400 {
+		t.Errorf("problem is %d bytes long, want a bounded message: %.200s…", len(p), p)
+	}
+	for _, want := range []string{"dependency cycle", "(20000 questions)", "${c0} → ", "more)", " → ${c0}"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("problem %q lacks %q", p, want)
+		}
 	}
 }
 

@@ -9,6 +9,9 @@ import (
 	"sira/forms/xpath"
 )
 
+// maxCycleShown bounds the names a dependency-cycle problem lists.
+const maxCycleShown = 12
+
 // Prepare fills what is derived from the tree and not serialised: paths,
 // parents, indices, parsed expressions, resolved lists and the dependency
 // graph. Compile and Load call it; call it again after editing a Form by
@@ -404,7 +407,12 @@ func (f *Form) orderDeps(c *collector, g *depGraph) {
 				names[i] = "${" + n.Name + "}"
 			}
 			names = append(names, names[0])
-			c.errorf("survey", cyc[0].Row, "", "dependency cycle among calculations or relevance: %s", strings.Join(names, " → "))
+			if len(names) > maxCycleShown {
+				// A generated form can close a cycle through thousands of
+				// questions; the ends are enough to find it.
+				names = append(append(names[:maxCycleShown/2:maxCycleShown/2], fmt.Sprintf("… (%d more)", len(names)-maxCycleShown)), names[len(names)-maxCycleShown/2:]...)
+			}
+			c.errorf("survey", cyc[0].Row, "", "dependency cycle among calculations or relevance (%d questions): %s", len(cyc), strings.Join(names, " → "))
 		}
 		for _, n := range f.nodes {
 			if _, ok := rank[n]; !ok {
