@@ -152,7 +152,7 @@ func (a *App) reset(s screen) {
 // global bindings answer on every screen.
 func (a *App) global() []binding {
 	return []binding{
-		{keys: []key{k(tcell.KeyF1)}, label: "Help", desc: "show every key of this screen", action: func() error {
+		{keys: []key{k(tcell.KeyF1)}, label: a.tr("Help", "Aide"), desc: "show every key of this screen", action: func() error {
 			a.push(newHelp(a, a.cur))
 			return nil
 		}},
@@ -236,6 +236,16 @@ func (a *App) bodySize() (width, height int) {
 		}
 	}
 	return w, max(h-3, 1)
+}
+
+// tr picks the English or the French wording of the app's own texts: the
+// interview screens follow the interview's language, the others are in
+// English.
+func (a *App) tr(en, fr string) string {
+	if l, ok := a.cur.(interface{ lang() string }); ok && langCode(l.lang()) == "FR" {
+		return fr
+	}
+	return en
 }
 
 // info shows a neutral message; fail shows an error. Both stay until the

@@ -405,7 +405,7 @@ func TestResizeAndHelp(t *testing.T) {
 			t.Errorf("%dx%d: help bar %q", size[0], size[1], last)
 		}
 	}
-	h.mustSee("F2 Lang")
+	h.mustSee("F2 FR")
 	h.key(tcell.KeyF1)
 	h.mustSee("jump to any question")
 	h.key(tcell.KeyEscape)

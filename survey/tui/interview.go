@@ -76,6 +76,9 @@ func (iv *interview) resumeAt() int {
 
 func (iv *interview) root() tview.Primitive { return iv.layout }
 
+// lang is the interview's language, which the app's own texts follow.
+func (iv *interview) lang() string { return iv.s.Language() }
+
 // resized lays the page out again for the new screen size.
 func (iv *interview) resized() { iv.relayout() }
 func (iv *interview) focus() tview.Primitive {
@@ -93,7 +96,7 @@ func (iv *interview) title() string {
 	}
 	// Progress and language first: the title is what gets cut on a
 	// narrow screen.
-	t := fmt.Sprintf("Q %d/%d · %d%% required · %s", iv.cur+1, len(iv.pages), pct, langCode(iv.s.Language()))
+	t := fmt.Sprintf("Q %d/%d · %d%% %s · %s", iv.cur+1, len(iv.pages), pct, iv.a.tr("required", "obligatoires"), langCode(iv.s.Language()))
 	if p := iv.page(); p != nil && p.Title != "" {
 		return t + " · " + tview.Escape(p.Title)
 	}
@@ -130,21 +133,21 @@ func (iv *interview) indexOf(id string) int {
 
 func (iv *interview) bindings() []binding {
 	bs := []binding{
-		{keys: []key{k(tcell.KeyEnter), k(tcell.KeyPgDn), k(tcell.KeyCtrlN)}, label: "Next", desc: "save the answer and go to the next question", action: iv.next},
-		{keys: []key{k(tcell.KeyPgUp), k(tcell.KeyCtrlP)}, label: "Back", desc: "go to the previous question", action: iv.prev},
+		{keys: []key{k(tcell.KeyEnter), k(tcell.KeyPgDn), k(tcell.KeyCtrlN)}, label: iv.a.tr("Next", "Suite"), desc: "save the answer and go to the next question", action: iv.next},
+		{keys: []key{k(tcell.KeyPgUp), k(tcell.KeyCtrlP)}, label: iv.a.tr("Back", "Préc."), desc: "go to the previous question", action: iv.prev},
 		{keys: []key{k(tcell.KeyTab)}, desc: "next field of a group", action: func() error { return iv.moveFocus(1) }},
 		{keys: []key{k(tcell.KeyBacktab)}, desc: "previous field of a group", action: func() error { return iv.moveFocus(-1) }},
-		{keys: []key{k(tcell.KeyF2), k(tcell.KeyCtrlL)}, label: "Lang", desc: "switch the language (FR/EN)", action: iv.switchLanguage},
+		{keys: []key{k(tcell.KeyF2), k(tcell.KeyCtrlL)}, label: iv.a.tr("FR", "EN"), desc: "switch the language (FR/EN)", action: iv.switchLanguage},
 		{keys: []key{k(tcell.KeyF3), k(tcell.KeyCtrlG)}, label: "Index", desc: "jump to any question", action: iv.index},
-		{keys: []key{k(tcell.KeyF4), k(tcell.KeyCtrlR)}, label: "Review", desc: "review every answer and finalize", action: iv.review},
+		{keys: []key{k(tcell.KeyF4), k(tcell.KeyCtrlR)}, label: iv.a.tr("Review", "Fin"), desc: "review every answer and finalize", action: iv.review},
 	}
 	if p := iv.page(); p != nil && p.Repeat != nil && !p.Repeat.Fixed {
-		bs = append(bs, binding{keys: []key{k(tcell.KeyF5)}, label: "Add", desc: "add an instance of the repeat", action: iv.addRepeat})
+		bs = append(bs, binding{keys: []key{k(tcell.KeyF5)}, label: iv.a.tr("Add", "Ajout"), desc: "add an instance of the repeat", action: iv.addRepeat})
 		if p.Repeat.Instance != "" {
-			bs = append(bs, binding{keys: []key{k(tcell.KeyF6)}, label: "Del", desc: "remove this instance of the repeat (press twice)", action: iv.removeRepeat})
+			bs = append(bs, binding{keys: []key{k(tcell.KeyF6)}, label: iv.a.tr("Del", "Suppr"), desc: "remove this instance of the repeat (press twice)", action: iv.removeRepeat})
 		}
 	}
-	return append(bs, binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: "Home", desc: "save and go back home (the draft can be resumed)", action: iv.home})
+	return append(bs, binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: iv.a.tr("Home", "Menu"), desc: "save and go back home (the draft can be resumed)", action: iv.home})
 }
 
 // render draws page i and records it as the resume position.
@@ -159,7 +162,7 @@ func (iv *interview) render(i int) {
 	case p == nil:
 		iv.prompt = tview.NewTextView().SetText("This form has no question to show.")
 	case len(p.Fields) == 0 && p.Repeat != nil:
-		txt := fmt.Sprintf("\n%s: %d so far.\n\nPress F5 to add one, Enter to go on.", tview.Escape(p.Repeat.Label), p.Repeat.Count)
+		txt := fmt.Sprintf(iv.a.tr("\n%s: %d so far.\n\nPress F5 to add one, Enter to go on.", "\n%s : %d pour l'instant.\n\nF5 en ajoute un, Entrée continue."), tview.Escape(p.Repeat.Label), p.Repeat.Count)
 		iv.prompt = tview.NewTextView().SetDynamicColors(true).SetText(txt)
 	}
 	if p != nil {
@@ -451,15 +454,13 @@ func (iv *interview) reloadPages() int {
 	return min(iv.cur, len(iv.pages)-1)
 }
 
-var errFix = errors.New("correct the highlighted answer before going on")
-
 func (iv *interview) next() error {
 	ok, err := iv.commitAll()
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return errFix
+		return errors.New(iv.a.tr("correct the highlighted answer before going on", "corrigez la réponse signalée avant de continuer"))
 	}
 	i := iv.reloadPages()
 	if i+1 >= len(iv.pages) {
@@ -476,7 +477,7 @@ func (iv *interview) prev() error {
 	i := iv.reloadPages()
 	if i == 0 {
 		iv.render(0)
-		return errors.New("this is the first question")
+		return errors.New(iv.a.tr("this is the first question", "c'est la première question"))
 	}
 	iv.render(i - 1)
 	return nil
@@ -570,7 +571,7 @@ func (iv *interview) switchLanguage() error {
 		iv.relayout()
 		iv.a.tv.SetFocus(iv.focus())
 	}
-	iv.a.info("Language: " + next)
+	iv.a.info(iv.a.tr("Language: ", "Langue : ") + next)
 	return nil
 }
 
@@ -596,7 +597,7 @@ func (iv *interview) home() error {
 		return err
 	}
 	iv.a.pop()
-	iv.a.info("Draft saved; resume it from Drafts (F2).")
+	iv.a.info(iv.a.tr("Draft saved; resume it from Drafts (F2).", "Brouillon enregistré ; reprenez-le depuis Drafts (F2)."))
 	return nil
 }
 
@@ -630,7 +631,7 @@ func (iv *interview) removeRepeat() error {
 	}
 	if iv.confirm != p.Repeat.Instance {
 		iv.confirm = p.Repeat.Instance
-		iv.a.info(fmt.Sprintf("Press F6 again to remove %s %d and its answers.", p.Repeat.Label, p.Repeat.Index))
+		iv.a.info(fmt.Sprintf(iv.a.tr("Press F6 again to remove %s %d and its answers.", "F6 encore pour supprimer %s %d et ses réponses."), p.Repeat.Label, p.Repeat.Index))
 		return nil
 	}
 	if err := iv.s.RemoveRepeat(iv.a.ctx, p.Repeat.Instance); err != nil {
@@ -638,7 +639,7 @@ func (iv *interview) removeRepeat() error {
 	}
 	iv.pages = iv.s.Pages()
 	iv.render(min(iv.cur, len(iv.pages)-1))
-	iv.a.info(fmt.Sprintf("%s %d removed.", p.Repeat.Label, p.Repeat.Index))
+	iv.a.info(fmt.Sprintf(iv.a.tr("%s %d removed.", "%s %d supprimé."), p.Repeat.Label, p.Repeat.Index))
 	return nil
 }
 

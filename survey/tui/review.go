@@ -58,7 +58,7 @@ func (rv *review) load() {
 			if missing[f.Ref] {
 				color = tcell.ColorRed
 				if val == "" {
-					val = "— required —"
+					val = rv.a.tr("— required —", "— obligatoire —")
 				}
 				rv.nMiss++
 				if rv.first < 0 {
@@ -71,15 +71,18 @@ func (rv *review) load() {
 	}
 	switch {
 	case !rv.s.Editable():
-		rv.table.SetTitle(" Answers (read-only) ")
+		rv.table.SetTitle(rv.a.tr(" Answers (read-only) ", " Réponses (lecture seule) "))
 	case rv.nMiss > 0:
-		rv.table.SetTitle(fmt.Sprintf(" Review: %d required answer(s) missing ", rv.nMiss))
+		rv.table.SetTitle(fmt.Sprintf(rv.a.tr(" Review: %d required answer(s) missing ", " Revue : %d réponse(s) obligatoire(s) manquante(s) "), rv.nMiss))
 	default:
-		rv.table.SetTitle(" Review: complete, F9 finalizes ")
+		rv.table.SetTitle(rv.a.tr(" Review: complete, F9 finalizes ", " Revue : complet, F9 finalise "))
 	}
 }
 
 func (rv *review) reload() { rv.load() }
+
+// lang is the interview's language, which the app's own texts follow.
+func (rv *review) lang() string { return rv.s.Language() }
 
 func (rv *review) root() tview.Primitive  { return rv.layout }
 func (rv *review) focus() tview.Primitive { return rv.table }
@@ -88,26 +91,26 @@ func (rv *review) title() string {
 }
 
 func (rv *review) bindings() []binding {
-	back := binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: "Back", desc: "back", action: func() error {
+	back := binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: rv.a.tr("Back", "Retour"), desc: "back", action: func() error {
 		rv.a.pop()
 		return nil
 	}}
-	lang := binding{keys: []key{k(tcell.KeyF2), k(tcell.KeyCtrlL)}, label: "Lang", desc: "switch the language (FR/EN)", action: rv.switchLanguage}
+	lang := binding{keys: []key{k(tcell.KeyF2), k(tcell.KeyCtrlL)}, label: rv.a.tr("FR", "EN"), desc: "switch the language (FR/EN)", action: rv.switchLanguage}
 	if rv.iv == nil || !rv.s.Editable() {
 		return []binding{lang, back}
 	}
 	return []binding{
-		{keys: []key{k(tcell.KeyEnter)}, label: "Go to", desc: "go to the selected question", action: func() error {
+		{keys: []key{k(tcell.KeyEnter)}, label: rv.a.tr("Go to", "Aller"), desc: "go to the selected question", action: func() error {
 			row, _ := rv.table.GetSelection()
 			return rv.jump(row)
 		}},
-		{keys: []key{k(tcell.KeyF7), k(tcell.KeyCtrlE)}, label: "First missing", desc: "go to the first unanswered required question", action: func() error {
+		{keys: []key{k(tcell.KeyF7), k(tcell.KeyCtrlE)}, label: rv.a.tr("First missing", "1re manquante"), desc: "go to the first unanswered required question", action: func() error {
 			if rv.first < 0 {
-				return errors.New("no required answer is missing")
+				return errors.New(rv.a.tr("no required answer is missing", "aucune réponse obligatoire ne manque"))
 			}
 			return rv.jump(rv.first)
 		}},
-		{keys: []key{k(tcell.KeyF9)}, label: "Finalize", desc: "finalize and lock the interview (press twice)", action: rv.finalize},
+		{keys: []key{k(tcell.KeyF9)}, label: rv.a.tr("Finalize", "Finaliser"), desc: "finalize and lock the interview (press twice)", action: rv.finalize},
 		lang,
 		back,
 	}
@@ -130,7 +133,7 @@ func (rv *review) switchLanguage() error {
 	row, _ := rv.table.GetSelection()
 	rv.load()
 	rv.table.Select(row, 0)
-	rv.a.info("Language: " + next)
+	rv.a.info(rv.a.tr("Language: ", "Langue : ") + next)
 	return nil
 }
 
@@ -149,11 +152,11 @@ func (rv *review) finalize() error {
 		if rv.first >= 0 {
 			rv.table.Select(rv.first, 0)
 		}
-		return fmt.Errorf("%d required answer(s) missing: F7 goes to the first", rv.nMiss)
+		return fmt.Errorf(rv.a.tr("%d required answer(s) missing: F7 goes to the first", "%d réponse(s) obligatoire(s) manquante(s) : F7 va à la première"), rv.nMiss)
 	}
 	if !rv.armed {
 		rv.armed = true
-		rv.a.info("Press F9 again to finalize: the interview will be locked.")
+		rv.a.info(rv.a.tr("Press F9 again to finalize: the interview will be locked.", "F9 encore pour finaliser : l'entretien sera verrouillé."))
 		return nil
 	}
 	if err := rv.s.Finalize(rv.a.ctx); err != nil {
@@ -178,7 +181,7 @@ func newIndex(a *App, iv *interview) *index {
 		missing[ref] = true
 	}
 	x.table = tview.NewTable().SetSelectable(true, false)
-	x.table.SetBorder(true).SetTitle(" Jump to a question ")
+	x.table.SetBorder(true).SetTitle(a.tr(" Jump to a question ", " Aller à une question "))
 	for i, p := range iv.pages {
 		label, val, color := "", "", tcell.ColorWhite
 		switch {
@@ -210,9 +213,12 @@ func (x *index) root() tview.Primitive  { return x.table }
 func (x *index) focus() tview.Primitive { return x.table }
 func (x *index) title() string          { return tview.Escape(x.iv.s.Title()) + " · index" }
 
+// lang is the interview's language, which the app's own texts follow.
+func (x *index) lang() string { return x.iv.s.Language() }
+
 func (x *index) bindings() []binding {
 	return []binding{
-		{keys: []key{k(tcell.KeyEnter)}, label: "Go to", desc: "go to the selected question", action: func() error {
+		{keys: []key{k(tcell.KeyEnter)}, label: x.a.tr("Go to", "Aller"), desc: "go to the selected question", action: func() error {
 			row, _ := x.table.GetSelection()
 			x.a.pop()
 			if row >= 0 && row < len(x.iv.pages) {
@@ -220,7 +226,7 @@ func (x *index) bindings() []binding {
 			}
 			return nil
 		}},
-		{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF3)}, label: "Back", desc: "back to the question", action: func() error {
+		{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF3)}, label: x.a.tr("Back", "Retour"), desc: "back to the question", action: func() error {
 			x.a.pop()
 			return nil
 		}},
