@@ -43,6 +43,9 @@ type BatchPolicy struct {
 	// Target is how long one batch should take on the wire (default 5s):
 	// faster than half of it doubles the size, slower than twice it halves.
 	Target time.Duration
+	// Window is the number of batches in flight at once (default 2): the
+	// next batch uploads while the previous one's receipts come back.
+	Window int
 }
 
 func (b BatchPolicy) withDefaults() BatchPolicy {
@@ -59,6 +62,9 @@ func (b BatchPolicy) withDefaults() BatchPolicy {
 	b.Start = min(max(b.Start, b.Min), b.Max)
 	if b.Target <= 0 {
 		b.Target = 5 * time.Second
+	}
+	if b.Window <= 0 {
+		b.Window = 2
 	}
 	return b
 }

@@ -225,8 +225,19 @@ func citesMissing(iv *survey.Interview, missing map[string]bool) bool {
 	return false
 }
 
-// sendForm sends one form's needed interviews in adaptive batches and
-// returns the batch size reached, for the next form.
+// flight is one batch on its way to the server.
+type flight struct {
+	batch     []*pending
+	receipts  []wire.Receipt
+	transient int
+	elapsed   time.Duration
+	err       error
+}
+
+// sendForm sends one form's needed interviews in adaptive batches, with up
+// to BatchPolicy.Window batches in flight so the link never idles while a
+// receipt crosses back (on a 600 ms round trip that is most of the gain),
+// and returns the batch size reached, for the next form.
 func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, size int) (int, error) {
 	codec, err := s.codec(ctx, formHash)
 	if err != nil {
@@ -236,65 +247,107 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 		return size, nil
 	}
 	bp := s.cl.batch
-	var frame []byte
-	for i := 0; i < len(ps); {
-		n := min(size, len(ps)-i)
-		batch := ps[i : i+n]
-		ivs := make([]*survey.Interview, n)
-		for j, p := range batch {
-			ivs[j] = p.iv
-		}
-		frame, err = codec.Encode(frame[:0], ivs)
-		if err != nil {
-			return size, fmt.Errorf("sync: encode batch: %w", err)
-		}
-		for _, p := range batch {
-			if err := s.st.MarkSent(ctx, p.item.ID, p.item.Revision, p.item.Hash); err != nil && !errors.Is(err, survey.ErrConflict) {
-				return size, fmt.Errorf("sync: mark %s sent: %w", p.item.ID, err)
+	results := make(chan *flight, bp.Window)
+	inflight := 0
+	var redo [][]*pending // refused batches, split, sent before new work
+	var stop error        // set: launch nothing more, drain, return it
+	next := 0
+	formDead := false
+	for {
+		// Launch while the window has room.
+		for stop == nil && !formDead && inflight < bp.Window && (len(redo) > 0 || next < len(ps)) {
+			var batch []*pending
+			if len(redo) > 0 {
+				batch, redo = redo[0], redo[1:]
+			} else {
+				n := min(size, len(ps)-next)
+				batch = ps[next : next+n]
+				next += n
 			}
+			ivs := make([]*survey.Interview, len(batch))
+			for j, p := range batch {
+				ivs[j] = p.iv
+			}
+			frame, err := codec.Encode(nil, ivs)
+			if err != nil {
+				stop = fmt.Errorf("sync: encode batch: %w", err)
+				break
+			}
+			s.report("batches", int64(len(frame)))
+			inflight++
+			go func(f *flight) {
+				t0 := time.Now()
+				f.receipts, f.transient, f.err = s.cl.SendBatch(ctx, frame)
+				f.elapsed = time.Since(t0)
+				results <- f
+			}(&flight{batch: batch})
 		}
-		s.report("batches", int64(len(frame)))
-		t0 := time.Now()
-		receipts, transient, err := s.cl.SendBatch(ctx, frame)
-		elapsed := time.Since(t0)
-		if err != nil {
+		if inflight == 0 {
+			if formDead {
+				for _, p := range ps[next:] {
+					s.quarantine(ctx, p, "unknown form version "+formHash, true)
+				}
+				for _, b := range redo {
+					for _, p := range b {
+						s.quarantine(ctx, p, "unknown form version "+formHash, true)
+					}
+				}
+			}
+			return size, stop
+		}
+		f := <-results
+		inflight--
+		n := len(f.batch)
+		if f.err != nil {
 			var re *ResponseError
-			if !errors.As(err, &re) || re.Retryable() {
-				return size, fmt.Errorf("sync: batch: %w", err)
+			if !errors.As(f.err, &re) || re.Retryable() {
+				// Outcome unknown: the server may hold them. "Sent" tells
+				// the enumerator so; the next offer settles it.
+				for _, p := range f.batch {
+					if err := s.st.MarkSent(ctx, p.item.ID, p.item.Revision, p.item.Hash); err != nil && !errors.Is(err, survey.ErrConflict) && stop == nil {
+						stop = fmt.Errorf("sync: mark %s sent: %w", p.item.ID, err)
+					}
+				}
+				if stop == nil {
+					stop = fmt.Errorf("sync: batch: %w", f.err)
+				}
+				continue
 			}
 			switch re.Err.Code {
 			case wire.CodeUnauthorized, wire.CodeProtocolVersion:
-				return size, fmt.Errorf("sync: %w", err)
+				if stop == nil {
+					stop = fmt.Errorf("sync: %w", f.err)
+				}
+				continue
 			case wire.CodeUnknownForm:
-				for _, p := range ps[i:] {
+				formDead = true
+				for _, p := range f.batch {
 					s.quarantine(ctx, p, re.Err.Message, true)
 				}
-				return size, nil
+				continue
 			}
 			// Too large, corrupt, hash mismatch, bad request: narrow it
 			// down by halving; a single interview refused is quarantined.
 			if n > 1 {
-				size = max(n/2, 1)
+				size = max(n/2, bp.Min)
+				redo = append(redo, f.batch[:n/2], f.batch[n/2:])
 				continue
 			}
-			s.quarantine(ctx, batch[0], re.Err.Error(), true)
-			i++
+			s.quarantine(ctx, f.batch[0], re.Err.Error(), true)
 			continue
 		}
 		s.res.Batches++
 		s.res.Sent += n
-		if err := s.applyReceipts(ctx, receipts); err != nil {
-			return size, err
+		if err := s.applyReceipts(ctx, f.receipts); err != nil && stop == nil {
+			stop = err
 		}
 		switch {
-		case transient > 0 || elapsed > 2*bp.Target:
+		case f.transient > 0 || f.elapsed > 2*bp.Target:
 			size = max(n/2, bp.Min)
-		case elapsed < bp.Target/2 && n == size:
+		case f.elapsed < bp.Target/2 && n >= size:
 			size = min(2*size, bp.Max)
 		}
-		i += n
 	}
-	return size, nil
 }
 
 // codec returns the codec of a form the laptop holds.
