@@ -54,6 +54,9 @@ func runIntakeUser(ctx context.Context, env *Env, args []string) error {
 	if sub != "list" && fs.NArg() != 1 {
 		return usageErrorf("intake user %s: one user NAME, please", sub)
 	}
+	if !intakeIsFile(*db) {
+		return errors.New("intake user: dashboard accounts live in an SQLite intake database; the dashboard does not run on PostgreSQL yet")
+	}
 	if _, err := os.Stat(*db); err != nil && sub != "add" {
 		return fmt.Errorf("intake user: %w", err)
 	}
@@ -162,11 +165,19 @@ func readPassword(env *Env, fromStdin bool) (string, error) {
 // and returns the handler to serve: srv with the sync tap that records
 // each device's last sync and reported drafts.
 func serveDashboard(ctx context.Context, env *Env, srv *intake.Server, path string) (http.Handler, error) {
+	if !intakeIsFile(path) {
+		// Its tables and projection live in the intake's SQLite file.
+		fmt.Fprintln(env.Stderr, "sira intake: the dashboard needs an SQLite intake database; serving the sync API only")
+		return srv, nil
+	}
 	db, err := dashboard.OpenDB(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	d, err := dashboard.New(dashboard.Config{DB: db, Store: srv.Store(), Logger: slog.New(slog.NewTextHandler(env.Stderr, nil))})
+	// Behind a TLS-terminating proxy, SIRA_SECURE_COOKIES=1 marks the
+	// session cookie Secure (it always is when sira itself serves TLS).
+	secure := env.Getenv != nil && env.Getenv("SIRA_SECURE_COOKIES") == "1"
+	d, err := dashboard.New(dashboard.Config{DB: db, Store: srv.Store(), Logger: slog.New(slog.NewTextHandler(env.Stderr, nil)), SecureCookies: secure})
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -15,8 +15,9 @@ import (
 	"sira/sync/intake"
 )
 
-// answer is one line of the interview page.
-type answer struct {
+// Answer is one line of the interview page: a heading (group, repeat,
+// instance) or a question with its answer as displayed.
+type Answer struct {
 	Depth   int
 	Heading bool
 	Label   string
@@ -40,7 +41,7 @@ type interviewData struct {
 	Row        *Row
 	IV         *survey.Interview
 	FormTitle  string
-	Answers    []answer
+	Answers    []Answer
 	History    []event
 	AnswerLang string
 	Done       string
@@ -60,33 +61,33 @@ func languageOf(f *forms.Form, code string) string {
 // Answers renders iv's visible answers with their labels in language code
 // ("fr", "en"), in form order, through the survey engine (relevance,
 // repeats and ${} in labels as the enumerator saw them).
-func Answers(f *forms.Form, iv *survey.Interview, code string) ([]answer, error) {
+func Answers(f *forms.Form, iv *survey.Interview, code string) ([]Answer, error) {
 	lang := languageOf(f, code)
 	e, err := survey.NewEngine(f, iv, survey.EngineOptions{Language: lang, Location: time.UTC})
 	if err != nil {
 		return nil, err
 	}
-	var out []answer
+	var out []Answer
 	question := func(ref survey.Ref, depth int) {
 		n := f.Node(ref.Path)
 		if n == nil || n.Type == forms.TypeNote {
 			return
 		}
-		out = append(out, answer{Depth: depth, Label: e.Label(ref), Value: display(f, n, e.Value(ref), lang), Name: n.Name})
+		out = append(out, Answer{Depth: depth, Label: e.Label(ref), Value: display(f, n, e.Value(ref), lang), Name: n.Name})
 	}
 	for _, it := range e.Items() {
 		switch it.Kind {
 		case survey.ItemQuestion:
 			question(it.Ref, it.Depth)
 		case survey.ItemFieldList:
-			out = append(out, answer{Depth: it.Depth, Heading: true, Label: export.Text(it.Node.Label, lang, f.Languages)})
+			out = append(out, Answer{Depth: it.Depth, Heading: true, Label: export.Text(it.Node.Label, lang, f.Languages)})
 			for _, r := range it.Fields {
 				question(r, it.Depth+1)
 			}
 		case survey.ItemGroup, survey.ItemRepeat:
-			out = append(out, answer{Depth: it.Depth, Heading: true, Label: export.Text(it.Node.Label, lang, f.Languages)})
+			out = append(out, Answer{Depth: it.Depth, Heading: true, Label: export.Text(it.Node.Label, lang, f.Languages)})
 		case survey.ItemInstance:
-			out = append(out, answer{Depth: it.Depth, Heading: true, Label: fmt.Sprintf("%s %d", export.Text(it.Node.Label, lang, f.Languages), it.Index)})
+			out = append(out, Answer{Depth: it.Depth, Heading: true, Label: fmt.Sprintf("%s %d", export.Text(it.Node.Label, lang, f.Languages), it.Index)})
 		}
 	}
 	return out, nil

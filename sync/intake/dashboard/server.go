@@ -133,7 +133,6 @@ func (d *Dashboard) parseTemplates() error {
 			}
 			return n * 100 / target
 		},
-		"min100": func(n int64) int64 { return min(n, 100) },
 		"date": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
