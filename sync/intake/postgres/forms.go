@@ -31,6 +31,9 @@ func scanForm(row pgx.CollectableRow) (intake.PublishedForm, error) {
 
 // Form implements intake.FormStore.
 func (s *Store) Form(ctx context.Context, h string) (*intake.PublishedForm, error) {
+	if !storable(h) { // from a laptop's frame: unknown, not a database error
+		return nil, fmt.Errorf("form %q: %w", h, intake.ErrNotFound)
+	}
 	rows, _ := s.pool.Query(ctx, `SELECT `+formCols+` FROM forms WHERE hash = $1`, h)
 	f, err := pgx.CollectExactlyOneRow(rows, scanForm)
 	if errors.Is(err, pgx.ErrNoRows) {

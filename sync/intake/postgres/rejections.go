@@ -47,6 +47,9 @@ func (s *Store) Reject(ctx context.Context, id, comment, by string, at time.Time
 
 // Rejections implements intake.RejectionStore.
 func (s *Store) Rejections(ctx context.Context, enumerator string, after int64, limit int) ([]wire.Rejection, error) {
+	if !storable(enumerator) {
+		return nil, nil
+	}
 	rows, _ := s.pool.Query(ctx, `SELECT r.seq, r.id, r.revision, r.hash, r.comment, r.by_user, r.at, s.body
 		FROM rejections r JOIN submissions s ON s.id = r.id AND s.hash = r.hash
 		WHERE r.enumerator = $1 AND r.seq > $2 ORDER BY r.seq LIMIT $3`, enumerator, after, limit)

@@ -305,3 +305,57 @@ func TestServer(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestUnstorableText: an interview whose identity PostgreSQL text cannot
+// hold (NUL, invalid UTF-8) is refused as invalid; the rest of its batch is
+// stored.
+func TestUnstorableText(t *testing.T) {
+	ctx := context.Background()
+	st := open(t)
+	ivs := wiretest.Interviews(wiretest.Form("1"), 4, 11, "awa", "dev1")
+	ivs[1].ID = "uuid:\x00bad"
+	ivs[2].Enumerator = "a\xffwa"
+	in := make([]intake.Incoming, len(ivs))
+	for i, iv := range ivs {
+		h := iv.ContentHash()
+		in[i] = intake.Incoming{Interview: iv, Hash: h, Body: wire.MarshalInterviewHash(iv, h), Size: 100}
+	}
+	rs, err := st.Ingest(ctx, intake.BatchMeta{Source: "http", Received: time.Now()}, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []wire.ReceiptStatus
+	for _, r := range rs {
+		got = append(got, r.Status)
+	}
+	if want := []wire.ReceiptStatus{wire.Stored, wire.Invalid, wire.Invalid, wire.Stored}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("receipts %v, want %v", got, want)
+	}
+	if n, err := st.CountSubmissions(ctx); err != nil || n != 2 {
+		t.Errorf("%d stored (%v), want 2", n, err)
+	}
+	var items []wire.Item
+	for _, iv := range ivs {
+		items = append(items, wire.ItemOf(iv))
+	}
+	held, err := st.Held(ctx, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []bool{true, false, false, true}; fmt.Sprint(held) != fmt.Sprint(want) {
+		t.Errorf("Held = %v, want %v", held, want)
+	}
+	// Lookups by such keys find nothing rather than fail.
+	if _, err := st.Form(ctx, "sha256:\x00"); !errors.Is(err, intake.ErrNotFound) {
+		t.Errorf("Form: %v, want ErrNotFound", err)
+	}
+	if _, err := st.TokenByHash(ctx, "\xff"); !errors.Is(err, intake.ErrNotFound) {
+		t.Errorf("TokenByHash: %v, want ErrNotFound", err)
+	}
+	if xs, err := st.Submissions(ctx, ivs[1].ID); err != nil || len(xs) != 0 {
+		t.Errorf("Submissions: %d, %v", len(xs), err)
+	}
+	if rs, err := st.Rejections(ctx, ivs[2].Enumerator, 0, 10); err != nil || len(rs) != 0 {
+		t.Errorf("Rejections: %d, %v", len(rs), err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,9 +21,13 @@ func (s *Store) Held(ctx context.Context, items []wire.Item) ([]bool, error) {
 	if len(items) == 0 {
 		return out, nil
 	}
-	ids, hashes := make([]string, len(items)), make([]string, len(items))
+	// Items PostgreSQL text cannot hold are not held: leave them out.
+	var ids, hashes []string
+	var index []int
 	for i, it := range items {
-		ids[i], hashes[i] = it.ID, it.Hash
+		if storable(it.ID, it.Hash) {
+			ids, hashes, index = append(ids, it.ID), append(hashes, it.Hash), append(index, i)
+		}
 	}
 	rows, err := s.pool.Query(ctx, `SELECT u.i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(id, hash, i)
 		WHERE EXISTS (SELECT 1 FROM submissions s WHERE s.id = u.id AND s.hash = u.hash)`, ids, hashes)
@@ -34,7 +40,7 @@ func (s *Store) Held(ctx context.Context, items []wire.Item) ([]bool, error) {
 		if err := rows.Scan(&i); err != nil {
 			return nil, fmt.Errorf("held: %w", err)
 		}
-		out[i-1] = true
+		out[index[i-1]] = true
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("held: %w", err)
@@ -95,7 +101,7 @@ func lockIDs(ctx context.Context, tx pgx.Tx, ids []string) error {
 func ingest(ctx context.Context, tx pgx.Tx, meta intake.BatchMeta, in []intake.Incoming) ([]wire.Receipt, error) {
 	var ids []string
 	for _, x := range in {
-		if x.Invalid == "" {
+		if x.Invalid == "" && storable(x.Interview.ID) {
 			ids = append(ids, x.Interview.ID)
 		}
 	}
@@ -121,6 +127,14 @@ func ingest(ctx context.Context, tx pgx.Tx, meta intake.BatchMeta, in []intake.I
 		}
 		iv := x.Interview
 		r := wire.Receipt{ID: iv.ID, Revision: iv.Revision, Hash: x.Hash}
+		if !storable(iv.ID, x.Hash, iv.FormHash, iv.Enumerator, iv.DeviceID) {
+			// PostgreSQL text cannot hold it: failing the batch would make
+			// the laptop retry it forever.
+			r.Status, r.Reason = wire.Invalid, "identity fields are not valid UTF-8 text"
+			receipts[i] = r
+			c.invalid++
+			continue
+		}
 		rows := held[iv.ID]
 		maxRev, dup, sameRev := 0, false, false
 		for _, h := range rows {
@@ -199,6 +213,17 @@ func heldByID(ctx context.Context, tx pgx.Tx, ids []string) (map[string][]heldRo
 	return held, nil
 }
 
+// storable reports whether every s fits a PostgreSQL text column: valid
+// UTF-8 without NUL.
+func storable(ss ...string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			return false
+		}
+	}
+	return true
+}
+
 const submissionCols = `seq, id, revision, hash, form_hash, enumerator, device_id, received, current, conflict, body`
 
 func scanSubmission(row pgx.CollectableRow) (intake.StoredInterview, error) {
@@ -218,6 +243,9 @@ func (s *Store) submissions(ctx context.Context, where string, args ...any) ([]i
 
 // Submissions implements intake.InterviewStore.
 func (s *Store) Submissions(ctx context.Context, id string) ([]intake.StoredInterview, error) {
+	if !storable(id) {
+		return nil, nil
+	}
 	out, err := s.submissions(ctx, `WHERE id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, fmt.Errorf("submissions of %s: %w", id, err)

@@ -36,6 +36,9 @@ func scanToken(row pgx.CollectableRow) (intake.Token, error) {
 
 // TokenByHash implements intake.TokenStore.
 func (s *Store) TokenByHash(ctx context.Context, h string) (*intake.Token, error) {
+	if !storable(h) {
+		return nil, fmt.Errorf("token: %w", intake.ErrNotFound)
+	}
 	rows, _ := s.pool.Query(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = $1`, h)
 	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
 	if errors.Is(err, pgx.ErrNoRows) {
