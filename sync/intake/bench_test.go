@@ -12,9 +12,15 @@ import (
 
 // BenchmarkIngest measures the intake over real HTTP on loopback into a
 // real SQLite file: 4 concurrent clients, batches of 100 new interviews.
-// One iteration is one batch; interviews/s is reported.
+// One iteration is one batch; interviews/s is reported. "engine" is the
+// default validation, "structure" the cheap one.
 func BenchmarkIngest(b *testing.B) {
-	e := newEnv(b, intake.Config{})
+	b.Run("engine", func(b *testing.B) { benchIngest(b, intake.Config{}) })
+	b.Run("structure", func(b *testing.B) { benchIngest(b, intake.Config{Validate: intake.ValidateStructure}) })
+}
+
+func benchIngest(b *testing.B, cfg intake.Config) {
+	e := newEnv(b, cfg)
 	frames := make([][]byte, b.N)
 	for i := range frames {
 		frames[i] = e.frame(e.interviews(100, uint64(i)+1000))
