@@ -65,7 +65,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	}
 	name := cfg.ConnConfig.Host + "/" + cfg.ConnConfig.Database
 	if opts.Schema != "" {
-		cfg.ConnConfig.RuntimeParams["search_path"] = opts.Schema
+		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
 	}
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns

@@ -8,4 +8,10 @@
 // decide each id one after the other: a retry is a Duplicate, never stored
 // twice, and at most one submission of an id is current (a unique index
 // holds that too).
+//
+// `sira intake serve --db postgres://user@host/db?search_path=sira` (and the
+// other intake commands) use this backend for a --db that starts with
+// postgres:// or postgresql://; the schema named by search_path must exist
+// (CREATE SCHEMA sira), or leave search_path out to use public. The web
+// dashboard stays on SQLite.
 package postgres

@@ -87,5 +87,6 @@ func open(tb testing.TB) *postgres.Store {
 // TestContract runs the behaviour every intake store must have against a
 // real PostgreSQL.
 func TestContract(t *testing.T) {
+	dsn(t) // skip (or fail in CI) once, not in every subtest
 	storetest.Run(t, func(t *testing.T) intake.Store { return open(t) })
 }
