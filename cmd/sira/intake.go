@@ -139,7 +139,9 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	// A batch or chunk may take minutes on a 64 kbit/s link: the read
+	// timeout is generous; headers (sent before authentication) are not.
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, WriteTimeout: 30 * time.Minute, IdleTimeout: 2 * time.Minute}
 	// The address line is for people and for scripts that asked for port 0.
 	fmt.Fprintf(env.Stderr, "sira intake: listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)

@@ -14,15 +14,17 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request, tok *Token)
 	if r.ContentLength > limit {
 		return wire.Errorf(wire.CodeTooLarge, "batch of %d bytes over the limit of %d", r.ContentLength, limit)
 	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return err
+	}
+	// Bodies arrive at the pace of their links; decoding and storing is
+	// where memory and CPU go, so that is what is bounded.
 	select {
 	case s.batches <- struct{}{}:
 		defer func() { <-s.batches }()
 	case <-r.Context().Done():
 		return r.Context().Err()
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	if err != nil {
-		return err
 	}
 	receipts, err := s.Ingest(r.Context(), BatchMeta{
 		TokenID: tok.ID, Enumerator: tok.Enumerator, Source: "http", Bytes: int64(len(body)),

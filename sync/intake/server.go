@@ -32,7 +32,7 @@ type Config struct {
 	// Builtin forms are known to every intake without being published (the
 	// built-in returnee form); they are published into the store at start.
 	Builtin []*forms.Form
-	// MaxBatches bounds the batches read and decoded at once (default 32),
+	// MaxBatches bounds the batches decoded and stored at once (default 32),
 	// and so the memory a crowd of clients can take; others wait their turn.
 	MaxBatches int
 }
