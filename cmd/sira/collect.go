@@ -75,7 +75,11 @@ func runCollect(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return tui.New(ctx, tui.Options{Backend: b, Logger: logger}).Run()
+	ui := language
+	if ui == "" {
+		ui = f.DefaultLanguage
+	}
+	return tui.New(ctx, tui.Options{Backend: b, Logger: logger, Language: ui}).Run()
 }
 
 // collectForm loads the form to collect: the built-in survey, a compiled

@@ -24,6 +24,11 @@ type Options struct {
 	Screen tcell.Screen
 	// Logger receives operator logs (never answers); nil discards them.
 	Logger *slog.Logger
+	// Language is the language of the app's own texts outside an
+	// interview, a form language key ("Français (fr)") or a code ("fr");
+	// English when empty or not French. Interview screens follow the
+	// interview's language.
+	Language string
 	// OnAccept, when set, is called after an answer has been saved durably:
 	// the side channel of the crash test. It runs on the UI goroutine.
 	OnAccept func(ref, value string)
@@ -239,10 +244,14 @@ func (a *App) bodySize() (width, height int) {
 }
 
 // tr picks the English or the French wording of the app's own texts: the
-// interview screens follow the interview's language, the others are in
-// English.
+// interview screens follow the interview's language, the others
+// Options.Language.
 func (a *App) tr(en, fr string) string {
-	if l, ok := a.cur.(interface{ lang() string }); ok && langCode(l.lang()) == "FR" {
+	lang := a.opts.Language
+	if l, ok := a.cur.(interface{ lang() string }); ok {
+		lang = l.lang()
+	}
+	if langCode(lang) == "FR" {
 		return fr
 	}
 	return en

@@ -477,3 +477,32 @@ func TestEventLoop(t *testing.T) {
 		t.Fatal("Ctrl-C did not stop the app")
 	}
 }
+
+// TestFrenchScreens runs the app's own texts in French, as sira collect
+// does on the built-in form's default language.
+func TestFrenchScreens(t *testing.T) {
+	h := newHarness(t, harnessOpts{uiLang: "Français (fr)"})
+	h.mustSee("Identifiant")
+	h.typ("awa")
+	h.key(tcell.KeyEnter)
+	h.typ("4321")
+	h.key(tcell.KeyEnter)
+	h.mustSee("Brouillons 0")
+	h.mustSee("Enter Nouveau")
+	if m := h.message(); !strings.Contains(m, "Bienvenue awa") {
+		t.Errorf("message %q", m)
+	}
+	h.key(tcell.KeyEnter)
+	h.mustSee("Bonjour. Je travaille pour")
+	h.mustSee("Enter Suite")
+	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyEnter) // unanswered
+	h.mustSee("Réponse obligatoire.")
+	if m := h.message(); !strings.Contains(m, "corrigez la réponse") {
+		t.Errorf("message %q", m)
+	}
+	h.key(tcell.KeyEscape)
+	h.mustSee("Brouillons 1")
+	h.key(tcell.KeyF2)
+	h.mustSee("Enquêteur")
+}

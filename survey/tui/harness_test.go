@@ -51,6 +51,7 @@ type harnessOpts struct {
 	now      func() time.Time
 	form     *forms.Form // the built-in survey if nil
 	maxAtt   int64       // attachment cap; the store's default if 0
+	uiLang   string      // Options.Language
 	onAccept func(ref, value string)
 	onPage   func(id string, stored bool)
 }
@@ -76,7 +77,7 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 	}
 	h := &harness{tb: tb, ctx: ctx, path: o.path, store: st, done: make(chan error, 1), accepted: map[string]string{}}
 	h.sim = tcell.NewSimulationScreen("UTF-8")
-	h.app = New(ctx, Options{Backend: b, Screen: h.sim, OnAccept: func(ref, v string) {
+	h.app = New(ctx, Options{Backend: b, Screen: h.sim, Language: o.uiLang, OnAccept: func(ref, v string) {
 		h.mu.Lock()
 		h.accepted[ref] = v
 		h.mu.Unlock()

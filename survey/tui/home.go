@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/gdamore/tcell/v2"
@@ -22,13 +23,13 @@ type home struct {
 func newHome(a *App) *home {
 	h := &home{a: a, forms: a.opts.Backend.Forms()}
 	h.table = tview.NewTable().SetSelectable(true, false)
-	h.table.SetBorder(true).SetTitle(" Forms: Enter starts a new interview ")
+	h.table.SetBorder(true).SetTitle(a.tr(" Forms: Enter starts a new interview ", " Formulaires : Entrée commence un entretien "))
 	for i, f := range h.forms {
 		h.table.SetCell(i, 0, tview.NewTableCell(" "+tview.Escape(f.Title)).SetExpansion(1))
 		h.table.SetCell(i, 1, tview.NewTableCell(tview.Escape(f.ID+" v"+f.Version)+" ").SetTextColor(tcell.ColorGray))
 	}
 	h.counts = tview.NewTextView().SetDynamicColors(true)
-	h.counts.SetBorder(true).SetTitle(" Interviews on this laptop ")
+	h.counts.SetBorder(true).SetTitle(a.tr(" Interviews on this laptop ", " Entretiens sur cet ordinateur "))
 	h.layout = tview.NewFlex().SetDirection(tview.FlexRow).
 		AddItem(h.table, 0, 1, true).
 		AddItem(h.counts, 5, 0, false)
@@ -48,28 +49,29 @@ func (h *home) reload() {
 		h.a.fail(err)
 		return
 	}
-	h.counts.SetText(fmt.Sprintf(" Drafts [yellow]%d[-]   Finalized [green]%d[-]   Sent [green]%d[-]   Rejected [red]%d[-]\n [::d]device %s[::-]",
+	h.counts.SetText(fmt.Sprintf(h.a.tr(" Drafts [yellow]%d[-]   Finalized [green]%d[-]   Sent [green]%d[-]   Rejected [red]%d[-]\n [::d]device %s[::-]",
+		" Brouillons [yellow]%d[-]   Finalisés [green]%d[-]   Envoyés [green]%d[-]   Rejetés [red]%d[-]\n [::d]appareil %s[::-]"),
 		c[survey.StatusDraft], c[survey.StatusFinalized], c[survey.StatusSent]+c[survey.StatusAcknowledged], c[survey.StatusRejected], tview.Escape(h.device)))
 }
 
 func (h *home) root() tview.Primitive  { return h.layout }
 func (h *home) focus() tview.Primitive { return h.table }
-func (h *home) title() string          { return "Sira · home" }
+func (h *home) title() string          { return h.a.tr("Sira · home", "Sira · accueil") }
 
 func (h *home) bindings() []binding {
 	return []binding{
-		{keys: []key{k(tcell.KeyEnter), k(tcell.KeyCtrlN)}, label: "New", desc: "start a new interview on the selected form", action: h.newInterview},
-		{keys: []key{k(tcell.KeyF2), r('d')}, label: "Drafts", desc: "drafts: resume one", action: func() error {
-			return h.list("Drafts", survey.StatusDraft)
+		{keys: []key{k(tcell.KeyEnter), k(tcell.KeyCtrlN)}, label: h.a.tr("New", "Nouveau"), desc: "start a new interview on the selected form", action: h.newInterview},
+		{keys: []key{k(tcell.KeyF2), r('d')}, label: h.a.tr("Drafts", "Brouillons"), desc: "drafts: resume one", action: func() error {
+			return h.list(h.a.tr("Drafts", "Brouillons"), survey.StatusDraft)
 		}},
-		{keys: []key{k(tcell.KeyF5), r('l')}, label: "Last", desc: "resume the draft changed last", action: h.resumeLast},
-		{keys: []key{k(tcell.KeyF3), r('f')}, label: "Finalized", desc: "finalized and sent interviews (read-only)", action: func() error {
-			return h.list("Finalized and sent", survey.StatusFinalized, survey.StatusSent, survey.StatusAcknowledged)
+		{keys: []key{k(tcell.KeyF5), r('l')}, label: h.a.tr("Last", "Dernier"), desc: "resume the draft changed last", action: h.resumeLast},
+		{keys: []key{k(tcell.KeyF3), r('f')}, label: h.a.tr("Finalized", "Finis"), desc: "finalized and sent interviews (read-only)", action: func() error {
+			return h.list(h.a.tr("Finalized and sent", "Finalisés et envoyés"), survey.StatusFinalized, survey.StatusSent, survey.StatusAcknowledged)
 		}},
-		{keys: []key{k(tcell.KeyF4), r('r')}, label: "Rejected", desc: "interviews the supervisor rejected, with the comment", action: func() error {
-			return h.list("Rejected", survey.StatusRejected)
+		{keys: []key{k(tcell.KeyF4), r('r')}, label: h.a.tr("Rejected", "Rejetés"), desc: "interviews the supervisor rejected, with the comment", action: func() error {
+			return h.list(h.a.tr("Rejected", "Rejetés"), survey.StatusRejected)
 		}},
-		{keys: []key{k(tcell.KeyF10)}, label: "Quit", desc: "quit Sira (drafts are saved)", action: func() error {
+		{keys: []key{k(tcell.KeyF10)}, label: h.a.tr("Quit", "Quitter"), desc: "quit Sira (drafts are saved)", action: func() error {
 			h.a.Stop()
 			return nil
 		}},
@@ -78,7 +80,7 @@ func (h *home) bindings() []binding {
 
 func (h *home) newInterview() error {
 	if len(h.forms) == 0 {
-		return fmt.Errorf("no form available")
+		return errors.New(h.a.tr("no form available", "aucun formulaire disponible"))
 	}
 	row, _ := h.table.GetSelection()
 	f := h.forms[min(max(row, 0), len(h.forms)-1)]
@@ -105,7 +107,7 @@ func (h *home) resumeLast() error {
 		return err
 	}
 	if len(drafts) == 0 {
-		return fmt.Errorf("no draft to resume")
+		return errors.New(h.a.tr("no draft to resume", "aucun brouillon à reprendre"))
 	}
 	s, err := h.a.opts.Backend.Open(h.a.ctx, drafts[0].ID)
 	if err != nil {

@@ -597,7 +597,7 @@ func (iv *interview) home() error {
 		return err
 	}
 	iv.a.pop()
-	iv.a.info(iv.a.tr("Draft saved; resume it from Drafts (F2).", "Brouillon enregistré ; reprenez-le depuis Drafts (F2)."))
+	iv.a.info(iv.a.tr("Draft saved; resume it from Drafts (F2).", "Brouillon enregistré ; reprenez-le depuis Brouillons (F2)."))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/gdamore/tcell/v2"
@@ -43,7 +44,11 @@ func (l *list) load() error {
 	}
 	l.items = items
 	l.table.Clear()
-	for c, h := range []string{"Updated", "Interview", "Status", "Rev", "Enumerator"} {
+	heads := []string{"Updated", "Interview", "Status", "Rev", "Enumerator"}
+	if l.a.tr("en", "fr") == "fr" {
+		heads = []string{"Modifié", "Entretien", "Statut", "Rév", "Enquêteur"}
+	}
+	for c, h := range heads {
 		l.table.SetCell(0, c, tview.NewTableCell(h).SetSelectable(false).SetTextColor(tcell.ColorYellow))
 	}
 	for i, s := range items {
@@ -59,7 +64,7 @@ func (l *list) load() error {
 		l.table.SetCell(row, 4, tview.NewTableCell(tview.Escape(s.Enumerator)).SetExpansion(1))
 	}
 	if len(items) == 0 {
-		l.table.SetCell(1, 0, tview.NewTableCell("(none)").SetSelectable(false))
+		l.table.SetCell(1, 0, tview.NewTableCell(l.a.tr("(none)", "(aucun)")).SetSelectable(false))
 	} else {
 		l.table.Select(1, 0)
 	}
@@ -81,7 +86,7 @@ func (l *list) showDetail(row int) {
 	s := l.items[row-1]
 	text := " " + tview.Escape(s.ID) + "  [::d]" + tview.Escape(s.FormID) + "[::-]"
 	if s.Comment != "" {
-		text += "\n [red]Supervisor:[-] " + tview.Escape(s.Comment)
+		text += "\n [red]" + l.a.tr("Supervisor:", "Superviseur :") + "[-] " + tview.Escape(s.Comment)
 	}
 	l.detail.SetText(text)
 }
@@ -99,17 +104,17 @@ func (l *list) focus() tview.Primitive { return l.table }
 func (l *list) title() string          { return "Sira · " + l.name }
 
 func (l *list) bindings() []binding {
-	open := "Open"
+	open := l.a.tr("Open", "Ouvrir")
 	desc := "open the selected interview read-only"
 	switch {
 	case len(l.statuses) == 1 && l.statuses[0] == survey.StatusDraft:
-		open, desc = "Resume", "resume the selected draft where it was left"
+		open, desc = l.a.tr("Resume", "Reprendre"), "resume the selected draft where it was left"
 	case len(l.statuses) == 1 && l.statuses[0] == survey.StatusRejected:
-		open, desc = "Reopen", "reopen the selected interview as a draft to correct it"
+		open, desc = l.a.tr("Reopen", "Rouvrir"), "reopen the selected interview as a draft to correct it"
 	}
 	return []binding{
 		{keys: []key{k(tcell.KeyEnter)}, label: open, desc: desc, action: l.open},
-		{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: "Home", desc: "back to the home screen", action: func() error {
+		{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: l.a.tr("Home", "Accueil"), desc: "back to the home screen", action: func() error {
 			l.a.pop()
 			return nil
 		}},
@@ -119,7 +124,7 @@ func (l *list) bindings() []binding {
 func (l *list) open() error {
 	s, ok := l.selected()
 	if !ok {
-		return fmt.Errorf("nothing selected")
+		return errors.New(l.a.tr("nothing selected", "rien de sélectionné"))
 	}
 	var (
 		sess Session

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"strings"
 	"unicode"
@@ -20,14 +21,15 @@ type signIn struct {
 
 func newSignIn(a *App) *signIn {
 	s := &signIn{a: a, focusedID: true}
-	s.id = tview.NewInputField().SetLabel("Enumerator id: ").SetFieldWidth(24).
+	s.id = tview.NewInputField().SetLabel(a.tr("Enumerator id: ", "Identifiant :  ")).SetFieldWidth(24).
 		SetAcceptanceFunc(func(text string, last rune) bool {
 			return len(text) <= 40 && (unicode.IsLetter(last) || unicode.IsDigit(last) || strings.ContainsRune("-_.", last))
 		})
-	s.pin = tview.NewInputField().SetLabel("PIN:           ").SetFieldWidth(12).SetMaskCharacter('*').
+	s.pin = tview.NewInputField().SetLabel(a.tr("PIN:           ", "Code PIN :     ")).SetFieldWidth(12).SetMaskCharacter('*').
 		SetAcceptanceFunc(func(text string, last rune) bool { return len(text) <= 12 && unicode.IsDigit(last) })
 	intro := tview.NewTextView().SetDynamicColors(true).SetText(
-		"Sign in with your enumerator id and PIN.\n[::d]On your first sign-in on this laptop the PIN you type becomes your PIN (4 to 12 digits).[::-]")
+		a.tr("Sign in with your enumerator id and PIN.\n[::d]On your first sign-in on this laptop the PIN you type becomes your PIN (4 to 12 digits).[::-]",
+			"Connectez-vous avec votre identifiant d'enquêteur et votre code PIN.\n[::d]À la première connexion sur cet ordinateur, le code tapé devient votre code (4 à 12 chiffres).[::-]"))
 	s.form = tview.NewFlex().SetDirection(tview.FlexRow).
 		AddItem(intro, 3, 0, false).
 		AddItem(s.id, 1, 0, true).
@@ -40,16 +42,16 @@ func newSignIn(a *App) *signIn {
 
 func (s *signIn) root() tview.Primitive  { return s.form }
 func (s *signIn) focus() tview.Primitive { return s.id }
-func (s *signIn) title() string          { return "Sira · sign in" }
+func (s *signIn) title() string          { return s.a.tr("Sira · sign in", "Sira · connexion") }
 
 func (s *signIn) bindings() []binding {
 	return []binding{
-		{keys: []key{k(tcell.KeyEnter)}, label: "Sign in", desc: "next field, then sign in", action: s.enter},
-		{keys: []key{k(tcell.KeyTab), k(tcell.KeyBacktab), k(tcell.KeyDown), k(tcell.KeyUp)}, label: "Field", desc: "switch between id and PIN", action: func() error {
+		{keys: []key{k(tcell.KeyEnter)}, label: s.a.tr("Sign in", "Connexion"), desc: "next field, then sign in", action: s.enter},
+		{keys: []key{k(tcell.KeyTab), k(tcell.KeyBacktab), k(tcell.KeyDown), k(tcell.KeyUp)}, label: s.a.tr("Field", "Champ"), desc: "switch between id and PIN", action: func() error {
 			s.toggle()
 			return nil
 		}},
-		{keys: []key{k(tcell.KeyF10)}, label: "Quit", desc: "quit Sira", action: func() error {
+		{keys: []key{k(tcell.KeyF10)}, label: s.a.tr("Quit", "Quitter"), desc: "quit Sira", action: func() error {
 			s.a.Stop()
 			return nil
 		}},
@@ -69,23 +71,23 @@ func (s *signIn) enter() error {
 	id, pin := strings.TrimSpace(s.id.GetText()), s.pin.GetText()
 	if s.focusedID {
 		if id == "" {
-			return errors.New("type your enumerator id")
+			return errors.New(s.a.tr("type your enumerator id", "tapez votre identifiant"))
 		}
 		s.toggle()
 		return nil
 	}
 	if id == "" {
 		s.toggle()
-		return errors.New("type your enumerator id")
+		return errors.New(s.a.tr("type your enumerator id", "tapez votre identifiant"))
 	}
 	if len(pin) < 4 {
-		return errors.New("the PIN has 4 to 12 digits")
+		return errors.New(s.a.tr("the PIN has 4 to 12 digits", "le code PIN a 4 à 12 chiffres"))
 	}
 	first, err := s.a.opts.Backend.SignIn(s.a.ctx, id, pin)
 	if err != nil {
 		s.pin.SetText("")
 		if errors.Is(err, ErrBadPIN) {
-			return errors.New("wrong PIN for " + id)
+			return errors.New(s.a.tr("wrong PIN for ", "code PIN erroné pour ") + id)
 		}
 		return err
 	}
@@ -95,7 +97,7 @@ func (s *signIn) enter() error {
 	debug.FreeOSMemory()
 	s.a.reset(newHome(s.a))
 	if first {
-		s.a.info("Welcome " + id + ": your PIN is set on this laptop.")
+		s.a.info(fmt.Sprintf(s.a.tr("Welcome %s: your PIN is set on this laptop.", "Bienvenue %s : votre code PIN est enregistré sur cet ordinateur."), id))
 	}
 	return nil
 }
