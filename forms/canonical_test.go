@@ -3,6 +3,7 @@ package forms_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -94,4 +95,31 @@ func TestLoad(t *testing.T) {
 			t.Error("loaded garbage")
 		}
 	})
+}
+
+// TestLoadNulls loads correctly hashed forms holding JSON nulls where
+// nodes, lists or choices belong: an error, never a panic.
+func TestLoadNulls(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"NullChild", `"root":{"name":"data","type":"group","children":[null]}`, `group "data": child 1 is null`},
+		{"NestedNullChild", `"root":{"name":"data","type":"group","children":[{"name":"g","type":"group","children":[{"name":"a","type":"text"},null]}]}`, `group "g": child 2 is null`},
+		{"NullList", `"root":{"name":"data","type":"group"},"lists":{"yn":null}`, `choice list "yn" is null`},
+		{"NullChoice", `"root":{"name":"data","type":"group"},"lists":{"yn":{"name":"yn","choices":[null]}}`, `choice list "yn": choice 1 is null`},
+		{"NullFile", `"root":{"name":"data","type":"group"},"files":{"a.csv":null}`, `choice list "a.csv" is null`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var f forms.Form
+			if err := json.Unmarshal([]byte(`{"schema":1,"form_id":"x",`+tc.body+`}`), &f); err != nil {
+				t.Fatal(err)
+			}
+			data, err := f.MarshalCanonical()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = forms.Load(data)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Load: %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
 }

@@ -3,6 +3,7 @@ package forms_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -154,4 +155,34 @@ func BenchmarkCompileLarge(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzLoad decodes compiled forms as laptops and the intake server receive
+// them. Beyond Load itself, each input that decodes is re-hashed and loaded
+// again, so that Prepare sees arbitrary trees: no panic, whatever the JSON.
+func FuzzLoad(f *testing.F) {
+	if data, err := os.ReadFile(filepath.Join("testdata", "small.golden.json")); err == nil {
+		f.Add(data)
+	}
+	if bf, err := builtin.Form(context.Background()); err == nil {
+		if data, err := bf.MarshalCanonical(); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`{"schema":1,"form_id":"x","root":{"name":"data","type":"group","children":[null,{"name":"a","type":"integer","relevant":"${a} >"}]}}`))
+	f.Add([]byte(`{"schema":1,"form_id":"x","root":{"name":"data","type":"text","children":[{"name":"s","type":"select_one","type_arg":"nope"}]},"lists":{"l":null}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if g, err := forms.Load(data); err == nil && (g.Root == nil || g.Hash == "") {
+			t.Fatalf("Load accepted a form without root or hash")
+		}
+		var g forms.Form
+		if json.Unmarshal(data, &g) != nil || g.Schema != forms.SchemaVersion {
+			return
+		}
+		js, err := g.MarshalCanonical()
+		if err != nil {
+			return
+		}
+		_, _ = forms.Load(js)
+	})
 }

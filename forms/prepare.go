@@ -19,11 +19,51 @@ const maxCycleShown = 12
 // does not resolve or calculations form a cycle.
 func (f *Form) Prepare() error {
 	c := &collector{}
+	if msg := f.shapeProblem(); msg != "" {
+		c.errorf("", 0, "", "%s", msg)
+		return c.problems
+	}
 	f.prepare(c, func(key string) string { return key })
 	if len(c.problems) > 0 {
 		return c.problems
 	}
 	return nil
+}
+
+// shapeProblem describes what makes f impossible to walk, or returns "".
+// A decoded compiled form can hold JSON nulls where nodes, lists or choices
+// belong; Load must refuse such a file, not panic on it.
+func (f *Form) shapeProblem() string {
+	var walk func(n *Node) string
+	walk = func(n *Node) string {
+		for i, k := range n.Children {
+			if k == nil {
+				return fmt.Sprintf("group %q: child %d is null", n.Name, i+1)
+			}
+			if msg := walk(k); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	}
+	if f.Root != nil {
+		if msg := walk(f.Root); msg != "" {
+			return msg
+		}
+	}
+	for _, lists := range []map[string]*ChoiceList{f.Lists, f.Files} {
+		for name, l := range lists {
+			if l == nil {
+				return fmt.Sprintf("choice list %q is null", name)
+			}
+			for i, ch := range l.Choices {
+				if ch == nil {
+					return fmt.Sprintf("choice list %q: choice %d is null", name, i+1)
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // Nodes returns every node in document order, the root first.
