@@ -1,6 +1,8 @@
 package wire_test
 
 import (
+	"bytes"
+	"io"
 	"testing"
 
 	"sira/sync/wire"
@@ -76,6 +78,50 @@ func FuzzRecord(f *testing.F) {
 		}
 		if len(ds) != int(count) {
 			t.Fatalf("%d interviews, header said %d", len(ds), count)
+		}
+	})
+}
+
+// FuzzFileReader reads arbitrary bytes as a batch file: frames or a typed
+// error, never a panic, and never more frames than the bytes could hold.
+func FuzzFileReader(f *testing.F) {
+	form := wiretest.Form("1")
+	c, err := wire.NewCodec(form)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var buf bytes.Buffer
+	fw, _ := wire.NewFileWriter(&buf)
+	fr, _ := c.Encode(nil, wiretest.Interviews(form, 2, 9, "awa", "dev1"))
+	fw.WriteFrame(fr)
+	att, _ := wire.AttachmentFrame("2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae", []byte("foo"))
+	fw.WriteFrame(att)
+	f.Add(buf.Bytes())
+	f.Add(buf.Bytes()[:wire.FileHeaderSize])
+	f.Add([]byte("SIRABATC"))
+	lim := wire.Limits{MaxPayload: 1 << 20, MaxDecoded: 4 << 20, MaxCount: 1000}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := wire.NewFileReader(bytes.NewReader(b), lim)
+		if err != nil {
+			if wire.ErrorCode(err) == wire.CodeInternal {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		for n := 0; ; n++ {
+			if n*wire.HeaderSize > len(b) {
+				t.Fatal("more frames than bytes")
+			}
+			_, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				if wire.ErrorCode(err) == wire.CodeInternal {
+					t.Fatalf("untyped error: %v", err)
+				}
+				return
+			}
 		}
 	})
 }
