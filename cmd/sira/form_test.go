@@ -11,6 +11,7 @@ import (
 
 	"sira/forms"
 	"sira/forms/builtin"
+	"sira/internal/testenv"
 )
 
 func formRunSira(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -210,5 +211,33 @@ func TestFormUsageErrors(t *testing.T) {
 				t.Errorf("exit %d, want %d; stderr: %s", code, tc.code, stderr)
 			}
 		})
+	}
+}
+
+// TestFormCheckLayouts runs "sira form check" on one corpus form in its
+// four layouts and on the Kobo-exported testdata: each passes, and the
+// four layouts give the same compiled hash.
+func TestFormCheckLayouts(t *testing.T) {
+	corpus := filepath.Join(testenv.XLSFormDir(t), "corpus", "example_xls")
+	hashes := map[string]bool{}
+	for _, ext := range []string{".xlsx", ".xls", ".csv", ".md"} {
+		t.Run(ext, func(t *testing.T) {
+			code, out, stderr := formRunSira(t, "form", "check", filepath.Join(corpus, "case_insensitivity"+ext))
+			if code != 0 {
+				t.Fatalf("exit %d: %s%s", code, out, stderr)
+			}
+			for _, line := range strings.Split(out, "\n") {
+				if h, ok := strings.CutPrefix(line, "hash:"); ok {
+					hashes[strings.TrimSpace(h)] = true
+				}
+			}
+		})
+	}
+	if len(hashes) != 1 {
+		t.Errorf("the four layouts compiled to %d different hashes: %v", len(hashes), hashes)
+	}
+	code, out, stderr := formRunSira(t, "form", "check", filepath.Join("..", "..", "forms", "testdata", "kobo.xlsx"))
+	if code != 0 || !strings.Contains(out, "languages: English (en), Français (fr)") {
+		t.Errorf("kobo.xlsx: exit %d\n%s%s", code, out, stderr)
 	}
 }
