@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -142,7 +143,7 @@ func startCentral(tb testing.TB, dir string) *central {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{builtinForm(tb)}})
+	srv, err := intake.New(ctx, intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{builtinForm(tb)}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -185,3 +186,6 @@ func zstd19(tb testing.TB, b []byte) (int, string) {
 }
 
 func kib(n int64) string { return fmt.Sprintf("%.1f KiB", float64(n)/1024) }
+
+// quiet drops the server's per-batch logs.
+var quiet = slog.New(slog.DiscardHandler)

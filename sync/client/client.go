@@ -29,6 +29,9 @@ type Config struct {
 	// ChunkSize is the size of one attachment upload chunk (default 256 KiB):
 	// a cut connection costs at most one chunk.
 	ChunkSize int
+	// OfferChunk is the number of interviews offered at a time (default
+	// 250); the next offer travels while the previous one's batches upload.
+	OfferChunk int
 	// Progress, when set, is called as the session advances (from the
 	// goroutine running Sync).
 	Progress func(Progress)
@@ -81,11 +84,12 @@ type Progress struct {
 // Client talks to one intake server. It is safe for concurrent use by the
 // low-level calls; one Sync at a time per store.
 type Client struct {
-	c        *conn
-	batch    BatchPolicy
-	chunk    int
-	progress func(Progress)
-	log      *slog.Logger
+	c          *conn
+	batch      BatchPolicy
+	chunk      int
+	offerChunk int
+	progress   func(Progress)
+	log        *slog.Logger
 }
 
 // New returns a Client for cfg.
@@ -113,9 +117,13 @@ func New(cfg Config) (*Client, error) {
 	if chunk <= 0 {
 		chunk = 256 << 10
 	}
+	offerChunk := cfg.OfferChunk
+	if offerChunk <= 0 {
+		offerChunk = 250
+	}
 	return &Client{
 		c:     &conn{base: strings.TrimRight(cfg.URL, "/"), token: cfg.Token, http: hc, retry: cfg.Retry.withDefaults(), log: log},
-		batch: cfg.Batch.withDefaults(), chunk: chunk, progress: cfg.Progress, log: log,
+		batch: cfg.Batch.withDefaults(), chunk: chunk, offerChunk: offerChunk, progress: cfg.Progress, log: log,
 	}, nil
 }
 

@@ -136,30 +136,73 @@ func (s *session) load(ctx context.Context) ([]*pending, error) {
 	return out, nil
 }
 
-// offerAndSend offers items, applies the offer's receipts, uploads what
-// attachments the server lacks and sends the needed interviews in batches.
+// offerResult is an offer on its way.
+type offerResult struct {
+	off   wire.Offer
+	sizes map[string]int64
+	rep   *wire.OfferReply
+	err   error
+}
+
+// offerAndSend offers items in chunks and, for each, applies the offer's
+// receipts, uploads the attachments the server lacks and sends the needed
+// interviews in batches. The next chunk's offer travels while the current
+// chunk's batches upload, so on a slow link negotiating costs bytes but
+// no idle time.
 func (s *session) offerAndSend(ctx context.Context, items []*pending) error {
 	s.report("offer", 0)
 	if len(items) == 0 {
 		return nil
 	}
-	off := wire.Offer{Items: make([]wire.Item, len(items))}
-	sizes := map[string]int64{}
-	for i, p := range items {
-		off.Items[i] = p.item
-		for _, a := range p.iv.Attachments {
-			if _, ok := sizes[a.SHA256]; !ok {
-				sizes[a.SHA256] = a.Size
-				off.Attachments = append(off.Attachments, a.SHA256)
+	chunk := s.cl.offerChunk
+	start := func(part []*pending) chan *offerResult {
+		o := &offerResult{off: wire.Offer{Items: make([]wire.Item, len(part))}, sizes: map[string]int64{}}
+		for i, p := range part {
+			o.off.Items[i] = p.item
+			for _, a := range p.iv.Attachments {
+				if _, ok := o.sizes[a.SHA256]; !ok {
+					o.sizes[a.SHA256] = a.Size
+					o.off.Attachments = append(o.off.Attachments, a.SHA256)
+				}
 			}
 		}
+		ch := make(chan *offerResult, 1)
+		go func() {
+			o.rep, o.err = s.cl.Offer(ctx, o.off)
+			ch <- o
+		}()
+		return ch
 	}
-	rep, err := s.cl.Offer(ctx, off)
-	if err != nil {
-		return fmt.Errorf("sync: offer: %w", err)
+	size := s.cl.batch.Start
+	next := start(items[:min(chunk, len(items))])
+	for i := 0; i < len(items); i += chunk {
+		o := <-next
+		if j := i + chunk; j < len(items) {
+			next = start(items[j:min(j+chunk, len(items))])
+		} else {
+			next = nil
+		}
+		if o.err != nil {
+			if next != nil {
+				<-next // bounded by the request's own deadline and retries
+			}
+			return fmt.Errorf("sync: offer: %w", o.err)
+		}
+		var err error
+		if size, err = s.sendOffered(ctx, o.rep, o.sizes, size); err != nil {
+			if next != nil {
+				<-next
+			}
+			return err
+		}
 	}
+	return nil
+}
+
+// sendOffered acts on one offer's reply and returns the batch size reached.
+func (s *session) sendOffered(ctx context.Context, rep *wire.OfferReply, sizes map[string]int64, size int) (int, error) {
 	if err := s.applyReceipts(ctx, rep.Receipts); err != nil {
-		return err
+		return size, err
 	}
 
 	// Attachments first: an interview goes only once the server holds
@@ -167,11 +210,11 @@ func (s *session) offerAndSend(ctx context.Context, items []*pending) error {
 	s.report("attachments", 0)
 	missing := map[string]bool{}
 	for _, a := range rep.Attachments {
-		size, ok := sizes[a.SHA256]
+		fsize, ok := sizes[a.SHA256]
 		if !ok {
 			continue
 		}
-		n, err := s.cl.Upload(ctx, s.st.OpenAttachment, a.SHA256, size, a.Offset)
+		n, err := s.cl.Upload(ctx, s.st.OpenAttachment, a.SHA256, fsize, a.Offset)
 		s.res.AttachBytes += n
 		if err != nil {
 			var re *ResponseError
@@ -180,7 +223,7 @@ func (s *session) offerAndSend(ctx context.Context, items []*pending) error {
 				missing[a.SHA256] = true
 				continue
 			}
-			return fmt.Errorf("sync: %w", err)
+			return size, fmt.Errorf("sync: %w", err)
 		}
 		s.res.Attachments++
 	}
@@ -206,14 +249,13 @@ func (s *session) offerAndSend(ctx context.Context, items []*pending) error {
 		}
 		groups[it.FormHash] = append(groups[it.FormHash], p)
 	}
-	size := s.cl.batch.Start
 	for _, fh := range order {
 		var err error
 		if size, err = s.sendForm(ctx, fh, groups[fh], size); err != nil {
-			return err
+			return size, err
 		}
 	}
-	return nil
+	return size, nil
 }
 
 func citesMissing(iv *survey.Interview, missing map[string]bool) bool {

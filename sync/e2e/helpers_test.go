@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -145,7 +146,7 @@ func startCentral(tb testing.TB, path string) *central {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{builtinForm(tb)}})
+	srv, err := intake.New(ctx, intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{builtinForm(tb)}})
 	if err != nil {
 		st.Close()
 		tb.Fatal(err)
@@ -279,3 +280,6 @@ func sha256hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// quiet drops the servers' per-batch logs; failures surface as test errors.
+var quiet = slog.New(slog.DiscardHandler)

@@ -34,7 +34,7 @@ func startRelay(tb testing.TB, path, upstream, token string) *relayNode {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{builtinForm(tb)}})
+	srv, err := intake.New(ctx, intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{builtinForm(tb)}})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func serveChild(path string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{f}})
+	srv, err := intake.New(ctx, intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{f}})
 	if err != nil {
 		return err
 	}
