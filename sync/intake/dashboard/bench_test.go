@@ -3,8 +3,10 @@ package dashboard_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sync"
@@ -238,4 +240,36 @@ func BenchmarkCompletion(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkInterviewsHTTP is the whole interviews page as a browser gets
+// it at a million interviews: session, role check, catch-up, the page of
+// 50 rows, the count, the filter menus and the HTML.
+func BenchmarkInterviewsHTTP(b *testing.B) {
+	d, db := benchDashboard(b)
+	ctx := context.Background()
+	u := &dashboard.Users{DB: db, KDF: testKDF}
+	if err := u.Add(ctx, dashboard.User{Name: "bench", Role: dashboard.RoleAdmin}, password); err != nil && !errors.Is(err, dashboard.ErrUserExists) {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(d)
+	defer hs.Close()
+	e := &env{t: b, ctx: ctx, hs: hs}
+	br := e.signedIn("bench")
+	for _, q := range []string{"", "?post=zegoua", "?post=gogui&review=rejected", "?from=2026-06-01&to=2026-06-30", "?enumerator=enq042&status=revised"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				if p := br.get("/dashboard/interviews" + q); p.status != 200 {
+					b.Fatalf("status %d", p.status)
+				}
+			}
+		})
+	}
+	b.Run("completion", func(b *testing.B) {
+		for b.Loop() {
+			if p := br.get("/dashboard/"); p.status != 200 {
+				b.Fatalf("status %d", p.status)
+			}
+		}
+	})
 }

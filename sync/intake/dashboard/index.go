@@ -129,8 +129,25 @@ func (d *Dashboard) formByHash(ctx context.Context, hash string) (*formInfo, err
 
 // CatchUp projects the submissions stored since the cursor, at most max
 // (0: all), in seq order, and returns how many it read. Safe to call from
-// any goroutine; calls are serialised.
+// any goroutine: batches are serialised, and the lock is taken per batch so
+// that a long re-projection (new duplicate settings) never blocks pages.
 func (d *Dashboard) CatchUp(ctx context.Context, max int) (int, error) {
+	total := 0
+	for max == 0 || total < max {
+		n := 500
+		if max > 0 {
+			n = min(n, max-total)
+		}
+		got, err := d.catchUpBatch(ctx, n)
+		total += got
+		if err != nil || got == 0 {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (d *Dashboard) catchUpBatch(ctx context.Context, n int) (int, error) {
 	d.idxMu.Lock()
 	defer d.idxMu.Unlock()
 	if d.dup == nil {
@@ -145,56 +162,48 @@ func (d *Dashboard) CatchUp(ctx context.Context, max int) (int, error) {
 		return 0, fmt.Errorf("index cursor: %w", err)
 	}
 	cursor, _ := strconv.ParseInt(cur, 10, 64)
-	total := 0
-	for max == 0 || total < max {
-		n := 500
-		if max > 0 {
-			n = min(n, max-total)
-		}
-		// The intake's submissions table is read for the cursor scan only
-		// (same file, read-only); everything else goes through intake.Store.
-		rows, err := d.db.QueryContext(ctx, `SELECT seq, id FROM submissions WHERE seq > ? ORDER BY seq LIMIT ?`, cursor, n)
-		if err != nil {
-			return total, fmt.Errorf("index: scan submissions: %w", err)
-		}
-		var ids []string
-		seen := map[string]bool{}
-		last := cursor
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&last, &id); err != nil {
-				rows.Close()
-				return total, fmt.Errorf("index: scan submissions: %w", err)
-			}
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-			total++
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return total, fmt.Errorf("index: scan submissions: %w", err)
-		}
-		if last == cursor {
-			break
-		}
-		projs := make([]projection, 0, len(ids))
-		for _, id := range ids {
-			p, ok, err := d.project(ctx, id)
-			if err != nil {
-				return total, err
-			}
-			if ok {
-				projs = append(projs, p)
-			}
-		}
-		if err := d.upsert(ctx, projs, last); err != nil {
-			return total, err
-		}
-		cursor = last
+	// The intake's submissions table is read for the cursor scan only (same
+	// file, read-only); everything else goes through intake.Store.
+	rows, err := d.db.QueryContext(ctx, `SELECT seq, id FROM submissions WHERE seq > ? ORDER BY seq LIMIT ?`, cursor, n)
+	if err != nil {
+		return 0, fmt.Errorf("index: scan submissions: %w", err)
 	}
-	return total, nil
+	var ids []string
+	seen := map[string]bool{}
+	last, read := cursor, 0
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&last, &id); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("index: scan submissions: %w", err)
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+		read++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("index: scan submissions: %w", err)
+	}
+	if read == 0 {
+		return 0, nil
+	}
+	projs := make([]projection, 0, len(ids))
+	for _, id := range ids {
+		p, ok, err := d.project(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			projs = append(projs, p)
+		}
+	}
+	if err := d.upsert(ctx, projs, last); err != nil {
+		return 0, err
+	}
+	return read, nil
 }
 
 // projection is one row of dash_interviews.
