@@ -39,10 +39,10 @@ type Options struct {
 	MaxConns int32
 }
 
-// Store is the PostgreSQL implementation of intake.Store.
+// Store is the PostgreSQL implementation of intake.Store. Its methods are
+// safe for concurrent use, also by several processes on one schema.
 type Store struct {
 	pool *pgxpool.Pool
-	name string // host/database for error messages, without credentials
 }
 
 var _ intake.Store = (*Store)(nil)
@@ -63,7 +63,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		// pgx's message may quote the DSN, password included: keep it out.
 		return nil, errors.New("open intake database: invalid PostgreSQL DSN")
 	}
-	name := cfg.ConnConfig.Host + "/" + cfg.ConnConfig.Database
+	name := cfg.ConnConfig.Host + "/" + cfg.ConnConfig.Database // for messages: no credentials
 	if opts.Schema != "" {
 		cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{opts.Schema}.Sanitize()
 	}
@@ -74,7 +74,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open intake database %s: %w", name, err)
 	}
-	s := &Store{pool: pool, name: name}
+	s := &Store{pool: pool}
 	if err := s.migrate(ctx, opts.Schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("open intake database %s: %w", name, err)
