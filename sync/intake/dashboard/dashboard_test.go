@@ -581,3 +581,41 @@ func TestPasswordsAndSessions(t *testing.T) {
 		t.Errorf("expired session: status %d", p.status)
 	}
 }
+
+func TestExactIDConflict(t *testing.T) {
+	e, gogui, _ := seeded(t)
+	iv := gogui[0]
+	other := *iv
+	other.Data = &survey.Record{Values: map[string]string{}, Repeats: iv.Data.Repeats}
+	for k, v := range iv.Data.Values {
+		other.Data.Values[k] = v
+	}
+	other.Data.Values["/data/interview/demographics/age"] = "77"
+	rs := e.ingest([]*survey.Interview{&other}, "awa")
+	if rs[0].Status != wire.Conflict {
+		t.Fatalf("receipt %s, want conflict", rs[0].Status)
+	}
+	b := e.signedIn("sup")
+	p := b.get("/dashboard/duplicates")
+	mustContain(t, p.body, `<a href="/dashboard/interviews/`+iv.ID+`">`)
+	mustContain(t, b.get("/dashboard/").body, `id="conflicts">1<`)
+	// Both versions are in the history, each readable.
+	page := b.get(ivPath(iv.ID))
+	if n := len(regexpSeq.FindAllString(page.body, -1)); n != 2 {
+		t.Errorf("history shows %d versions, want 2", n)
+	}
+	p = b.postForm("/dashboard/duplicates", "/dashboard/duplicates/decide", url.Values{"kind": {"conflict"}, "a": {iv.ID}, "b": {"1"}, "state": {"confirmed"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("decide: %d", p.status)
+	}
+	if strings.Contains(b.get("/dashboard/duplicates").body, `<a href="/dashboard/interviews/`+iv.ID+`">`) {
+		t.Errorf("decided conflict still listed")
+	}
+	// A viewer cannot decide; the supervisor of another post cannot either.
+	e.addUser("sup2", dashboard.RoleSupervisor, []string{"diboli"}, nil)
+	b2 := e.signedIn("sup2")
+	if p := b2.postForm("/dashboard/", "/dashboard/duplicates/decide", url.Values{"kind": {"conflict"}, "a": {iv.ID}, "b": {"1"}, "state": {"dismissed"}}); p.status != http.StatusNotFound {
+		t.Errorf("other supervisor's decision: %d, want 404", p.status)
+	}
+	e.checkCounts()
+}
