@@ -9,8 +9,10 @@
 // case-insensitive, cells trimmed, numbers without ".0", dates as
 // "YYYY-MM-DD HH:MM:SS", reading stopped after runs of empty rows and
 // columns. Limits (MaxFileSize, MaxUnzipSize, MaxSheetRows) bound time and
-// memory; a broken file gives ErrCorrupt, never a panic. Workbook.WriteXLSX
-// writes a workbook back as .xlsx.
+// memory; a broken file gives ErrCorrupt, never a panic. Formula cells read
+// as their cached results, as in pyxform: for .xls the BIFF reader skips
+// them, so their FORMULA and STRING records are read here (xlsformula.go).
+// Workbook.WriteXLSX writes a workbook back as .xlsx.
 //
 // Compiling: Compile (or CompileFile, which also reads select_one_from_file
 // CSVs from beside the form) resolves header aliases and languages, builds
