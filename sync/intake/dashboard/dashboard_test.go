@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -618,4 +619,71 @@ func TestExactIDConflict(t *testing.T) {
 		t.Errorf("other supervisor's decision: %d, want 404", p.status)
 	}
 	e.checkCounts()
+}
+
+func TestSessionCookieFlags(t *testing.T) {
+	e, _, _ := seeded(t)
+	check := func(t *testing.T, base string, c *http.Client, secure bool) {
+		t.Helper()
+		resp, err := c.Get(base + "/dashboard/login")
+		must(t, err)
+		resp.Body.Close()
+		var tok string
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "sira_login" {
+				tok = ck.Value
+			}
+		}
+		// The form's token equals the login cookie (double submit).
+		req, _ := http.NewRequest("POST", base+"/dashboard/login", strings.NewReader(url.Values{"csrf": {tok}, "user": {"admin"}, "password": {password}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: "sira_login", Value: tok})
+		resp, err = c.Do(req)
+		must(t, err)
+		resp.Body.Close()
+		var set string
+		for _, h := range resp.Header.Values("Set-Cookie") {
+			if strings.HasPrefix(h, "sira_session=") {
+				set = h
+			}
+		}
+		if resp.StatusCode != http.StatusSeeOther || set == "" {
+			t.Fatalf("sign in: %d, cookie %q", resp.StatusCode, set)
+		}
+		for _, want := range []string{"HttpOnly", "SameSite=Strict", "Path=/"} {
+			if !strings.Contains(set, want) {
+				t.Errorf("session cookie %q lacks %s", set, want)
+			}
+		}
+		if got := strings.Contains(set, "; Secure"); got != secure {
+			t.Errorf("session cookie %q: Secure %v, want %v", set, got, secure)
+		}
+	}
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	t.Run("http", func(t *testing.T) {
+		check(t, e.hs.URL, &http.Client{CheckRedirect: noRedirect}, false)
+	})
+	t.Run("https", func(t *testing.T) {
+		ts := httptest.NewTLSServer(e.d)
+		defer ts.Close()
+		c := ts.Client()
+		c.CheckRedirect = noRedirect
+		check(t, ts.URL, c, true)
+	})
+}
+
+func TestSupervisorByEnumerator(t *testing.T) {
+	e, gogui, diboli := seeded(t)
+	e.addUser("sup3", dashboard.RoleSupervisor, nil, []string{"moussa"})
+	b := e.signedIn("sup3")
+	mustContain(t, b.get("/dashboard/").body, `id="total-interviews">3<`)
+	if p := b.get(ivPath(diboli[0].ID)); p.status != 200 {
+		t.Errorf("own enumerator's interview: %d", p.status)
+	}
+	if p := b.get(ivPath(gogui[0].ID)); p.status != 404 {
+		t.Errorf("another enumerator's interview: %d", p.status)
+	}
+	// A supervisor with nothing assigned sees nothing.
+	e.addUser("sup4", dashboard.RoleSupervisor, nil, nil)
+	mustContain(t, e.signedIn("sup4").get("/dashboard/").body, `id="total-interviews">0<`)
 }
