@@ -98,7 +98,8 @@ func TestLoad(t *testing.T) {
 }
 
 // TestLoadNulls loads correctly hashed forms holding JSON nulls where
-// nodes, lists or choices belong: an error, never a panic.
+// nodes, lists or choices belong, or nesting too deep: an error, never a
+// panic.
 func TestLoadNulls(t *testing.T) {
 	for _, tc := range []struct{ name, body, want string }{
 		{"NullChild", `"root":{"name":"data","type":"group","children":[null]}`, `group "data": child 1 is null`},
@@ -106,6 +107,8 @@ func TestLoadNulls(t *testing.T) {
 		{"NullList", `"root":{"name":"data","type":"group"},"lists":{"yn":null}`, `choice list "yn" is null`},
 		{"NullChoice", `"root":{"name":"data","type":"group"},"lists":{"yn":{"name":"yn","choices":[null]}}`, `choice list "yn": choice 1 is null`},
 		{"NullFile", `"root":{"name":"data","type":"group"},"files":{"a.csv":null}`, `choice list "a.csv" is null`},
+		{"TooDeep", `"root":` + strings.Repeat(`{"name":"g","type":"group","children":[`, forms.MaxNesting+2) + `{"name":"t","type":"text"}` + strings.Repeat(`]}`, forms.MaxNesting+2),
+			"nested more than 64 deep"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var f forms.Form

@@ -301,11 +301,17 @@ type frame struct {
 	list string // loop list
 }
 
+// MaxNesting bounds how deep groups and repeats nest. Real forms stay
+// under ten levels; node paths grow with depth, so a generated form nesting
+// thousands deep would cost memory quadratic in its rows.
+const MaxNesting = 64
+
 var wsRun = regexp.MustCompile(`\s+`)
 
 func (c *compiler) buildTree(ctx context.Context, f *Form, root *Node) {
 	sh := c.survey
 	stack := []frame{{node: root}}
+	tooDeep := false
 	for i, r := range sh.Rows {
 		if i%512 == 0 && ctx.Err() != nil {
 			return
@@ -355,10 +361,23 @@ func (c *compiler) buildTree(ctx context.Context, f *Form, root *Node) {
 		if n == nil {
 			continue
 		}
-		top.node.Children = append(top.node.Children, n)
 		switch pt.kind {
 		case kindBeginGroup, kindBeginRepeat, kindBeginLoop:
+			if len(stack) > MaxNesting {
+				// Paths grow with depth and every node holds one: past the
+				// limit, rows still match their ends but build a detached
+				// subtree, so time and memory stay bounded.
+				if !tooDeep {
+					c.errorf(sh.Name, r.Num, c.columnHeader(colType), "groups and repeats nested more than %d deep", MaxNesting)
+					tooDeep = true
+				}
+				stack = append(stack, frame{node: n, kind: pt.kind, list: pt.arg})
+				continue
+			}
+			top.node.Children = append(top.node.Children, n)
 			stack = append(stack, frame{node: n, kind: pt.kind, list: pt.arg})
+		default:
+			top.node.Children = append(top.node.Children, n)
 		}
 		if pt.orOther && n != nil {
 			c.addOther(f, top.node, n, r)

@@ -450,3 +450,40 @@ func TestOrOtherTranslated(t *testing.T) {
 		t.Errorf("warnings = %v, want one about Bambara", f.Warnings)
 	}
 }
+
+// TestNesting: groups and repeats nest up to MaxNesting; one more level is
+// a single problem on the row that opens it, and the ends still match.
+func TestNesting(t *testing.T) {
+	nested := func(depth int) string {
+		var b strings.Builder
+		b.WriteString("| survey |\n| | type | name | label |\n")
+		for i := 1; i <= depth; i++ {
+			kind := "group"
+			if i%2 == 0 {
+				kind = "repeat"
+			}
+			fmt.Fprintf(&b, "| | begin %s | g%d | G |\n", kind, i)
+		}
+		b.WriteString("| | text | t | T |\n")
+		for i := depth; i >= 1; i-- {
+			kind := "group"
+			if i%2 == 0 {
+				kind = "repeat"
+			}
+			fmt.Fprintf(&b, "| | end %s | | |\n", kind)
+		}
+		return b.String()
+	}
+	f := mustCompileMD(t, nested(forms.MaxNesting))
+	if got, want := strings.Count(f.ByName("t").Path, "/"), forms.MaxNesting+2; got != want {
+		t.Errorf("path %s has %d levels, want %d", f.ByName("t").Path, got, want)
+	}
+	for _, depth := range []int{forms.MaxNesting + 1, 5000} {
+		_, err := compileMD(t, nested(depth))
+		got := problemsOf(t, err)
+		want := []string{fmt.Sprintf("t.md: survey row %d, column type: groups and repeats nested more than %d deep", forms.MaxNesting+2, forms.MaxNesting)}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("depth %d: problems %q, want %q", depth, got, want)
+		}
+	}
+}

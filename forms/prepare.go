@@ -34,20 +34,23 @@ func (f *Form) Prepare() error {
 // A decoded compiled form can hold JSON nulls where nodes, lists or choices
 // belong; Load must refuse such a file, not panic on it.
 func (f *Form) shapeProblem() string {
-	var walk func(n *Node) string
-	walk = func(n *Node) string {
+	var walk func(n *Node, depth int) string
+	walk = func(n *Node, depth int) string {
+		if depth > MaxNesting+1 {
+			return fmt.Sprintf("groups and repeats nested more than %d deep", MaxNesting)
+		}
 		for i, k := range n.Children {
 			if k == nil {
 				return fmt.Sprintf("group %q: child %d is null", n.Name, i+1)
 			}
-			if msg := walk(k); msg != "" {
+			if msg := walk(k, depth+1); msg != "" {
 				return msg
 			}
 		}
 		return ""
 	}
 	if f.Root != nil {
-		if msg := walk(f.Root); msg != "" {
+		if msg := walk(f.Root, 0); msg != "" {
 			return msg
 		}
 	}
