@@ -341,10 +341,15 @@ func (c *compiler) buildTree(ctx context.Context, f *Form, root *Node) {
 		top := &stack[len(stack)-1]
 		switch pt.kind {
 		case kindUnknown:
-			c.errorf(sh.Name, r.Num, c.columnHeader(colType), "unknown question type %q", typ)
 			// Keep the row as a node so references to it still resolve and
 			// only the real problem is reported.
 			pt = parsedType{kind: kindQuestion, typ: Type(typ)}
+			if _, isSelect := selectCommands[typ]; isSelect {
+				c.errorf(sh.Name, r.Num, c.columnHeader(colType), "%s needs a list name after it: %s LIST", typ, typ)
+				pt.typ = Type("?" + typ) // not a select: no list to look up
+			} else {
+				c.errorf(sh.Name, r.Num, c.columnHeader(colType), "unknown question type %q", typ)
+			}
 		case kindEndGroup, kindEndRepeat, kindEndLoop:
 			want := map[rowKind]rowKind{kindEndGroup: kindBeginGroup, kindEndRepeat: kindBeginRepeat, kindEndLoop: kindBeginLoop}[pt.kind]
 			if len(stack) == 1 || top.kind != want {

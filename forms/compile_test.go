@@ -177,6 +177,11 @@ func TestErrors(t *testing.T) {
 			[]string{`t.md: survey row 3, column name: duplicate name "a" in the same group (also on row 2)`}},
 		{"BadName", "| survey |\n| | type | name | label |\n| | text | 1a | A |\n",
 			[]string{`t.md: survey row 2, column name: invalid name "1a": names start with a letter or _ and contain only letters, digits, _, - and .`}},
+		{"SelectWithoutList", "| survey |\n| | type | name | label |\n| | select_one | a | A |\n| | select_multiple | b | B |\n| | text | c | C ${a} |\n",
+			[]string{
+				"t.md: survey row 2, column type: select_one needs a list name after it: select_one LIST",
+				"t.md: survey row 3, column type: select_multiple needs a list name after it: select_multiple LIST",
+			}},
 		{"DuplicateChoice", "| survey |\n| | type | name | label |\n| | select_one yn | a | A |\n| choices |\n| | list_name | name | label |\n| | yn | y | Y |\n| | yn | y | Y2 |\n",
 			[]string{`t.md: choices row 3, column name: duplicate choice name "y" in list "yn" (first on row 2); set allow_choice_duplicates=yes in settings to allow it`}},
 		{"OrOtherFilter", "| survey |\n| | type | name | label | choice_filter |\n| | select_one yn or_other | a | A | name != 'n' |\n| choices |\n| | list_name | name | label |\n| | yn | y | Y |\n",
