@@ -101,7 +101,8 @@ func lockIDs(ctx context.Context, tx pgx.Tx, ids []string) error {
 func ingest(ctx context.Context, tx pgx.Tx, meta intake.BatchMeta, in []intake.Incoming) ([]wire.Receipt, error) {
 	var ids []string
 	for _, x := range in {
-		if x.Invalid == "" && storable(x.Interview.ID) {
+		// Invalid ones too: held content is a duplicate whatever the verdict.
+		if storable(x.Interview.ID) {
 			ids = append(ids, x.Interview.ID)
 		}
 	}
@@ -116,18 +117,9 @@ func ingest(ctx context.Context, tx pgx.Tx, meta intake.BatchMeta, in []intake.I
 	c := counters{batches: 1, bytesReceived: meta.Bytes}
 	b := &pgx.Batch{}
 	for i, x := range in {
-		if x.Invalid != "" {
-			r := wire.Receipt{Status: wire.Invalid, Reason: x.Invalid, Hash: x.Hash}
-			if x.Interview != nil {
-				r.ID, r.Revision = x.Interview.ID, x.Interview.Revision
-			}
-			receipts[i] = r
-			c.invalid++
-			continue
-		}
 		iv := x.Interview
 		r := wire.Receipt{ID: iv.ID, Revision: iv.Revision, Hash: x.Hash}
-		if !storable(iv.ID, x.Hash, iv.FormHash, iv.Enumerator, iv.DeviceID) {
+		if x.Invalid == "" && !storable(iv.ID, x.Hash, iv.FormHash, iv.Enumerator, iv.DeviceID) {
 			// PostgreSQL text cannot hold it: failing the batch would make
 			// the laptop retry it forever.
 			r.Status, r.Reason = wire.Invalid, "identity fields are not valid UTF-8 text"
@@ -145,8 +137,13 @@ func ingest(ctx context.Context, tx pgx.Tx, meta intake.BatchMeta, in []intake.I
 		current, conflict := false, false
 		switch {
 		case dup:
+			// Held already: a retry gets its duplicate even if validation
+			// would now judge otherwise (a newer engine), never "invalid".
 			r.Status = wire.Duplicate
 			c.duplicates++
+		case x.Invalid != "":
+			r.Status, r.Reason = wire.Invalid, x.Invalid
+			c.invalid++
 		case len(rows) == 0:
 			r.Status, current = wire.Stored, true
 		case sameRev:
@@ -160,7 +157,7 @@ func ingest(ctx context.Context, tx pgx.Tx, meta intake.BatchMeta, in []intake.I
 			c.superseded++
 		}
 		receipts[i] = r
-		if r.Status == wire.Duplicate {
+		if r.Status == wire.Duplicate || r.Status == wire.Invalid {
 			continue
 		}
 		if current && len(rows) > 0 {

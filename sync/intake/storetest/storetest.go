@@ -244,8 +244,24 @@ func testInvalid(t *testing.T, open Open) {
 	if held[0] {
 		t.Error("Held reports an invalid interview as held")
 	}
-	if got := k.stats(); got.Invalid != 2 || got.Submissions != 1 {
-		t.Errorf("stats invalid=%d submissions=%d, want 2 and 1", got.Invalid, got.Submissions)
+	// Held content is a duplicate whatever the verdict now (a newer
+	// validation rule): a retry is never judged anew.
+	again := incoming(k.iv(0, 1, 0))
+	again.Invalid = "failed validation: a newer rule"
+	if rs := k.ingestIn([]intake.Incoming{again}); rs[0].Status != wire.Duplicate {
+		t.Errorf("held content sent again and found invalid: %s (%s), want duplicate", rs[0].Status, rs[0].Reason)
+	}
+	// Not held, it is invalid, even when another revision of it is held.
+	newer := incoming(k.iv(0, 2, 0))
+	newer.Invalid = "failed validation: age"
+	if rs := k.ingestIn([]intake.Incoming{newer}); rs[0].Status != wire.Invalid {
+		t.Errorf("an invalid new revision: %s, want invalid", rs[0].Status)
+	}
+	if xs := k.submissions(k.base[0].ID); len(xs) != 1 || !xs[0].Current {
+		t.Errorf("interview 0 after its invalid revision: %d rows", len(xs))
+	}
+	if got := k.stats(); got.Invalid != 3 || got.Duplicates != 2 || got.Submissions != 1 {
+		t.Errorf("stats invalid=%d duplicates=%d submissions=%d, want 3, 2 and 1", got.Invalid, got.Duplicates, got.Submissions)
 	}
 }
 
