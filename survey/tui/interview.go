@@ -298,10 +298,15 @@ func (iv *interview) relayout() {
 }
 
 // textHeight estimates the lines s takes wrapped at width.
+// textHeight is the rows s takes in a TextView of width, which wraps at word
+// boundaries: counting runes alone would cut the last words of long notes.
 func textHeight(s string, width int) int {
+	if width < 1 {
+		width = 1
+	}
 	n := 0
 	for _, line := range strings.Split(s, "\n") {
-		n += max(1, (len([]rune(line))+width-1)/width)
+		n += max(1, len(tview.WordWrap(line, width)))
 	}
 	return n
 }

@@ -129,3 +129,26 @@ func TestFieldListScrolls(t *testing.T) {
 		}
 	}
 }
+
+func TestTextHeight(t *testing.T) {
+	note := "Hello. I work for the national survey of returning migrants. We interview people coming back to Mali to better understand their journeys and their needs.* "
+	tests := []struct {
+		text  string
+		width int
+		want  int
+	}{
+		{"", 76, 1},
+		{"short", 76, 1},
+		{"a\nb", 76, 2},
+		// Counting runes gives 2 rows at 78 columns; word wrap needs 3.
+		{note, 78, 3},
+		{note, 76, 3},
+		{note, 74, 3},
+		{"x", 0, 1},
+	}
+	for _, tt := range tests {
+		if got := textHeight(tt.text, tt.width); got != tt.want {
+			t.Errorf("textHeight(%.20q…, %d) = %d, want %d", tt.text, tt.width, got, tt.want)
+		}
+	}
+}
