@@ -273,3 +273,26 @@ func BenchmarkInterviewsHTTP(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCatchUp projects 400 stored submissions from cursor 0 (the
+// cost per interview of the indexer: read, decode, project, upsert).
+func BenchmarkCatchUp(b *testing.B) {
+	e := newEnv(b)
+	for i := range 4 {
+		e.ingest(e.simulate(100, uint64(40+i), fmt.Sprintf("enq%d", i), benchPosts[i], nil), "")
+	}
+	ds, err := e.d.DupSettings(e.ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := e.d.SetDupSettings(e.ctx, ds); err != nil { // cursor back to 0
+			b.Fatal(err)
+		}
+		n, err := e.d.CatchUp(e.ctx, 0)
+		if err != nil || n != 400 {
+			b.Fatalf("caught up %d: %v", n, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*400), "µs/interview")
+}

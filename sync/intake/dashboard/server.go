@@ -45,7 +45,7 @@ type Config struct {
 	// (default "border_post").
 	PostField string
 	// CatchUpPerRequest bounds the submissions a request projects before it
-	// reads (default 2000); Run does the rest in the background.
+	// reads (default 500); Run does the rest in the background.
 	CatchUpPerRequest int
 }
 
@@ -95,7 +95,7 @@ func New(cfg Config) (*Dashboard, error) {
 		d.postField = "border_post"
 	}
 	if d.perRequest <= 0 {
-		d.perRequest = 2000
+		d.perRequest = 500
 	}
 	d.limit = &limiter{Max: cfg.LoginLimit, Window: cfg.LoginWindow}
 	if d.limit.Max <= 0 {
