@@ -194,9 +194,8 @@ func (cl *Client) Upload(ctx context.Context, open Opener, sha string, size, off
 		if offset >= size {
 			if size == 0 {
 				// An empty file still needs its one PUT to be verified.
-				if done, err := cl.putChunk(ctx, sha, 0, 0, nil); err != nil || done >= 0 {
-					return sent, err
-				}
+				_, err := cl.putChunk(ctx, sha, 0, 0, nil)
+				return sent, err
 			}
 			return sent, nil
 		}
