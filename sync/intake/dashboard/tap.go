@@ -32,9 +32,11 @@ func (d *Dashboard) Tap(next http.Handler) http.Handler {
 			// read the optional drafts count; an oversized body is left to
 			// the intake's own limit.
 			const limit = 32 << 20
-			body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-			r.Body.Close()
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			orig := r.Body
+			body, err := io.ReadAll(io.LimitReader(orig, limit+1))
+			// The intake reads what was buffered, then the rest, and
+			// applies its own limits as if nothing had been read.
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(body), orig), orig}
 			if err == nil && len(body) <= limit {
 				var off struct {
 					Drafts *int64 `json:"drafts"`
@@ -86,3 +88,8 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
