@@ -39,6 +39,7 @@ func Run(t *testing.T, open Open) {
 		{"Idempotent", testIdempotent},
 		{"Atomic", testAtomic},
 		{"History", testHistory},
+		{"Many", testMany},
 		{"ConcurrentSame", testConcurrentSame},
 		{"ConcurrentConflict", testConcurrentConflict},
 		{"Tokens", testTokens},
@@ -377,6 +378,66 @@ func testHistory(t *testing.T, open Open) {
 	if err := k.st.EachSubmission(k.ctx, func(intake.StoredInterview) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("EachSubmission after fn failed: %v after %d calls, want the error after 1", err, calls)
 	}
+}
+
+// testMany stores more submissions than a page or a query list of a
+// backend might hold and reads them back every way.
+func testMany(t *testing.T, open Open) {
+	k := newKit(t, open)
+	const batches, per = 12, 100
+	var items []wire.Item
+	for i := range batches {
+		ivs := wiretest.Interviews(form, per, uint64(100+i), "awa", "dev1")
+		for _, r := range k.ingest(ivs...) {
+			if r.Status != wire.Stored {
+				t.Fatalf("batch %d: %s is %s", i, r.ID, r.Status)
+			}
+		}
+		for _, iv := range ivs {
+			items = append(items, wire.ItemOf(iv))
+		}
+	}
+	const n = batches * per
+	if got := k.count(); got != n {
+		t.Errorf("CountSubmissions = %d, want %d", got, n)
+	}
+	var last int64
+	seen := 0
+	err := k.st.EachSubmission(k.ctx, func(x intake.StoredInterview) error {
+		if x.Seq <= last {
+			return fmt.Errorf("seq %d after %d", x.Seq, last)
+		}
+		if x.ID != items[seen].ID {
+			return fmt.Errorf("submission %d is %s, want %s (insertion order)", seen, x.ID, items[seen].ID)
+		}
+		last = x.Seq
+		seen++
+		return nil
+	})
+	if err != nil || seen != n {
+		t.Errorf("EachSubmission: %d of %d, %v", seen, n, err)
+	}
+	held, err := k.st.Held(k.ctx, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := countTrue(held); c != n {
+		t.Errorf("Held: %d of %d held", c, n)
+	}
+	out, err := k.st.Unforwarded(k.ctx, 1000)
+	if err != nil || len(out) != 1000 || out[999].ID != items[999].ID {
+		t.Errorf("Unforwarded(1000): %d rows, %v", len(out), err)
+	}
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
 // concurrent runs clients goroutines, each sending batch(i) once, and
