@@ -1,6 +1,7 @@
 package forms
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -843,7 +844,14 @@ func readChoiceCSV(path, valueCol, labelCol string) (*ChoiceList, error) {
 		return nil, err
 	}
 	defer fh.Close()
-	r := csv.NewReader(io.LimitReader(fh, MaxFileSize))
+	data, err := io.ReadAll(io.LimitReader(fh, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, MaxFileSize)
+	}
+	r := csv.NewReader(bytes.NewReader(textToUTF8(data)))
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {

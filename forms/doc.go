@@ -12,6 +12,8 @@
 // memory; a broken file gives ErrCorrupt, never a panic. Formula cells read
 // as their cached results, as in pyxform: for .xls the BIFF reader skips
 // them, so their FORMULA and STRING records are read here (xlsformula.go).
+// The text layouts (and select_one_from_file CSVs) are UTF-8, with or
+// without a byte-order mark, or else Windows-1252 as Excel saves "CSV".
 // Workbook.WriteXLSX writes a workbook back as .xlsx.
 //
 // Compiling: Compile (or CompileFile, which also reads select_one_from_file

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	xlsreader "github.com/shakinm/xlsReader/xls"
 	"github.com/shakinm/xlsReader/xls/record"
@@ -540,11 +541,46 @@ func formatNumber(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
+// cp1252High maps the bytes 0x80–0x9F of Windows-1252 to their characters
+// (0 where the code page leaves a byte undefined); 0xA0–0xFF are Latin-1.
+var cp1252High = [32]rune{
+	'€', 0, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 0, 'Ž', 0,
+	0, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', 0, 'ž', 'Ÿ',
+}
+
+// textToUTF8 returns a text layout's bytes as UTF-8 without a byte-order
+// mark. Excel and LibreOffice on a French-language Windows save "CSV" in
+// Windows-1252 unless told otherwise; read as UTF-8, every accented letter
+// of a label would silently become U+FFFD. So text that is not valid UTF-8
+// is decoded as Windows-1252 (its undefined bytes as U+FFFD).
+func textToUTF8(data []byte) []byte {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if utf8.Valid(data) {
+		return data
+	}
+	out := make([]byte, 0, len(data)+len(data)/8)
+	for _, b := range data {
+		switch {
+		case b < 0x80:
+			out = append(out, b)
+		case b < 0xA0:
+			r := cp1252High[b-0x80]
+			if r == 0 {
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			out = utf8.AppendRune(out, rune(b))
+		}
+	}
+	return out
+}
+
 // readCSV reads pyxform's CSV layout: a row whose first cell is not empty
 // starts a sheet of that name; the following rows, minus their first cell,
 // are its rows (the first one being the header).
 func readCSV(ctx context.Context, data []byte) ([]grid, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data = textToUTF8(data)
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.LazyQuotes = true
@@ -588,6 +624,7 @@ func readCSV(ctx context.Context, data []byte) ([]grid, error) {
 // readMarkdown reads pyxform's markdown layout: "| survey |" starts a sheet,
 // "| | type | name |" rows (first cell empty) are its rows.
 func readMarkdown(ctx context.Context, data []byte) ([]grid, error) {
+	data = textToUTF8(data)
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), MaxFileSize)
 	var grids []grid

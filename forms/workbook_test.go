@@ -385,3 +385,51 @@ func TestXLSFormulaCells(t *testing.T) {
 		})
 	}
 }
+
+// TestTextEncodings reads the text layouts as saved by spreadsheet programs:
+// UTF-8 with or without a byte-order mark, and Windows-1252 (Excel's "CSV"
+// on a French-language Windows), whose accented letters must survive.
+func TestTextEncodings(t *testing.T) {
+	const cp1252 = "R\xe9gion \x80 \x9cuvre \x92"
+	tests := []struct {
+		name   string
+		file   string
+		data   string
+		format forms.Format
+	}{
+		{"CSVUTF8", "f.csv", "survey,,,\n,type,name,label\n,text,a,Région € œuvre ’\n", forms.FormatCSV},
+		{"CSVBOM", "f.csv", "\xef\xbb\xbfsurvey,,,\n,type,name,label\n,text,a,Région € œuvre ’\n", forms.FormatCSV},
+		{"CSVWindows1252", "f.csv", "survey,,,\n,type,name,label\n,text,a," + cp1252 + "\n", forms.FormatCSV},
+		{"MarkdownWindows1252", "f.md", "| survey |\n| | type | name | label |\n| | text | a | " + cp1252 + " |\n", forms.FormatMarkdown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wb, err := forms.Read(context.Background(), strings.NewReader(tc.data), tc.file, tc.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Smart quotes become ASCII, as pyxform cleans cells.
+			if got, want := wb.Sheet("survey").Rows[0].Cell(2), "Région € œuvre '"; got != want {
+				t.Errorf("label = %q, want %q", got, want)
+			}
+		})
+	}
+	t.Run("ChoiceFileWindows1252", func(t *testing.T) {
+		dir := t.TempDir()
+		for name, content := range map[string]string{
+			"form.md":   "| survey |\n| | type | name | label |\n| | select_one_from_file lieux.csv | l | Lieu |\n",
+			"lieux.csv": "name,label\nsegou,S\xe9gou\n",
+		} {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		f, err := forms.CompileFile(context.Background(), filepath.Join(dir, "form.md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.Files["lieux.csv"].Choices[0].Label[""]; got != "Ségou" {
+			t.Errorf("choice label = %q, want Ségou", got)
+		}
+	})
+}
