@@ -74,6 +74,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open intake database %s: %w", name, err)
 	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open intake database %s: %w", name, err)
+	}
 	s := &Store{pool: pool}
 	if err := s.migrate(ctx, opts.Schema); err != nil {
 		pool.Close()
