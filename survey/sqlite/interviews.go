@@ -583,8 +583,7 @@ func sortAttachments(as []survey.Attachment) {
 }
 
 // encodeAll encodes the interviews' answers and paradata and hashes the
-// finalized ones, on every core: JSON encoding, not SQLite, bounds bulk
-// inserts.
+// finalized ones, on every core: encoding, not SQLite, bounded bulk inserts.
 func encodeAll(ivs []*survey.Interview) ([]encoded, error) {
 	out := make([]encoded, len(ivs))
 	workers := min(runtime.GOMAXPROCS(0), (len(ivs)+63)/64)
@@ -597,10 +596,8 @@ func encodeAll(ivs []*survey.Interview) ([]encoded, error) {
 			for k := w; k < len(ivs); k += workers {
 				iv := ivs[k]
 				var err error
-				if out[k].data, err = json.Marshal(iv.Data); err != nil {
-					errs[w] = fmt.Errorf("interview %s: encode answers: %w", iv.ID, err)
-					return
-				}
+				// Same bytes as json.Marshal, several times faster.
+				out[k].data = iv.Data.AppendJSON(make([]byte, 0, 4096))
 				if len(iv.Paradata) > 0 {
 					if out[k].paradata, err = json.Marshal(iv.Paradata); err != nil {
 						errs[w] = fmt.Errorf("interview %s: encode paradata: %w", iv.ID, err)
@@ -609,7 +606,7 @@ func encodeAll(ivs []*survey.Interview) ([]encoded, error) {
 				}
 				// With attachments the hash is taken after insertion, with the stored sizes.
 				if iv.Status != survey.StatusDraft && len(iv.Attachments) == 0 {
-					out[k].hash = iv.ContentHash()
+					out[k].hash = iv.ContentHashData(out[k].data)
 				}
 			}
 		}()

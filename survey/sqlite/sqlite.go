@@ -64,6 +64,12 @@ type Options struct {
 	MaxAttachment int64
 	// Logger receives operational messages (slog.Default when nil). Answers are never logged.
 	Logger *slog.Logger
+	// BulkLoad opens the database with synchronous=NORMAL instead of FULL:
+	// in WAL mode a commit then survives a crash of the process but not a
+	// power cut, and the WAL is fsynced only at checkpoints. For sira
+	// simulate, whose output can be generated again; never for collection,
+	// where each autosave must survive a flat battery.
+	BulkLoad bool
 }
 
 // Store is the SQLite implementation of survey.Store.
@@ -145,7 +151,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open database %s: %w", path, err)
 		}
 	}
-	dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+	sync := "FULL"
+	if opts.BulkLoad {
+		sync = "NORMAL"
+	}
+	dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")" +
 		"&_pragma=busy_timeout(10000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

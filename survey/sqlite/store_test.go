@@ -841,6 +841,18 @@ func TestPragmas(t *testing.T) {
 			t.Errorf("PRAGMA %s = %q, %v; want %q", tt.pragma, got, err, tt.want)
 		}
 	}
+	// Bulk loading (sira simulate) relaxes only synchronous, still in WAL.
+	b, err := sqlite.Open(context.Background(), newPath(t), sqlite.Options{BulkLoad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	for _, tt := range []struct{ pragma, want string }{{"journal_mode", "wal"}, {"synchronous", "1"}} {
+		var got string
+		if err := b.DB().QueryRow("PRAGMA " + tt.pragma).Scan(&got); err != nil || got != tt.want {
+			t.Errorf("bulk load: PRAGMA %s = %q, %v; want %q", tt.pragma, got, err, tt.want)
+		}
+	}
 }
 
 // TestOddPaths opens databases in directories whose names need escaping in
