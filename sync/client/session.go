@@ -70,6 +70,7 @@ type session struct {
 	startT int64
 	total  int
 	done   int
+	ceil   int // largest batch size allowed: BatchPolicy.Max, lowered by a 413
 }
 
 // Sync runs one session against st: offer, attachments, batches,
@@ -79,7 +80,7 @@ type session struct {
 // CodeProtocolVersion: fatal; others per request), ErrGaveUp, ctx's error.
 func (cl *Client) Sync(ctx context.Context, st survey.Store) (*Result, error) {
 	t0 := time.Now()
-	s := &session{cl: cl, st: st, res: &Result{}, codecs: map[string]*wire.Codec{}, byID: map[string]*pending{}}
+	s := &session{cl: cl, st: st, res: &Result{}, codecs: map[string]*wire.Codec{}, byID: map[string]*pending{}, ceil: cl.batch.Max}
 	s.start, s.startR, s.startT = cl.Traffic()
 	err := s.run(ctx)
 	sent, recv, retries := cl.Traffic()
@@ -370,8 +371,11 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 			}
 			// Too large, corrupt, hash mismatch, bad request: narrow it
 			// down by halving; a single interview refused is quarantined.
+			if re.Err.Code == wire.CodeTooLarge {
+				s.ceil = max(n/2, 1) // the server's limit: never grow past it again
+				size = min(size, s.ceil)
+			}
 			if n > 1 {
-				size = max(n/2, bp.Min)
 				redo = append(redo, f.batch[:n/2], f.batch[n/2:])
 				continue
 			}
@@ -387,7 +391,7 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 		case f.transient > 0 || f.elapsed > 2*bp.Target:
 			size = max(n/2, bp.Min)
 		case f.elapsed < bp.Target/2 && n >= size:
-			size = min(2*size, bp.Max)
+			size = min(2*size, s.ceil)
 		}
 	}
 }

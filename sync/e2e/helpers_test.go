@@ -23,6 +23,7 @@ import (
 	"sira/sync/client"
 	"sira/sync/intake"
 	isqlite "sira/sync/intake/sqlite"
+	"sira/sync/wire"
 )
 
 var (
@@ -139,14 +140,18 @@ type central struct {
 	done  chan struct{}
 }
 
-func startCentral(tb testing.TB, path string) *central {
+func startCentral(tb testing.TB, path string, lim ...wire.Limits) *central {
 	tb.Helper()
 	ctx := context.Background()
 	st, err := isqlite.Open(ctx, path)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := intake.New(ctx, intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{builtinForm(tb)}})
+	cfg := intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{builtinForm(tb)}}
+	if len(lim) > 0 {
+		cfg.Limits = lim[0]
+	}
+	srv, err := intake.New(ctx, cfg)
 	if err != nil {
 		st.Close()
 		tb.Fatal(err)
