@@ -417,7 +417,7 @@ func recoverCorrupt(err *error) {
 
 func readXLS(ctx context.Context, data []byte) (grids []grid, err error) {
 	defer recoverCorrupt(&err)
-	wb, err := xlsreader.OpenReader(bytes.NewReader(data))
+	wb, err := xlsreader.OpenReader(newXLSBudgetReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}

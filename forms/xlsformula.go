@@ -3,6 +3,7 @@ package forms
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -121,10 +122,38 @@ func xlsSheetFormulas(wb *xlsreader.Workbook, recs biffRecords) map[xlsCellPos]s
 	}
 }
 
+// xlsBudgetReader is the io.ReadSeeker handed to the compound-file reader.
+// That reader follows sector chains without checking for loops, so a
+// corrupt .xls whose chain loops back would make it read, and allocate,
+// forever. Each sector of an honest file is read a few times at most: past
+// a budget proportional to the file, reads fail and the reader gives up.
+type xlsBudgetReader struct {
+	r      *bytes.Reader
+	budget int64
+}
+
+var errXLSLoop = errors.New("sector chains loop")
+
+func newXLSBudgetReader(data []byte) *xlsBudgetReader {
+	return &xlsBudgetReader{r: bytes.NewReader(data), budget: 8*int64(len(data)) + 1<<20}
+}
+
+func (b *xlsBudgetReader) Read(p []byte) (int, error) {
+	if b.budget < int64(len(p)) {
+		return 0, errXLSLoop
+	}
+	b.budget -= int64(len(p))
+	return b.r.Read(p)
+}
+
+func (b *xlsBudgetReader) Seek(offset int64, whence int) (int64, error) {
+	return b.r.Seek(offset, whence)
+}
+
 // xlsWorkbookStream returns the "Workbook" (or BIFF5 "Book") stream of a
 // compound file.
 func xlsWorkbookStream(data []byte) ([]byte, error) {
-	c, err := cfb.OpenReader(bytes.NewReader(data))
+	c, err := cfb.OpenReader(newXLSBudgetReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
