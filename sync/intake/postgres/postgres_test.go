@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"sira/sync/intake"
-	"sira/sync/intake/intaketest"
 	"sira/sync/intake/postgres"
 	"sira/sync/intake/storetest"
 )
@@ -90,10 +89,4 @@ func open(tb testing.TB) *postgres.Store {
 func TestContract(t *testing.T) {
 	dsn(t) // skip (or fail in CI) once, not in every subtest
 	storetest.Run(t, func(t *testing.T) intake.Store { return open(t) })
-}
-
-// TestStore runs the intake package's own conformance suite too.
-func TestStore(t *testing.T) {
-	dsn(t)
-	intaketest.TestStore(t, func(t *testing.T) intake.Store { return open(t) })
 }

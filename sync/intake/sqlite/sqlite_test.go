@@ -9,19 +9,8 @@ import (
 	"time"
 
 	"sira/sync/intake"
-	"sira/sync/intake/intaketest"
 	"sira/sync/intake/sqlite"
 )
-
-func TestStore(t *testing.T) {
-	intaketest.TestStore(t, func(t *testing.T) intake.Store {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "intake.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
-}
 
 func TestOpen(t *testing.T) {
 	ctx := context.Background()

@@ -109,7 +109,13 @@ func (k *kit) ingest(ivs ...*survey.Interview) []wire.Receipt {
 
 func (k *kit) ingestIn(in []intake.Incoming) []wire.Receipt {
 	k.t.Helper()
-	rs, err := k.st.Ingest(k.ctx, meta(), in)
+	return k.ingestMeta(meta(), in)
+}
+
+// ingestMeta is ingestIn with another origin than a device's HTTP batch.
+func (k *kit) ingestMeta(m intake.BatchMeta, in []intake.Incoming) []wire.Receipt {
+	k.t.Helper()
+	rs, err := k.st.Ingest(k.ctx, m, in)
 	if err != nil {
 		k.t.Fatalf("ingest: %v", err)
 	}
@@ -193,6 +199,9 @@ func testReceipts(t *testing.T, open Open) {
 		{"ConflictThenDuplicate", [][]sub{{{0, 1, 0}}, {{0, 1, 1}}, {{0, 1, 1}, {0, 1, 0}}},
 			[][]wire.ReceiptStatus{{wire.Stored}, {wire.Conflict}, {wire.Duplicate, wire.Duplicate}},
 			[]row{{sub{0, 1, 0}, true, true}, {sub{0, 1, 1}, false, true}}},
+		{"SupersededWithinOneBatch", [][]sub{{{0, 3, 0}, {0, 1, 0}, {0, 3, 0}}},
+			[][]wire.ReceiptStatus{{wire.Stored, wire.Superseded, wire.Duplicate}},
+			[]row{{sub{0, 3, 0}, true, false}, {sub{0, 1, 0}, false, false}}},
 		{"WithinOneBatch", [][]sub{{{0, 1, 0}, {0, 1, 0}, {0, 2, 0}, {1, 1, 0}, {0, 1, 1}}},
 			[][]wire.ReceiptStatus{{wire.Stored, wire.Duplicate, wire.Updated, wire.Stored, wire.Conflict}},
 			[]row{{sub{0, 1, 0}, false, true}, {sub{0, 2, 0}, true, false}, {sub{0, 1, 1}, false, true}}},
@@ -332,7 +341,9 @@ func testAtomic(t *testing.T, open Open) {
 func testHistory(t *testing.T, open Open) {
 	k := newKit(t, open)
 	k.ingest(k.iv(0, 1, 0), k.iv(1, 1, 0))
-	k.ingest(k.iv(0, 2, 0))
+	// An import has no token: the history still names the interview's
+	// enumerator and device.
+	k.ingestMeta(intake.BatchMeta{Source: "import", Bytes: 500, Received: received}, []intake.Incoming{incoming(k.iv(0, 2, 0))})
 	if xs := k.submissions("uuid:unknown"); len(xs) != 0 {
 		t.Errorf("Submissions of an unknown id: %d rows", len(xs))
 	}
@@ -610,6 +621,7 @@ func testTokens(t *testing.T, open Open) {
 		{"AgainByID", toks[0].ID, "", 0},
 		{"ByHash", toks[2].Hash, "", 1},
 		{"ByEnumerator", "", "awa", 2}, // toks[0] is already revoked
+		{"AgainByEnumerator", "", "awa", 0},
 		{"Unknown", "", "nobody", 0},
 	} {
 		n, err := k.st.RevokeTokens(k.ctx, c.key, c.enum, at)
@@ -636,6 +648,19 @@ func testTokens(t *testing.T, open Open) {
 		if tk != w {
 			t.Errorf("Tokens[%d] = %+v, want %+v", i, tk, w)
 		}
+		// The server tells a revoked token from an unknown one: TokenByHash
+		// still finds it.
+		if got, err := k.st.TokenByHash(k.ctx, w.Hash); err != nil || *got != w {
+			t.Errorf("TokenByHash of revoked token %d = %+v, %v; want %+v", i, got, err, w)
+		}
+	}
+	// A token made by intake.CreateToken is found by its secret's hash.
+	secret, made, err := intake.CreateToken(k.ctx, k.st, "dede", created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := k.st.TokenByHash(k.ctx, intake.HashToken(secret)); err != nil || *got != made || !got.Revoked.IsZero() {
+		t.Errorf("TokenByHash of a new token = %+v, %v; want %+v", got, err, made)
 	}
 }
 
@@ -796,8 +821,19 @@ func testAttachmentHashMismatch(t *testing.T, open Open) {
 	if b, err := k.st.Attachment(k.ctx, sha); err != nil || !bytes.Equal(b, data) {
 		t.Errorf("Attachment after the re-upload: %d bytes, %v", len(b), err)
 	}
-	if s := k.stats(); s.Attachments != 1 {
-		t.Errorf("stats attachments %d, want 1", s.Attachments)
+	// A whole file in one chunk whose bytes do not hash to its name.
+	wrong := hex.EncodeToString(make([]byte, 32))
+	_, _, err = k.appendChunk(wrong, 3, 0, []byte("abc"))
+	wantCode(t, "a one-chunk upload under another name", err, wire.CodeHashMismatch)
+	if off, complete, err := k.st.AttachmentState(k.ctx, wrong); err != nil || off != 0 || complete {
+		t.Errorf("state after a one-chunk mismatch: %d %v %v, want discarded (0)", off, complete, err)
+	}
+	if _, err := k.st.Attachment(k.ctx, wrong); !errors.Is(err, intake.ErrNotFound) {
+		t.Errorf("Attachment after a one-chunk mismatch: %v, want ErrNotFound", err)
+	}
+	// The chunks that failed verification are not counted as received.
+	if s := k.stats(); s.Attachments != 1 || s.BytesReceived != 2500+5000 {
+		t.Errorf("stats attachments %d bytes %d, want 1 and %d", s.Attachments, s.BytesReceived, 2500+5000)
 	}
 }
 
@@ -815,7 +851,7 @@ func testRejections(t *testing.T, open Open) {
 		}
 		return seq
 	}
-	s0 := reject(k.base[0].ID, "age looks wrong")
+	s0 := reject(k.base[0].ID, "âge ? vérifier")
 	s1 := reject(other.ID, "missing legs")
 	s2 := reject(k.base[1].ID, "check post")
 	if !(s0 < s1 && s1 < s2) {
@@ -835,7 +871,7 @@ func testRejections(t *testing.T, open Open) {
 		seq     int64
 		iv      *survey.Interview
 		comment string
-	}{{s0, k.iv(0, 1, 0), "age looks wrong"}, {s2, k.iv(1, 2, 0), "check post"}} {
+	}{{s0, k.iv(0, 1, 0), "âge ? vérifier"}, {s2, k.iv(1, 2, 0), "check post"}} {
 		r := rs[i]
 		if r.Seq != c.seq || r.ID != c.iv.ID || r.Revision != c.iv.Revision || r.Hash != c.iv.ContentHash() ||
 			r.Comment != c.comment || r.By != "sup" || !r.At.Equal(at) {
@@ -894,23 +930,25 @@ func testOutbox(t *testing.T, open Open) {
 			t.Errorf("outbox body: %v", err)
 		}
 	}
-	if err := k.st.MarkForwarded(k.ctx, seqs); err != nil {
+	// The upstream acknowledged only two of the three sent: the third is
+	// sent again, before what came after it.
+	if err := k.st.MarkForwarded(k.ctx, seqs[:2]); err != nil {
 		t.Fatal(err)
 	}
 	if err := k.st.MarkForwarded(k.ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	if s := k.stats(); s.Unforwarded != 2 {
-		t.Errorf("stats unforwarded %d, want 2", s.Unforwarded)
+	if s := k.stats(); s.Unforwarded != 3 {
+		t.Errorf("stats unforwarded %d, want 3", s.Unforwarded)
 	}
 	rest, err := k.st.Unforwarded(k.ctx, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rest) != 2 || rest[0].ID != k.base[0].ID || rest[0].Revision != 2 || rest[1].ID != k.base[3].ID || rest[0].Seq <= seqs[2] {
-		t.Errorf("Unforwarded after marking: %d rows, want r2 of interview 0 then interview 3", len(rest))
+	if len(rest) != 3 || rest[0].Seq != seqs[2] || rest[1].ID != k.base[0].ID || rest[1].Revision != 2 || rest[2].ID != k.base[3].ID || rest[1].Seq <= seqs[2] {
+		t.Errorf("Unforwarded after marking two: %d rows, want interview 2, r2 of interview 0, then interview 3", len(rest))
 	}
-	if err := k.st.MarkForwarded(k.ctx, []int64{rest[0].Seq, rest[1].Seq}); err != nil {
+	if err := k.st.MarkForwarded(k.ctx, []int64{rest[0].Seq, rest[1].Seq, rest[2].Seq}); err != nil {
 		t.Fatal(err)
 	}
 	if rest, err := k.st.Unforwarded(k.ctx, 10); err != nil || len(rest) != 0 {
