@@ -8,7 +8,7 @@
 // The server is an http.Handler with a mux others extend (Server.Handle):
 // the dashboard mounts its pages on the same server. Storage adapters live
 // in subpackages named for their technology (intake/sqlite, intake/postgres);
-// intake/intaketest is the conformance suite every Store passes. A relay
+// intake/storetest is the conformance suite every Store passes. A relay
 // (`sira intake serve --upstream`) is this server plus a Forwarder run by
 // RunForwarder.
 package intake
