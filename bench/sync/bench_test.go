@@ -13,9 +13,11 @@ import (
 	"time"
 
 	syncbench "sira/bench/sync"
+	"sira/forms"
 	"sira/survey"
 	"sira/sync/client"
 	"sira/sync/e2e/netproxy"
+	"sira/sync/intake"
 	"sira/sync/wire"
 )
 
@@ -103,12 +105,19 @@ func BenchmarkWireBytes(b *testing.B) {
 
 // BenchmarkIngest measures the intake server's ingest rate on SQLite: 4
 // concurrent clients posting pre-encoded batches of 100 interviews over
-// loopback HTTP (the client's encoding is not the server's work).
+// loopback HTTP (the client's encoding is not the server's work), with
+// the server's default validation (the survey engine) and with the
+// structural check only, to show what validation costs.
 func BenchmarkIngest(b *testing.B) {
-	const clients, batch, perClient = 4, 100, 5000
-	ivs := simulate(b, clients*perClient, 500, 3)
+	ivs := simulate(b, 4*5000, 500, 3)
+	b.Run("validate=engine", func(b *testing.B) { benchIngest(b, ivs) })
+	b.Run("validate=structure", func(b *testing.B) { benchIngest(b, ivs, intake.ValidateStructure) })
+}
+
+func benchIngest(b *testing.B, ivs []*survey.Interview, validate ...func(*forms.Form, *survey.Interview) []string) {
+	const clients, batch = 4, 100
 	dir := b.TempDir()
-	c := startCentral(b, dir)
+	c := startCentral(b, dir, validate...)
 	codec, err := c.srv.Codec(builtinForm(b).Hash)
 	if err != nil {
 		b.Fatal(err)
@@ -215,5 +224,3 @@ func BenchmarkShapedLink(b *testing.B) {
 	b.ReportMetric(ideal, "ideal-s")
 	b.ReportMetric(ratio, "ratio-to-ideal")
 }
-
-var _ = survey.StatusFinalized

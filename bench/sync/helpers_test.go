@@ -136,14 +136,18 @@ type central struct {
 	addr  string
 }
 
-func startCentral(tb testing.TB, dir string) *central {
+func startCentral(tb testing.TB, dir string, validate ...func(*forms.Form, *survey.Interview) []string) *central {
 	tb.Helper()
 	ctx := context.Background()
 	st, err := isqlite.Open(ctx, filepath.Join(dir, "central.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := intake.New(ctx, intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{builtinForm(tb)}})
+	cfg := intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{builtinForm(tb)}}
+	if len(validate) > 0 {
+		cfg.Validate = validate[0]
+	}
+	srv, err := intake.New(ctx, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
