@@ -202,7 +202,9 @@ func (s *session) offerAndSend(ctx context.Context, items []*pending) error {
 
 // sendOffered acts on one offer's reply and returns the batch size reached.
 func (s *session) sendOffered(ctx context.Context, rep *wire.OfferReply, sizes map[string]int64, size int) (int, error) {
-	if err := s.applyReceipts(ctx, rep.Receipts); err != nil {
+	// An offer refuses only for an unknown form version, which the
+	// server may learn later: not remembered.
+	if err := s.applyReceipts(ctx, rep.Receipts, false); err != nil {
 		return size, err
 	}
 
@@ -245,10 +247,11 @@ func (s *session) sendOffered(ctx context.Context, rep *wire.OfferReply, sizes m
 		if citesMissing(p.iv, missing) {
 			continue
 		}
-		if _, ok := groups[it.FormHash]; !ok {
-			order = append(order, it.FormHash)
+		fh := p.item.FormHash
+		if _, ok := groups[fh]; !ok {
+			order = append(order, fh)
 		}
-		groups[it.FormHash] = append(groups[it.FormHash], p)
+		groups[fh] = append(groups[fh], p)
 	}
 	for _, fh := range order {
 		var err error
@@ -328,11 +331,11 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 		if inflight == 0 {
 			if formDead {
 				for _, p := range ps[next:] {
-					s.quarantine(ctx, p, "unknown form version "+formHash, true)
+					s.quarantine(ctx, p, "unknown form version "+formHash, false)
 				}
 				for _, b := range redo {
 					for _, p := range b {
-						s.quarantine(ctx, p, "unknown form version "+formHash, true)
+						s.quarantine(ctx, p, "unknown form version "+formHash, false)
 					}
 				}
 			}
@@ -363,9 +366,11 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 				}
 				continue
 			case wire.CodeUnknownForm:
+				// Not remembered: publishing the form on the server
+				// lets the next sync send them.
 				formDead = true
 				for _, p := range f.batch {
-					s.quarantine(ctx, p, re.Err.Message, true)
+					s.quarantine(ctx, p, re.Err.Message, false)
 				}
 				continue
 			}
@@ -384,7 +389,7 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 		}
 		s.res.Batches++
 		s.res.Sent += n
-		if err := s.applyReceipts(ctx, f.receipts); err != nil && stop == nil {
+		if err := s.applyReceipts(ctx, f.receipts, true); err != nil && stop == nil {
 			stop = err
 		}
 		switch {
@@ -424,14 +429,14 @@ func codecFor(ctx context.Context, st survey.Store, formHash string) (*wire.Code
 // applyReceipts marks acknowledged what the server holds and quarantines
 // what it refused. A receipt is applied only to the exact revision and
 // content it names.
-func (s *session) applyReceipts(ctx context.Context, rs []wire.Receipt) error {
+func (s *session) applyReceipts(ctx context.Context, rs []wire.Receipt, remember bool) error {
 	for _, r := range rs {
 		p := s.byID[r.ID]
 		if p == nil || p.item.Hash != r.Hash || p.item.Revision != r.Revision {
 			continue
 		}
 		if !r.Status.Acknowledged() {
-			s.quarantine(ctx, p, r.Reason, true)
+			s.quarantine(ctx, p, r.Reason, remember)
 			continue
 		}
 		err := s.st.MarkAcknowledged(ctx, r.ID, r.Revision, r.Hash)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sira/sync/wire/wiretest"
 )
 
 // TestInvalidQuarantined: an interview the server refuses as invalid is
@@ -48,4 +50,44 @@ func TestInvalidQuarantined(t *testing.T) {
 		}
 	}
 	verifyCentral(t, c.store, ids)
+}
+
+// TestUnknownFormWaits: interviews of a form version the server does not
+// know are refused at the offer (no bytes sent) and not remembered as
+// invalid: once the form is published, the next sync sends them.
+func TestUnknownFormWaits(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := startCentral(t, filepath.Join(dir, "central.db"))
+	f := wiretest.Form("9")
+	ivs := wiretest.Interviews(f, 12, 1, "new", "dev-new")
+	l := newLaptop(t, dir, "new", nil)
+	js, err := f.MarshalCanonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.store.PutForm(ctx, f.ID, f.Version, f.Hash, js); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.store.Insert(ctx, ivs); err != nil {
+		t.Fatal(err)
+	}
+	cl := newClient(t, "http://"+c.addr(), c.token(t, "new"), true)
+	res, err := cl.Sync(ctx, l.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != 0 || len(res.Quarantined) != len(ivs) || res.Acknowledged != 0 {
+		t.Fatalf("unknown form: sent %d, quarantined %d, acknowledged %d; want 0, %d, 0", res.Sent, len(res.Quarantined), res.Acknowledged, len(ivs))
+	}
+	if _, err := c.srv.Publish(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	res, err = cl.Sync(ctx, l.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != len(ivs) || res.Acknowledged != len(ivs) {
+		t.Errorf("after publishing: sent %d, acknowledged %d; want %d", res.Sent, res.Acknowledged, len(ivs))
+	}
 }
