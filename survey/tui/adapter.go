@@ -248,6 +248,7 @@ type session struct {
 	base   *survey.Record
 	events int // iv.Paradata[:events] are stored
 	pos    string
+	left   bool // a "leave" of pos is recorded and no "enter" since
 }
 
 func (s *session) ID() string     { return s.iv.ID }
@@ -484,11 +485,24 @@ func (s *session) RemoveRepeat(ctx context.Context, instance string) error {
 func (s *session) Position() string { return s.pos }
 
 func (s *session) SetPosition(ctx context.Context, pageID string) error {
-	if pageID == s.pos {
+	if pageID == s.pos && !s.left {
 		return nil
 	}
-	s.pos = pageID
-	s.iv.Paradata = append(s.iv.Paradata, survey.Event{At: s.b.opts.Now(), Kind: "enter", Field: pageID})
+	now := s.b.opts.Now()
+	if s.pos != "" && !s.left {
+		s.iv.Paradata = append(s.iv.Paradata, survey.Event{At: now, Kind: "leave", Field: s.pos})
+	}
+	s.pos, s.left = pageID, false
+	s.iv.Paradata = append(s.iv.Paradata, survey.Event{At: now, Kind: "enter", Field: pageID})
+	return s.persist(ctx)
+}
+
+func (s *session) Leave(ctx context.Context) error {
+	if s.pos == "" || s.left || !s.iv.Editable() {
+		return nil
+	}
+	s.left = true
+	s.iv.Paradata = append(s.iv.Paradata, survey.Event{At: s.b.opts.Now(), Kind: "leave", Field: s.pos})
 	return s.persist(ctx)
 }
 

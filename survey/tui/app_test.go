@@ -79,6 +79,31 @@ func TestFullInterview(t *testing.T) {
 	if iv.Enumerator != "amadou" || iv.DeviceID == "" || iv.Ended.IsZero() {
 		t.Errorf("interview identity: enumerator %q device %q ended %v", iv.Enumerator, iv.DeviceID, iv.Ended)
 	}
+	// Paradata: each page shown was entered then left (the review leaves
+	// the last one), one at a time, and each accepted answer is a change.
+	open, enters, leaves, changes := "", 0, 0, 0
+	for _, ev := range iv.Paradata {
+		switch ev.Kind {
+		case "enter":
+			if open != "" {
+				t.Errorf("enter %s while %s is not left", ev.Field, open)
+			}
+			open = ev.Field
+			enters++
+		case "leave":
+			if ev.Field != open || open == "" {
+				t.Errorf("leave %s, but the page entered is %q", ev.Field, open)
+			}
+			open = ""
+			leaves++
+		case "change":
+			changes++
+		}
+	}
+	if open != "" || enters != leaves || enters < len(seen) || changes < n {
+		t.Errorf("paradata: %d enter, %d leave (open %q), %d change; want one enter and one leave per page (%d shown), at least %d changes",
+			enters, leaves, open, changes, len(seen), n)
+	}
 	// What was stored is a complete interview by the engine's own rules.
 	e, err := survey.NewEngine(mustForm(t), iv, survey.EngineOptions{})
 	if err != nil {

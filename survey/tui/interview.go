@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -135,11 +136,11 @@ func (iv *interview) bindings() []binding {
 	bs := []binding{
 		{keys: []key{k(tcell.KeyEnter), k(tcell.KeyPgDn), k(tcell.KeyCtrlN)}, label: iv.a.tr("Next", "Suite"), desc: "save the answer and go to the next question", action: iv.next},
 		{keys: []key{k(tcell.KeyPgUp), k(tcell.KeyCtrlP)}, label: iv.a.tr("Back", "Préc."), desc: "go to the previous question", action: iv.prev},
-		{keys: []key{k(tcell.KeyTab)}, desc: "next field of a group", action: func() error { return iv.moveFocus(1) }},
+		{keys: []key{k(tcell.KeyTab)}, label: iv.fieldLabel(), desc: "next field of a group", action: func() error { return iv.moveFocus(1) }},
 		{keys: []key{k(tcell.KeyBacktab)}, desc: "previous field of a group", action: func() error { return iv.moveFocus(-1) }},
 		{keys: []key{k(tcell.KeyF2), k(tcell.KeyCtrlL)}, label: iv.a.tr("FR", "EN"), desc: "switch the language (FR/EN)", action: iv.switchLanguage},
 		{keys: []key{k(tcell.KeyF3), k(tcell.KeyCtrlG)}, label: "Index", desc: "jump to any question", action: iv.index},
-		{keys: []key{k(tcell.KeyF4), k(tcell.KeyCtrlR)}, label: iv.a.tr("Review", "Fin"), desc: "review every answer and finalize", action: iv.review},
+		{keys: []key{k(tcell.KeyF4), k(tcell.KeyCtrlR)}, label: iv.a.tr("Review", "Revue"), desc: "review every answer and finalize", action: iv.review},
 	}
 	if p := iv.page(); p != nil && p.Repeat != nil && !p.Repeat.Fixed {
 		bs = append(bs, binding{keys: []key{k(tcell.KeyF5)}, label: iv.a.tr("Add", "Ajout"), desc: "add an instance of the repeat", action: iv.addRepeat})
@@ -147,7 +148,16 @@ func (iv *interview) bindings() []binding {
 			bs = append(bs, binding{keys: []key{k(tcell.KeyF6)}, label: iv.a.tr("Del", "Suppr"), desc: "remove this instance of the repeat (press twice)", action: iv.removeRepeat})
 		}
 	}
-	return append(bs, binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: iv.a.tr("Home", "Menu"), desc: "save and go back home (the draft can be resumed)", action: iv.home})
+	return append(bs, binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: iv.a.tr("Home", "Accueil"), desc: "save and go back home (the draft can be resumed)", action: iv.home})
+}
+
+// fieldLabel names Tab in the help bar on pages with several fields, where
+// it is the way from one to the next; elsewhere Tab does nothing to show.
+func (iv *interview) fieldLabel() string {
+	if len(iv.fields) < 2 {
+		return ""
+	}
+	return iv.a.tr("Field", "Champ")
 }
 
 // render draws page i and records it as the resume position.
@@ -160,7 +170,7 @@ func (iv *interview) render(i int) {
 	p := iv.page()
 	switch {
 	case p == nil:
-		iv.prompt = tview.NewTextView().SetText("This form has no question to show.")
+		iv.prompt = tview.NewTextView().SetText(iv.a.tr("This form has no question to show.", "Ce formulaire n'a aucune question à afficher."))
 	case len(p.Fields) == 0 && p.Repeat != nil:
 		txt := fmt.Sprintf(iv.a.tr("\n%s: %d so far.\n\nPress F5 to add one, Enter to go on.", "\n%s : %d pour l'instant.\n\nF5 en ajoute un, Entrée continue."), tview.Escape(p.Repeat.Label), p.Repeat.Count)
 		iv.prompt = tview.NewTextView().SetDynamicColors(true).SetText(txt)
@@ -258,7 +268,7 @@ func (iv *interview) relayout() {
 		iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetText("[::d]"+text+"[::-]"), 1, 0, false)
 	}
 	if first > 0 {
-		more(fmt.Sprintf("↑ %d more question(s) above (S-Tab)", first))
+		more(fmt.Sprintf(iv.a.tr("↑ %d more question(s) above (S-Tab)", "↑ %d autre(s) question(s) au-dessus (Maj-Tab)"), first))
 	}
 	for j := first; j <= last; j++ {
 		fv := iv.fields[j]
@@ -290,7 +300,7 @@ func (iv *interview) relayout() {
 		iv.layout.AddItem(fv.msg, 1, 0, false)
 	}
 	if last < n-1 {
-		more(fmt.Sprintf("↓ %d more question(s) below (Tab)", n-1-last))
+		more(fmt.Sprintf(iv.a.tr("↓ %d more question(s) below (Tab)", "↓ %d autre(s) question(s) en dessous (Tab)"), n-1-last))
 	}
 	if total <= height {
 		iv.layout.AddItem(nil, 0, 1, false)
@@ -338,19 +348,19 @@ func (iv *interview) newField(f Field) *fieldView {
 	case forms.TypeAcknowledge:
 		choices([]Choice{{Name: "OK", Label: "OK"}}, false)
 	case forms.TypeInteger:
-		input("whole number", tview.InputFieldInteger)
+		input(iv.a.tr("whole number", "nombre entier"), tview.InputFieldInteger)
 	case forms.TypeDecimal, forms.TypeRange:
-		input("number", tview.InputFieldFloat)
+		input(iv.a.tr("number", "nombre"), tview.InputFieldFloat)
 	case forms.TypeDate:
-		input("YYYY-MM-DD", func(t string, c rune) bool { return len(t) <= 10 && (c == '-' || c >= '0' && c <= '9') })
+		input(iv.a.tr("YYYY-MM-DD", "AAAA-MM-JJ"), func(t string, c rune) bool { return len(t) <= 10 && (c == '-' || c >= '0' && c <= '9') })
 	case forms.TypeTime:
 		input("HH:MM", func(t string, c rune) bool { return len(t) <= 5 && (c == ':' || c >= '0' && c <= '9') })
 	case forms.TypeGeopoint:
-		input("latitude longitude", nil)
+		input(iv.a.tr("latitude longitude", "latitude longitude"), nil)
 	case forms.TypeImage, forms.TypeAudio, forms.TypeVideo, forms.TypeFile:
-		ph := "path of the file to attach"
+		ph := iv.a.tr("path of the file to attach", "chemin du fichier à joindre")
 		if f.Value != "" {
-			ph = "attached: " + f.Value
+			ph = iv.a.tr("attached: ", "joint : ") + f.Value
 		}
 		input(ph, nil)
 	case forms.TypeText:
@@ -382,7 +392,16 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 	case isMedia(fv.f.Type) && v != "" && v != fv.saved:
 		name, err := iv.s.Attach(iv.a.ctx, fv.f.Ref, v)
 		if err != nil {
-			fv.msg.SetText("[red]" + tview.Escape(firstLine(err.Error())) + "[-]")
+			// The usual causes in words the enumerator can act on; the
+			// error itself for the rest.
+			m := firstLine(err.Error())
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				m = iv.a.tr("No file at this path: ", "Aucun fichier à cet emplacement : ") + v
+			case errors.Is(err, fs.ErrPermission):
+				m = iv.a.tr("This file cannot be read: ", "Ce fichier ne peut pas être lu : ") + v
+			}
+			fv.msg.SetText("[red]⚠ " + tview.Escape(m) + "[-]")
 			return false, nil
 		}
 		fv.put(name)
@@ -391,7 +410,7 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 		iv.accepted(fv.f.Ref, name)
 	case fv.f.Type == forms.TypeDate && v != "":
 		if _, err := time.Parse("2006-01-02", v); err != nil {
-			fv.msg.SetText("[red]Write the date as YYYY-MM-DD, e.g. 2024-03-31.[-]")
+			fv.msg.SetText("[red]⚠ " + tview.Escape(valueMessage("date", iv.s.Language())) + "[-]")
 			return false, nil
 		}
 	}
@@ -465,6 +484,16 @@ func (iv *interview) next() error {
 		return err
 	}
 	if !ok {
+		// On a long field list the refused answer may be out of sight:
+		// bring the first one into view and give it the keyboard.
+		for j, fv := range iv.fields {
+			if fv.input != nil && fv.msg.GetText(true) != "" {
+				iv.focused = j
+				iv.relayout()
+				iv.a.tv.SetFocus(iv.focus())
+				break
+			}
+		}
 		return errors.New(iv.a.tr("correct the highlighted answer before going on", "corrigez la réponse signalée avant de continuer"))
 	}
 	i := iv.reloadPages()
@@ -535,12 +564,22 @@ func sameFields(a, b Page) bool {
 	return true
 }
 
+// reload runs when the screen above (review, index, help) is closed: coming
+// back to the page is entering it again, for the paradata.
+func (iv *interview) reload() {
+	if p := iv.page(); p != nil && iv.s.Editable() {
+		if err := iv.s.SetPosition(iv.a.ctx, p.ID); err != nil {
+			iv.a.fail(err)
+		}
+	}
+}
+
 // goTo shows the page with the given ID (from the index or the review).
 func (iv *interview) goTo(id string) error {
 	iv.pages = iv.s.Pages()
 	i := iv.indexOf(id)
 	if i < 0 {
-		return fmt.Errorf("that question is no longer asked")
+		return errors.New(iv.a.tr("that question is no longer asked", "cette question n'est plus posée"))
 	}
 	iv.render(i)
 	return nil
@@ -549,7 +588,7 @@ func (iv *interview) goTo(id string) error {
 func (iv *interview) switchLanguage() error {
 	langs := iv.s.Languages()
 	if len(langs) < 2 {
-		return errors.New("this form has only one language")
+		return errors.New(iv.a.tr("this form has only one language", "ce formulaire n'a qu'une langue"))
 	}
 	if _, err := iv.commitAll(); err != nil {
 		return err
@@ -584,6 +623,9 @@ func (iv *interview) index() error {
 	if _, err := iv.commitAll(); err != nil {
 		return err
 	}
+	if err := iv.s.Leave(iv.a.ctx); err != nil {
+		return err
+	}
 	iv.pages = iv.s.Pages()
 	iv.a.push(newIndex(iv.a, iv))
 	return nil
@@ -591,6 +633,9 @@ func (iv *interview) index() error {
 
 func (iv *interview) review() error {
 	if _, err := iv.commitAll(); err != nil {
+		return err
+	}
+	if err := iv.s.Leave(iv.a.ctx); err != nil {
 		return err
 	}
 	iv.a.push(newReview(iv.a, iv.s, iv))
@@ -601,6 +646,9 @@ func (iv *interview) home() error {
 	if _, err := iv.commitAll(); err != nil {
 		return err
 	}
+	if err := iv.s.Leave(iv.a.ctx); err != nil {
+		return err
+	}
 	iv.a.pop()
 	iv.a.info(iv.a.tr("Draft saved; resume it from Drafts (F2).", "Brouillon enregistré ; reprenez-le depuis Brouillons (F2)."))
 	return nil
@@ -609,7 +657,7 @@ func (iv *interview) home() error {
 func (iv *interview) addRepeat() error {
 	p := iv.page()
 	if p == nil || p.Repeat == nil || p.Repeat.Fixed {
-		return errors.New("not in a repeat")
+		return errors.New(iv.a.tr("not in a repeat", "pas dans une répétition"))
 	}
 	if _, err := iv.commitAll(); err != nil {
 		return err
@@ -632,7 +680,7 @@ func (iv *interview) addRepeat() error {
 func (iv *interview) removeRepeat() error {
 	p := iv.page()
 	if p == nil || p.Repeat == nil || p.Repeat.Instance == "" || p.Repeat.Fixed {
-		return errors.New("not in a repeat instance")
+		return errors.New(iv.a.tr("not in a repeat instance", "pas dans une occurrence de répétition"))
 	}
 	if iv.confirm != p.Repeat.Instance {
 		iv.confirm = p.Repeat.Instance

@@ -85,26 +85,48 @@ func find(bs []binding, ev *tcell.EventKey) *binding {
 
 // helpBar renders the bindings' labels as "[key]F2[-] Lang  …" in tview's
 // colour tags, dropping entries from the end when they do not fit width.
+// F1 (help) is never dropped while it fits alone: it leads to every key
+// the bar had no room for.
 func helpBar(bs []binding, width int) string {
+	entry := func(bd binding) string { return bd.keys[0].name() + " " + bd.label }
+	var help *binding
+	var rest []binding
+	for i, bd := range bs {
+		switch {
+		case bd.label == "" || len(bd.keys) == 0:
+		case bd.keys[0].name() == "F1" && help == nil:
+			help = &bs[i]
+		default:
+			rest = append(rest, bd)
+		}
+	}
+	room := width
+	if help != nil && width > 0 {
+		if w := len([]rune(entry(*help))); w <= width {
+			room = width - w - 1
+		}
+	}
 	var b strings.Builder
 	used := 0
-	for _, bd := range bs {
-		if bd.label == "" || len(bd.keys) == 0 {
-			continue
-		}
-		name := bd.keys[0].name()
-		w := len(name) + 1 + len([]rune(bd.label))
+	for _, bd := range rest {
+		w := len([]rune(entry(bd)))
 		if used > 0 {
 			w++
 		}
-		if width > 0 && used+w > width {
+		if width > 0 && used+w > room {
 			break
 		}
 		if used > 0 {
 			b.WriteString(" ")
 		}
-		b.WriteString("[black:darkcyan]" + name + "[-:-] " + bd.label)
+		b.WriteString("[black:darkcyan]" + bd.keys[0].name() + "[-:-] " + bd.label)
 		used += w
+	}
+	if help != nil && (width <= 0 || used+len([]rune(entry(*help)))+min(used, 1) <= width) {
+		if used > 0 {
+			b.WriteString(" ")
+		}
+		b.WriteString("[black:darkcyan]" + help.keys[0].name() + "[-:-] " + help.label)
 	}
 	return b.String()
 }

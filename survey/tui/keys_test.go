@@ -55,6 +55,21 @@ func TestHelpBar(t *testing.T) {
 			t.Errorf("width %d: %q, want %q", tt.width, got, tt.want)
 		}
 	}
+	// F1 stays on the bar when others are dropped to make room for it.
+	withHelp := append(bs[:len(bs):len(bs)], binding{keys: []key{k(tcell.KeyF1)}, label: "Help"})
+	for _, tt := range []struct {
+		width int
+		want  string
+	}{
+		{80, "Enter Next F2 Lang Esc Home F1 Help"},
+		{30, "Enter Next F2 Lang F1 Help"},
+		{12, "F1 Help"},
+		{5, ""},
+	} {
+		if got := strip(helpBar(withHelp, tt.width)); got != tt.want {
+			t.Errorf("with F1, width %d: %q, want %q", tt.width, got, tt.want)
+		}
+	}
 	if got := helpText(append(bs, binding{keys: []key{k(tcell.KeyF1)}, desc: "help"})); !strings.Contains(got, "F1") || !strings.Contains(got, "help") {
 		t.Errorf("help text %q", got)
 	}

@@ -88,8 +88,14 @@ type Session interface {
 	RemoveRepeat(ctx context.Context, instance string) error
 	// Position is the page ID the enumerator was last on ("" if none);
 	// SetPosition records it durably for resume.
+	// Each move is paradata: "leave" for the page left, "enter" for the
+	// new one, so the time spent on each question can be measured.
 	Position() string
 	SetPosition(ctx context.Context, pageID string) error
+	// Leave records, durably, that the enumerator left the current page
+	// for the review, the index or home; the next SetPosition, even to the
+	// same page, records entering it again.
+	Leave(ctx context.Context) error
 	// Finalize locks the interview; it fails while Missing is not empty.
 	Finalize(ctx context.Context) error
 }

@@ -87,7 +87,7 @@ func (rv *review) lang() string { return rv.s.Language() }
 func (rv *review) root() tview.Primitive  { return rv.layout }
 func (rv *review) focus() tview.Primitive { return rv.table }
 func (rv *review) title() string {
-	return tview.Escape(rv.s.Title()) + " · review · " + langCode(rv.s.Language())
+	return tview.Escape(rv.s.Title()) + " · " + rv.a.tr("review", "revue") + " · " + langCode(rv.s.Language())
 }
 
 func (rv *review) bindings() []binding {
@@ -141,8 +141,11 @@ func (rv *review) jump(row int) error {
 	if row < 0 || row >= len(rv.rows) {
 		return nil
 	}
+	// The page first, so that coming back (pop) enters it, not the one
+	// left for the review.
+	err := rv.iv.goTo(rv.rows[row])
 	rv.a.pop()
-	return rv.iv.goTo(rv.rows[row])
+	return err
 }
 
 func (rv *review) finalize() error {
@@ -220,11 +223,13 @@ func (x *index) bindings() []binding {
 	return []binding{
 		{keys: []key{k(tcell.KeyEnter)}, label: x.a.tr("Go to", "Aller"), desc: "go to the selected question", action: func() error {
 			row, _ := x.table.GetSelection()
-			x.a.pop()
+			var err error
 			if row >= 0 && row < len(x.iv.pages) {
-				return x.iv.goTo(x.iv.pages[row].ID)
+				// Before pop: coming back enters the chosen page.
+				err = x.iv.goTo(x.iv.pages[row].ID)
 			}
-			return nil
+			x.a.pop()
+			return err
 		}},
 		{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF3)}, label: x.a.tr("Back", "Retour"), desc: "back to the question", action: func() error {
 			x.a.pop()
