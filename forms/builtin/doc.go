@@ -36,7 +36,8 @@
 //   - skills: skills and certificates acquired abroad, a photo of the
 //     certificate, recognition in Mali and the wish for it (objective 18 of
 //     the Global Compact for Safe, Orderly and Regular Migration).
-//   - employment: status in employment abroad, incomes, money brought back.
+//   - employment: status in employment abroad and now in Mali, incomes before,
+//     abroad and now, money brought back.
 //   - remittances: whether, how much, through which channels, for what.
 //   - vulnerability: the Washington Group Short Set on Functioning, health,
 //     hardships on the journey, a referral note for unaccompanied minors,
