@@ -59,7 +59,7 @@ func (l *list) load() error {
 		row := i + 1
 		l.table.SetCell(row, 0, tview.NewTableCell(s.Updated.Local().Format("2006-01-02 15:04")))
 		l.table.SetCell(row, 1, tview.NewTableCell(tview.Escape(id)))
-		l.table.SetCell(row, 2, tview.NewTableCell(string(s.Status)))
+		l.table.SetCell(row, 2, tview.NewTableCell(l.statusName(s.Status)))
 		l.table.SetCell(row, 3, tview.NewTableCell(fmt.Sprint(s.Revision)))
 		l.table.SetCell(row, 4, tview.NewTableCell(tview.Escape(s.Enumerator)).SetExpansion(1))
 	}
@@ -70,6 +70,16 @@ func (l *list) load() error {
 	}
 	l.showDetail(1)
 	return nil
+}
+
+// statusName is the status in the app's language.
+func (l *list) statusName(st survey.Status) string {
+	fr := map[survey.Status]string{survey.StatusDraft: "brouillon", survey.StatusFinalized: "finalisé",
+		survey.StatusSent: "envoyé", survey.StatusAcknowledged: "reçu", survey.StatusRejected: "rejeté"}
+	if n, ok := fr[st]; ok && l.a.tr("en", "fr") == "fr" {
+		return n
+	}
+	return string(st)
 }
 
 func (l *list) reload() {
@@ -143,5 +153,9 @@ func (l *list) open() error {
 		return nil
 	}
 	l.a.push(newInterview(l.a, sess))
+	if s.Comment != "" {
+		// What to correct stays in sight while correcting it.
+		l.a.info(l.a.tr("Supervisor: ", "Superviseur : ") + s.Comment)
+	}
 	return nil
 }

@@ -20,6 +20,8 @@ type review struct {
 	iv     *interview // nil when read-only
 	table  *tview.Table
 	rows   []string // page ID per table row
+	full   []string // the row's label and answer uncut, for the detail line
+	detail *tview.TextView
 	first  int      // row of the first missing answer, -1 if none
 	nMiss  int
 	armed  bool // F9 pressed once
@@ -30,9 +32,21 @@ func newReview(a *App, s Session, iv *interview) *review {
 	rv := &review{a: a, s: s, iv: iv}
 	rv.table = tview.NewTable().SetSelectable(true, false)
 	rv.table.SetBorder(true)
-	rv.layout = tview.NewFlex().SetDirection(tview.FlexRow).AddItem(rv.table, 0, 1, true)
+	// Labels are cut to fit the table; the selected one is shown whole
+	// underneath, with its answer.
+	rv.detail = tview.NewTextView().SetDynamicColors(true).SetWordWrap(true)
+	rv.table.SetSelectionChangedFunc(func(row, _ int) { rv.showDetail(row) })
+	rv.layout = tview.NewFlex().SetDirection(tview.FlexRow).AddItem(rv.table, 0, 1, true).AddItem(rv.detail, 2, 0, false)
 	rv.load()
 	return rv
+}
+
+func (rv *review) showDetail(row int) {
+	if row < 0 || row >= len(rv.full) {
+		rv.detail.SetText("")
+		return
+	}
+	rv.detail.SetText(rv.full[row])
 }
 
 func (rv *review) load() {
@@ -41,7 +55,7 @@ func (rv *review) load() {
 		missing[ref] = true
 	}
 	rv.table.Clear()
-	rv.rows, rv.first, rv.nMiss = nil, -1, 0
+	rv.rows, rv.full, rv.first, rv.nMiss = nil, nil, -1, 0
 	for _, p := range rv.s.Pages() {
 		for _, f := range p.Fields {
 			if f.Type == forms.TypeNote {
@@ -65,6 +79,7 @@ func (rv *review) load() {
 					rv.first = row
 				}
 			}
+			rv.full = append(rv.full, " [::b]"+tview.Escape(label)+"[::-]  "+tview.Escape(val))
 			rv.table.SetCell(row, 0, tview.NewTableCell(" "+tview.Escape(label)).SetMaxWidth(44).SetTextColor(color))
 			rv.table.SetCell(row, 1, tview.NewTableCell(tview.Escape(val)).SetExpansion(1).SetTextColor(color))
 		}
@@ -77,6 +92,8 @@ func (rv *review) load() {
 	default:
 		rv.table.SetTitle(rv.a.tr(" Review: complete, F9 finalizes ", " Revue : complet, F9 finalise "))
 	}
+	row, _ := rv.table.GetSelection()
+	rv.showDetail(row)
 }
 
 func (rv *review) reload() { rv.load() }
@@ -119,7 +136,7 @@ func (rv *review) bindings() []binding {
 func (rv *review) switchLanguage() error {
 	langs := rv.s.Languages()
 	if len(langs) < 2 {
-		return errors.New("this form has only one language")
+		return errors.New(rv.a.tr("this form has only one language", "ce formulaire n'a qu'une langue"))
 	}
 	next := langs[0]
 	for i, l := range langs {
@@ -165,8 +182,10 @@ func (rv *review) finalize() error {
 	if err := rv.s.Finalize(rv.a.ctx); err != nil {
 		return fmt.Errorf("finalize: %w", err)
 	}
+	// In the interview's language, as the review was.
+	msg := rv.a.tr("Interview finalized and locked; it will go with the next sync.", "Entretien finalisé et verrouillé ; il partira à la prochaine synchronisation.")
 	rv.a.reset(newHome(rv.a))
-	rv.a.info("Interview finalized and locked; it will go with the next sync.")
+	rv.a.info(msg)
 	return nil
 }
 
@@ -189,7 +208,7 @@ func newIndex(a *App, iv *interview) *index {
 		label, val, color := "", "", tcell.ColorWhite
 		switch {
 		case len(p.Fields) == 0 && p.Repeat != nil:
-			label = fmt.Sprintf("(add %s)", p.Repeat.Label)
+			label = fmt.Sprintf(a.tr("(add %s)", "(ajouter %s)"), p.Repeat.Label)
 		case len(p.Fields) > 0:
 			label, val = p.Fields[0].Label, p.Fields[0].display()
 			if len(p.Fields) > 1 {
