@@ -22,7 +22,7 @@ type review struct {
 	rows   []string // page ID per table row
 	full   []string // the row's label and answer uncut, for the detail line
 	detail *tview.TextView
-	first  int      // row of the first missing answer, -1 if none
+	first  int // row of the first missing answer, -1 if none
 	nMiss  int
 	armed  bool // F9 pressed once
 	layout *tview.Flex
