@@ -280,9 +280,7 @@ func (s *Store) editDraft(ctx context.Context, id, op string, fn func(*survey.Re
 		if err := fn(&rec); err != nil {
 			return fmt.Errorf("%s: interview %s: %w", op, id, err)
 		}
-		if data, err = json.Marshal(&rec); err != nil {
-			return fmt.Errorf("%s: interview %s: encode answers: %w", op, id, err)
-		}
+		data = rec.AppendJSON(data[:0]) // the bytes of json.Marshal, cheaper
 		if _, err := tx.ExecContext(ctx, "UPDATE interviews SET data = ?, updated = ? WHERE id = ?", data, s.now().UnixNano(), id); err != nil {
 			return fmt.Errorf("%s: interview %s: %w", op, id, err)
 		}
