@@ -1,0 +1,122 @@
+package survey
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Validator checks interviews of one form exactly as NewEngine followed by
+// ValidateAll does, for a server that checks thousands a second: the plan
+// is analysed once, the engine's memory (its instance elems and rank
+// queues) is reused from one interview to the next instead of left to the
+// garbage collector, and a submitted interview is never copied nor written
+// to. It is safe for concurrent use; each call takes its own engine.
+type Validator struct {
+	plan *Plan
+	pool sync.Pool // *validEngine
+}
+
+// validEngine is a pooled engine with the memory it keeps between
+// interviews.
+type validEngine struct {
+	e       Engine
+	slab    []elem    // zeroed elems for the next interview's tree
+	buckets [][]*elem // rank queues, empty between interviews
+	grow    bool      // the last tree outgrew slab
+}
+
+// NewValidator returns a Validator for the plan's form.
+func NewValidator(p *Plan) *Validator {
+	return &Validator{plan: p}
+}
+
+// Plan returns the plan the validator uses.
+func (v *Validator) Plan() *Plan { return v.plan }
+
+// Validate returns what ValidateAll of an engine opened on iv with opts
+// returns (opts.Plan is ignored: the validator's is used), and the error
+// NewEngine would return. A draft (the engine fills its preloads,
+// calculations and repeat instances) is validated on a copy; any other
+// interview is only read.
+func (v *Validator) Validate(iv *Interview, opts EngineOptions) ([]Issue, error) {
+	if iv.Editable() {
+		cp := *iv
+		cp.Data = iv.Data.Clone()
+		iv = &cp
+	}
+	ve, _ := v.pool.Get().(*validEngine)
+	if ve == nil {
+		ve = &validEngine{}
+	}
+	defer v.put(ve)
+	e, err := v.open(ve, iv, opts)
+	if err != nil {
+		return nil, err
+	}
+	return e.ValidateAll(), nil
+}
+
+// open is newEngine on pooled memory: the same steps in the same order, so
+// the state (and the issues) are the same.
+func (v *Validator) open(ve *validEngine, iv *Interview, opts EngineOptions) (*Engine, error) {
+	p := v.plan
+	f := p.form
+	if iv.FormID != "" && f.ID != "" && iv.FormID != f.ID {
+		// The message is newEngine's.
+		_, err := newEngine(f, iv, EngineOptions{Plan: p}, false)
+		return nil, err
+	}
+	opts.Plan = p
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if ve.grow || len(ve.slab) < len(p.infos) {
+		ve.slab = make([]elem, max(2*len(ve.slab), len(p.infos)+32))
+		ve.grow = false
+	}
+	if len(ve.buckets) < p.ranks {
+		ve.buckets = make([][]*elem, p.ranks)
+	}
+	ve.e = Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: ve.buckets[:p.ranks], slab: ve.slab}
+	e := &ve.e
+	if e.loc == nil {
+		e.loc = time.Local
+	}
+	e.ctx.e = e
+	e.lang = e.pickLanguage(opts.Language)
+	if iv.Data == nil {
+		iv.Data = NewRecord()
+	}
+	e.root = e.build(p.root, nil, iv.Data, 0, false)
+	if iv.Editable() {
+		e.fillMeta(e.root)
+	}
+	if err := e.settle(); err != nil {
+		return nil, errOpen(iv, err)
+	}
+	return e, nil
+}
+
+// put returns ve to the pool with its elems zeroed, so that it holds on to
+// no interview.
+func (v *Validator) put(ve *validEngine) {
+	e := &ve.e
+	// build takes elems from the front of the slab and allocates chunks of
+	// its own once it runs out: then the next slab is bigger.
+	if n := len(e.slab); n == 0 || &e.slab[n-1] != &ve.slab[len(ve.slab)-1] {
+		ve.grow = true
+	}
+	clear(ve.slab)
+	for i := range ve.buckets {
+		clear(ve.buckets[i][:cap(ve.buckets[i])])
+		ve.buckets[i] = ve.buckets[i][:0]
+	}
+	ve.e = Engine{}
+	v.pool.Put(ve)
+}
+
+// errOpen wraps a settle failure as newEngine does.
+func errOpen(iv *Interview, err error) error {
+	return fmt.Errorf("open interview %s: %w", iv.ID, err)
+}
