@@ -1,8 +1,6 @@
 package intake
 
 import (
-	"maps"
-	"slices"
 	"sync"
 	"time"
 
@@ -11,12 +9,14 @@ import (
 )
 
 // EngineValidation returns the default validation: ValidateStructure, then
-// the survey engine run over a copy of the interview (required answers,
+// the survey engine's ValidateAll over the interview (required answers,
 // constraints, choices in their lists), as the laptop checked it at
 // Finalize. Evaluation errors are not counted against the interview: they
-// are the form's defects, not the enumerator's. Plans are cached per form.
+// are the form's defects, not the enumerator's. A survey.Validator is kept
+// per form: the plan is analysed once and the engine's memory reused, and
+// a submitted interview is read, never copied nor written.
 func EngineValidation() func(*forms.Form, *survey.Interview) []string {
-	var plans, structs sync.Map // form hash → *survey.Plan (or error); → *structure
+	var validators, structs sync.Map // form hash → *survey.Validator (or error); → *structure
 	return func(f *forms.Form, iv *survey.Interview) []string {
 		st, ok := structs.Load(f.Hash)
 		if !ok {
@@ -25,39 +25,32 @@ func EngineValidation() func(*forms.Form, *survey.Interview) []string {
 		if probs := st.(*structure).validate(f, iv); len(probs) > 0 {
 			return probs
 		}
-		p, ok := plans.Load(f.Hash)
+		v, ok := validators.Load(f.Hash)
 		if !ok {
 			plan, err := survey.NewPlan(f)
 			if err != nil {
-				p = err
+				v = err
 			} else {
-				p = plan
+				v = survey.NewValidator(plan)
 			}
-			p, _ = plans.LoadOrStore(f.Hash, p)
+			v, _ = validators.LoadOrStore(f.Hash, v)
 		}
-		plan, ok := p.(*survey.Plan)
+		val, ok := v.(*survey.Validator)
 		if !ok {
 			return nil // the form cannot be planned: structure checks only
 		}
-		// The engine fills preloads and calculations in the record it is
-		// given: work on a copy so the stored content is what was sent.
-		cp := *iv
-		cp.Data = copyRecord(iv.Data)
-		cp.Attachments = slices.Clone(iv.Attachments)
-		cp.Paradata = nil
 		at := iv.Ended
 		if at.IsZero() {
 			at = iv.Updated
 		}
-		eng, err := survey.NewEngine(f, &cp, survey.EngineOptions{
-			Now: func() time.Time { return at }, DeviceID: iv.DeviceID, Username: iv.Enumerator,
-			Location: time.UTC, Plan: plan,
+		issues, err := val.Validate(iv, survey.EngineOptions{
+			Now: func() time.Time { return at }, DeviceID: iv.DeviceID, Username: iv.Enumerator, Location: time.UTC,
 		})
 		if err != nil {
 			return []string{err.Error()}
 		}
 		var probs []string
-		for _, is := range eng.ValidateAll() {
+		for _, is := range issues {
 			if is.Code == survey.IssueError {
 				continue
 			}
@@ -68,27 +61,4 @@ func EngineValidation() func(*forms.Form, *survey.Interview) []string {
 		}
 		return probs
 	}
-}
-
-// copyRecord deep-copies r: maps and repeat lists, not the strings.
-func copyRecord(r *survey.Record) *survey.Record {
-	if r == nil {
-		return nil
-	}
-	cp := &survey.Record{Values: maps.Clone(r.Values)}
-	if r.Repeats != nil {
-		cp.Repeats = make(map[string][]*survey.Record, len(r.Repeats))
-		for k, list := range r.Repeats {
-			if list == nil {
-				cp.Repeats[k] = nil
-				continue
-			}
-			out := make([]*survey.Record, len(list))
-			for i, sub := range list {
-				out[i] = copyRecord(sub)
-			}
-			cp.Repeats[k] = out
-		}
-	}
-	return cp
 }
