@@ -64,7 +64,7 @@ type Attachment struct {
 // Solutions' paradata and SurveyCTO's text audits. Values are never recorded.
 type Event struct {
 	At    time.Time `json:"at"`
-	Kind  string    `json:"kind"`            // "enter", "leave", "change", "language", "finalize", "resume", ...
+	Kind  string    `json:"kind"`            // "enter", "leave" (a page), "focus" (a question of a field-list page), "change", "language", "finalize", "resume", ...
 	Field string    `json:"field,omitempty"` // Node.Path, with repeat indices: "/data/legs[2]/country"
 	Note  string    `json:"note,omitempty"`  // e.g. the language switched to; never an answer
 }

@@ -497,6 +497,12 @@ func (s *session) SetPosition(ctx context.Context, pageID string) error {
 	return s.persist(ctx)
 }
 
+func (s *session) Focus(ref string) {
+	if s.iv.Editable() {
+		s.iv.Paradata = append(s.iv.Paradata, survey.Event{At: s.b.opts.Now(), Kind: "focus", Field: ref})
+	}
+}
+
 func (s *session) Leave(ctx context.Context) error {
 	if s.pos == "" || s.left || !s.iv.Editable() {
 		return nil

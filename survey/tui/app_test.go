@@ -81,9 +81,15 @@ func TestFullInterview(t *testing.T) {
 	}
 	// Paradata: each page shown was entered then left (the review leaves
 	// the last one), one at a time, and each accepted answer is a change.
-	open, enters, leaves, changes := "", 0, 0, 0
+	open, enters, leaves, changes, focuses := "", 0, 0, 0, 0
 	for _, ev := range iv.Paradata {
 		switch ev.Kind {
+		case "focus":
+			// A question of the field-list page that is open.
+			if open == "" || !strings.HasPrefix(ev.Field, open+"/") {
+				t.Errorf("focus on %s, but the page entered is %q", ev.Field, open)
+			}
+			focuses++
 		case "enter":
 			if open != "" {
 				t.Errorf("enter %s while %s is not left", ev.Field, open)
@@ -99,6 +105,9 @@ func TestFullInterview(t *testing.T) {
 		case "change":
 			changes++
 		}
+	}
+	if focuses == 0 {
+		t.Error("no focus event: Tab through the household field list should record each question")
 	}
 	if open != "" || enters != leaves || enters < len(seen) || changes < n {
 		t.Errorf("paradata: %d enter, %d leave (open %q), %d change; want one enter and one leave per page (%d shown), at least %d changes",

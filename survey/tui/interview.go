@@ -540,12 +540,16 @@ func (iv *interview) moveFocus(d int) error {
 		iv.relayout()
 	}
 	n := len(iv.fields)
+	from := iv.focused
 	for step := 1; step <= n; step++ {
 		j := ((iv.focused+d*step)%n + n) % n
 		if iv.fields[j].input != nil {
 			iv.focused = j
 			break
 		}
+	}
+	if iv.focused != from {
+		iv.s.Focus(iv.fields[iv.focused].f.Ref)
 	}
 	iv.relayout()
 	iv.a.tv.SetFocus(iv.focus())

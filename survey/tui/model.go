@@ -96,6 +96,10 @@ type Session interface {
 	// for the review, the index or home; the next SetPosition, even to the
 	// same page, records entering it again.
 	Leave(ctx context.Context) error
+	// Focus records that the keyboard moved to the question at ref inside
+	// a field-list page (paradata "focus": the time spent on each question
+	// of a group). It is stored with the next durable write, not alone.
+	Focus(ref string)
 	// Finalize locks the interview; it fails while Missing is not empty.
 	Finalize(ctx context.Context) error
 }
