@@ -30,6 +30,7 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 		"token":  runIntakeToken,
 		"import": runIntakeImport,
 		"stats":  runIntakeStats,
+		"user":   runIntakeUser,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(env.Stderr, intakeUsage)
@@ -61,6 +62,8 @@ const intakeUsage = `Usage: sira intake <subcommand> [flags]
                         ingest a batch file written by 'sira sync --out'
   stats --db PATH [--json]
                         submissions, duplicates, conflicts, bytes received...
+  user add|assign|list --db PATH ...
+                        dashboard accounts (sira intake user help); the dashboard is at /dashboard/
 `
 
 // intakeFlags is a FlagSet with --db, shared by every intake subcommand.
@@ -135,13 +138,17 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 		}
 		go srv.RunForwarder(ctx, fw, 30*time.Second)
 	}
+	handler, err := serveDashboard(ctx, env, srv, *db)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
 	// A batch or chunk may take minutes on a 64 kbit/s link: the read
 	// timeout is generous; headers (sent before authentication) are not.
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, WriteTimeout: 30 * time.Minute, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, WriteTimeout: 30 * time.Minute, IdleTimeout: 2 * time.Minute}
 	// The address line is for people and for scripts that asked for port 0.
 	fmt.Fprintf(env.Stderr, "sira intake: listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)
