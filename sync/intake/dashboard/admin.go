@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -26,42 +28,100 @@ type duplicatesData struct {
 	Conflicts []Row
 }
 
-// Duplicates returns the undecided probable duplicate pairs u may see
-// (both started in the last 90 days), newest first, at most limit.
+// dupRecent is how far back probable duplicates are looked for: pairs
+// whose later interview started in the last dupRecent days.
+const dupRecent = 31
+
+// Duplicates returns the undecided probable duplicate pairs u may see,
+// newest first, at most limit: interviews of the same form with the same
+// exact-match keys (kx), numeric keys within the tolerance, at most Days
+// apart, the later one started in the last dupRecent days. The rows are
+// streamed in key order and compared within each key's sliding window of
+// days, so the cost is the rows of the period, not pairs of a million.
 func (d *Dashboard) Duplicates(ctx context.Context, u *User, limit int) ([]Pair, DupSettings, error) {
 	ds, err := d.DupSettings(ctx)
 	if err != nil {
 		return nil, ds, err
 	}
-	w, args := scopeOf(u, "a.")
-	since := d.now().UTC().AddDate(0, 0, -90).Format(time.DateOnly)
-	q := `SELECT a.id, a.post, a.enumerator, a.started, b.id, b.post, b.enumerator, b.started,
-			CAST(abs(julianday(a.day) - julianday(b.day)) AS INTEGER)
-		FROM dash_interviews a JOIN dash_interviews b
-			ON b.form = a.form AND b.kx = a.kx AND b.id > a.id AND b.day >= date(a.day, ?) AND b.day <= date(a.day, ?)
-		WHERE a.kx != '' AND a.day >= ? AND ` + w + `
-			AND ((a.kn IS NULL AND b.kn IS NULL) OR abs(a.kn - b.kn) <= ?)
-			AND NOT EXISTS (SELECT 1 FROM dash_decisions x WHERE x.kind = 'duplicate' AND x.a = a.id AND x.b = b.id)
-		ORDER BY a.started DESC LIMIT ?`
-	days := fmt.Sprintf("%d days", ds.Days)
-	qargs := append([]any{"-" + days, "+" + days, since}, args...)
-	qargs = append(qargs, ds.Tolerance, limit)
-	rows, err := d.db.QueryContext(ctx, q, qargs...)
+	decided := map[[2]string]bool{}
+	drows, err := d.db.QueryContext(ctx, `SELECT a, b FROM dash_decisions WHERE kind = 'duplicate'`)
+	if err != nil {
+		return nil, ds, fmt.Errorf("duplicates: %w", err)
+	}
+	for drows.Next() {
+		var a, b string
+		if err := drows.Scan(&a, &b); err != nil {
+			drows.Close()
+			return nil, ds, fmt.Errorf("duplicates: %w", err)
+		}
+		decided[[2]string{a, b}] = true
+	}
+	drows.Close()
+	today := d.now().UTC().Truncate(24 * time.Hour)
+	recent := today.AddDate(0, 0, -dupRecent).Format(time.DateOnly)
+	since := today.AddDate(0, 0, -dupRecent-ds.Days).Format(time.DateOnly)
+	w, args := scope(u)
+	rows, err := d.db.QueryContext(ctx, `SELECT form, kx, kn, day, id, post, enumerator, started FROM dash_interviews
+		WHERE day >= ? AND kx != '' AND `+w+` ORDER BY form, kx, day`, append([]any{since}, args...)...)
 	if err != nil {
 		return nil, ds, fmt.Errorf("duplicates: %w", err)
 	}
 	defer rows.Close()
+	type cand struct {
+		form, kx string
+		kn       sql.NullFloat64
+		day      time.Time
+		row      Row
+	}
+	const maxPairs = 5000 // collected before the newest are kept
 	var out []Pair
+	var win []cand // the current key's rows within Days of the newest
 	for rows.Next() {
-		var p Pair
-		var sa, sb string
-		if err := rows.Scan(&p.A.ID, &p.A.Post, &p.A.Enumerator, &sa, &p.B.ID, &p.B.Post, &p.B.Enumerator, &sb, &p.DaysApart); err != nil {
+		var c cand
+		var day, started string
+		if err := rows.Scan(&c.form, &c.kx, &c.kn, &day, &c.row.ID, &c.row.Post, &c.row.Enumerator, &started); err != nil {
 			return nil, ds, fmt.Errorf("duplicates: %w", err)
 		}
-		p.A.Started, p.B.Started = parseSort(sa), parseSort(sb)
-		out = append(out, p)
+		c.day, _ = time.Parse(time.DateOnly, day)
+		c.row.Started = parseSort(started)
+		if len(win) > 0 && (win[0].form != c.form || win[0].kx != c.kx) {
+			win = win[:0]
+		}
+		for len(win) > 0 && c.day.Sub(win[0].day) > time.Duration(ds.Days)*24*time.Hour {
+			win = win[1:]
+		}
+		if day >= recent {
+			for _, o := range win {
+				if o.kn.Valid != c.kn.Valid || (c.kn.Valid && math.Abs(o.kn.Float64-c.kn.Float64) > ds.Tolerance) {
+					continue
+				}
+				a, b := o.row, c.row
+				if b.ID < a.ID {
+					a, b = b, a
+				}
+				if decided[[2]string{a.ID, b.ID}] || len(out) >= maxPairs {
+					continue
+				}
+				days := int(c.day.Sub(o.day).Hours() / 24)
+				out = append(out, Pair{A: a, B: b, DaysApart: days})
+			}
+		}
+		win = append(win, c)
 	}
-	return out, ds, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, ds, fmt.Errorf("duplicates: %w", err)
+	}
+	newest := func(p Pair) time.Time {
+		if p.A.Started.After(p.B.Started) {
+			return p.A.Started
+		}
+		return p.B.Started
+	}
+	sort.SliceStable(out, func(i, j int) bool { return newest(out[i]).After(newest(out[j])) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, ds, nil
 }
 
 func (d *Dashboard) duplicates(w http.ResponseWriter, r *http.Request, s *session) error {

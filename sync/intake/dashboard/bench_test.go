@@ -296,3 +296,20 @@ func BenchmarkCatchUp(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*400), "µs/interview")
 }
+
+// BenchmarkDuplicates is the probable-duplicates query (first 200 pairs)
+// at a million projected interviews whose keys collide often.
+func BenchmarkDuplicates(b *testing.B) {
+	d, _ := benchDashboard(b)
+	ctx := context.Background()
+	admin := &dashboard.User{Name: "a", Role: dashboard.RoleAdmin}
+	for b.Loop() {
+		pairs, _, err := d.Duplicates(ctx, admin, 200)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(pairs) == 0 {
+			b.Fatal("no pairs")
+		}
+	}
+}
