@@ -13,7 +13,8 @@ import (
 )
 
 // BenchIngest measures a store alone: clients goroutines ingest batches of
-// 100 new interviews, one batch per iteration; interviews/s is reported.
+// 100 new interviews, one batch per iteration; interviews/s and the
+// process's CPU µs per interview are reported.
 // open returns an empty store for the benchmark.
 func BenchIngest(b *testing.B, clients int, open func(b *testing.B) intake.Store) {
 	st := open(b)
@@ -28,7 +29,7 @@ func BenchIngest(b *testing.B, clients int, open func(b *testing.B) intake.Store
 	ctx := context.Background()
 	var next atomic.Int64
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	var wg sync.WaitGroup
 	for range clients {
 		wg.Add(1)
@@ -48,9 +49,12 @@ func BenchIngest(b *testing.B, clients int, open func(b *testing.B) intake.Store
 		}()
 	}
 	wg.Wait()
-	el := time.Since(start)
+	el, cpu := time.Since(start), cpuTime()-cpu0
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*100)/el.Seconds(), "interviews/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*100), "cpu-µs/interview")
+	}
 	if n, err := st.CountSubmissions(ctx); err != nil || n != int64(b.N*100) {
 		b.Fatalf("%d stored (%v), want %d", n, err, b.N*100)
 	}
