@@ -3,7 +3,11 @@ package intake
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
+
+	"sira/forms"
 
 	"sira/sync/wire"
 )
@@ -28,6 +32,7 @@ func (s *Server) ingestFrame(ctx context.Context, meta BatchMeta, f *wire.Frame)
 		return nil, err
 	}
 	in := make([]Incoming, len(decoded))
+	fs := make([]*forms.Form, len(decoded))
 	for i, d := range decoded {
 		iv := d.Interview
 		in[i] = Incoming{Interview: iv, Hash: d.Hash, Size: d.Size}
@@ -39,12 +44,9 @@ func (s *Server) ingestFrame(ctx context.Context, meta BatchMeta, f *wire.Frame)
 			in[i].Invalid = fmt.Sprintf("unknown form version: %s version %s (%s)", iv.FormID, iv.FormVersion, iv.FormHash)
 			continue
 		}
-		if probs := s.validate(form, iv); len(probs) > 0 {
-			in[i].Invalid = "failed validation: " + strings.Join(probs, "; ")
-			continue
-		}
-		in[i].Body = wire.MarshalInterviewHash(iv, d.Hash)
+		fs[i] = form
 	}
+	s.prepare(in, fs)
 	if meta.Received.IsZero() {
 		meta.Received = s.now()
 	}
@@ -57,4 +59,44 @@ func (s *Server) ingestFrame(ctx context.Context, meta BatchMeta, f *wire.Frame)
 	}
 	s.nudge()
 	return receipts, nil
+}
+
+// minShare is the fewest interviews worth handing to another goroutine.
+const minShare = 16
+
+// prepare validates each interview against its form (nil: already
+// refused) and encodes the body of the valid ones, spread over the
+// machine's cores: this is most of a batch's CPU, and it happens before
+// the store's transaction, so a lone client (a relay, an import) is not
+// held to one core while the others sit idle.
+func (s *Server) prepare(in []Incoming, fs []*forms.Form) {
+	one := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if fs[i] == nil {
+				continue
+			}
+			iv := in[i].Interview
+			if probs := s.validate(fs[i], iv); len(probs) > 0 {
+				in[i].Invalid = "failed validation: " + strings.Join(probs, "; ")
+				continue
+			}
+			in[i].Body = wire.MarshalInterviewHash(iv, in[i].Hash)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(in)/minShare)
+	if workers <= 1 {
+		one(0, len(in))
+		return
+	}
+	var wg sync.WaitGroup
+	per := (len(in) + workers - 1) / workers
+	for lo := per; lo < len(in); lo += per {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			one(lo, min(lo+per, len(in)))
+		}()
+	}
+	one(0, per)
+	wg.Wait()
 }
