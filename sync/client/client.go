@@ -140,11 +140,30 @@ func (cl *Client) Traffic() (sent, received, retries int64) {
 // Errors: *ResponseError (CodeUnauthorized, CodeTooLarge, CodeBadRequest…),
 // ErrGaveUp, ctx's error.
 func (cl *Client) Offer(ctx context.Context, off wire.Offer) (*wire.OfferReply, error) {
-	var rep wire.OfferReply
-	if _, err := cl.c.postJSON(ctx, wire.PathOffer, off, &rep); err != nil {
-		return nil, err
+	body, err := wire.MarshalOffer(off)
+	if err != nil {
+		// Not the compact layout's shape (hashes that are not sha256):
+		// the JSON offer carries anything.
+		var rep wire.OfferReply
+		if _, err := cl.c.postJSON(ctx, wire.PathOffer, off, &rep); err != nil {
+			return nil, err
+		}
+		return &rep, nil
 	}
-	return &rep, nil
+	for attempt := 0; ; attempt++ {
+		out, _, err := cl.c.postCompact(ctx, wire.PathOfferV2, body)
+		if err != nil {
+			return nil, err
+		}
+		rep, err := wire.UnmarshalOfferReply(off, out)
+		if err == nil {
+			return rep, nil
+		}
+		// A cut or garbled answer: offers store nothing, so ask again.
+		if attempt+1 >= cl.c.retry.Attempts {
+			return nil, fmt.Errorf("POST %s: %w: undecodable answer: %w", wire.PathOfferV2, ErrGaveUp, err)
+		}
+	}
 }
 
 // SendBatch posts one encoded interview frame and returns the receipts.
@@ -159,6 +178,30 @@ func (cl *Client) SendBatch(ctx context.Context, frame []byte) (receipts []wire.
 		return nil, transient, err
 	}
 	return rep.Receipts, transient, nil
+}
+
+// SendFrame posts one encoded interview frame holding items (in frame
+// order) and returns their receipts, which the server gives by position
+// (protocol version 2). Like SendBatch otherwise.
+func (cl *Client) SendFrame(ctx context.Context, frame []byte, items []wire.Item) (receipts []wire.Receipt, transient int, err error) {
+	for attempt := 0; ; attempt++ {
+		var out []byte
+		n, err := cl.c.do(ctx, request{method: http.MethodPost, path: wire.PathBatchV2, body: frame, raw: &out})
+		transient += n
+		if err != nil {
+			return nil, transient, err
+		}
+		rs, err := wire.UnmarshalReceipts(items, out)
+		if err == nil {
+			return rs, transient, nil
+		}
+		// A garbled answer: the batch is idempotent, so sending it again
+		// answers duplicate for what was stored.
+		transient++
+		if attempt+1 >= cl.c.retry.Attempts {
+			return nil, transient, fmt.Errorf("POST %s: %w: undecodable receipts: %w", wire.PathBatchV2, ErrGaveUp, err)
+		}
+	}
 }
 
 // Downstream asks for the forms the laptop lacks and the rejections after

@@ -121,8 +121,9 @@ type conn struct {
 type request struct {
 	method, path, ctype string
 	body                []byte
-	encoded             bool // body is zstd-compressed (Content-Encoding)
-	out                 any  // JSON destination of a 2xx body, or nil
+	encoded             bool    // body is zstd-compressed (Content-Encoding)
+	out                 any     // JSON destination of a 2xx body, or nil
+	raw                 *[]byte // destination of a 2xx body as is (compact answers), or nil
 }
 
 // do sends req with the retry policy. It returns the number of attempts
@@ -186,6 +187,9 @@ func (c *conn) once(ctx context.Context, req request) (http.Header, error) {
 		return nil, fmt.Errorf("%s %s: %w", req.method, req.path, err)
 	}
 	hr.Header.Set(wire.HeaderProtocol, strconv.Itoa(wire.ProtocolVersion))
+	// No User-Agent: on a slow link every header byte of every request
+	// counts, and the server does not read it.
+	hr.Header.Set("User-Agent", "")
 	if c.token != "" {
 		hr.Header.Set("Authorization", "Bearer "+c.token)
 	}
@@ -221,6 +225,9 @@ func (c *conn) once(ctx context.Context, req request) (http.Header, error) {
 			eb.Error = wire.Errorf(codeFor(resp.StatusCode), "HTTP %d: %s", resp.StatusCode, snippet(body))
 		}
 		return resp.Header, &ResponseError{Method: req.method, Path: req.path, Status: resp.StatusCode, Err: eb.Error}
+	}
+	if req.raw != nil {
+		*req.raw = body
 	}
 	if req.out != nil {
 		if err := json.Unmarshal(body, req.out); err != nil {
@@ -268,4 +275,18 @@ func (c *conn) postJSON(ctx context.Context, path string, in, out any) (int, err
 		body = zenc.EncodeAll(body, nil)
 	}
 	return c.do(ctx, request{method: http.MethodPost, path: path, ctype: "application/json", body: body, out: out, encoded: encoded})
+}
+
+// postCompact posts a compact binary body (zstd-coded when that saves
+// bytes) and returns the 2xx answer's bytes.
+func (c *conn) postCompact(ctx context.Context, path string, body []byte) ([]byte, int, error) {
+	encoded := false
+	if len(body) >= 256 {
+		if z := zenc.EncodeAll(body, nil); len(z) < len(body) {
+			body, encoded = z, true
+		}
+	}
+	var out []byte
+	transient, err := c.do(ctx, request{method: http.MethodPost, path: path, body: body, encoded: encoded, raw: &out})
+	return out, transient, err
 }

@@ -124,9 +124,14 @@ func (s *session) load(ctx context.Context) ([]*pending, error) {
 		if iv.Revision != p.Revision {
 			continue // changed under us (a rejection applied): next sync
 		}
-		// The hash recorded at Finalize is what the server must see; the
-		// encoder recomputes it from the content, so they agree unless the
-		// store is damaged, which the server's verification then reports.
+		// The hash recorded at Finalize is what the server must see. The
+		// server answers batches by position, so the client acknowledges
+		// the hash it holds: content that no longer matches it (a damaged
+		// store) is not offered at all.
+		if h := iv.ContentHash(); h != p.Hash {
+			s.cl.log.Warn("sync: interview content does not match its recorded hash; not sent", "id", p.ID, "revision", p.Revision)
+			continue
+		}
 		it := wire.Item{ID: p.ID, Revision: p.Revision, Hash: p.Hash, FormHash: iv.FormHash}
 		pd := &pending{item: it, iv: iv}
 		s.byID[p.ID] = pd
@@ -311,8 +316,10 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 				next += n
 			}
 			ivs := make([]*survey.Interview, len(batch))
+			items := make([]wire.Item, len(batch))
 			for j, p := range batch {
 				ivs[j] = p.iv
+				items[j] = p.item
 			}
 			frame, err := codec.Encode(nil, ivs)
 			if err != nil {
@@ -323,7 +330,7 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 			inflight++
 			go func(f *flight) {
 				t0 := time.Now()
-				f.receipts, f.transient, f.err = s.cl.SendBatch(ctx, frame)
+				f.receipts, f.transient, f.err = s.cl.SendFrame(ctx, frame, items)
 				f.elapsed = time.Since(t0)
 				results <- f
 			}(&flight{batch: batch})

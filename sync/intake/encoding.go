@@ -23,6 +23,10 @@ import (
 // minCompress is the smallest reply worth compressing.
 const minCompress = 256
 
+// minCompactCompress is the smallest compact answer worth trying to
+// compress: below it the zstd frame and the header cost more than it saves.
+const minCompactCompress = 48
+
 var zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithEncoderConcurrency(1))
 
 // withEncoding wraps the API with request decoding and reply compression.
@@ -78,11 +82,19 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 
 func (b *bufferedWriter) flush() {
 	h := b.w.Header()
-	h.Add("Vary", "Accept-Encoding")
 	body := b.buf.Bytes()
-	if b.buf.Len() >= minCompress && strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+	ct := h.Get("Content-Type")
+	if b.buf.Len() >= minCompress && strings.HasPrefix(ct, "application/json") {
 		body = zenc.EncodeAll(body, nil)
 		h.Set("Content-Encoding", "zstd")
+		h.Add("Vary", "Accept-Encoding")
+	} else if ct == wire.ContentTypeStatuses && b.buf.Len() >= minCompactCompress {
+		// Status bytes by position are runs ("all needed", "all stored"):
+		// compressed only when that saves bytes.
+		if z := zenc.EncodeAll(body, nil); len(z) < len(body) {
+			body = z
+			h.Set("Content-Encoding", "zstd")
+		}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	b.w.WriteHeader(b.status)

@@ -1,6 +1,8 @@
 package intake
 
 import (
+	"context"
+	"io"
 	"net/http"
 
 	"sira/sync/wire"
@@ -15,19 +17,51 @@ func (s *Server) handleOffer(w http.ResponseWriter, r *http.Request, tok *Token)
 	if err := readJSON(r, w, 32<<20, &off); err != nil {
 		return err
 	}
-	if len(off.Items) > maxOfferItems || len(off.Attachments) > maxOfferItems {
-		return wire.Errorf(wire.CodeTooLarge, "offer of %d items and %d attachments: at most %d each", len(off.Items), len(off.Attachments), maxOfferItems)
+	reply, err := s.answerOffer(r.Context(), off)
+	if err != nil {
+		return err
 	}
-	ctx := r.Context()
+	writeJSON(w, http.StatusOK, reply)
+	return nil
+}
+
+// handleOfferV2 answers POST /api/v2/offer: the compact offer, answered by
+// position in the offer (wire.MarshalOfferReply).
+func (s *Server) handleOfferV2(w http.ResponseWriter, r *http.Request, tok *Token) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	off, err := wire.UnmarshalOffer(body)
+	if err != nil {
+		return err
+	}
+	reply, err := s.answerOffer(r.Context(), off)
+	if err != nil {
+		return err
+	}
+	b, err := wire.MarshalOfferReply(off, reply)
+	if err != nil {
+		return err
+	}
+	writeCompact(w, b)
+	return nil
+}
+
+// answerOffer decides every offered item: needed, or a receipt now.
+func (s *Server) answerOffer(ctx context.Context, off wire.Offer) (wire.OfferReply, error) {
+	if len(off.Items) > maxOfferItems || len(off.Attachments) > maxOfferItems {
+		return wire.OfferReply{}, wire.Errorf(wire.CodeTooLarge, "offer of %d items and %d attachments: at most %d each", len(off.Items), len(off.Attachments), maxOfferItems)
+	}
 	reply := wire.OfferReply{Need: []wire.Item{}, Receipts: []wire.Receipt{}}
 	var known []wire.Item
 	for _, it := range off.Items {
 		if it.ID == "" || it.Hash == "" {
-			return wire.Errorf(wire.CodeBadRequest, "offer item without id or hash")
+			return reply, wire.Errorf(wire.CodeBadRequest, "offer item without id or hash")
 		}
 		if _, err := s.form(ctx, it.FormHash); err != nil {
 			if wire.ErrorCode(err) != wire.CodeUnknownForm {
-				return err
+				return reply, err
 			}
 			reply.Receipts = append(reply.Receipts, wire.Receipt{ID: it.ID, Revision: it.Revision, Hash: it.Hash,
 				Status: wire.Invalid, Reason: "unknown form version " + it.FormHash})
@@ -37,7 +71,7 @@ func (s *Server) handleOffer(w http.ResponseWriter, r *http.Request, tok *Token)
 	}
 	held, err := s.store.Held(ctx, known)
 	if err != nil {
-		return err
+		return reply, err
 	}
 	for i, it := range known {
 		if held[i] {
@@ -48,18 +82,17 @@ func (s *Server) handleOffer(w http.ResponseWriter, r *http.Request, tok *Token)
 	}
 	for _, sha := range off.Attachments {
 		if !validSHA(sha) {
-			return wire.Errorf(wire.CodeBadRequest, "attachment %q is not a sha256 in hex", sha)
+			return reply, wire.Errorf(wire.CodeBadRequest, "attachment %q is not a sha256 in hex", sha)
 		}
 		off, complete, err := s.store.AttachmentState(ctx, sha)
 		if err != nil {
-			return err
+			return reply, err
 		}
 		if !complete {
 			reply.Attachments = append(reply.Attachments, wire.AttachmentState{SHA256: sha, Offset: off})
 		}
 	}
-	writeJSON(w, http.StatusOK, reply)
-	return nil
+	return reply, nil
 }
 
 func validSHA(s string) bool {

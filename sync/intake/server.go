@@ -96,6 +96,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.mux.Handle("POST "+wire.PathOffer, s.api(s.handleOffer))
 	s.mux.Handle("POST "+wire.PathBatch, s.api(s.handleBatch))
+	s.mux.Handle("POST "+wire.PathOfferV2, s.api(s.handleOfferV2))
+	s.mux.Handle("POST "+wire.PathBatchV2, s.api(s.handleBatchV2))
 	s.mux.Handle("HEAD "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentHead))
 	s.mux.Handle("PUT "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentPut))
 	s.mux.Handle("POST "+wire.PathDownstream, s.api(s.handleDownstream))
@@ -178,6 +180,16 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		we = wire.Errorf(wire.CodeInternal, "internal error")
 	}
 	writeJSON(w, wire.StatusOf(we.Code), wire.ErrorBody{Error: we})
+}
+
+// writeCompact writes a 200 answer in a compact binary layout. No Date
+// header: on a 64 kbit/s link every byte of every answer counts.
+func writeCompact(w http.ResponseWriter, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", wire.ContentTypeStatuses)
+	h["Date"] = nil
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -30,6 +30,11 @@ const (
 	PathBatch      = "/api/v1/batch"        // POST frame → BatchReply
 	PathAttachment = "/api/v1/attachments/" // HEAD|PUT + <sha256 hex>[?offset=N&size=S]
 	PathDownstream = "/api/v1/downstream"   // POST DownstreamRequest → Downstream
+
+	// Version 2 paths: compact bodies (MarshalOffer, MarshalOfferReply,
+	// MarshalReceipts); the v1 paths keep answering JSON for older clients.
+	PathOfferV2 = "/api/v2/offer" // POST compact Offer → compact answer by position
+	PathBatchV2 = "/api/v2/batch" // POST frame → compact receipts by position
 )
 
 // ReceiptStatus is the server's verdict on one interview.
