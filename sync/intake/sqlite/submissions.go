@@ -117,21 +117,29 @@ func (s *Store) commitGroup(group []*ingestJob) {
 			return err
 		}
 		defer st.close()
+		// The counters are summed over the group's committed batches and
+		// written once: one row update per counter, not per batch.
+		deltas := map[string]int64{}
 		for _, j := range group {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT batch"); err != nil {
 				return err
 			}
-			j.receipts, j.err = ingestOne(ctx, tx, st, j.meta, j.in)
+			var d map[string]int64
+			j.receipts, d, j.err = ingestOne(ctx, tx, st, j.meta, j.in)
 			if j.err != nil {
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO batch"); err != nil {
 					return err
+				}
+			} else {
+				for k, v := range d {
+					deltas[k] += v
 				}
 			}
 			if _, err := tx.ExecContext(ctx, "RELEASE batch"); err != nil {
 				return err
 			}
 		}
-		return nil
+		return addCounters(ctx, tx, deltas)
 	})
 	if err != nil {
 		fail(err)
@@ -171,11 +179,11 @@ func (st *ingestStmts) close() {
 
 // ingestOne decides and stores one batch inside the group's transaction,
 // each interview against what is held, including the batch's own earlier
-// interviews.
-func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.BatchMeta, in []intake.Incoming) ([]wire.Receipt, error) {
+// interviews. It returns the receipts and the batch's counter deltas.
+func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.BatchMeta, in []intake.Incoming) ([]wire.Receipt, map[string]int64, error) {
 	held, err := heldByID(ctx, tx, in)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	receipts := make([]wire.Receipt, len(in))
 	received := stamp(meta.Received)
@@ -215,22 +223,22 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 		}
 		if current && len(rows) > 0 {
 			if _, err := st.uncur.ExecContext(ctx, iv.ID); err != nil {
-				return nil, fmt.Errorf("interview %s: %w", iv.ID, err)
+				return nil, nil, fmt.Errorf("interview %s: %w", iv.ID, err)
 			}
 		}
 		if conflict {
 			if _, err := st.conflict.ExecContext(ctx, iv.ID, iv.Revision); err != nil {
-				return nil, fmt.Errorf("interview %s: %w", iv.ID, err)
+				return nil, nil, fmt.Errorf("interview %s: %w", iv.ID, err)
 			}
 		}
 		if _, err := st.ins.ExecContext(ctx, iv.ID, iv.Revision, x.Hash, iv.FormHash, iv.Enumerator, iv.DeviceID,
 			meta.TokenID, meta.Source, received, x.Size, current, conflict, x.Body); err != nil {
-			return nil, fmt.Errorf("interview %s: %w", iv.ID, err)
+			return nil, nil, fmt.Errorf("interview %s: %w", iv.ID, err)
 		}
 		held[iv.ID] = append(rows, heldRow{iv.Revision, x.Hash})
 		stored++
 	}
-	err = addCounters(ctx, tx, map[string]int64{
+	return receipts, map[string]int64{
 		"submissions":    stored,
 		"duplicates":     counts[wire.Duplicate],
 		"updated":        counts[wire.Updated],
@@ -239,11 +247,7 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 		"invalid":        counts[wire.Invalid],
 		"batches":        1,
 		"bytes_received": meta.Bytes,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return receipts, nil
+	}, nil
 }
 
 // heldByID loads what is held for the batch's ids, in queries of up to 200 ids.
