@@ -146,16 +146,29 @@ func (s *Store) commitGroup(group []*ingestJob) {
 	}
 }
 
+// insertRows is how many submissions one INSERT statement carries: a
+// statement per row cost more than the row's own b-tree work.
+const insertRows = 20
+
+const (
+	insertSQL  = `INSERT INTO submissions (id, revision, hash, form_hash, enumerator, device_id, token_id, source, received, bytes, current, conflict, body) VALUES `
+	insertRow  = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertCols = 13
+)
+
 type ingestStmts struct {
-	ins, uncur, conflict *sql.Stmt
+	ins, insMany, uncur, conflict *sql.Stmt
+	pending                       []any // rows waiting for insMany, insertCols values each
 }
 
 func prepareIngest(ctx context.Context, tx *sql.Tx) (*ingestStmts, error) {
 	var st ingestStmts
 	var err error
-	if st.ins, err = tx.PrepareContext(ctx, `INSERT INTO submissions
-		(id, revision, hash, form_hash, enumerator, device_id, token_id, source, received, bytes, current, conflict, body)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+	if st.ins, err = tx.PrepareContext(ctx, insertSQL+insertRow); err != nil {
+		return nil, err
+	}
+	if st.insMany, err = tx.PrepareContext(ctx, insertSQL+insertRow+strings.Repeat(", "+insertRow, insertRows-1)); err != nil {
+		st.close()
 		return nil, err
 	}
 	if st.uncur, err = tx.PrepareContext(ctx, `UPDATE submissions SET current = 0 WHERE id = ? AND current = 1`); err != nil {
@@ -166,11 +179,40 @@ func prepareIngest(ctx context.Context, tx *sql.Tx) (*ingestStmts, error) {
 		st.close()
 		return nil, err
 	}
+	st.pending = make([]any, 0, insertRows*insertCols)
 	return &st, nil
 }
 
+// insert queues one row (insertCols values) and writes the queue once it
+// fills a multi-row statement. Rows keep their order, so seq follows the
+// batch.
+func (st *ingestStmts) insert(ctx context.Context, row ...any) error {
+	st.pending = append(st.pending, row...)
+	if len(st.pending) < insertRows*insertCols {
+		return nil
+	}
+	_, err := st.insMany.ExecContext(ctx, st.pending...)
+	st.pending = st.pending[:0]
+	if err != nil {
+		return fmt.Errorf("insert submissions: %w", err)
+	}
+	return nil
+}
+
+// flush writes the queued rows: before a statement that must see them (an
+// update of an earlier revision of the same batch), and at the batch's end.
+func (st *ingestStmts) flush(ctx context.Context) error {
+	defer func() { st.pending = st.pending[:0] }()
+	for row := st.pending; len(row) > 0; row = row[insertCols:] {
+		if _, err := st.ins.ExecContext(ctx, row[:insertCols]...); err != nil {
+			return fmt.Errorf("insert submission %v: %w", row[0], err)
+		}
+	}
+	return nil
+}
+
 func (st *ingestStmts) close() {
-	for _, s := range []*sql.Stmt{st.ins, st.uncur, st.conflict} {
+	for _, s := range []*sql.Stmt{st.ins, st.insMany, st.uncur, st.conflict} {
 		if s != nil {
 			s.Close()
 		}
@@ -185,6 +227,7 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 	if err != nil {
 		return nil, nil, err
 	}
+	st.pending = st.pending[:0] // a failed batch before this one may have left rows
 	receipts := make([]wire.Receipt, len(in))
 	received := stamp(meta.Received)
 	counts := map[wire.ReceiptStatus]int64{}
@@ -221,6 +264,11 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 		if r.Status == wire.Duplicate || r.Status == wire.Invalid {
 			continue
 		}
+		if current && len(rows) > 0 || conflict {
+			if err := st.flush(ctx); err != nil {
+				return nil, nil, err
+			}
+		}
 		if current && len(rows) > 0 {
 			if _, err := st.uncur.ExecContext(ctx, iv.ID); err != nil {
 				return nil, nil, fmt.Errorf("interview %s: %w", iv.ID, err)
@@ -231,12 +279,15 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 				return nil, nil, fmt.Errorf("interview %s: %w", iv.ID, err)
 			}
 		}
-		if _, err := st.ins.ExecContext(ctx, iv.ID, iv.Revision, x.Hash, iv.FormHash, iv.Enumerator, iv.DeviceID,
+		if err := st.insert(ctx, iv.ID, iv.Revision, x.Hash, iv.FormHash, iv.Enumerator, iv.DeviceID,
 			meta.TokenID, meta.Source, received, x.Size, current, conflict, x.Body); err != nil {
-			return nil, nil, fmt.Errorf("interview %s: %w", iv.ID, err)
+			return nil, nil, err
 		}
 		held[iv.ID] = append(rows, heldRow{iv.Revision, x.Hash})
 		stored++
+	}
+	if err := st.flush(ctx); err != nil {
+		return nil, nil, err
 	}
 	return receipts, map[string]int64{
 		"submissions":    stored,

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Open) {
 		{"Atomic", testAtomic},
 		{"History", testHistory},
 		{"Many", testMany},
+		{"LargeMixedBatch", testLargeMixedBatch},
 		{"ConcurrentSame", testConcurrentSame},
 		{"ConcurrentConflict", testConcurrentConflict},
 		{"Tokens", testTokens},
@@ -986,5 +987,70 @@ func testStats(t *testing.T, open Open) {
 	}
 	if got := k.stats(); got != want {
 		t.Errorf("stats:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// testLargeMixedBatch: one batch long enough for a store to write its rows
+// in groups (25 new interviews), then, in the same batch, a new revision of
+// the first, a conflicting version of the last and a duplicate of the
+// tenth: every decision sees the batch's earlier rows, and the history is
+// in batch order.
+func testLargeMixedBatch(t *testing.T, open Open) {
+	k := newKit(t, open)
+	var ivs []*survey.Interview
+	var want []wire.ReceiptStatus
+	for n := range 25 {
+		ivs = append(ivs, k.iv(n, 1, 0))
+		want = append(want, wire.Stored)
+	}
+	ivs = append(ivs, k.iv(0, 2, 0), k.iv(24, 1, 1), k.iv(9, 1, 0), k.iv(25, 1, 0))
+	want = append(want, wire.Updated, wire.Conflict, wire.Duplicate, wire.Stored)
+	if got := statuses(k.ingest(ivs...)); !slices.Equal(got, want) {
+		t.Fatalf("receipts %v, want %v", got, want)
+	}
+	if got := k.count(); got != 28 {
+		t.Errorf("%d submissions, want 28", got)
+	}
+	checks := []struct {
+		n    int
+		rows []row
+	}{
+		{0, []row{{sub{0, 1, 0}, false, false}, {sub{0, 2, 0}, true, false}}},
+		{24, []row{{sub{24, 1, 0}, true, true}, {sub{24, 1, 1}, false, true}}},
+		{9, []row{{sub{9, 1, 0}, true, false}}},
+	}
+	for _, c := range checks {
+		xs := k.submissions(k.base[c.n].ID)
+		if len(xs) != len(c.rows) {
+			t.Fatalf("interview %d: %d rows, want %d", c.n, len(xs), len(c.rows))
+		}
+		for i, x := range xs {
+			w := c.rows[i]
+			if x.Revision != w.rev || x.Hash != k.iv(w.n, w.rev, w.variant).ContentHash() || x.Current != w.current || x.Conflict != w.conflict {
+				t.Errorf("interview %d history[%d] = r%d current=%v conflict=%v, want r%d variant %d current=%v conflict=%v",
+					c.n, i, x.Revision, x.Current, x.Conflict, w.rev, w.variant, w.current, w.conflict)
+			}
+		}
+	}
+	var last int64
+	var order []string
+	if err := k.st.EachSubmission(k.ctx, func(x intake.StoredInterview) error {
+		if x.Seq <= last {
+			return fmt.Errorf("seq %d after %d", x.Seq, last)
+		}
+		last = x.Seq
+		order = append(order, x.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantOrder := []string{}
+	for _, iv := range ivs {
+		if iv != ivs[27] {
+			wantOrder = append(wantOrder, iv.ID)
+		}
+	}
+	if !slices.Equal(order, wantOrder) {
+		t.Errorf("rows not in batch order:\n%v\nwant\n%v", order, wantOrder)
 	}
 }
