@@ -40,9 +40,9 @@ func (v *Validator) Plan() *Plan { return v.plan }
 // calculations and repeat instances) is validated on a copy; any other
 // interview is only read.
 func (v *Validator) Validate(iv *Interview, opts EngineOptions) ([]Issue, error) {
-	if iv.Editable() {
+	if iv.Editable() || iv.Data == nil {
 		cp := *iv
-		cp.Data = iv.Data.Clone()
+		cp.Data = iv.Data.Clone() // nil stays nil: open gives the copy an empty record
 		iv = &cp
 	}
 	ve, _ := v.pool.Get().(*validEngine)

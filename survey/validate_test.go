@@ -281,3 +281,21 @@ func BenchmarkValidator(b *testing.B) {
 		}
 	}
 }
+
+// TestValidatorEmptyRecord: an interview without a record is judged as the
+// engine judges it (every required answer missing) and keeps no record.
+func TestValidatorEmptyRecord(t *testing.T) {
+	f, plan, ivs := builtinSample(t, 1)
+	iv := *ivs[0]
+	iv.Data = nil
+	want := reference(f, plan, &iv, optsFor(&iv))
+	if want == "" {
+		t.Fatal("the engine finds nothing wrong with an empty interview: the test proves nothing")
+	}
+	if got := validated(survey.NewValidator(plan), &iv, optsFor(&iv)); got != want {
+		t.Errorf("validator says\n%s\nengine says\n%s", got, want)
+	}
+	if iv.Data != nil {
+		t.Error("the validator gave the interview a record")
+	}
+}
