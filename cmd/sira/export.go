@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,8 +14,8 @@ import (
 
 	"sira/export"
 	"sira/forms"
-	"sira/survey"
 	"sira/sync/intake"
+	"sira/sync/intake/dashboard"
 	"sira/sync/intake/sqlite"
 )
 
@@ -112,9 +112,11 @@ type interviewSource interface {
 	Close() error
 }
 
-// intakeSource reads the intake server's store.
+// intakeSource reads the intake server's store, and the dashboard's review
+// decisions when the dashboard's tables are in the same file.
 type intakeSource struct {
-	st intake.Store
+	st     intake.Store
+	review *sql.DB // read-only; nil when the file has no dashboard tables
 }
 
 var _ interviewSource = (*intakeSource)(nil)
@@ -129,10 +131,43 @@ func openIntakeSource(ctx context.Context, path string) (*intakeSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &intakeSource{st: st}, nil
+	rdb, err := openReviews(ctx, path)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &intakeSource{st: st, review: rdb}, nil
 }
 
-func (s *intakeSource) Close() error { return s.st.Close() }
+// openReviews opens the intake file read-only for the dashboard's
+// projection, which holds the supervisors' approvals and rejections; it
+// returns nil when the dashboard never ran on this file.
+func openReviews(ctx context.Context, path string) (*sql.DB, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, nil
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, fmt.Errorf("open %s for review states: %w", path, err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'dash_interviews'`).Scan(&n); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("read review states in %s: %w", path, err)
+	}
+	if n == 0 {
+		db.Close()
+		return nil, nil
+	}
+	return db, nil
+}
+
+func (s *intakeSource) Close() error {
+	if s.review != nil {
+		s.review.Close()
+	}
+	return s.st.Close()
+}
 
 func (s *intakeSource) Form(ctx context.Context, id string) (*forms.Form, error) {
 	all, err := s.st.Forms(ctx)
@@ -177,18 +212,30 @@ func dedupe(ss []string) []string {
 var errStop = errors.New("stop")
 
 // Rows yields the current submission of each interview of f, in the order
-// the intake received them. ReviewState is "hasIssues" for a submission in
-// conflict, "edited" for a revision after a rejection, else "received".
-// Post is the answer to the form's "border_post" question, if it has one.
+// the intake received them. ReviewState is the dashboard's decision
+// ("approved", "rejected") when the dashboard has reviewed this revision;
+// otherwise "hasIssues" for a submission in conflict, "edited" for a
+// revision after a rejection, else "received". Post is the answer to the
+// form's "border_post" question, if it has one.
 func (s *intakeSource) Rows(ctx context.Context, f *forms.Form) iter.Seq2[export.Row, error] {
 	post := findField(f, "border_post")
 	return func(yield func(export.Row, error) bool) {
+		var lookup *sql.Stmt
+		if s.review != nil {
+			st, err := s.review.PrepareContext(ctx, `SELECT revision, status, review FROM dash_interviews WHERE id = ?`)
+			if err != nil {
+				yield(export.Row{}, fmt.Errorf("read review states: %w", err))
+				return
+			}
+			defer st.Close()
+			lookup = st
+		}
 		err := s.st.EachSubmission(ctx, func(x intake.StoredInterview) error {
 			if !x.Current {
 				return nil
 			}
-			var iv survey.Interview
-			if err := json.Unmarshal(x.Body, &iv); err != nil {
+			iv, err := dashboard.DecodeBody(x.Body)
+			if err != nil {
 				return fmt.Errorf("interview %s revision %d: decode: %w", x.ID, x.Revision, err)
 			}
 			if iv.FormID != f.ID {
@@ -201,10 +248,23 @@ func (s *intakeSource) Rows(ctx context.Context, f *forms.Form) iter.Seq2[export
 			case x.Revision > 1:
 				m.ReviewState = "edited"
 			}
+			if lookup != nil {
+				// The projection may lag behind the store: its decision
+				// counts only for the revision exported.
+				var rev int
+				var status, review string
+				err := lookup.QueryRowContext(ctx, x.ID).Scan(&rev, &status, &review)
+				switch {
+				case err == nil && rev == x.Revision:
+					m.ReviewState = dashboard.ReviewState(status, review)
+				case err != nil && !errors.Is(err, sql.ErrNoRows):
+					return fmt.Errorf("interview %s: review state: %w", x.ID, err)
+				}
+			}
 			if post != "" && iv.Data != nil {
 				m.Post = iv.Data.Values[post]
 			}
-			if !yield(export.Row{Interview: &iv, Meta: m}, nil) {
+			if !yield(export.Row{Interview: iv, Meta: m}, nil) {
 				return errStop
 			}
 			return nil

@@ -16,7 +16,9 @@ import (
 	"sira/forms/builtin"
 	"sira/survey"
 	"sira/sync/intake"
+	"sira/sync/intake/dashboard"
 	"sira/sync/intake/sqlite"
+	"sira/sync/wire"
 )
 
 // intakeFixture publishes the built-in form on a real intake database and
@@ -60,6 +62,12 @@ func intakeFixture(t *testing.T, n int) (string, *forms.Form, int) {
 		iv, err := survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Enumerator: "enq01", DeviceID: "laptop-01", Answers: answers})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			// As `sira sync` sends them: the wire's binary record.
+			body := wire.MarshalInterview(iv)
+			in = append(in, intake.Incoming{Interview: iv, Hash: iv.ContentHash(), Body: body, Size: len(body)})
+			continue
 		}
 		in = append(in, incoming(t, iv))
 	}
@@ -144,6 +152,77 @@ func TestExportCommand(t *testing.T) {
 	}
 	if n := len(readCSV(t, filepath.Join(out2, "returnee.csv"))); n != 1 {
 		t.Errorf("--since kept %d lines, want the header only", n)
+	}
+}
+
+// TestExportReviewStates: the supervisors' decisions live in the
+// dashboard's tables; the export's ReviewState column shows them, but only
+// for the revision the dashboard reviewed.
+func TestExportReviewStates(t *testing.T) {
+	ctx := context.Background()
+	db, _, _ := intakeFixture(t, 6)
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ddb, err := dashboard.OpenDB(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := dashboard.New(dashboard.Config{DB: ddb, Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.CatchUp(ctx, 1000); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	rows, err := ddb.QueryContext(ctx, `SELECT id FROM dash_interviews WHERE form = 'returnee' ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) != 6 {
+		t.Fatalf("projection holds %d returnee interviews, want 6", len(ids))
+	}
+	for _, u := range []struct{ q, id string }{
+		{`UPDATE dash_interviews SET review = 'approved' WHERE id = ?`, ids[0]},
+		{`UPDATE dash_interviews SET review = 'rejected' WHERE id = ?`, ids[1]},
+		// A decision on another revision than the one stored: not this one's.
+		{`UPDATE dash_interviews SET review = 'approved', revision = 2 WHERE id = ?`, ids[2]},
+	} {
+		if _, err := ddb.ExecContext(ctx, u.q, u.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ddb.Close()
+	st.Close()
+
+	out := t.TempDir()
+	if code, _, stderr := runMain(t, "export", "--db", db, "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	main := readCSV(t, filepath.Join(out, "returnee.csv"))
+	col := map[string]int{}
+	for i, h := range main[0] {
+		col[h] = i
+	}
+	got := map[string]string{}
+	for _, r := range main[1:] {
+		got[r[col["KEY"]]] = r[col["ReviewState"]]
+	}
+	want := map[string]string{ids[0]: "approved", ids[1]: "rejected", ids[2]: "received", ids[3]: "received"}
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: ReviewState %q, want %q", id, got[id], w)
+		}
 	}
 }
 

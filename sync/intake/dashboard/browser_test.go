@@ -19,8 +19,10 @@ import (
 	"sira/sync/intake/dashboard"
 )
 
-// chromium returns the path of a Chromium binary, skipping the test when
-// there is none (.ci/run installs Debian's chromium package).
+// chromium returns the path of a Chromium binary. Without one the test is
+// skipped on a developer's machine but fails under CI=true: .ci/run installs
+// Debian's chromium package, so a missing browser there is a broken CI, and
+// a silent skip would hide that the review loop went untested.
 func chromium(t *testing.T) string {
 	t.Helper()
 	for _, p := range []string{os.Getenv("SIRA_CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"} {
@@ -30,6 +32,9 @@ func chromium(t *testing.T) string {
 		if path, err := exec.LookPath(p); err == nil {
 			return path
 		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true but no chromium binary: .ci/run must install Debian's chromium package (or set SIRA_CHROMIUM)")
 	}
 	t.Skip("no chromium binary (install Debian's chromium package or set SIRA_CHROMIUM)")
 	return ""

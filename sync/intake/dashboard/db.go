@@ -113,6 +113,13 @@ func sortStamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.
 // decodeBody decodes a stored submission body: wire.MarshalInterview's
 // encoding, or JSON as the first intake databases stored it.
 func decodeBody(b []byte) (*survey.Interview, error) {
+	return DecodeBody(b)
+}
+
+// DecodeBody decodes a stored submission body, JSON or the wire's binary
+// interview record: `sira export` and `sira report` read the intake's
+// submissions table directly and must accept both.
+func DecodeBody(b []byte) (*survey.Interview, error) {
 	if len(b) > 0 && b[0] == '{' {
 		iv := new(survey.Interview)
 		if err := json.Unmarshal(b, iv); err != nil {

@@ -80,7 +80,12 @@ func (s source) Rows(ctx context.Context, f *forms.Form) iter.Seq2[export.Row, e
 
 // reviewState maps the projection to ODK Central's review states, which
 // the export writes.
-func reviewState(status, review string) string {
+func reviewState(status, review string) string { return ReviewState(status, review) }
+
+// ReviewState maps a dash_interviews row's status and review columns to
+// ODK Central's review state ("approved", "rejected", "hasIssues",
+// "edited", "received"): the export's review state column.
+func ReviewState(status, review string) string {
 	switch {
 	case review == ReviewApproved:
 		return "approved"
