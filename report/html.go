@@ -18,6 +18,9 @@ type HTMLOptions struct {
 	// links to LinkBase + "?" + its filter ("&" if LinkBase has a query). Empty leaves numbers unlinked
 	// (the filter still shows as the link's tooltip).
 	LinkBase string
+	// HomeURL, when set, adds a link back to it above the title (the
+	// dashboard's statistics page, which has no navigation bar of its own).
+	HomeURL string
 }
 
 // WriteHTML writes r as one self-contained HTML page: no scripts, no
@@ -27,7 +30,7 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 	if lang != "en" {
 		lang = "fr"
 	}
-	v := htmlView{R: r, Lang: lang, base: opts.LinkBase}
+	v := htmlView{R: r, Lang: lang, base: opts.LinkBase, Home: opts.HomeURL}
 	if err := pageTmpl.Execute(w, &v); err != nil {
 		return fmt.Errorf("write report html: %w", err)
 	}
@@ -37,6 +40,7 @@ func WriteHTML(w io.Writer, r *Report, opts HTMLOptions) error {
 type htmlView struct {
 	R    *Report
 	Lang string
+	Home string
 	base string
 }
 
@@ -166,7 +170,8 @@ a:hover{text-decoration:underline}
 </style>
 </head>
 <body>
-<h1>{{.M "Statistiques des migrants de retour" "Returnee statistics"}}</h1>
+{{if .Home}}<p><a id="home" href="{{.Home}}">← {{.M "Tableau de bord" "Dashboard"}}</a></p>
+{{end}}<h1>{{.M "Statistiques des migrants de retour" "Returnee statistics"}}</h1>
 <p>{{.M "Formulaire" "Form"}} <code>{{.R.FormID}}</code> — {{.T .R.FormTitle}}.
 {{.M "Entretiens lus" "Interviews read"}}: {{.R.Interviews}};
 {{.M "migrants de retour comptés (consentement donné)" "returnees counted (consent given)"}}: <span id="universe">{{.R.Universe}}</span>.</p>

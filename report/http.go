@@ -22,6 +22,9 @@ type HandlerOptions struct {
 	// DetailURL, when set, makes each interview of the list a link to
 	// DetailURL + its escaped identifier, e.g. "/dashboard/interviews/".
 	DetailURL string
+	// HomeURL, when set, puts a link back to it on both pages (the
+	// dashboard's home); the pages are whole documents without its menu.
+	HomeURL string
 	// Mapping names the fields read; nil means DefaultMapping().
 	Mapping *Mapping
 	// Log receives errors (never interview answers); nil discards them.
@@ -85,9 +88,9 @@ func Handler(src export.Source, opts HandlerOptions) http.Handler {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			base := ""
 			if opts.InterviewsURL != "" {
-				base = opts.InterviewsURL + "?form=" + url.QueryEscape(f.ID)
+				base = opts.InterviewsURL + "?form=" + url.QueryEscape(f.ID) + "&lang=" + lang
 			}
-			err = WriteHTML(bw, rep, HTMLOptions{Lang: lang, LinkBase: base})
+			err = WriteHTML(bw, rep, HTMLOptions{Lang: lang, LinkBase: base, HomeURL: opts.HomeURL})
 		}
 		if err == nil {
 			err = bw.Flush()
@@ -166,7 +169,7 @@ func InterviewsHandler(src export.Source, opts HandlerOptions) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		v := listView{Lang: lang, FormID: f.ID, Filter: fl.String(), Dims: sel.Dims()}
+		v := listView{Home: opts.HomeURL, Lang: lang, FormID: f.ID, Filter: fl.String(), Dims: sel.Dims()}
 		var vals []string
 		for row, err := range src.Rows(ctx, f) {
 			if err != nil {
@@ -245,6 +248,7 @@ func labelOf(d *Dim, v, lang string) string {
 }
 
 type listView struct {
+	Home    string
 	Lang    string
 	FormID  string
 	Filter  string
@@ -281,7 +285,8 @@ var listTmpl = template.Must(template.New("list").Parse(`<!DOCTYPE html>
 <style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}th,td{border:1px solid #bbb;padding:.2em .5em;text-align:left}thead th{background:#eef2f6}</style>
 </head>
 <body>
-<h1>{{.M "Entretiens" "Interviews"}} — <code>{{.FormID}}</code></h1>
+{{if .Home}}<p><a id="home" href="{{.Home}}">← {{.M "Tableau de bord" "Dashboard"}}</a></p>
+{{end}}<h1>{{.M "Entretiens" "Interviews"}} — <code>{{.FormID}}</code></h1>
 <p>{{.M "Filtre" "Filter"}}: <code>{{if .Filter}}{{.Filter}}{{else}}{{.M "aucun (tous les migrants de retour comptés)" "none (every returnee counted)"}}{{end}}</code>.
 <span id="matched">{{.Matched}}</span> {{.M "entretiens correspondent" "interviews match"}}{{if lt (len .Rows) .Matched}}; {{len .Rows}} {{.M "affichés" "shown"}}{{end}}.</p>
 <table>

@@ -417,7 +417,7 @@ func (d *Dashboard) export(w http.ResponseWriter, r *http.Request, s *session) e
 const reportCSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"
 
 func (d *Dashboard) reportOpts() report.HandlerOptions {
-	return report.HandlerOptions{InterviewsURL: Prefix + "report/interviews", Log: d.log}
+	return report.HandlerOptions{InterviewsURL: Prefix + "report/interviews", DetailURL: Prefix + "interviews/", HomeURL: Prefix, Log: d.log}
 }
 
 // report serves the statistics page (report.Handler) on what the user may see.

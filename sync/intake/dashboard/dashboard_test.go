@@ -687,3 +687,33 @@ func TestSupervisorByEnumerator(t *testing.T) {
 	e.addUser("sup4", dashboard.RoleSupervisor, nil, nil)
 	mustContain(t, e.signedIn("sup4").get("/dashboard/").body, `id="total-interviews">0<`)
 }
+
+// TestCompletionChartEndsAtLastInterview: interviews synced weeks after
+// fieldwork still show in the per-day chart, which ends at the last day
+// interviewed rather than at an empty today.
+func TestCompletionChartEndsAtLastInterview(t *testing.T) {
+	e := newEnv(t)
+	ivs := e.simulate(5, 31, "awa", "gogui", nil)
+	old := e.clock.Now().UTC().AddDate(0, 0, -90).Truncate(24 * time.Hour)
+	for i, iv := range ivs {
+		iv.Started = old.Add(-time.Duration(i%2)*24*time.Hour + 10*time.Hour)
+	}
+	e.ingest(ivs, "awa")
+	if _, err := e.d.CatchUp(e.ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	c, err := e.d.Completion(e.ctx, &dashboard.User{Name: "a", Role: dashboard.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := old.Format(time.DateOnly); c.LastDay != want {
+		t.Errorf("chart ends %s, want the last day interviewed %s", c.LastDay, want)
+	}
+	var sum int64
+	for _, b := range c.Days {
+		sum += b.N
+	}
+	if len(c.Days) != 30 || sum != 5 || c.Days[29].N != 3 || c.Days[28].N != 2 {
+		t.Errorf("chart: %d days, %d interviews, last two days %d and %d; want 30 days, 5 = 2 + 3", len(c.Days), sum, c.Days[28].N, c.Days[29].N)
+	}
+}

@@ -36,6 +36,7 @@ type completionData struct {
 	Drafts                                        int64
 	DraftsKnown                                   bool
 	Days                                          []dayBar
+	LastDay                                       string // YYYY-MM-DD, the chart's last day
 	MaxDay                                        int64
 	Posts, Enums                                  []counted
 	Devices                                       []counted
@@ -109,8 +110,18 @@ func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, e
 		}
 	}
 	rows.Close()
-	// Interviews per day, the last 30 days, as bars of an inline SVG.
+	// Interviews per day, as bars of an inline SVG: the 30 days up to the
+	// last day interviewed (today at most). Laptops sync days or weeks
+	// after fieldwork, so a window ending today would often be empty.
 	today := d.now().UTC().Truncate(24 * time.Hour)
+	var lastDay sql.NullString
+	if err := d.db.QueryRowContext(ctx, `SELECT max(day) FROM dash_counts WHERE n > 0 AND `+w, args...).Scan(&lastDay); err != nil {
+		return nil, fmt.Errorf("completion last day: %w", err)
+	}
+	if t, err := time.Parse(time.DateOnly, lastDay.String); err == nil && t.Before(today) {
+		today = t
+	}
+	c.LastDay = today.Format(time.DateOnly)
 	first := today.AddDate(0, 0, -29)
 	per := map[string]int64{}
 	rows, err = d.db.QueryContext(ctx, `SELECT day, sum(n) FROM dash_counts WHERE day >= ? AND `+w+` GROUP BY day`, append([]any{first.Format(time.DateOnly)}, args...)...)
