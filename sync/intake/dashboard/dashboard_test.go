@@ -269,6 +269,15 @@ func TestAuditLog(t *testing.T) {
 	if p := b.get("/dashboard/audit"); !strings.Contains(p.body, id2) {
 		t.Errorf("audit page lacks the rejected interview")
 	}
+	// Actions are named in the page's language, not as stored.
+	for lang, words := range map[string][]string{"fr": {">renvoi<", ">validation<", ">export<"}, "en": {">rejection<", ">approval<", ">view<"}} {
+		p := b.get("/dashboard/audit?lang=" + lang)
+		for _, w := range words {
+			if !strings.Contains(p.body, w) {
+				t.Errorf("audit page in %s lacks %q", lang, w)
+			}
+		}
+	}
 }
 
 func TestRejectReturnsAndRevisionTwo(t *testing.T) {
