@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -114,11 +115,13 @@ func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, e
 	// last day interviewed (today at most). Laptops sync days or weeks
 	// after fieldwork, so a window ending today would often be empty.
 	today := d.now().UTC().Truncate(24 * time.Hour)
-	var lastDay sql.NullString
-	if err := d.db.QueryRowContext(ctx, `SELECT max(day) FROM dash_counts WHERE n > 0 AND `+w, args...).Scan(&lastDay); err != nil {
+	// The key's day order, read from its end: stops at the first row in scope.
+	var lastDay string
+	err = d.db.QueryRowContext(ctx, `SELECT day FROM dash_counts WHERE n > 0 AND `+w+` ORDER BY day DESC LIMIT 1`, args...).Scan(&lastDay)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("completion last day: %w", err)
 	}
-	if t, err := time.Parse(time.DateOnly, lastDay.String); err == nil && t.Before(today) {
+	if t, err := time.Parse(time.DateOnly, lastDay); err == nil && t.Before(today) {
 		today = t
 	}
 	c.LastDay = today.Format(time.DateOnly)
