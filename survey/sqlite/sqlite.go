@@ -14,13 +14,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"sira/internal/migrate"
 	"sira/survey"
 )
 
@@ -83,39 +83,9 @@ type Store struct {
 
 var _ survey.Store = (*Store)(nil)
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in version order. File names
-// start with the version: "0001_init.sql".
-func migrations() ([]migration, error) {
-	ents, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range ents {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must start with a version number", e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	return ms, nil
+// migrations returns the embedded migrations in version order.
+func migrations() ([]migrate.Migration, error) {
+	return migrate.Load(migrationFS, "migrations")
 }
 
 // SchemaVersion is the newest schema version this binary knows.
@@ -267,73 +237,45 @@ func roURI(path string) string {
 // transaction together with its schema_version row. The first also creates
 // schema_version and stamps the application id, so a crash mid-way leaves
 // either an empty database or a version-1 one.
-func (s *Store) migrate(ctx context.Context, ms []migration) error {
+func (s *Store) migrate(ctx context.Context, ms []migrate.Migration) error {
 	start, err := schemaVersion(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.path, err)
 	}
-	for _, m := range ms {
-		err := s.tx(ctx, func(tx *sql.Tx) error {
-			v, err := schemaVersion(ctx, tx)
-			if err != nil {
+	err = migrate.Apply(ctx, s.db, ms, migrate.Book{
+		Table:   "schema_version",
+		Applied: func() any { return s.now().UnixNano() },
+		Init: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE schema_version (
+				version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL) STRICT`); err != nil {
 				return err
 			}
-			if v >= m.version {
-				return nil
-			}
+			_, err := tx.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(applicationID))
+			return err
+		},
+		Before: func(ctx context.Context, from int, m migrate.Migration) {
 			// A new database is not news; upgrading an existing one is.
 			lvl := slog.LevelInfo
 			if start == 0 {
 				lvl = slog.LevelDebug
 			}
-			s.log.Log(ctx, lvl, "migrating database", "path", s.path, "from", v, "to", m.version, "migration", m.name)
-			if m.version == 1 {
-				if _, err := tx.ExecContext(ctx, `CREATE TABLE schema_version (
-					version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied INTEGER NOT NULL) STRICT`); err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, "PRAGMA application_id = "+strconv.Itoa(applicationID)); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, "INSERT INTO schema_version (version, name, applied) VALUES (?, ?, ?)",
-				m.version, m.name, s.now().UnixNano())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migrate %s to %s: %w", s.path, m.name, err)
-		}
-	}
+			s.log.Log(ctx, lvl, "migrating database", "path", s.path, "from", from, "to", m.Version, "migration", m.Name)
+		},
+	})
 	// A newer binary may have migrated between probe and here.
-	v, err := schemaVersion(ctx, s.db)
+	var newer *migrate.NewerError
+	if errors.As(err, &newer) {
+		return &SchemaError{Path: s.path, Found: newer.Found, Known: newer.Known}
+	}
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.path, err)
-	}
-	if v > len(ms) {
-		return &SchemaError{Path: s.path, Found: v, Known: len(ms)}
 	}
 	return nil
 }
 
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // schemaVersion returns the applied schema version, 0 when none.
-func schemaVersion(ctx context.Context, q querier) (int, error) {
-	var n int
-	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'").Scan(&n); err != nil {
-		return 0, err
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	var v int
-	err := q.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_version").Scan(&v)
-	return v, err
+func schemaVersion(ctx context.Context, q migrate.Querier) (int, error) {
+	return migrate.Version(ctx, q, "schema_version")
 }
 
 // tx runs fn in an immediate transaction and commits it.
