@@ -5,10 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"sira/internal/migrate"
 	"sira/sync/intake"
 )
 
@@ -96,44 +94,11 @@ func (s *Store) Close() error {
 // schema. They must use their own migrations table.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	ents, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range ents {
-		num, _, _ := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: name must start with a version number", e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
-		}
-		ms = append(ms, migration{v, e.Name(), string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	return ms, nil
-}
-
 // migrate applies missing migrations, each in its own transaction with its
 // intake_schema row, so a crash leaves a whole version. A session advisory
 // lock keeps concurrent Opens from racing, creating schema (when set) too.
 func (s *Store) migrate(ctx context.Context, schema string) error {
-	ms, err := migrations()
+	ms, err := migrate.Load(migrationFS, "migrations")
 	if err != nil {
 		return err
 	}
@@ -168,19 +133,20 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM intake_schema").Scan(&have); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if have > len(ms) {
-		return fmt.Errorf("schema version %d is newer than this Sira knows (%d): upgrade Sira", have, len(ms))
+	pending, err := migrate.Pending(ms, have)
+	if err != nil {
+		return err // a *migrate.NewerError: this binary must not touch the schema
 	}
-	for _, m := range ms[have:] {
+	for _, m := range pending {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, "INSERT INTO intake_schema (version, name, applied) VALUES ($1, $2, $3)", m.version, m.name, time.Now())
+			_, err := tx.Exec(ctx, "INSERT INTO intake_schema (version, name, applied) VALUES ($1, $2, $3)", m.Version, m.Name, time.Now())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+			return fmt.Errorf("migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
