@@ -1,7 +1,9 @@
 package dashboard_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -510,6 +512,38 @@ func TestReportAndExportPages(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM dash_audit WHERE action = 'report'`); n != 2 {
 		t.Errorf("%d report views audited, want 2", n)
+	}
+	// The download form's fields: English labels; a since date after
+	// every receipt leaves the header only.
+	mustContain(t, e.signedIn("admin").get("/dashboard/?lang=en").body, `id="export-form"`)
+	for _, c := range []struct {
+		query      string
+		rows       int
+		want, nope string
+	}{
+		{"labels=1&lang=en", -1, "Male", ",male,"},
+		{"since=2999-01-01", 1, "", ""},
+	} {
+		p := b.get("/dashboard/export?form=returnee&" + c.query)
+		zr, err := zip.NewReader(strings.NewReader(p.body), int64(len(p.body)))
+		if err != nil {
+			t.Fatalf("%s: %d %v", c.query, p.status, err)
+		}
+		fh, err := zr.Open("returnee.csv")
+		must(t, err)
+		recs, err := csv.NewReader(fh).ReadAll()
+		fh.Close()
+		must(t, err)
+		var all strings.Builder
+		for _, r := range recs {
+			all.WriteString("," + strings.Join(r, ",") + ",\n")
+		}
+		if c.rows >= 0 && len(recs) != c.rows {
+			t.Errorf("%s: %d lines, want %d", c.query, len(recs), c.rows)
+		}
+		if c.want != "" && (!strings.Contains(all.String(), ","+c.want+",") || strings.Contains(all.String(), c.nope)) {
+			t.Errorf("%s: want %q and not %q in the main table", c.query, c.want, c.nope)
+		}
 	}
 }
 
