@@ -187,3 +187,20 @@ func applyOne(ctx context.Context, db *sql.DB, m Migration, b Book) error {
 	}
 	return tx.Commit()
 }
+
+// Owner reads the application id in an SQLite database's header, which
+// each Sira store stamps with its own, and reports whether the database is
+// the store's (ours: its id is id) or fresh (no id and no schema object at
+// all: a file created empty, the store's to initialise). Neither means
+// another program's database, or another Sira store's: stores refuse it
+// in their own words, leaving it untouched.
+func Owner(ctx context.Context, q Querier, id int) (ours, fresh bool, err error) {
+	var have, objects int
+	if err := q.QueryRowContext(ctx, "PRAGMA application_id").Scan(&have); err != nil {
+		return false, false, err
+	}
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&objects); err != nil {
+		return false, false, err
+	}
+	return have == id, have == 0 && objects == 0, nil
+}

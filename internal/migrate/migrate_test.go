@@ -219,3 +219,32 @@ func TestApplyFailure(t *testing.T) {
 		t.Errorf("table b: %d, %v; want rolled back", tables, err)
 	}
 }
+
+func TestOwner(t *testing.T) {
+	const id = 0x53495241
+	tests := []struct {
+		name        string
+		setup       string
+		ours, fresh bool
+	}{
+		{"Fresh", "", false, true},
+		{"Ours", "PRAGMA application_id = 1397314113; CREATE TABLE t (x INTEGER);", true, false},
+		{"OursEmpty", "PRAGMA application_id = 1397314113;", true, false},
+		{"OtherProgram", "CREATE TABLE t (x INTEGER);", false, false},
+		{"OtherStore", "PRAGMA application_id = 1397314121;", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := open(t, filepath.Join(t.TempDir(), "a.db"))
+			if tt.setup != "" {
+				if _, err := db.Exec(tt.setup); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ours, fresh, err := migrate.Owner(context.Background(), db, id)
+			if err != nil || ours != tt.ours || fresh != tt.fresh {
+				t.Errorf("Owner = ours %v, fresh %v, %v; want %v, %v", ours, fresh, err, tt.ours, tt.fresh)
+			}
+		})
+	}
+}

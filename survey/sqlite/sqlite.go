@@ -196,15 +196,12 @@ func probe(ctx context.Context, path string, known int) (int, error) {
 	if quick != "ok" {
 		return 0, fmt.Errorf("%w: %s is corrupt (%s); the file was not changed", ErrNotDatabase, path, quick)
 	}
-	var appID, tables int
-	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+	ours, fresh, err := migrate.Owner(ctx, db, applicationID)
+	if err != nil {
 		return 0, fmt.Errorf("%w: %s: %v", ErrNotDatabase, path, err)
 	}
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
-		return 0, fmt.Errorf("%w: %s: %v", ErrNotDatabase, path, err)
-	}
-	if appID != applicationID {
-		if appID == 0 && tables == 0 {
+	if !ours {
+		if fresh {
 			return -1, nil // an empty SQLite database: ours to initialise
 		}
 		return 0, fmt.Errorf("%w: %s is another program's SQLite database; the file was not changed", ErrNotDatabase, path)

@@ -104,14 +104,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var appID, tables int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+	ours, fresh, err := migrate.Owner(ctx, s.db, applicationID)
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrNotIntake, err)
 	}
-	if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
-		return fmt.Errorf("%w: %v", ErrNotIntake, err)
-	}
-	if appID != applicationID && !(appID == 0 && tables == 0) {
+	if !ours && !fresh {
 		return ErrNotIntake
 	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS intake_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
