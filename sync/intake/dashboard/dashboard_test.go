@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -139,6 +140,46 @@ func TestSupervisorSeesOnlyTheirPosts(t *testing.T) {
 	x := b.get("/dashboard/export?form=returnee&format=zip")
 	if x.status != 200 || len(x.body) == 0 {
 		t.Fatalf("export: status %d", x.status)
+	}
+	zr, err := zip.NewReader(strings.NewReader(x.body), int64(len(x.body)))
+	must(t, err)
+	fh, err := zr.Open("returnee.csv")
+	must(t, err)
+	main, err := io.ReadAll(fh)
+	must(t, err)
+	for _, iv := range gogui {
+		mustContain(t, string(main), iv.ID)
+	}
+	for _, iv := range diboli {
+		if strings.Contains(string(main), iv.ID) {
+			t.Errorf("supervisor of gogui exports diboli interview %s", iv.ID)
+		}
+	}
+	// So does the statistics page: 4 interviews read, not 7.
+	mustContain(t, b.get("/dashboard/report?form=returnee&lang=en").body, "Interviews read: 4;")
+}
+
+// TestSignedOutRoutes: without a session every page sends to the sign-in
+// page and every post is refused, before any handler runs.
+func TestSignedOutRoutes(t *testing.T) {
+	e, gogui, _ := seeded(t)
+	id := gogui[0].ID
+	b := e.browser()
+	for _, path := range []string{"/dashboard/", "/dashboard/interviews", ivPath(id), "/dashboard/duplicates", "/dashboard/devices",
+		"/dashboard/settings", "/dashboard/audit", "/dashboard/export?form=returnee", "/dashboard/report?form=returnee",
+		"/dashboard/report/interviews?form=returnee"} {
+		if p := b.get(path); p.status != http.StatusSeeOther || p.loc != "/dashboard/login" {
+			t.Errorf("GET %s signed out: status %d to %q, want the sign-in page", path, p.status, p.loc)
+		}
+	}
+	for _, path := range []string{ivPath(id) + "/approve", ivPath(id) + "/reject", "/dashboard/duplicates/decide", "/dashboard/devices/token",
+		"/dashboard/devices/revoke", "/dashboard/settings/targets", "/dashboard/settings/duplicates", "/dashboard/settings/assign", "/dashboard/logout"} {
+		if p := b.post(path, url.Values{"comment": {"x"}, "enumerator": {"x"}}); p.status < 300 || p.status == http.StatusNotFound {
+			t.Errorf("POST %s signed out: status %d", path, p.status)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM dash_reviews`); n != 0 {
+		t.Errorf("%d reviews recorded by signed-out posts", n)
 	}
 }
 
