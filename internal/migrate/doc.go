@@ -8,7 +8,8 @@
 // lacks in its own transaction together with its row in the store's version
 // table, so a crash leaves a whole version; a database whose recorded
 // version is newer than the binary's migrations is refused with a
-// *NewerError before anything is written.
+// *NewerError, and Apply writes nothing to it. Owner reads the application
+// id that tells a store's SQLite file from another program's.
 //
 // What differs between stores stays with them: the version table's name and
 // columns, application ids, locks (the PostgreSQL intake takes an advisory
