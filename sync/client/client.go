@@ -111,6 +111,7 @@ func New(cfg Config) (*Client, error) {
 			IdleConnTimeout:       90 * time.Second,
 			MaxIdleConnsPerHost:   4,
 			ForceAttemptHTTP2:     true,
+			DisableCompression:    true, // the client asks for zstd where it pays
 		}}
 	}
 	chunk := cfg.ChunkSize
@@ -186,7 +187,10 @@ func (cl *Client) SendBatch(ctx context.Context, frame []byte) (receipts []wire.
 func (cl *Client) SendFrame(ctx context.Context, frame []byte, items []wire.Item) (receipts []wire.Receipt, transient int, err error) {
 	for attempt := 0; ; attempt++ {
 		var out []byte
-		n, err := cl.c.do(ctx, request{method: http.MethodPost, path: wire.PathBatchV2, body: frame, raw: &out})
+		// The frame states its protocol version; receipts of a small batch
+		// are a few bytes, not worth a compression header each way.
+		n, err := cl.c.do(ctx, request{method: http.MethodPost, path: wire.PathBatchV2, body: frame, raw: &out,
+			noProtocol: true, plainReply: len(items) < 64})
 		transient += n
 		if err != nil {
 			return nil, transient, err

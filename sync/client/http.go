@@ -124,6 +124,8 @@ type request struct {
 	encoded             bool    // body is zstd-compressed (Content-Encoding)
 	out                 any     // JSON destination of a 2xx body, or nil
 	raw                 *[]byte // destination of a 2xx body as is (compact answers), or nil
+	plainReply          bool    // the answer is too small to gain from compression: no Accept-Encoding
+	noProtocol          bool    // the body states the protocol version (a frame): no Sira-Protocol header
 }
 
 // do sends req with the retry policy. It returns the number of attempts
@@ -186,7 +188,9 @@ func (c *conn) once(ctx context.Context, req request) (http.Header, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", req.method, req.path, err)
 	}
-	hr.Header.Set(wire.HeaderProtocol, strconv.Itoa(wire.ProtocolVersion))
+	if !req.noProtocol {
+		hr.Header.Set(wire.HeaderProtocol, strconv.Itoa(wire.ProtocolVersion))
+	}
 	// No User-Agent: on a slow link every header byte of every request
 	// counts, and the server does not read it.
 	hr.Header.Set("User-Agent", "")
@@ -201,7 +205,9 @@ func (c *conn) once(ctx context.Context, req request) (http.Header, error) {
 	}
 	// Asking explicitly turns off Go's transparent gzip; replies come
 	// zstd-compressed from Sira servers and plain from anything else.
-	hr.Header.Set("Accept-Encoding", "zstd")
+	if !req.plainReply {
+		hr.Header.Set("Accept-Encoding", "zstd")
+	}
 	resp, err := c.http.Do(hr)
 	if err != nil {
 		return nil, &transientError{fmt.Errorf("%s %s: %w", req.method, req.path, err)}

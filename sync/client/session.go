@@ -304,6 +304,7 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 	var stop error        // set: launch nothing more, drain, return it
 	next := 0
 	formDead := false
+	noDict := false // the server derives another dictionary: send without
 	for {
 		// Launch while the window has room.
 		for stop == nil && !formDead && inflight < bp.Window && (len(redo) > 0 || next < len(ps)) {
@@ -321,7 +322,11 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 				ivs[j] = p.iv
 				items[j] = p.item
 			}
-			frame, err := codec.Encode(nil, ivs)
+			encode := codec.Encode
+			if noDict {
+				encode = codec.EncodeNoDict
+			}
+			frame, err := encode(nil, ivs)
 			if err != nil {
 				stop = fmt.Errorf("sync: encode batch: %w", err)
 				break
@@ -372,6 +377,15 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 					stop = fmt.Errorf("sync: %w", f.err)
 				}
 				continue
+			case wire.CodeDictionary:
+				if !noDict {
+					// Another Sira version on the server: the same batch
+					// without the dictionary, and all that follow.
+					s.cl.log.Warn("sync: the server derives another compression dictionary; sending without", "form", formHash)
+					noDict = true
+					redo = append(redo, f.batch)
+					continue
+				}
 			case wire.CodeUnknownForm:
 				// Not remembered: publishing the form on the server
 				// lets the next sync send them.

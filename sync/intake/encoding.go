@@ -63,10 +63,11 @@ func withEncoding(h http.Handler, w http.ResponseWriter, r *http.Request) {
 // bufferedWriter holds a reply (API replies are small JSON) to compress it
 // whole with a Content-Length.
 type bufferedWriter struct {
-	w      http.ResponseWriter
-	status int
-	wrote  bool
-	buf    bytes.Buffer
+	w       http.ResponseWriter
+	status  int
+	wrote   bool
+	compact bool // a compact binary answer (writeCompact)
+	buf     bytes.Buffer
 }
 
 func (b *bufferedWriter) Header() http.Header { return b.w.Header() }
@@ -83,12 +84,11 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 func (b *bufferedWriter) flush() {
 	h := b.w.Header()
 	body := b.buf.Bytes()
-	ct := h.Get("Content-Type")
-	if b.buf.Len() >= minCompress && strings.HasPrefix(ct, "application/json") {
+	if b.buf.Len() >= minCompress && strings.HasPrefix(h.Get("Content-Type"), "application/json") {
 		body = zenc.EncodeAll(body, nil)
 		h.Set("Content-Encoding", "zstd")
 		h.Add("Vary", "Accept-Encoding")
-	} else if ct == wire.ContentTypeStatuses && b.buf.Len() >= minCompactCompress {
+	} else if b.compact && b.buf.Len() >= minCompactCompress {
 		// Status bytes by position are runs ("all needed", "all stored"):
 		// compressed only when that saves bytes.
 		if z := zenc.EncodeAll(body, nil); len(z) < len(body) {

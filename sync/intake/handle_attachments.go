@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"io"
 	"net/http"
 	"strconv"
 
@@ -44,7 +43,7 @@ func (s *Server) handleAttachmentPut(w http.ResponseWriter, r *http.Request, tok
 	if size > maxAttachment {
 		return wire.Errorf(wire.CodeTooLarge, "attachment of %d bytes over the limit of %d", size, int64(maxAttachment))
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxChunk))
+	data, err := readBody(w, r, s.maxChunk)
 	if err != nil {
 		return err
 	}

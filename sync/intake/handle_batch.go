@@ -1,7 +1,6 @@
 package intake
 
 import (
-	"io"
 	"net/http"
 
 	"sira/sync/wire"
@@ -38,7 +37,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, tok *Token) ([]wi
 	if r.ContentLength > limit {
 		return nil, wire.Errorf(wire.CodeTooLarge, "batch of %d bytes over the limit of %d", r.ContentLength, limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readBody(w, r, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"io"
 	"net/http"
 
 	"sira/sync/wire"
@@ -28,7 +27,7 @@ func (s *Server) handleOffer(w http.ResponseWriter, r *http.Request, tok *Token)
 // handleOfferV2 answers POST /api/v2/offer: the compact offer, answered by
 // position in the offer (wire.MarshalOfferReply).
 func (s *Server) handleOfferV2(w http.ResponseWriter, r *http.Request, tok *Token) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 8<<20))
+	body, err := readBody(w, r, 8<<20)
 	if err != nil {
 		return err
 	}

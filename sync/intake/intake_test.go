@@ -224,8 +224,8 @@ func TestBadInput(t *testing.T) {
 		{"NoToken", good, map[string]string{"Authorization": ""}, 401, wire.CodeUnauthorized},
 		{"WrongToken", good, map[string]string{"Authorization": "Bearer sira_nope"}, 401, wire.CodeUnauthorized},
 		{"RevokedToken", good, map[string]string{"Authorization": "Bearer " + revoked}, 401, wire.CodeUnauthorized},
-		{"NewerProtocolHeader", good, map[string]string{wire.HeaderProtocol: "2"}, 400, wire.CodeProtocolVersion},
-		{"NewerProtocolFrame", mut(func(b []byte) { b[5] = 2 }), nil, 400, wire.CodeProtocolVersion},
+		{"NewerProtocolHeader", good, map[string]string{wire.HeaderProtocol: fmt.Sprint(wire.ProtocolVersion + 1)}, 400, wire.CodeProtocolVersion},
+		{"NewerProtocolFrame", mut(func(b []byte) { b[5] = wire.ProtocolVersion + 1 }), nil, 400, wire.CodeProtocolVersion},
 		{"TamperedHash", tamper(t, e, good), nil, 400, wire.CodeHashMismatch},
 	}
 	for _, tt := range tests {
@@ -305,8 +305,10 @@ func hashSwapped(t *testing.T, e *env, ivs []*survey.Interview, i int, oldHash s
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A version 2 record carries a prefix of its content hash.
 	newB, _ := hex.DecodeString(ivs[i].ContentHash()[7:])
 	oldB, _ := hex.DecodeString(oldHash[7:])
+	newB, oldB = newB[:wire.HashPrefixLen], oldB[:wire.HashPrefixLen]
 	j := indexOf(raw, newB)
 	if j < 0 {
 		t.Fatal("hash not in payload")
@@ -316,10 +318,7 @@ func hashSwapped(t *testing.T, e *env, ivs []*survey.Interview, i int, oldHash s
 	return fr.Append(nil)
 }
 
-func dictID(e *env) uint32 {
-	raw, _ := hex.DecodeString(e.form.Hash[7:])
-	return uint32(raw[0])<<24 | uint32(raw[1])<<16 | uint32(raw[2])<<8 | uint32(raw[3]) | 1
-}
+func dictID(e *env) uint32 { return e.codec.DictID() }
 
 func indexOf(b, sub []byte) int {
 	for i := 0; i+len(sub) <= len(b); i++ {
@@ -435,7 +434,7 @@ func TestDownstream(t *testing.T) {
 	if len(d.Rejections) != 0 {
 		t.Errorf("another enumerator received the rejection")
 	}
-	if r.header.Get(wire.HeaderProtocol) != "1" {
+	if r.header.Get(wire.HeaderProtocol) != fmt.Sprint(wire.ProtocolVersion) {
 		t.Errorf("no %s header on responses", wire.HeaderProtocol)
 	}
 }

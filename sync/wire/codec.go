@@ -2,11 +2,14 @@ package wire
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -21,13 +24,17 @@ import (
 // exchanging them. A Codec is safe for concurrent use; build it once per
 // form and keep it (building the zstd tables costs milliseconds).
 type Codec struct {
-	formHash string
-	subject  [32]byte
-	keys     []string
-	index    map[string]int
-	dict     []byte
-	enc      *zstd.Encoder
-	dec      *zstd.Decoder
+	formHash    string
+	formID      string
+	formVersion string
+	subject     [32]byte
+	keys        []string
+	types       []fieldType // typing of each key (record2)
+	index       map[string]int
+	dict        []byte
+	dictID      uint32
+	enc         *zstd.Encoder
+	dec         *zstd.Decoder
 }
 
 // NewCodec returns the codec of the compiled form f. With f nil it returns
@@ -41,7 +48,7 @@ func NewCodec(f *forms.Form) (*Codec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("form %s: %w", f.ID, err)
 		}
-		c.formHash = f.Hash
+		c.formHash, c.formID, c.formVersion = f.Hash, f.ID, f.Version
 		c.subject = raw
 		walk(f.Root, func(n *forms.Node) {
 			if n.Path == "" {
@@ -50,16 +57,23 @@ func NewCodec(f *forms.Form) (*Codec, error) {
 			if _, dup := c.index[n.Path]; !dup {
 				c.index[n.Path] = len(c.keys)
 				c.keys = append(c.keys, n.Path)
+				c.types = append(c.types, fieldTypeOf(f, n))
 			}
 		})
 	}
-	c.dict = c.buildDict(f)
-	id := binary.BigEndian.Uint32(c.subject[:4]) | 1 // raw dictionaries need a non-zero id
+	c.dict = derivedDict(c, f)
+	// The dictionary's id is a hash of its bytes and every zstd frame
+	// names it: a binary that derives a different dictionary from the same
+	// form fails with "unknown dictionary" instead of misreading the batch
+	// (raw dictionaries need a non-zero id).
+	sum := sha256.Sum256(c.dict)
+	c.dictID = binary.BigEndian.Uint32(sum[:4]) | 1
+	id := c.dictID
 	var err error
 	c.enc, err = zstd.NewWriter(nil,
 		zstd.WithEncoderDictRaw(id, c.dict),
 		zstd.WithEncoderCRC(false), // the frame has its own CRC-32C
-		zstd.WithEncoderLevel(zstd.SpeedBetterCompression),
+		zstd.WithEncoderLevel(zstd.SpeedBestCompression),
 		zstd.WithEncoderConcurrency(1),
 		zstd.WithWindowSize(1<<20),
 	)
@@ -168,27 +182,7 @@ func (c *Codec) buildDict(f *forms.Form) []byte {
 		b.WriteString(ch)
 		b.WriteByte(' ')
 	}
-	// Every (select field, choice) pair exactly as the record encoding
-	// writes it: key index, length, name. An answer then costs one match.
-	pairs := encoder{index: c.index}
-	walk(f.Root, func(n *forms.Node) {
-		if n.Type != forms.TypeSelectOne && n.Type != forms.TypeSelectMulti {
-			return
-		}
-		l := n.List
-		if l == nil && f.Lists != nil {
-			l = f.Lists[n.TypeArg]
-		}
-		if l == nil {
-			return
-		}
-		for _, ch := range l.Choices {
-			pairs.key(n.Path)
-			pairs.str(ch.Name)
-		}
-	})
-	b.Write(pairs.b)
-	e := encoder{index: c.index}
+	e := encoder{index: c.index, c: c}
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	iv := &survey.Interview{
 		FormID: f.ID, FormVersion: f.Version, FormHash: f.Hash, Started: start,
@@ -204,8 +198,75 @@ func (c *Codec) buildDict(f *forms.Form) []byte {
 	}
 	e.interview(iv, "sha256:")
 	b.Write(e.b)
+	// Last and cheapest to reference: interviews simulated from the form
+	// with a fixed seed, in the record layout, so the answers' shapes
+	// (which fields are present, their tags and typical sizes) are what
+	// a batch of real ones repeats. Deterministic for one Sira version;
+	// the dictionary id in every zstd frame catches two versions that
+	// simulate differently.
+	b.Write(c.simulated(f))
 	return b.Bytes()
 }
+
+// derived memoizes dictionaries by form hash: deriving one simulates
+// dictSamples interviews (tens of milliseconds), and a laptop or a server
+// builds the codec of the same form again and again. The memo holds only
+// what the form determines, so it cannot change behaviour; it is bounded.
+var derived = struct {
+	sync.Mutex
+	m map[string][]byte
+}{m: map[string][]byte{}}
+
+func derivedDict(c *Codec, f *forms.Form) []byte {
+	if f == nil {
+		return c.buildDict(nil)
+	}
+	derived.Lock()
+	d, ok := derived.m[f.Hash]
+	derived.Unlock()
+	if ok {
+		return d
+	}
+	d = c.buildDict(f)
+	derived.Lock()
+	if len(derived.m) >= 64 {
+		clear(derived.m)
+	}
+	derived.m[f.Hash] = d
+	derived.Unlock()
+	return d
+}
+
+// DictID returns the id of the codec's zstd dictionary, which every
+// compressed frame names (a hash of the dictionary's bytes).
+func (c *Codec) DictID() uint32 { return c.dictID }
+
+// dictSamples is how many simulated interviews end the dictionary.
+const dictSamples = 64
+
+// simulated returns dictSamples interviews of f simulated with a fixed
+// seed, encoded as version 2 records (nothing if the form cannot be
+// simulated).
+func (c *Codec) simulated(f *forms.Form) []byte {
+	plan, err := survey.NewPlan(f)
+	if err != nil {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(0x5149a, 2))
+	e := encoder{index: c.index, c: c}
+	for i := 0; i < dictSamples; i++ {
+		iv, err := survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Answers: dictAnswers, Enumerator: "enumerator", DeviceID: "device"})
+		if err != nil {
+			return e.b
+		}
+		e.interview(iv, iv.ContentHash())
+	}
+	return e.b
+}
+
+// dictAnswers steer the simulated samples through the usual gates (a
+// consent question answered no would end most of them early).
+var dictAnswers = map[string]string{"consent": "yes", "already_interviewed": "no"}
 
 // typical is a plausible answer for n, for the dictionary's sample.
 func typical(f *forms.Form, n *forms.Node) string {
@@ -238,7 +299,24 @@ func typical(f *forms.Form, n *forms.Node) string {
 // generic codec) as one KindInterviews frame, appended to dst. It computes
 // each interview's ContentHash for the receiver to verify.
 func (c *Codec) Encode(dst []byte, ivs []*survey.Interview) ([]byte, error) {
-	e := encoder{index: c.index}
+	return c.encode(dst, ivs, true)
+}
+
+// EncodeNoDict is Encode without the zstd dictionary: what a sender falls
+// back to when the receiver answers CodeDictionary (it derives another
+// dictionary from the same form: another Sira version). It costs bytes,
+// never correctness: the record layout and the hashes are the same.
+func (c *Codec) EncodeNoDict(dst []byte, ivs []*survey.Interview) ([]byte, error) {
+	return c.encode(dst, ivs, false)
+}
+
+var plainEnc = sync.OnceValue(func() *zstd.Encoder {
+	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderCRC(false), zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
+	return enc
+})
+
+func (c *Codec) encode(dst []byte, ivs []*survey.Interview, dict bool) ([]byte, error) {
+	e := encoder{index: c.index, c: c}
 	for _, iv := range ivs {
 		if c.formHash != "" && iv.FormHash != c.formHash {
 			return dst, fmt.Errorf("encode %s: form hash %s is not the codec's %s", iv.ID, iv.FormHash, c.formHash)
@@ -249,7 +327,12 @@ func (c *Codec) Encode(dst []byte, ivs []*survey.Interview) ([]byte, error) {
 		Version: ProtocolVersion, Kind: KindInterviews, Flags: FlagZstd | FlagDict,
 		Subject: c.subject, Count: len(ivs), DecodedLen: len(e.b),
 	}
-	f.Payload = c.enc.EncodeAll(e.b, nil)
+	if dict {
+		f.Payload = c.enc.EncodeAll(e.b, nil)
+	} else {
+		f.Flags = FlagZstd
+		f.Payload = plainEnc().EncodeAll(e.b, nil)
+	}
 	return f.Append(dst), nil
 }
 
@@ -286,6 +369,9 @@ func (c *Codec) Decode(f *Frame, lim Limits) ([]Decoded, error) {
 			if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
 				return nil, Errorf(CodeTooLarge, "payload decodes to more than its declared %d bytes", f.DecodedLen)
 			}
+			if errors.Is(err, zstd.ErrUnknownDictionary) {
+				return nil, Errorf(CodeDictionary, "batch compressed with a dictionary this side does not derive from form %s (Sira versions differ): send it without the dictionary", c.formHash)
+			}
 			return nil, Errorf(CodeCorrupt, "undecodable batch payload: %v", err)
 		}
 		raw = out
@@ -294,15 +380,19 @@ func (c *Codec) Decode(f *Frame, lim Limits) ([]Decoded, error) {
 		return nil, Errorf(CodeCorrupt, "payload decodes to %d bytes, header says %d", len(raw), f.DecodedLen)
 	}
 	d := decoder{b: raw, keys: c.keys}
+	if f.Version >= 2 {
+		d.c = c
+	}
 	out := make([]Decoded, 0, min(f.Count, len(raw)))
 	for i := 0; i < f.Count; i++ {
 		before := len(d.b)
-		iv, hash := d.interview()
+		iv, carried := d.interview()
 		if d.err != nil {
 			return nil, d.err
 		}
-		if got := iv.ContentHash(); got != hash {
-			return nil, Errorf(CodeHashMismatch, "interview %s: content hash %s, sender said %s", iv.ID, got, hash)
+		hash := iv.ContentHash()
+		if !hashMatches(hash, carried) {
+			return nil, Errorf(CodeHashMismatch, "interview %s: content hash %s, sender said %s", iv.ID, hash, carried)
 		}
 		if c.formHash != "" && iv.FormHash != c.formHash {
 			return nil, Errorf(CodeCorrupt, "interview %s of form %s in a batch of form %s", iv.ID, iv.FormHash, c.formHash)

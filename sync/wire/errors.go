@@ -25,6 +25,10 @@ const (
 	CodeOffsetMismatch   Code = "offset_mismatch"    // 409: an attachment chunk does not start where the server's copy ends
 	CodeMethodNotAllowed Code = "method_not_allowed" // 405
 	CodeUnavailable      Code = "unavailable"        // 503: shutting down or overloaded; retry with backoff
+	// CodeDictionary (400): the batch names a zstd dictionary this side does
+	// not derive from its form (two Sira versions derive differently); the
+	// sender re-encodes the batch without the dictionary.
+	CodeDictionary Code = "dictionary_mismatch"
 )
 
 var statuses = map[Code]int{
@@ -40,6 +44,7 @@ var statuses = map[Code]int{
 	CodeOffsetMismatch:   http.StatusConflict,
 	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
 	CodeUnavailable:      http.StatusServiceUnavailable,
+	CodeDictionary:       http.StatusBadRequest,
 }
 
 // StatusOf returns the HTTP status for code; unknown codes are 500.

@@ -10,7 +10,7 @@ import (
 // ProtocolVersion is the version of this protocol. The client sends it in
 // the HeaderProtocol header of every request and in every frame; a server
 // answers a higher version with CodeProtocolVersion and never guesses.
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // HTTP headers and paths of the intake API.
 const (

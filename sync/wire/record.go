@@ -34,6 +34,8 @@ const maxDepth = 32
 type encoder struct {
 	b     []byte
 	index map[string]int
+	c     *Codec            // set: the compact layout of protocol version 2 (record2)
+	prev  *survey.Interview // record2: the previous record of the frame
 }
 
 func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
@@ -106,20 +108,37 @@ func nanoSafe(t time.Time) bool {
 }
 
 func (e *encoder) interview(iv *survey.Interview, hash string) {
-	e.hash(hash)
-	e.str(iv.ID)
-	e.str(iv.FormID)
-	e.str(iv.FormVersion)
-	e.str(iv.FormHash)
-	e.str(iv.Enumerator)
-	e.str(iv.DeviceID)
-	e.time(iv.Started)
-	e.timeRel(iv.Ended, iv.Started)
-	e.timeRel(iv.Updated, iv.Started)
-	e.str(string(iv.Status))
+	if e.c != nil {
+		same := e.header2(iv, hash)
+		e.prev = iv
+		if !same {
+			e.str(iv.Enumerator)
+			e.str(iv.DeviceID)
+			e.str(string(iv.Status))
+		}
+		e.time2(iv.Started)
+		e.timeRel(iv.Ended, iv.Started)
+		e.timeRel(iv.Updated, updatedBase(iv))
+	} else {
+		e.hash(hash)
+		e.str(iv.ID)
+		e.str(iv.FormID)
+		e.str(iv.FormVersion)
+		e.str(iv.FormHash)
+		e.str(iv.Enumerator)
+		e.str(iv.DeviceID)
+		e.time(iv.Started)
+		e.timeRel(iv.Ended, iv.Started)
+		e.timeRel(iv.Updated, iv.Started)
+		e.str(string(iv.Status))
+	}
 	e.varint(int64(iv.Revision))
 	e.str(iv.Comment)
-	e.optLevel(iv.Data)
+	if e.c != nil {
+		e.optLevel2(iv.Data, iv)
+	} else {
+		e.optLevel(iv.Data)
+	}
 	if iv.Attachments == nil {
 		e.uvarint(0)
 	} else {
@@ -197,6 +216,8 @@ type decoder struct {
 	b    []byte
 	keys []string
 	err  *Error
+	c    *Codec            // set: the compact layout of protocol version 2 (record2)
+	prev *survey.Interview // record2: the previous record of the frame
 }
 
 func (d *decoder) fail(what string) {
@@ -348,18 +369,40 @@ func (d *decoder) timeRel(base time.Time) time.Time {
 }
 
 func (d *decoder) interview() (*survey.Interview, string) {
-	hash := d.hash()
-	iv := &survey.Interview{
-		ID: d.str(), FormID: d.str(), FormVersion: d.str(), FormHash: d.str(),
-		Enumerator: d.str(), DeviceID: d.str(),
+	var hash string
+	iv := &survey.Interview{}
+	if d.c != nil {
+		var same bool
+		hash, same = d.header2(iv)
+		if same {
+			if d.prev == nil {
+				d.fail("first record of a frame refers to a previous one")
+				return iv, ""
+			}
+			iv.Enumerator, iv.DeviceID, iv.Status = d.prev.Enumerator, d.prev.DeviceID, d.prev.Status
+		} else {
+			iv.Enumerator, iv.DeviceID, iv.Status = d.str(), d.str(), survey.Status(d.str())
+		}
+		d.prev = iv
+		iv.Started = d.time2()
+		iv.Ended = d.timeRel(iv.Started)
+		iv.Updated = d.timeRel(updatedBase(iv))
+	} else {
+		hash = d.hash()
+		iv.ID, iv.FormID, iv.FormVersion, iv.FormHash = d.str(), d.str(), d.str(), d.str()
+		iv.Enumerator, iv.DeviceID = d.str(), d.str()
+		iv.Started = d.time()
+		iv.Ended = d.timeRel(iv.Started)
+		iv.Updated = d.timeRel(iv.Started)
+		iv.Status = survey.Status(d.str())
 	}
-	iv.Started = d.time()
-	iv.Ended = d.timeRel(iv.Started)
-	iv.Updated = d.timeRel(iv.Started)
-	iv.Status = survey.Status(d.str())
 	iv.Revision = int(d.varint())
 	iv.Comment = d.str()
-	iv.Data = d.optLevel(0)
+	if d.c != nil {
+		iv.Data = d.optLevel2(0, iv)
+	} else {
+		iv.Data = d.optLevel(0)
+	}
 	if n := d.uvarint(); n > 0 {
 		n := d.count(n - 1)
 		iv.Attachments = make([]survey.Attachment, 0, n)

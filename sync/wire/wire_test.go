@@ -182,7 +182,7 @@ func TestBadFrames(t *testing.T) {
 		{"Trailing", append(bytes.Clone(good), 0), src, wire.CodeCorrupt},
 		{"BadMagic", mutate(func(b []byte) []byte { b[0] = 'X'; return b }), src, wire.CodeCorrupt},
 		{"Checksum", mutate(func(b []byte) []byte { b[len(b)-1] ^= 1; return b }), src, wire.CodeCorrupt},
-		{"NewerProtocol", mutate(func(b []byte) []byte { b[5] = 2; return b }), src, wire.CodeProtocolVersion},
+		{"NewerProtocol", mutate(func(b []byte) []byte { b[5] = wire.ProtocolVersion + 1; return b }), src, wire.CodeProtocolVersion},
 		{"Oversized", mutate(func(b []byte) []byte { b[48] = 0x7f; return b }), src, wire.CodeTooLarge},
 		{"TooMany", mutate(func(b []byte) []byte { b[40] = 0x7f; return b }), src, wire.CodeTooLarge},
 		{"BombDeclaredSmall", bomb(1000), source{"": mustCodec(t, nil)}, wire.CodeTooLarge},
@@ -238,7 +238,8 @@ func TestHashMismatch(t *testing.T) {
 		}
 		return b
 	}
-	newHash, oldHash := unhex(ds[1].Interview.ContentHash()), unhex(ivs[1].ContentHash())
+	// A version 2 record carries the first 8 bytes of its content hash.
+	newHash, oldHash := unhex(ds[1].Interview.ContentHash())[:wire.HashPrefixLen], unhex(ivs[1].ContentHash())[:wire.HashPrefixLen]
 	if !bytes.Contains(raw, newHash) {
 		t.Fatal("hash not found in the payload")
 	}
@@ -355,4 +356,52 @@ func TestMarshalInterview(t *testing.T) {
 			t.Errorf("truncated body: %v", err)
 		}
 	}
+}
+
+// TestDictionaryMismatch: a frame compressed with a dictionary the receiver
+// does not derive (another Sira version) fails with CodeDictionary, never
+// as misread data; the same interviews encoded without the dictionary
+// decode.
+func TestDictionaryMismatch(t *testing.T) {
+	f1, f2 := wiretest.Form("1"), wiretest.Form("2")
+	c1, c2 := mustCodec(t, f1), mustCodec(t, f2)
+	if c1.DictID() == c2.DictID() {
+		t.Fatal("two forms derive dictionaries with the same id")
+	}
+	ivs := wiretest.Interviews(f1, 4, 3, "awa", "dev1")
+	frame, err := c1.Encode(nil, ivs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := wire.ParseFrame(frame, wire.DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Hand c2 a frame compressed with c1's dictionary.
+	if _, err := c2.Decode(&wire.Frame{Version: fr.Version, Kind: fr.Kind, Flags: fr.Flags, Subject: wireSubject(t, f2.Hash),
+		Count: fr.Count, DecodedLen: fr.DecodedLen, Payload: fr.Payload}, wire.DefaultLimits); wire.ErrorCode(err) != wire.CodeDictionary {
+		t.Fatalf("frame with another dictionary: %v, want %s", err, wire.CodeDictionary)
+	}
+	plain, err := c1.EncodeNoDict(nil, ivs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := wire.DecodeBatch(plain, wire.DefaultLimits, source{f1.Hash: c1})
+	if err != nil || len(got) != len(ivs) || got[3].Hash != ivs[3].ContentHash() {
+		t.Fatalf("frame without dictionary: %d interviews, %v", len(got), err)
+	}
+	if len(plain) <= len(frame) {
+		t.Errorf("without the dictionary %d bytes, with %d: the dictionary does not help", len(plain), len(frame))
+	}
+}
+
+func wireSubject(t *testing.T, h string) [32]byte {
+	t.Helper()
+	var s [32]byte
+	b, err := hex.DecodeString(strings.TrimPrefix(h, "sha256:"))
+	if err != nil || len(b) != 32 {
+		t.Fatalf("hash %q", h)
+	}
+	copy(s[:], b)
+	return s
 }
