@@ -111,16 +111,22 @@ func (s *Store) migrate(ctx context.Context) error {
 	if !ours && !fresh {
 		return ErrNotIntake
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS intake_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("create intake_schema: %w", err)
-	}
-	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", applicationID)); err != nil {
-		return fmt.Errorf("set application id: %w", err)
-	}
-	// A newer schema is refused (*migrate.NewerError) before any migration runs.
+	// A newer schema is refused (*migrate.NewerError) before anything is
+	// written: the version table and the application id are created in
+	// version 1's transaction, so opening an up-to-date or a newer database
+	// leaves its file as it was.
 	return migrate.Apply(ctx, s.db, ms, migrate.Book{
 		Table:   "intake_schema",
 		Applied: func() any { return stamp(time.Now()) },
+		Init: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS intake_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
+				return fmt.Errorf("create intake_schema: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", applicationID)); err != nil {
+				return fmt.Errorf("set application id: %w", err)
+			}
+			return nil
+		},
 	})
 }
 

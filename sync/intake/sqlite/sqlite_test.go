@@ -1,13 +1,17 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"sira/internal/migrate"
 	"sira/sync/intake"
 	"sira/sync/intake/sqlite"
 )
@@ -52,5 +56,44 @@ func TestOpen(t *testing.T) {
 	s.Close()
 	if _, err := s.Ingest(ctx, intake.BatchMeta{}, nil); err == nil {
 		t.Error("Ingest on a closed store: no error")
+	}
+}
+
+// TestOpenNewerSchema: a database written by a newer Sira is refused with
+// a typed error and left byte for byte as it was.
+func TestOpenNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "intake.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO intake_schema (version, name, applied) VALUES (999, '0999_future.sql', 'future')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqlite.Open(ctx, path)
+	var newer *migrate.NewerError
+	if !errors.As(err, &newer) || newer.Found != 999 {
+		t.Fatalf("Open of a newer database: %v, want *migrate.NewerError with Found 999", err)
+	}
+	if !strings.Contains(err.Error(), "upgrade Sira") {
+		t.Errorf("message %q does not say what to do", err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("the refused database file was changed")
 	}
 }
