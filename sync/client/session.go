@@ -279,6 +279,7 @@ func citesMissing(iv *survey.Interview, missing map[string]bool) bool {
 // flight is one batch on its way to the server.
 type flight struct {
 	batch     []*pending
+	dict      bool // encoded with the form's dictionary
 	receipts  []wire.Receipt
 	transient int
 	elapsed   time.Duration
@@ -338,7 +339,7 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 				f.receipts, f.transient, f.err = s.cl.SendFrame(ctx, frame, items)
 				f.elapsed = time.Since(t0)
 				results <- f
-			}(&flight{batch: batch})
+			}(&flight{batch: batch, dict: !noDict})
 		}
 		if inflight == 0 {
 			if formDead {
@@ -378,10 +379,12 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 				}
 				continue
 			case wire.CodeDictionary:
-				if !noDict {
+				if f.dict {
 					// Another Sira version on the server: the same batch
 					// without the dictionary, and all that follow.
-					s.cl.log.Warn("sync: the server derives another compression dictionary; sending without", "form", formHash)
+					if !noDict {
+						s.cl.log.Warn("sync: the server derives another compression dictionary; sending without", "form", formHash)
+					}
 					noDict = true
 					redo = append(redo, f.batch)
 					continue
