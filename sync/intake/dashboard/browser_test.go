@@ -177,7 +177,8 @@ func TestBrowserRejectRoundTrip(t *testing.T) {
 		t.Errorf("completion shows %q interviews, the database holds %s (want 9)", got, want)
 	}
 	perPost := text(t, ctx, "#per-post")
-	if !strings.Contains(perPost, "gogui") || !strings.Contains(perPost, "6") || !strings.Contains(perPost, "20") {
+	// Posts by their label in the page's language (the form's choices).
+	if !strings.Contains(perPost, "Gogui (frontière mauritanienne") || !strings.Contains(perPost, "6") || !strings.Contains(perPost, "20") {
 		t.Errorf("per-post table: %q", perPost)
 	}
 

@@ -69,6 +69,10 @@ type Dashboard struct {
 
 	fmu   sync.Mutex
 	forms map[string]*formInfo // by form hash
+
+	plMu     sync.Mutex                   // guards the post labels cache
+	plAt     time.Time                    // when plByLang was built
+	plByLang map[string]map[string]string // language → post code → label
 }
 
 // New returns a Dashboard on cfg; the dashboard migrations must be applied
@@ -294,6 +298,17 @@ type view struct {
 	Title  string
 	Flash  string
 	Data   any
+
+	posts map[string]string // border post code → label in Lang
+}
+
+// Post is the label of border post code in the page's language, or the
+// code when the forms do not name it.
+func (v *view) Post(code string) string {
+	if l := v.posts[code]; l != "" {
+		return l
+	}
+	return code
 }
 
 // T translates key into the page's language.
@@ -309,6 +324,7 @@ func (d *Dashboard) view(w http.ResponseWriter, r *http.Request, s *session, act
 	v := &view{Lang: d.lang(w, r), Active: active}
 	if s != nil {
 		v.User, v.CSRF = s.user, s.csrf
+		v.posts = d.postLabels(r.Context(), v.Lang)
 	}
 	v.Title = tr(v.Lang, "nav_"+active)
 	return v
