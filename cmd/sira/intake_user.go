@@ -26,7 +26,11 @@ const intakeUserUsage = `Usage: sira intake user <subcommand> [flags]
                         (--password-stdin, first line) or prompted for on the terminal
   assign --db PATH [--post P,...] [--enumerator E,...] NAME
                         replace a supervisor's posts and enumerators
-  list --db PATH        list the accounts, roles and assignments
+  passwd --db PATH [--password-stdin] NAME
+                        set a new password (their open sessions end)
+  disable|enable --db PATH NAME
+                        stop (or allow again) an account's sign-in; its sessions end
+  list --db PATH        list the enabled accounts, roles and assignments
 `
 
 // runIntakeUser is "sira intake user": dashboard accounts. A password is
@@ -34,19 +38,19 @@ const intakeUserUsage = `Usage: sira intake user <subcommand> [flags]
 func runIntakeUser(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(env.Stderr, intakeUserUsage)
-		return usageErrorf("intake user: add, assign or list")
+		return usageErrorf("intake user: add, assign, passwd, disable, enable or list")
 	}
 	sub := args[0]
 	fs, db := intakeFlags(env, "user "+sub)
 	role := fs.String("role", "", "add: the account's `ROLE` (admin, supervisor, viewer)")
 	posts := fs.String("post", "", "supervisor: border `POSTS` they see and review (comma-separated codes)")
 	enums := fs.String("enumerator", "", "supervisor: `ENUMERATORS` they see and review (comma-separated)")
-	pwStdin := fs.Bool("password-stdin", false, "add: read the password from the first line of stdin")
+	pwStdin := fs.Bool("password-stdin", false, "add, passwd: read the password from the first line of stdin")
 	switch sub {
-	case "add", "assign", "list":
+	case "add", "assign", "passwd", "disable", "enable", "list":
 	default:
 		fmt.Fprint(env.Stderr, intakeUserUsage)
-		return usageErrorf("intake user: unknown subcommand %q (add, assign, list)", sub)
+		return usageErrorf("intake user: unknown subcommand %q (add, assign, passwd, disable, enable, list)", sub)
 	}
 	if err := parseIntake(fs, db, args[1:]); err != nil {
 		return err
@@ -99,6 +103,20 @@ func runIntakeUser(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "user %s: posts %q, enumerators %q\n", fs.Arg(0), splitComma(*posts), splitComma(*enums))
+	case "passwd":
+		pw, err := readPassword(env, *pwStdin)
+		if err != nil {
+			return err
+		}
+		if err := users.SetPassword(ctx, fs.Arg(0), pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "user %s: password changed\n", fs.Arg(0))
+	case "disable", "enable":
+		if err := users.SetDisabled(ctx, fs.Arg(0), sub == "disable"); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "user %s %sd\n", fs.Arg(0), sub)
 	case "list":
 		us, err := users.List(ctx)
 		if err != nil {
@@ -147,7 +165,7 @@ func readPassword(env *Env, fromStdin bool) (string, error) {
 		return string(a), nil
 	}
 	if env.Stdin == nil {
-		return "", usageErrorf("intake user add: give the password on stdin (--password-stdin)")
+		return "", usageErrorf("intake user: give the password on stdin (--password-stdin)")
 	}
 	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -155,7 +173,7 @@ func readPassword(env *Env, fromStdin bool) (string, error) {
 	}
 	pw := strings.TrimRight(line, "\r\n")
 	if pw == "" {
-		return "", usageErrorf("intake user add: empty password on stdin")
+		return "", usageErrorf("intake user: empty password on stdin")
 	}
 	return pw, nil
 }

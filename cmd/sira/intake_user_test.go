@@ -90,3 +90,61 @@ func TestIntakeUserErrors(t *testing.T) {
 		t.Errorf("second add: %v, want ErrUserExists", err)
 	}
 }
+
+// TestIntakeUserPasswdDisable: a new password replaces the old one and
+// ends the sessions; a disabled account cannot sign in until enabled.
+func TestIntakeUserPasswdDisable(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "intake.db")
+	const old, fresh = "first-password", "second-password"
+	if _, errs, err := runUser(t, old+"\n", "add", "--db", db, "--role", "viewer", "--password-stdin", "moussa"); err != nil {
+		t.Fatalf("add: %v (%s)", err, errs)
+	}
+	sdb, err := dashboard.OpenDB(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	users := &dashboard.Users{DB: sdb}
+	if _, err := sdb.ExecContext(ctx, `INSERT INTO dash_sessions (hash, user, csrf, created, expires) VALUES ('h', 'moussa', 'c', '2026-01-01', '2999-01-01')`); err != nil {
+		t.Fatal(err)
+	}
+	sessions := func() int {
+		var n int
+		if err := sdb.QueryRowContext(ctx, `SELECT count(*) FROM dash_sessions WHERE user = 'moussa'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	steps := []struct {
+		stdin string
+		args  []string
+		pw    string
+		signs bool
+	}{
+		{fresh + "\n", []string{"passwd", "--db", db, "--password-stdin", "moussa"}, fresh, true},
+		{"", []string{"disable", "--db", db, "moussa"}, fresh, false},
+		{"", []string{"enable", "--db", db, "moussa"}, fresh, true},
+	}
+	for _, s := range steps {
+		if _, errs, err := runUser(t, s.stdin, s.args...); err != nil {
+			t.Fatalf("%v: %v (%s)", s.args, err, errs)
+		}
+		if n := sessions(); n != 0 {
+			t.Errorf("%s: %d sessions left", s.args[0], n)
+		}
+		_, err := users.Check(ctx, "moussa", s.pw)
+		if (err == nil) != s.signs {
+			t.Errorf("after %s: sign-in error %v, want signing in %v", s.args[0], err, s.signs)
+		}
+	}
+	if _, err := users.Check(ctx, "moussa", old); err == nil {
+		t.Error("the old password still signs in")
+	}
+	if _, _, err := runUser(t, "", "disable", "--db", db, "nobody"); !errors.Is(err, dashboard.ErrNoUser) {
+		t.Errorf("disable nobody: %v, want ErrNoUser", err)
+	}
+	if _, _, err := runUser(t, "short\n", "passwd", "--db", db, "--password-stdin", "moussa"); !errors.Is(err, dashboard.ErrWeakPassword) {
+		t.Errorf("short password: %v, want ErrWeakPassword", err)
+	}
+}

@@ -50,6 +50,7 @@ var (
 	ErrUserExists   = errors.New("user already exists")
 	ErrBadLogin     = errors.New("wrong user name or password")
 	ErrWeakPassword = errors.New("password too short: at least 10 characters")
+	ErrNoUser       = errors.New("no such user")
 	ErrBadUserName  = errors.New("user name: 1 to 64 letters, digits, '.', '-', '_' or '@'")
 )
 
@@ -200,6 +201,52 @@ func (u *Users) Assign(ctx context.Context, name string, posts, enums []string) 
 	err := inTx(ctx, u.DB, func(tx *sql.Tx) error { return setAssignments(ctx, tx, name, posts, enums) })
 	if err != nil {
 		return fmt.Errorf("assign %s: %w", name, err)
+	}
+	return nil
+}
+
+// SetPassword replaces name's password and ends their sessions (a
+// password is changed because it may be known to someone else).
+// Errors: ErrWeakPassword, ErrNoUser.
+func (u *Users) SetPassword(ctx context.Context, name, pw string) error {
+	if len([]rune(pw)) < 10 {
+		return ErrWeakPassword
+	}
+	k := u.KDF
+	if k == (KDF{}) {
+		k = DefaultKDF
+	}
+	h, err := HashPassword(pw, k)
+	if err != nil {
+		return err
+	}
+	return u.update(ctx, name, "set password of", `UPDATE dash_users SET hash = ? WHERE name = ?`, h, name)
+}
+
+// SetDisabled disables an account (no sign-in; its sessions end) or
+// enables it again. The account and its audit trail are kept: an audit
+// log must still name who did what. Errors: ErrNoUser.
+func (u *Users) SetDisabled(ctx context.Context, name string, disabled bool) error {
+	return u.update(ctx, name, "disable", `UPDATE dash_users SET disabled = ? WHERE name = ?`, disabled, name)
+}
+
+// update runs one UPDATE of name's row and deletes their sessions.
+func (u *Users) update(ctx context.Context, name, what, q string, args ...any) error {
+	err := inTx(ctx, u.DB, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNoUser
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM dash_sessions WHERE user = ?`, name)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", what, name, err)
 	}
 	return nil
 }
