@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"sira/export"
 	"sira/forms"
@@ -90,6 +91,13 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "%s\n", path)
 	}
+	detail := "out " + *out
+	if *since != "" {
+		detail += ", since " + *since
+	}
+	if err := src.audit(ctx, env, *db, dashboard.AuditExport, f.ID, detail); err != nil {
+		return err
+	}
 	if n := len(sum.Unexported); n > 0 {
 		total := 0
 		for _, c := range sum.Unexported {
@@ -160,6 +168,31 @@ func openReviews(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, nil
 	}
 	return db, nil
+}
+
+// audit records an export or report made from the command line in the
+// dashboard's audit log, when the dashboard's tables are in the file: the
+// log must show every copy of the data that left the server, not only the
+// dashboard's downloads. The user is "cli:" and the OS account.
+func (s *intakeSource) audit(ctx context.Context, env *Env, path, action, target, detail string) error {
+	if s.review == nil {
+		return nil
+	}
+	who := "?"
+	if env.Getenv != nil {
+		for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
+			if v := env.Getenv(k); v != "" {
+				who = v
+				break
+			}
+		}
+	}
+	db, err := dashboard.OpenDB(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return dashboard.RecordAudit(ctx, db, time.Now(), "cli:"+who, action, target, detail)
 }
 
 func (s *intakeSource) Close() error {

@@ -224,6 +224,24 @@ func TestExportReviewStates(t *testing.T) {
 			t.Errorf("%s: ReviewState %q, want %q", id, got[id], w)
 		}
 	}
+	// The command-line export and report are in the dashboard's audit log.
+	if code, _, stderr := runMain(t, "report", "--db", db, "--out", filepath.Join(out, "r.csv")); code != 0 {
+		t.Fatalf("report: exit %d: %s", code, stderr)
+	}
+	ddb, err = dashboard.OpenDB(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ddb.Close()
+	for _, action := range []string{dashboard.AuditExport, dashboard.AuditReport} {
+		var n int
+		if err := ddb.QueryRowContext(ctx, `SELECT count(*) FROM dash_audit WHERE action = ? AND target = 'returnee' AND user LIKE 'cli:%'`, action).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("%d %s entries by cli: in the audit log, want 1", n, action)
+		}
+	}
 }
 
 func TestExportCommandErrors(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"sira/report"
+	"sira/sync/intake/dashboard"
 )
 
 // runReport is the "report" subcommand: the migration statistics tables of
@@ -62,7 +63,10 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer src.Close()
-	return writeReport(ctx, env, src, *formID, *out, format, *lang, *small, *linkBase)
+	if err := writeReport(ctx, env, src, *formID, *out, format, *lang, *small, *linkBase); err != nil {
+		return err
+	}
+	return src.audit(ctx, env, *db, dashboard.AuditReport, *formID, "sira report "+format)
 }
 
 // writeReport computes the report from src and writes it to path (standard

@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"database/sql"
 	"context"
 	"fmt"
 	"time"
@@ -40,6 +41,17 @@ func (d *Dashboard) audit(ctx context.Context, user, action, target, detail stri
 	if err != nil {
 		d.log.Error("dashboard: audit", "action", action, "user", user, "err", err)
 	}
+}
+
+// RecordAudit adds an entry to the audit log of the dashboard tables in
+// db (opened with OpenDB): `sira export` and `sira report` record the
+// exports made outside the dashboard, by "cli:<OS user>".
+func RecordAudit(ctx context.Context, db *sql.DB, at time.Time, user, action, target, detail string) error {
+	if _, err := db.ExecContext(ctx, `INSERT INTO dash_audit (at, user, action, target, detail) VALUES (?, ?, ?, ?, ?)`,
+		stamp(at), user, action, target, detail); err != nil {
+		return fmt.Errorf("audit %s %s: %w", action, target, err)
+	}
+	return nil
 }
 
 // Audit returns the latest audit entries, newest first, at most limit;
