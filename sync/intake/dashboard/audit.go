@@ -1,8 +1,8 @@
 package dashboard
 
 import (
-	"database/sql"
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
