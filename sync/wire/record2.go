@@ -13,11 +13,14 @@ import (
 // frames are still read). It differs from version 1 in the header and in
 // the answers:
 //
-//	record2  = hashref flags id [form_id form_version form_hash] enumerator device_id
-//	           started ended updated status revision comment data2 attachments paradata
-//	hashref  = 1 [8]byte (the first 8 bytes of the sha256 content hash) | 0 string
-//	flags    = bit 0: the interview's form is the codec's (form fields omitted)
-//	id       = 0 [16]byte (a canonical "uuid:…") | uvarint(len+1) bytes
+//	record2  = flags hashref id [form_id form_version form_hash]
+//	           [enumerator device_id status] started2 ended updated revision comment data2 attachments paradata
+//	flags    = bit 0: the form is the codec's (form fields omitted); bit 1: enumerator,
+//	           device and status are the previous record's (omitted); bit 2: hashref
+//	           is the first HashPrefixLen bytes of the sha256 content hash (else a
+//	           string); bit 3: id is a canonical "uuid:…" as 16 bytes (else a string)
+//	started2 = uvarint: 0 zero | 2+2×seconds since 2020 | 3+2×ms since 2020 | 1 absolute
+//	updated  = relative to ended when there is one
 //	data2    = 0 | 1 level2
 //	level2   = uvarint(n) n×(keyref value) uvarint(m) m×(keyref list2)
 //	keyref   = uvarint(k - previous k) ≥ 1 for key table entries, in table
@@ -37,6 +40,8 @@ const HashPrefixLen = 6
 const (
 	flagSameForm   = 1 << 0 // form id, version and hash are the codec's: omitted
 	flagSamePeople = 1 << 1 // enumerator, device and status are the previous record's: omitted
+	flagHashPrefix = 1 << 2 // the hash is a sha256 prefix of HashPrefixLen bytes (else a string)
+	flagUUID       = 1 << 3 // the id is a canonical "uuid:…" as 16 bytes (else a string)
 )
 
 // updatedBase is what a record2's Updated is written relative to: the end
@@ -51,24 +56,35 @@ func updatedBase(iv *survey.Interview) time.Time {
 // header2 writes the head of a record2 and reports whether the enumerator,
 // device and status are omitted (flagSamePeople).
 func (e *encoder) header2(iv *survey.Interview, hash string) bool {
-	if raw, err := parseHash(hash); err == nil && SubjectHash(raw) == hash {
-		e.b = append(e.b, 1)
-		e.b = append(e.b, raw[:HashPrefixLen]...)
-	} else {
-		e.b = append(e.b, 0)
-		e.str(hash)
-	}
 	same := e.c.formHash != "" && iv.FormHash == e.c.formHash && iv.FormID == e.c.formID && iv.FormVersion == e.c.formVersion
+	people := e.prev != nil && e.prev.Enumerator == iv.Enumerator && e.prev.DeviceID == iv.DeviceID && e.prev.Status == iv.Status
+	raw, err := parseHash(hash)
+	prefix := err == nil && SubjectHash(raw) == hash
+	uid, isUUID := parseUUID(iv.ID)
 	var flags byte
 	if same {
 		flags |= flagSameForm
 	}
-	people := e.prev != nil && e.prev.Enumerator == iv.Enumerator && e.prev.DeviceID == iv.DeviceID && e.prev.Status == iv.Status
 	if people {
 		flags |= flagSamePeople
 	}
+	if prefix {
+		flags |= flagHashPrefix
+	}
+	if isUUID {
+		flags |= flagUUID
+	}
 	e.b = append(e.b, flags)
-	e.id(iv.ID)
+	if prefix {
+		e.b = append(e.b, raw[:HashPrefixLen]...)
+	} else {
+		e.str(hash)
+	}
+	if isUUID {
+		e.b = append(e.b, uid[:]...)
+	} else {
+		e.str(iv.ID)
+	}
 	if !same {
 		e.str(iv.FormID)
 		e.str(iv.FormVersion)
@@ -77,11 +93,21 @@ func (e *encoder) header2(iv *survey.Interview, hash string) bool {
 	return people
 }
 
-// header2 reads the header of a version 2 record; the hash it returns is
+// header2 reads the head of a version 2 record; the hash it returns is
 // "prefix:<hex>" for a hash prefix, to be checked by hashMatches.
 func (d *decoder) header2(iv *survey.Interview) (string, bool) {
+	if d.err != nil || len(d.b) == 0 {
+		d.fail("unexpected end")
+		return "", false
+	}
+	flags := d.b[0]
+	d.b = d.b[1:]
+	if flags&^(flagSameForm|flagSamePeople|flagHashPrefix|flagUUID) != 0 {
+		d.fail("unknown record flags")
+		return "", false
+	}
 	var hash string
-	if d.byte1() == 1 {
+	if flags&flagHashPrefix != 0 {
 		if len(d.b) < HashPrefixLen {
 			d.fail("truncated hash")
 			return "", false
@@ -91,17 +117,16 @@ func (d *decoder) header2(iv *survey.Interview) (string, bool) {
 	} else {
 		hash = d.str()
 	}
-	if d.err != nil || len(d.b) == 0 {
-		d.fail("unexpected end")
-		return "", false
+	if flags&flagUUID != 0 {
+		if len(d.b) < 16 {
+			d.fail("truncated id")
+			return "", false
+		}
+		iv.ID = formatUUID(d.b[:16])
+		d.b = d.b[16:]
+	} else {
+		iv.ID = d.str()
 	}
-	flags := d.b[0]
-	d.b = d.b[1:]
-	if flags&^(flagSameForm|flagSamePeople) != 0 {
-		d.fail("unknown record flags")
-		return "", false
-	}
-	iv.ID = d.id()
 	if flags&flagSameForm != 0 {
 		if d.c.formHash == "" {
 			d.fail("record of the codec's form in a generic frame")
