@@ -157,12 +157,29 @@ type offerResult struct {
 // no idle time.
 func (s *session) offerAndSend(ctx context.Context, items []*pending) error {
 	s.report("offer", 0)
+	// The first offer tells the office how many drafts wait on this laptop
+	// (its dashboard shows who has unfinished work); with nothing to send,
+	// an empty offer still carries that count when there is one.
+	drafts, err := s.drafts(ctx)
+	if err != nil {
+		return fmt.Errorf("sync: count drafts: %w", err)
+	}
 	if len(items) == 0 {
+		if drafts == 0 {
+			return nil
+		}
+		if _, err := s.cl.Offer(ctx, wire.Offer{Drafts: &drafts}); err != nil {
+			return fmt.Errorf("sync: offer: %w", err)
+		}
 		return nil
 	}
 	chunk := s.cl.offerChunk
+	first := true
 	start := func(part []*pending) chan *offerResult {
 		o := &offerResult{off: wire.Offer{Items: make([]wire.Item, len(part))}, sizes: map[string]int64{}}
+		if first {
+			o.off.Drafts, first = &drafts, false
+		}
 		for i, p := range part {
 			o.off.Items[i] = p.item
 			for _, a := range p.iv.Attachments {
@@ -565,4 +582,17 @@ func applyRejection(ctx context.Context, st survey.Store, r wire.Rejection) erro
 		return nil
 	}
 	return fmt.Errorf("sync: reject %s: %w", r.ID, err)
+}
+
+// drafts counts the laptop's interviews still in draft, over every form.
+func (s *session) drafts(ctx context.Context) (int, error) {
+	counts, err := s.st.Counts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, byStatus := range counts {
+		n += byStatus[survey.StatusDraft]
+	}
+	return n, nil
 }

@@ -142,15 +142,24 @@ type central struct {
 
 func startCentral(tb testing.TB, path string, lim ...wire.Limits) *central {
 	tb.Helper()
+	return startCentralWith(tb, path, func(cfg *intake.Config) {
+		if len(lim) > 0 {
+			cfg.Limits = lim[0]
+		}
+	})
+}
+
+// startCentralWith is startCentral with the server's configuration
+// adjusted by configure before the server starts.
+func startCentralWith(tb testing.TB, path string, configure func(*intake.Config)) *central {
+	tb.Helper()
 	ctx := context.Background()
 	st, err := isqlite.Open(ctx, path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cfg := intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{builtinForm(tb)}}
-	if len(lim) > 0 {
-		cfg.Limits = lim[0]
-	}
+	configure(&cfg)
 	srv, err := intake.New(ctx, cfg)
 	if err != nil {
 		st.Close()

@@ -52,5 +52,6 @@ func (s *Server) handleDownstream(w http.ResponseWriter, r *http.Request, tok *T
 	}
 	out.More = len(rej) == maxRejections
 	writeJSON(w, http.StatusOK, out)
+	s.synced(r.Context(), tok, nil)
 	return nil
 }

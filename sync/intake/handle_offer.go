@@ -21,6 +21,7 @@ func (s *Server) handleOffer(w http.ResponseWriter, r *http.Request, tok *Token)
 		return err
 	}
 	writeJSON(w, http.StatusOK, reply)
+	s.synced(r.Context(), tok, off.Drafts)
 	return nil
 }
 
@@ -44,6 +45,7 @@ func (s *Server) handleOfferV2(w http.ResponseWriter, r *http.Request, tok *Toke
 		return err
 	}
 	writeCompact(w, b)
+	s.synced(r.Context(), tok, off.Drafts)
 	return nil
 }
 

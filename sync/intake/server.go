@@ -36,6 +36,11 @@ type Config struct {
 	// MaxBatches bounds the batches decoded and stored at once (default 32),
 	// and so the memory a crowd of clients can take; others wait their turn.
 	MaxBatches int
+	// OnSync, when set, is called after each answered offer and downstream
+	// request of a device token: the dashboard records the device's last
+	// sync and the drafts count its laptop reports (nil when it reports
+	// none, and always nil for downstream). It must not block for long.
+	OnSync func(ctx context.Context, tok *Token, drafts *int)
 }
 
 // Server is the intake HTTP server. It is an http.Handler; other packages
@@ -51,6 +56,8 @@ type Server struct {
 
 	mu     sync.Mutex
 	codecs map[string]*formEntry // by form hash; "" is the generic codec
+
+	onSync func(context.Context, *Token, *int)
 
 	notify  chan struct{} // a batch was stored (for the relay's forwarder)
 	batches chan struct{} // semaphore of batches in progress
@@ -68,7 +75,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store: cfg.Store, log: cfg.Logger, now: cfg.Now, lim: cfg.Limits, maxChunk: cfg.MaxChunk,
-		validate: cfg.Validate, mux: http.NewServeMux(), codecs: map[string]*formEntry{},
+		validate: cfg.Validate, onSync: cfg.OnSync, mux: http.NewServeMux(), codecs: map[string]*formEntry{},
 		notify: make(chan struct{}, 1),
 	}
 	if s.log == nil {
@@ -232,4 +239,11 @@ func readJSON(r *http.Request, w http.ResponseWriter, limit int64, v any) error 
 		return wire.Errorf(wire.CodeBadRequest, "bad JSON body: %v", err)
 	}
 	return nil
+}
+
+// synced reports a device's answered sync request to Config.OnSync.
+func (s *Server) synced(ctx context.Context, tok *Token, drafts *int) {
+	if s.onSync != nil && tok != nil {
+		s.onSync(ctx, tok, drafts)
+	}
 }
