@@ -93,21 +93,27 @@ func openIntake(ctx context.Context, env *Env, path string) (intake.Store, *inta
 	if err != nil {
 		return nil, nil, err
 	}
-	bf, err := builtin.Form(ctx)
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	srv, err := intake.New(ctx, intake.Config{
-		Store:   st,
-		Logger:  slog.New(slog.NewTextHandler(env.Stderr, nil)),
-		Builtin: []*forms.Form{bf},
-	})
+	srv, err := newIntakeServer(ctx, env, st, nil)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
 	return st, srv, nil
+}
+
+// newIntakeServer starts a server on st with the built-in form; onSync,
+// when set, hears of each device's answered sync requests.
+func newIntakeServer(ctx context.Context, env *Env, st intake.Store, onSync func(context.Context, *intake.Token, *int)) (*intake.Server, error) {
+	bf, err := builtin.Form(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return intake.New(ctx, intake.Config{
+		Store:   st,
+		Logger:  slog.New(slog.NewTextHandler(env.Stderr, nil)),
+		Builtin: []*forms.Form{bf},
+		OnSync:  onSync,
+	})
 }
 
 func runIntakeServe(ctx context.Context, env *Env, args []string) error {
@@ -124,13 +130,28 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	if (*upstream == "") != (*token == "") {
 		return usageErrorf("intake serve: --upstream and --token go together")
 	}
-	st, srv, err := openIntake(ctx, env, *db)
+	st, err := openIntakeStore(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	dash, err := openDashboard(ctx, env, st, *db)
+	if err != nil {
+		return err
+	}
+	var onSync func(context.Context, *intake.Token, *int)
+	if dash != nil {
+		onSync = dash.RecordSync
+	}
+	srv, err := newIntakeServer(ctx, env, st, onSync)
+	if err != nil {
+		return err
+	}
+	if dash != nil {
+		dash.Mount(srv)
+	}
 	if *upstream != "" {
 		fw, err := newRelayForwarder(*upstream, *token)
 		if err != nil {
@@ -138,17 +159,13 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 		}
 		go srv.RunForwarder(ctx, fw, 30*time.Second)
 	}
-	handler, err := serveDashboard(ctx, env, srv, *db)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
 	// A batch or chunk may take minutes on a 64 kbit/s link: the read
 	// timeout is generous; headers (sent before authentication) are not.
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, WriteTimeout: 30 * time.Minute, IdleTimeout: 2 * time.Minute}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, WriteTimeout: 30 * time.Minute, IdleTimeout: 2 * time.Minute}
 	// The address line is for people and for scripts that asked for port 0.
 	fmt.Fprintf(env.Stderr, "sira intake: listening on http://%s\n", ln.Addr())
 	errc := make(chan error, 1)

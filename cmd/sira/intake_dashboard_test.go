@@ -19,7 +19,7 @@ import (
 
 // TestIntakeServeDashboard runs `sira intake serve` and uses its dashboard:
 // sign in with an account made by `sira intake user add`, see the
-// completion page, and see a device's sync and drafts recorded by the tap.
+// completion page, and see a device's sync and drafts recorded through the server's OnSync.
 func TestIntakeServeDashboard(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "intake.db")
 	const pw = "office-password-1"
@@ -75,7 +75,7 @@ func TestIntakeServeDashboard(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in: %d", resp.StatusCode)
 	}
-	// A laptop's offer with its drafts count goes through the tap.
+	// A laptop's offer with its drafts count reaches the dashboard (OnSync).
 	five := 5
 	offer, _ := json.Marshal(wire.Offer{Items: []wire.Item{}, Drafts: &five})
 	req, _ := http.NewRequest("POST", base+wire.PathOffer, bytes.NewReader(offer))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -178,15 +177,15 @@ func readPassword(env *Env, fromStdin bool) (string, error) {
 	return pw, nil
 }
 
-// serveDashboard mounts the web dashboard on srv (its tables in the same
-// database file at path), keeps its projection up to date until ctx ends,
-// and returns the handler to serve: srv with the sync tap that records
-// each device's last sync and reported drafts.
-func serveDashboard(ctx context.Context, env *Env, srv *intake.Server, path string) (http.Handler, error) {
+// openDashboard opens the web dashboard on the intake database at path (its
+// tables live in the same SQLite file) and keeps its projection up to date
+// until ctx ends. It returns nil, with a note, for a PostgreSQL intake: the
+// sync API is then served without the dashboard. The caller mounts it on
+// the server and passes its RecordSync as the server's OnSync.
+func openDashboard(ctx context.Context, env *Env, st intake.Store, path string) (*dashboard.Dashboard, error) {
 	if !intakeIsFile(path) {
-		// Its tables and projection live in the intake's SQLite file.
 		fmt.Fprintln(env.Stderr, "sira intake: the dashboard needs an SQLite intake database; serving the sync API only")
-		return srv, nil
+		return nil, nil
 	}
 	db, err := dashboard.OpenDB(ctx, path)
 	if err != nil {
@@ -195,15 +194,14 @@ func serveDashboard(ctx context.Context, env *Env, srv *intake.Server, path stri
 	// Behind a TLS-terminating proxy, SIRA_SECURE_COOKIES=1 marks the
 	// session cookie Secure (it always is when sira itself serves TLS).
 	secure := env.Getenv != nil && env.Getenv("SIRA_SECURE_COOKIES") == "1"
-	d, err := dashboard.New(dashboard.Config{DB: db, Store: srv.Store(), Logger: slog.New(slog.NewTextHandler(env.Stderr, nil)), SecureCookies: secure})
+	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, Logger: slog.New(slog.NewTextHandler(env.Stderr, nil)), SecureCookies: secure})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	d.Mount(srv)
 	go func() {
 		d.Run(ctx, 5*time.Second)
 		db.Close()
 	}()
-	return d.Tap(srv), nil
+	return d, nil
 }

@@ -507,7 +507,9 @@ func TestDuplicatesConfirmDismiss(t *testing.T) {
 	e.checkCounts() // the re-projection updated every row
 }
 
-func TestTapRecordsSyncAndDrafts(t *testing.T) {
+// TestSyncRecordsDevicesAndDrafts: the intake server's OnSync hook records
+// a device's last sync and its laptop's drafts count.
+func TestSyncRecordsDevicesAndDrafts(t *testing.T) {
 	e, _, _ := seeded(t)
 	secret, tok, err := intake.CreateToken(e.ctx, e.store, "awa", time.Now())
 	must(t, err)

@@ -90,10 +90,6 @@ func newEnv(tb testing.TB) *env {
 	}
 	tb.Cleanup(func() { st.Close() })
 	f := builtinForm(tb)
-	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{f}, Logger: slogDiscard()})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	db, err := dashboard.OpenDB(ctx, path)
 	if err != nil {
 		tb.Fatal(err)
@@ -105,8 +101,12 @@ func newEnv(tb testing.TB) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{f}, Logger: slogDiscard(), OnSync: d.RecordSync})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	d.Mount(srv)
-	hs := httptest.NewServer(d.Tap(srv))
+	hs := httptest.NewServer(srv)
 	tb.Cleanup(hs.Close)
 	codec, err := srv.Codec(f.Hash)
 	if err != nil {
