@@ -425,7 +425,13 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 				redo = append(redo, f.batch[:n/2], f.batch[n/2:])
 				continue
 			}
-			s.quarantine(ctx, f.batch[0], re.Err.Error(), true)
+			// Remembered only when the verdict is about the content
+			// itself; damage in transit (corrupt: the CRC caught it) or
+			// a proxy's error page says nothing about it, and
+			// remembering would hold a finalized interview back for
+			// ever: lost to the office. Not remembering costs one more
+			// refusal per session.
+			s.quarantine(ctx, f.batch[0], re.Err.Error(), contentVerdict(re.Err.Code))
 			continue
 		}
 		s.res.Batches++
@@ -440,6 +446,13 @@ func (s *session) sendForm(ctx context.Context, formHash string, ps []*pending, 
 			size = min(2*size, s.ceil)
 		}
 	}
+}
+
+// contentVerdict reports whether a refusal of a batch of one interview
+// would refuse that content again, whatever the link: it is too large for
+// the server, or the server decodes it to another content hash.
+func contentVerdict(code wire.Code) bool {
+	return code == wire.CodeTooLarge || code == wire.CodeHashMismatch
 }
 
 // codec returns the codec of a form the laptop holds.
