@@ -1,0 +1,116 @@
+package e2e_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"sira/survey"
+)
+
+// TestRejectedAgainAndReplayed: an interview rejected, corrected as
+// revision 2, rejected again and corrected as revision 3 reaches the
+// office as three revisions with only the last one current. Rejections
+// delivered again (the laptop's cursor lost, say restored from an old
+// backup) while the enumerator edits revision 3 leave the draft alone:
+// a rejection applies only to the revision it names.
+func TestRejectedAgainAndReplayed(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := startCentral(t, filepath.Join(dir, "central.db"))
+	ivs := simulated(t, 3, 12, "awa")
+	l := newLaptop(t, dir, "awa", ivs)
+	url := "http://" + c.addr()
+	cl := newClient(t, url, c.token(t, "awa"), true)
+	target := ivs[1].ID
+	sync := func(what string) {
+		t.Helper()
+		if _, err := cl.Sync(ctx, l.store); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	sync("first upload")
+	for rev, comment := range []string{"", "household size missing", "date of return after the interview"} {
+		if rev == 0 {
+			continue
+		}
+		if _, err := c.store.Reject(ctx, target, comment, "supervisor", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		sync("rejection of revision " + string(rune('0'+rev)))
+		got, err := l.store.Get(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != survey.StatusRejected || got.Revision != rev || got.Comment != comment {
+			t.Fatalf("after rejection %d: status %s revision %d comment %q", rev, got.Status, got.Revision, got.Comment)
+		}
+		if err := l.store.Reopen(ctx, target); err != nil {
+			t.Fatal(err)
+		}
+		if rev == 2 {
+			break // revision 3 stays a draft for the replay below
+		}
+		if err := l.store.Finalize(ctx, target, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		sync("revision 2")
+	}
+
+	// The enumerator edits revision 3 while both rejections come again.
+	draft, err := l.store.Get(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.store.SaveData(ctx, target, draft.Data); err != nil {
+		t.Fatal(err)
+	}
+	key := "sync.rejections_after " + url
+	if _, err := l.store.Setting(ctx, key); err != nil {
+		t.Fatalf("rejection cursor %q: %v", key, err)
+	}
+	if err := l.store.SetSetting(ctx, key, "0"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := cl.Sync(ctx, l.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rejections != 2 {
+		t.Errorf("replay delivered %d rejections, want the 2 again", res.Rejections)
+	}
+	got, err := l.store.Get(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != survey.StatusDraft || got.Revision != 3 {
+		t.Fatalf("a replayed rejection clobbered the draft: status %s revision %d", got.Status, got.Revision)
+	}
+	if err := l.store.Finalize(ctx, target, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sync("revision 3")
+	if n := l.pending(t); n != 0 {
+		t.Errorf("%d pending", n)
+	}
+	subs, err := c.store.Submissions(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := 0
+	for i, s := range subs {
+		if s.Revision != i+1 || s.Conflict {
+			t.Errorf("submission %d: revision %d conflict %v", i, s.Revision, s.Conflict)
+		}
+		if s.Current {
+			current++
+			if s.Revision != 3 {
+				t.Errorf("revision %d current, want 3", s.Revision)
+			}
+		}
+	}
+	if len(subs) != 3 || current != 1 {
+		t.Errorf("office holds %d revisions, %d current; want 3 and 1", len(subs), current)
+	}
+}
