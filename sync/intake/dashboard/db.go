@@ -7,14 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"sira/internal/migrate"
 	"sira/survey"
 	"sira/sync/wire"
 )
@@ -24,7 +22,9 @@ var migrationFS embed.FS
 
 // OpenDB opens the intake's database file at path for the dashboard's own
 // tables, applying the dashboard migrations it lacks. It is a second
-// connection pool on the same WAL file as the intake store.
+// connection pool on the same WAL file as the intake store. A database a
+// newer dashboard migrated is refused, untouched, with an error wrapping
+// *migrate.NewerError.
 func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open dashboard database %q: bad path", path)
@@ -44,42 +44,34 @@ func OpenDB(ctx context.Context, path string) (*sql.DB, error) {
 }
 
 // Migrate applies the dashboard migrations db lacks, each in its own
-// transaction, recording them in dashboard_schema.
+// transaction together with its row in dashboard_schema (applied as
+// RFC 3339 UTC text). db must begin write transactions immediately
+// (_txlock=immediate, as OpenDB's DSN does). A database whose recorded
+// version is newer than this binary's migrations is refused with an error
+// wrapping *migrate.NewerError, and nothing is written to it.
 func Migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS dashboard_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("dashboard schema table: %w", err)
-	}
-	ents, err := fs.ReadDir(migrationFS, "migrations")
+	ms, err := migrate.Load(migrationFS, "migrations")
 	if err != nil {
-		return fmt.Errorf("read dashboard migrations: %w", err)
+		return fmt.Errorf("dashboard %w", err)
 	}
-	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
-	for i, e := range ents {
-		num, _, _ := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if err != nil || v != i+1 {
-			return fmt.Errorf("dashboard migration %s: expected version %d", e.Name(), i+1)
-		}
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM dashboard_schema WHERE version = ?`, v).Scan(&n); err != nil {
-			return fmt.Errorf("dashboard migration %s: %w", e.Name(), err)
-		}
-		if n > 0 {
-			continue
-		}
-		body, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return err
-		}
-		if err := inTx(ctx, db, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
+	err = migrate.Apply(ctx, db, ms, migrate.Book{
+		Table:   "dashboard_schema",
+		Applied: func() any { return stamp(time.Now()) },
+		// The table is created with version 1, so that opening an
+		// up-to-date or a newer database writes nothing.
+		Init: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS dashboard_schema (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied TEXT NOT NULL)`); err != nil {
+				return fmt.Errorf("dashboard schema table: %w", err)
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO dashboard_schema (version, name, applied) VALUES (?, ?, ?)`, v, e.Name(), stamp(time.Now()))
-			return err
-		}); err != nil {
-			return fmt.Errorf("dashboard migration %s: %w", e.Name(), err)
-		}
+			return nil
+		},
+	})
+	var newer *migrate.NewerError
+	if errors.As(err, &newer) {
+		return fmt.Errorf("dashboard schema: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("dashboard %w", err) // "dashboard migration NNNN_name.sql: …"
 	}
 	return nil
 }
