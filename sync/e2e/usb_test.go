@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"sira/survey"
 	"sira/sync/client"
@@ -65,4 +66,67 @@ func TestUSBThenOnline(t *testing.T) {
 		ids[iv.ID] = true
 	}
 	verifyCentral(t, c.store, ids)
+}
+
+// TestUSBAfterOnline: the stick is carried to the office only after the
+// laptop has synced online, and after one interview came back rejected and
+// went up again as revision 2. The stale file then adds nothing: every
+// receipt a duplicate, revision 2 still the current one, no interview
+// counted twice.
+func TestUSBAfterOnline(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := startCentral(t, filepath.Join(dir, "central.db"))
+	ivs := simulated(t, 30, 13, "late")
+	l := newLaptop(t, dir, "late", ivs)
+	file := filepath.Join(dir, "batch.sira")
+	if _, err := client.Export(ctx, l.store, file); err != nil {
+		t.Fatal(err)
+	}
+	cl := newClient(t, "http://"+c.addr(), c.token(t, "late"), true)
+	res, err := cl.Sync(ctx, l.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != len(ivs) || res.Acknowledged != len(ivs) {
+		t.Fatalf("online sync: sent %d, acknowledged %d; want %d each", res.Sent, res.Acknowledged, len(ivs))
+	}
+	target := ivs[4].ID
+	if _, err := c.store.Reject(ctx, target, "check the age", "supervisor", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Sync(ctx, l.store); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.store.Reopen(ctx, target); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.store.Finalize(ctx, target, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := cl.Sync(ctx, l.store); err != nil || res.Acknowledged != 1 {
+		t.Fatalf("revision 2: %+v, %v", res, err)
+	}
+
+	imp, err := c.srv.ImportFile(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := imp.Counts[wire.Duplicate]; got != len(ivs) || len(imp.Counts) != 1 {
+		t.Errorf("stale file imported: %v, want %d duplicates only", imp.Counts, len(ivs))
+	}
+	n, err := c.store.CountSubmissions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(len(ivs) + 1); n != want {
+		t.Errorf("%d submissions, want %d (every interview once, plus revision 2 of one)", n, want)
+	}
+	subs, err := c.store.Submissions(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 2 || subs[0].Current || !subs[1].Current || subs[1].Revision != 2 {
+		t.Errorf("history of the corrected interview after the stale import: %+v", subs)
+	}
 }
