@@ -146,3 +146,54 @@ func TestRelayRestartedMidway(t *testing.T) {
 	verifyCentral(t, rn.store, ids)
 	verifyCentral(t, c.store, ids)
 }
+
+// TestRelayWaitsForUpstreamForm: the relay holds interviews of a form
+// version the central server does not know yet (the relay was upgraded
+// first, or the version was published on it). The upstream's "unknown
+// form version" is not a verdict on the interviews: they stay in the
+// outbox and reach the central server once it publishes the form, instead
+// of being taken out of the outbox and never forwarded.
+func TestRelayWaitsForUpstreamForm(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := startCentralWith(t, filepath.Join(dir, "central.db"), func(cfg *intake.Config) { cfg.Builtin = nil })
+	rn := startRelay(t, filepath.Join(dir, "relay.db"), "http://"+c.addr(), c.token(t, "relay"))
+	defer rn.stop()
+	ivs := simulated(t, 20, 14, "moussa")
+	l := newLaptop(t, dir, "moussa", ivs)
+	secret, _, err := intake.CreateToken(ctx, rn.store, "moussa", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := newClient(t, "http://"+rn.ln.Addr().String(), secret, true)
+	syncUntilDone(t, ctx, cl, l, 5)
+
+	// Let the forwarder meet the central server's refusal a few times.
+	time.Sleep(300 * time.Millisecond)
+	if n, err := c.store.CountSubmissions(ctx); err != nil || n != 0 {
+		t.Fatalf("central holds %d submissions of a form it does not know (%v)", n, err)
+	}
+	if _, err := c.srv.Publish(ctx, builtinForm(t)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		n, err := c.store.CountSubmissions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == int64(len(ivs)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			st, _ := rn.store.Stats(ctx)
+			t.Fatalf("central holds %d of %d interviews after the form was published (relay: %d unforwarded)", n, len(ivs), st.Unforwarded)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ids := map[string]bool{}
+	for _, iv := range ivs {
+		ids[iv.ID] = true
+	}
+	verifyCentral(t, c.store, ids)
+}

@@ -62,7 +62,10 @@ func New(cl *client.Client, opts Options) *Forwarder {
 // form versions locally (so laptops syncing with the relay get them), then
 // forwards the outbox page by page until it is empty. Errors: as
 // client.Client's calls; a submission the upstream refuses as invalid is
-// logged and taken out of the outbox (resending it unchanged cannot help).
+// logged and taken out of the outbox (resending it unchanged cannot help),
+// except for a form version the upstream does not know yet: that waits in
+// the outbox (Forward then fails with "no progress" while a whole page
+// waits, and the forwarder retries with backoff).
 func (f *Forwarder) Forward(ctx context.Context, s *intake.Server) error {
 	if err := f.pullForms(ctx, s); err != nil {
 		return err
@@ -152,9 +155,23 @@ func (f *Forwarder) forwardPage(ctx context.Context, s *intake.Server, subs []in
 			}
 		}
 	}
-	settle := func(rs []wire.Receipt) {
+	// An offer refuses only for a form version the upstream does not
+	// know yet: not a verdict on the interview. It stays in the outbox
+	// until the upstream publishes that version (a relay upgraded before
+	// the central office, a version published on the relay); taking it
+	// out would mean it never reaches the office.
+	waiting := 0
+	settle := func(rs []wire.Receipt, offer bool) {
 		for _, r := range rs {
 			k := key{r.ID, r.Hash}
+			if offer && !r.Status.Acknowledged() {
+				if waiting == 0 {
+					f.log.Warn("relay: the upstream does not know a form version yet; its interviews wait in the outbox", "id", r.ID, "reason", r.Reason)
+				}
+				waiting++
+				delete(byKey, k)
+				continue
+			}
 			for _, e := range byKey[k] {
 				if !r.Status.Acknowledged() {
 					f.log.Error("relay: upstream refused a submission; left on the relay only", "id", r.ID, "revision", r.Revision, "reason", r.Reason)
@@ -171,7 +188,7 @@ func (f *Forwarder) forwardPage(ctx context.Context, s *intake.Server, subs []in
 	if err != nil {
 		return done, fmt.Errorf("relay: offer: %w", err)
 	}
-	settle(rep.Receipts)
+	settle(rep.Receipts, true)
 
 	missing := map[string]bool{}
 	open := func(ctx context.Context, sha string) (io.ReadCloser, error) {
@@ -222,7 +239,7 @@ func (f *Forwarder) forwardPage(ctx context.Context, s *intake.Server, subs []in
 			if err != nil {
 				return done, err
 			}
-			settle(rs)
+			settle(rs, false)
 		}
 	}
 	return done, nil
@@ -245,7 +262,10 @@ func (f *Forwarder) send(ctx context.Context, codec *wire.Codec, part []*entry, 
 		return rs, nil
 	}
 	var re *client.ResponseError
-	if !errors.As(err, &re) || re.Retryable() || re.Err.Code == wire.CodeUnauthorized || re.Err.Code == wire.CodeProtocolVersion {
+	// An unknown form is the upstream's state, not the content's: the
+	// batch waits in the outbox (see forwardPage).
+	if !errors.As(err, &re) || re.Retryable() || re.Err.Code == wire.CodeUnauthorized || re.Err.Code == wire.CodeProtocolVersion ||
+		re.Err.Code == wire.CodeUnknownForm {
 		return nil, fmt.Errorf("relay: batch: %w", err)
 	}
 	if len(part) == 1 {
