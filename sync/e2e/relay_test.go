@@ -1,11 +1,16 @@
 package e2e_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +20,7 @@ import (
 	"sira/sync/intake"
 	isqlite "sira/sync/intake/sqlite"
 	"sira/sync/relay"
+	"sira/sync/wire"
 )
 
 // relayNode is a supervisor's intake server forwarding to an upstream.
@@ -196,4 +202,82 @@ func TestRelayWaitsForUpstreamForm(t *testing.T) {
 		ids[iv.ID] = true
 	}
 	verifyCentral(t, c.store, ids)
+}
+
+// TestRelayUpstreamRefusals: the upstream refuses the relay's batches for
+// reasons that are not about the interviews: it derives another
+// compression dictionary (another Sira version), or the link damaged the
+// frames for a while (400 corrupt). The relay must neither split them
+// down to "invalid" and take them out of its outbox (they would never
+// reach the office) nor give up: every interview arrives once.
+func TestRelayUpstreamRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault func(f *wire.Frame, n int64) wire.Code // "" lets the batch through
+	}{
+		{"dictionary", func(f *wire.Frame, _ int64) wire.Code {
+			if f.Flags&wire.FlagDict != 0 {
+				return wire.CodeDictionary
+			}
+			return ""
+		}},
+		{"corrupt for a while", func(_ *wire.Frame, n int64) wire.Code {
+			if n <= 12 {
+				return wire.CodeCorrupt
+			}
+			return ""
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			c := startCentral(t, filepath.Join(dir, "central.db"))
+			var batches atomic.Int64
+			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == wire.PathBatch || r.URL.Path == wire.PathBatchV2 {
+					body, _ := io.ReadAll(r.Body)
+					r.Body = io.NopCloser(bytes.NewReader(body))
+					if f, err := wire.ParseFrame(body, wire.DefaultLimits); err == nil {
+						if code := tc.fault(f, batches.Add(1)); code != "" {
+							w.Header().Set("Content-Type", "application/json")
+							w.WriteHeader(wire.StatusOf(code))
+							fmt.Fprintf(w, `{"error":{"code":%q,"message":"refused by the test's front"}}`, code)
+							return
+						}
+					}
+				}
+				c.srv.ServeHTTP(w, r)
+			}))
+			defer front.Close()
+			rn := startRelay(t, filepath.Join(dir, "relay.db"), front.URL, c.token(t, "relay"))
+			defer rn.stop()
+			ivs := simulated(t, 20, 15, "fanta")
+			l := newLaptop(t, dir, "fanta", ivs)
+			secret, _, err := intake.CreateToken(ctx, rn.store, "fanta", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			syncUntilDone(t, ctx, newClient(t, "http://"+rn.ln.Addr().String(), secret, true), l, 5)
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				n, err := c.store.CountSubmissions(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n == int64(len(ivs)) {
+					break
+				}
+				if time.Now().After(deadline) {
+					st, _ := rn.store.Stats(ctx)
+					t.Fatalf("central holds %d of %d interviews (relay: %d unforwarded)", n, len(ivs), st.Unforwarded)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			ids := map[string]bool{}
+			for _, iv := range ivs {
+				ids[iv.ID] = true
+			}
+			verifyCentral(t, c.store, ids)
+		})
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"sync"
 
 	"sira/forms"
 	"sira/survey"
@@ -31,6 +32,9 @@ type Forwarder struct {
 	log   *slog.Logger
 	page  int
 	batch int
+
+	mu     sync.Mutex
+	noDict map[string]bool // forms whose batches go without the dictionary
 }
 
 var _ intake.Forwarder = (*Forwarder)(nil)
@@ -45,7 +49,7 @@ type Options struct {
 // New returns a Forwarder sending through cl (the upstream's URL and this
 // relay's device token).
 func New(cl *client.Client, opts Options) *Forwarder {
-	f := &Forwarder{cl: cl, log: opts.Logger, page: opts.Page, batch: opts.Batch}
+	f := &Forwarder{cl: cl, log: opts.Logger, page: opts.Page, batch: opts.Batch, noDict: map[string]bool{}}
 	if f.log == nil {
 		f.log = slog.Default()
 	}
@@ -235,11 +239,11 @@ func (f *Forwarder) forwardPage(ctx context.Context, s *intake.Server, subs []in
 		es := groups[fh]
 		for i := 0; i < len(es); i += f.batch {
 			part := es[i:min(i+f.batch, len(es))]
-			rs, err := f.send(ctx, codec, part, &frame)
+			rs, err := f.send(ctx, fh, codec, part, &frame)
+			settle(rs, false) // the halves acknowledged before a refusal
 			if err != nil {
 				return done, err
 			}
-			settle(rs, false)
 		}
 	}
 	return done, nil
@@ -247,14 +251,22 @@ func (f *Forwarder) forwardPage(ctx context.Context, s *intake.Server, subs []in
 
 // send posts part as one batch; a batch the upstream refuses as a whole is
 // split until the refused interview is alone, which then gets an invalid
-// receipt of our own making.
-func (f *Forwarder) send(ctx context.Context, codec *wire.Codec, part []*entry, frame *[]byte) ([]wire.Receipt, error) {
+// receipt of our own making, but only when the refusal is about that
+// content (too large, a content hash the upstream decodes differently).
+// Any other refusal (damage in transit, a proxy's error page) is returned
+// as an error: the interview stays in the outbox and is sent again later,
+// where an invalid receipt would take it out for good.
+func (f *Forwarder) send(ctx context.Context, fh string, codec *wire.Codec, part []*entry, frame *[]byte) ([]wire.Receipt, error) {
 	ivs := make([]*survey.Interview, len(part))
 	for i, e := range part {
 		ivs[i] = e.iv
 	}
+	encode := codec.Encode
+	if f.plain(fh, false) {
+		encode = codec.EncodeNoDict
+	}
 	var err error
-	if *frame, err = codec.Encode((*frame)[:0], ivs); err != nil {
+	if *frame, err = encode((*frame)[:0], ivs); err != nil {
 		return nil, fmt.Errorf("relay: encode: %w", err)
 	}
 	rs, _, err := f.cl.SendBatch(ctx, *frame)
@@ -268,17 +280,38 @@ func (f *Forwarder) send(ctx context.Context, codec *wire.Codec, part []*entry, 
 		re.Err.Code == wire.CodeUnknownForm {
 		return nil, fmt.Errorf("relay: batch: %w", err)
 	}
+	if re.Err.Code == wire.CodeDictionary && !f.plain(fh, false) {
+		// Another Sira version upstream derives another dictionary: this
+		// form's batches go without it from now on.
+		f.log.Warn("relay: the upstream derives another compression dictionary; sending without", "form", fh)
+		f.plain(fh, true)
+		return f.send(ctx, fh, codec, part, frame)
+	}
 	if len(part) == 1 {
+		if re.Err.Code != wire.CodeTooLarge && re.Err.Code != wire.CodeHashMismatch {
+			return nil, fmt.Errorf("relay: batch of %s: %w", part[0].it.ID, err)
+		}
 		e := part[0]
 		return []wire.Receipt{{ID: e.it.ID, Revision: e.it.Revision, Hash: e.it.Hash, Status: wire.Invalid, Reason: re.Err.Error()}}, nil
 	}
 	h := len(part) / 2
-	a, err := f.send(ctx, codec, part[:h], frame)
+	a, err := f.send(ctx, fh, codec, part[:h], frame)
 	if err != nil {
 		return a, err
 	}
-	b, err := f.send(ctx, codec, part[h:], frame)
+	b, err := f.send(ctx, fh, codec, part[h:], frame)
 	return append(a, b...), err
+}
+
+// plain reports whether form fh's batches go without the dictionary; set
+// makes it so.
+func (f *Forwarder) plain(fh string, set bool) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if set {
+		f.noDict[fh] = true
+	}
+	return f.noDict[fh]
 }
 
 func cites(iv *survey.Interview, missing map[string]bool) bool {
