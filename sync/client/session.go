@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -556,7 +557,7 @@ func (s *session) downstream(ctx context.Context) error {
 		}
 		after := req.RejectionsAfter
 		for _, r := range d.Rejections {
-			if err := applyRejection(ctx, s.st, r); err != nil {
+			if err := applyRejection(ctx, s.st, s.cl.log, r); err != nil {
 				return err
 			}
 			s.res.Rejections++
@@ -578,7 +579,7 @@ func (s *session) downstream(ctx context.Context) error {
 // rejected one with the supervisor's comment, or stores the server's copy
 // when the laptop does not hold it (a replaced laptop). A rejection of a
 // revision the laptop has already moved past is ignored.
-func applyRejection(ctx context.Context, st survey.Store, r wire.Rejection) error {
+func applyRejection(ctx context.Context, st survey.Store, log *slog.Logger, r wire.Rejection) error {
 	err := st.Reject(ctx, r.ID, r.Comment, r.Revision)
 	switch {
 	case err == nil, errors.Is(err, survey.ErrConflict):
@@ -587,7 +588,16 @@ func applyRejection(ctx context.Context, st survey.Store, r wire.Rejection) erro
 		iv := *r.Interview
 		iv.Status = survey.StatusRejected
 		iv.Comment = r.Comment
-		if err := st.Insert(ctx, []*survey.Interview{&iv}); err != nil && !errors.Is(err, survey.ErrExists) {
+		err := st.Insert(ctx, []*survey.Interview{&iv})
+		if errors.Is(err, survey.ErrNotFound) {
+			// It cites an attachment this laptop never held (made on
+			// another one): the copy cannot be stored here. Failing
+			// would stop this rejection, and every later one, at each
+			// session; the laptop holding the files applies it.
+			log.Warn("sync: rejected interview cites files this laptop lacks; not stored here", "id", r.ID, "revision", r.Revision)
+			return nil
+		}
+		if err != nil && !errors.Is(err, survey.ErrExists) {
 			return fmt.Errorf("sync: store rejected interview %s: %w", r.ID, err)
 		}
 		return nil

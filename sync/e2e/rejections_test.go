@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,5 +113,75 @@ func TestRejectedAgainAndReplayed(t *testing.T) {
 	}
 	if len(subs) != 3 || current != 1 {
 		t.Errorf("office holds %d revisions, %d current; want 3 and 1", len(subs), current)
+	}
+}
+
+// TestRejectionOnReplacementLaptop: the enumerator's replacement laptop
+// receives rejections of interviews made on the old one. One cites a
+// photo the new laptop does not hold, so the server's copy cannot be
+// stored there; that must not stop the session, nor the rejections after
+// it, for ever (the cursor would never move). The old laptop, which holds
+// the photo, still applies it.
+func TestRejectionOnReplacementLaptop(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := startCentral(t, filepath.Join(dir, "central.db"))
+	var field string
+	for _, n := range builtinForm(t).Nodes() {
+		if n.Name == "certificate_scan" {
+			field = n.Path
+		}
+	}
+	var photo, plain *survey.Interview
+	for _, iv := range simulated(t, 300, 6, "kadi") {
+		switch {
+		case photo == nil && hasValue(iv.Data, "certificate_obtained", "yes"):
+			photo = iv
+		case plain == nil && !hasValue(iv.Data, "certificate_obtained", "yes"):
+			plain = iv
+		}
+	}
+	if photo == nil || plain == nil {
+		t.Skip("no simulated interview with a certificate")
+	}
+	old := newLaptop(t, dir, "old", []*survey.Interview{plain})
+	photo.Status, photo.Ended = survey.StatusDraft, time.Time{}
+	photo.Data.Values[field] = "cert.jpg"
+	if err := old.store.Create(ctx, photo); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.store.PutAttachment(ctx, photo.ID, survey.Attachment{Field: field, Name: "cert.jpg", Type: "image/jpeg"}, strings.NewReader("a scan")); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.store.Finalize(ctx, photo.ID, photo.Started.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	clOld := newClient(t, "http://"+c.addr(), c.token(t, "kadi"), true)
+	if res, err := clOld.Sync(ctx, old.store); err != nil || res.Acknowledged != 2 {
+		t.Fatalf("old laptop: %+v, %v", res, err)
+	}
+	for _, id := range []string{photo.ID, plain.ID} {
+		if _, err := c.store.Reject(ctx, id, "please check", "supervisor", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	repl := newLaptop(t, dir, "new", nil)
+	clNew := newClient(t, "http://"+c.addr(), c.token(t, "kadi"), true)
+	res, err := clNew.Sync(ctx, repl.store)
+	if err != nil {
+		t.Fatalf("replacement laptop: %v", err)
+	}
+	if res.Rejections != 2 {
+		t.Errorf("replacement laptop applied %d rejections, want 2", res.Rejections)
+	}
+	if got, err := repl.store.Get(ctx, plain.ID); err != nil || got.Status != survey.StatusRejected {
+		t.Errorf("rejection after the unstorable one: %v, %v", got, err)
+	}
+	if res, err := clOld.Sync(ctx, old.store); err != nil || res.Rejections != 2 {
+		t.Fatalf("old laptop: %+v, %v", res, err)
+	}
+	if got, err := old.store.Get(ctx, photo.ID); err != nil || got.Status != survey.StatusRejected {
+		t.Errorf("old laptop's copy: %v, %v", got, err)
 	}
 }
