@@ -596,31 +596,24 @@ func fnSum(ev *evaluator, args []node) (result, error) {
 // fnMax keeps JavaRosa's quirk: the running maximum starts at the smallest
 // positive double, so max(-5, -3) is 4.9e-324.
 func fnMax(ev *evaluator, args []node) (result, error) {
-	vs, err := ev.values(args)
-	if err != nil {
-		return result{}, err
-	}
-	m, found := math.SmallestNonzeroFloat64, false
-	for _, v := range vs {
-		if x := ToNumber(v); !math.IsNaN(x) {
-			m, found = math.Max(m, x), true
-		}
-	}
-	if !found {
-		return numResult(math.NaN()), nil
-	}
-	return numResult(m), nil
+	return foldNumbers(ev, args, math.SmallestNonzeroFloat64, math.Max)
 }
 
 func fnMin(ev *evaluator, args []node) (result, error) {
+	return foldNumbers(ev, args, math.MaxFloat64, math.Min)
+}
+
+// foldNumbers folds the numeric values of args with pick from start,
+// skipping NaN (an empty answer); with no number at all it gives NaN.
+func foldNumbers(ev *evaluator, args []node, start float64, pick func(a, b float64) float64) (result, error) {
 	vs, err := ev.values(args)
 	if err != nil {
 		return result{}, err
 	}
-	m, found := math.MaxFloat64, false
+	m, found := start, false
 	for _, v := range vs {
 		if x := ToNumber(v); !math.IsNaN(x) {
-			m, found = math.Min(m, x), true
+			m, found = pick(m, x), true
 		}
 	}
 	if !found {
