@@ -66,7 +66,7 @@ func TestCorruptInTransitNotRemembered(t *testing.T) {
 	dir := t.TempDir()
 	c := startCentral(t, filepath.Join(dir, "central.db"))
 	px := startCorruptingProxy(t, c.addr())
-	ivs := simulated(t, 4, 11, "flip")
+	ivs := simulated(t, 4, 21, "flip")
 	l := newLaptop(t, dir, "flip", ivs)
 	cl := newClient(t, px.url, c.token(t, "flip"), true, client.BatchPolicy{Start: 4, Max: 4})
 

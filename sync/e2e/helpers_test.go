@@ -32,8 +32,14 @@ var (
 	formErr  error
 
 	simMu    sync.Mutex
-	simCache = map[uint64][]*survey.Interview{}
+	simCache = map[simKey][]*survey.Interview{} // by seed and enumerator: a cached run of another enumerator would carry its name
 )
+
+// simKey names one simulated run.
+type simKey struct {
+	seed       uint64
+	enumerator string
+}
 
 // builtinForm is the built-in returnee form, compiled once per test binary.
 func builtinForm(tb testing.TB) *forms.Form {
@@ -52,7 +58,7 @@ func simulated(tb testing.TB, n int, seed uint64, enumerator string) []*survey.I
 	f := builtinForm(tb)
 	simMu.Lock()
 	defer simMu.Unlock()
-	if ivs, ok := simCache[seed]; ok && len(ivs) >= n {
+	if ivs, ok := simCache[simKey{seed, enumerator}]; ok && len(ivs) >= n {
 		return clone(tb, ivs[:n])
 	}
 	plan, err := survey.NewPlan(f)
@@ -68,7 +74,7 @@ func simulated(tb testing.TB, n int, seed uint64, enumerator string) []*survey.I
 			tb.Fatal(err)
 		}
 	}
-	simCache[seed] = ivs
+	simCache[simKey{seed, enumerator}] = ivs
 	return clone(tb, ivs)
 }
 

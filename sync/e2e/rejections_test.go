@@ -133,7 +133,7 @@ func TestRejectionOnReplacementLaptop(t *testing.T) {
 		}
 	}
 	var photo, plain *survey.Interview
-	for _, iv := range simulated(t, 300, 6, "kadi") {
+	for _, iv := range simulated(t, 300, 16, "kadi") {
 		switch {
 		case photo == nil && hasValue(iv.Data, "certificate_obtained", "yes"):
 			photo = iv
