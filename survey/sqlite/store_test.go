@@ -878,3 +878,62 @@ func TestOddPaths(t *testing.T) {
 		t.Error("Open(path with ?) succeeded, want a clear refusal")
 	}
 }
+
+// TestLateSyncMarks: a receipt of revision 1 that lands after the
+// interview was rejected (a second session, a slow response) must leave it
+// rejected, and after Reopen must leave the enumerator's draft of revision
+// 2 alone: neither sent nor acknowledged, so it is offered once finalized.
+func TestLateSyncMarks(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		reopen bool
+		want   survey.Status
+		rev    int
+	}{
+		{"rejected", false, survey.StatusRejected, 1},
+		{"reopened", true, survey.StatusDraft, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := MustOpen(t, newPath(t))
+			iv := draft("uuid:late")
+			if err := s.Create(ctx, iv); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Finalize(ctx, iv.ID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			h := mustPending(t, s)[0].Hash
+			if err := s.Reject(ctx, iv.ID, "check", 1); err != nil {
+				t.Fatal(err)
+			}
+			if tc.reopen {
+				if err := s.Reopen(ctx, iv.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.MarkSent(ctx, iv.ID, 1, h); !errors.Is(err, survey.ErrConflict) {
+				t.Errorf("late MarkSent = %v, want ErrConflict", err)
+			}
+			if err := s.MarkAcknowledged(ctx, iv.ID, 1, h); !errors.Is(err, survey.ErrConflict) {
+				t.Errorf("late MarkAcknowledged = %v, want ErrConflict", err)
+			}
+			got, err := s.Get(ctx, iv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tc.want || got.Revision != tc.rev {
+				t.Errorf("after late marks: %s revision %d, want %s revision %d", got.Status, got.Revision, tc.want, tc.rev)
+			}
+			if !tc.reopen {
+				return
+			}
+			if err := s.Finalize(ctx, iv.ID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if p := mustPending(t, s); len(p) != 1 || p[0].Revision != 2 || p[0].Hash == h {
+				t.Errorf("revision 2 not offered: %+v", p)
+			}
+		})
+	}
+}
