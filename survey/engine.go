@@ -134,8 +134,8 @@ func newDraft(f *forms.Form, enumerator, deviceID string, now time.Time) *Interv
 }
 
 func newEngine(f *forms.Form, iv *Interview, opts EngineOptions, fresh bool) (*Engine, error) {
-	if iv.FormID != "" && f.ID != "" && iv.FormID != f.ID {
-		return nil, fmt.Errorf("open interview %s: it was started on form %q, not %q", iv.ID, iv.FormID, f.ID)
+	if err := checkForm(f, iv); err != nil {
+		return nil, err
 	}
 	p := opts.Plan
 	if p == nil || p.form != f {
@@ -148,22 +148,40 @@ func newEngine(f *forms.Form, iv *Interview, opts EngineOptions, fresh bool) (*E
 		opts.Now = time.Now
 	}
 	e := &Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: make([][]*elem, p.ranks)}
+	if err := e.start(fresh); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// checkForm refuses to open an interview on a form other than its own.
+func checkForm(f *forms.Form, iv *Interview) error {
+	if iv.FormID != "" && f.ID != "" && iv.FormID != f.ID {
+		return fmt.Errorf("open interview %s: it was started on form %q, not %q", iv.ID, iv.FormID, f.ID)
+	}
+	return nil
+}
+
+// start brings a new Engine (plan, form, interview and options set) to its
+// settled state: the steps newEngine and the pooled Validator share, in one
+// place so that both reach the same state and the same issues.
+func (e *Engine) start(fresh bool) error {
 	if e.loc == nil {
 		e.loc = time.Local
 	}
 	e.ctx.e = e
-	e.lang = e.pickLanguage(opts.Language)
-	if iv.Data == nil {
-		iv.Data = NewRecord()
+	e.lang = e.pickLanguage(e.opts.Language)
+	if e.iv.Data == nil {
+		e.iv.Data = NewRecord()
 	}
-	e.root = e.build(p.root, nil, iv.Data, 0, fresh)
-	if iv.Editable() {
+	e.root = e.build(e.plan.root, nil, e.iv.Data, 0, fresh)
+	if e.iv.Editable() {
 		e.fillMeta(e.root)
 	}
 	if err := e.settle(); err != nil {
-		return nil, fmt.Errorf("open interview %s: %w", iv.ID, err)
+		return fmt.Errorf("open interview %s: %w", e.iv.ID, err)
 	}
-	return e, nil
+	return nil
 }
 
 func (e *Engine) pickLanguage(lang string) string {

@@ -1,7 +1,6 @@
 package survey
 
 import (
-	"fmt"
 	"sync"
 	"time"
 )
@@ -57,14 +56,11 @@ func (v *Validator) Validate(iv *Interview, opts EngineOptions) ([]Issue, error)
 	return e.ValidateAll(), nil
 }
 
-// open is newEngine on pooled memory: the same steps in the same order, so
-// the state (and the issues) are the same.
+// open is newEngine on pooled memory: the same checks, then the same start.
 func (v *Validator) open(ve *validEngine, iv *Interview, opts EngineOptions) (*Engine, error) {
 	p := v.plan
 	f := p.form
-	if iv.FormID != "" && f.ID != "" && iv.FormID != f.ID {
-		// The message is newEngine's.
-		_, err := newEngine(f, iv, EngineOptions{Plan: p}, false)
+	if err := checkForm(f, iv); err != nil {
 		return nil, err
 	}
 	opts.Plan = p
@@ -80,20 +76,8 @@ func (v *Validator) open(ve *validEngine, iv *Interview, opts EngineOptions) (*E
 	}
 	ve.e = Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: ve.buckets[:p.ranks], slab: ve.slab}
 	e := &ve.e
-	if e.loc == nil {
-		e.loc = time.Local
-	}
-	e.ctx.e = e
-	e.lang = e.pickLanguage(opts.Language)
-	if iv.Data == nil {
-		iv.Data = NewRecord()
-	}
-	e.root = e.build(p.root, nil, iv.Data, 0, false)
-	if iv.Editable() {
-		e.fillMeta(e.root)
-	}
-	if err := e.settle(); err != nil {
-		return nil, errOpen(iv, err)
+	if err := e.start(false); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -114,9 +98,4 @@ func (v *Validator) put(ve *validEngine) {
 	}
 	ve.e = Engine{}
 	v.pool.Put(ve)
-}
-
-// errOpen wraps a settle failure as newEngine does.
-func errOpen(iv *Interview, err error) error {
-	return fmt.Errorf("open interview %s: %w", iv.ID, err)
 }
