@@ -65,7 +65,7 @@ type Engine struct {
 	pending int         // dirty elems waiting
 	counts  []countSlot // repeat_counts to evaluate again
 	created []*elem     // new elems awaiting their dynamic defaults
-	slab    []elem      // unused elems, allocated in chunks
+	mem     *engineMem  // where the instance tree's memory comes from
 	ctx     evalCtx
 	secs    map[string]*staticNode               // secondary instances by id
 	lists   map[*forms.ChoiceList]map[string]int // choice indices of lists the plan lacks (EngineOptions.Files)
@@ -74,16 +74,15 @@ type Engine struct {
 // elem is one instance of a form node: the root, a group, a repeat
 // instance, a field. It implements xpath.Node.
 type elem struct {
-	eng     *Engine
-	ni      *nodeInfo
-	parent  *elem
-	rec     *Record   // the level record: values of this elem (or, for a repeat instance, its own record)
-	slots   [][]*elem // by child position: one elem, or a repeat's instances
-	count   []int     // by child position: repeat_count's last value (-1 when the repeat has none)
-	index   int       // 1-based, repeat instances only
-	kids    []xpath.Node
-	self    []xpath.Node // x alone, for ${} resolving to one field without allocating
-	selfArr [1]xpath.Node
+	eng    *Engine
+	ni     *nodeInfo
+	parent *elem
+	rec    *Record   // the level record: values of this elem (or, for a repeat instance, its own record)
+	slots  [][]*elem // by child position: one elem, or a repeat's instances
+	count  []int     // by child position: repeat_count's last value (-1 when the repeat has none)
+	index  int       // 1-based, repeat instances only
+	kids   []xpath.Node
+	self   [1]xpath.Node // x alone, for ${} resolving to one field without allocating
 
 	relSelf, relevant, required, readOnly, invalid bool
 	calc                                           *xpath.Value // a calculation's typed result, nil until evaluated
@@ -147,7 +146,7 @@ func newEngine(f *forms.Form, iv *Interview, opts EngineOptions, fresh bool) (*E
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	e := &Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: make([][]*elem, p.ranks)}
+	e := &Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: make([][]*elem, p.ranks), mem: &engineMem{}}
 	if err := e.start(fresh); err != nil {
 		return nil, err
 	}
@@ -223,21 +222,20 @@ func (e *Engine) resolveLanguage(lang string) (string, bool) {
 // field) under parent, and its subtree from rec. fresh elems get their
 // literal defaults and are queued for their dynamic defaults.
 func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh bool) *elem {
-	if len(e.slab) == 0 {
-		// Elems are allocated in chunks: opening an interview builds hundreds.
-		n := 32 // repeat instances: a few elems each
-		if e.root == nil && parent == nil {
-			n = len(e.plan.infos)
-		}
-		e.slab = make([]elem, n)
+	m := e.mem
+	// Opening an interview builds hundreds of elems: the first chunk holds
+	// the whole tree of one instance per repeat; later repeat instances
+	// take chunks of a few elems each.
+	first := e.root == nil && parent == nil
+	chunk := 32
+	if first {
+		chunk = len(e.plan.infos)
 	}
-	x := &e.slab[0]
-	e.slab = e.slab[1:]
-	// The slab is zeroed: set only what differs.
+	x := &m.elems.take(1, chunk)[0]
+	// The memory is zeroed: set only what differs.
 	x.eng, x.ni, x.parent, x.rec, x.index = e, ni, parent, rec, index
 	x.relSelf, x.relevant = true, true
-	x.selfArr[0] = x
-	x.self = x.selfArr[:]
+	x.self[0] = x
 	if fresh && ni.x.def != nil {
 		e.created = append(e.created, x)
 	}
@@ -255,9 +253,12 @@ func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh
 		return x
 	}
 	k := len(ni.kids)
-	x.slots = make([][]*elem, k)
-	x.count = make([]int, k)
-	singles := make([]*elem, k) // one backing array for the non-repeat children
+	if first {
+		chunk = e.plan.kids
+	}
+	x.slots = m.slots.take(k, chunk)
+	x.count = m.ints.take(k, chunk)
+	singles := m.ptrs.take(k, chunk) // one backing array for the non-repeat children
 	for i, ci := range ni.kids {
 		x.count[i] = -1
 		if ci.node.Type != forms.TypeRepeat {
@@ -265,11 +266,72 @@ func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh
 			x.slots[i] = singles[i : i+1 : i+1]
 			continue
 		}
-		for j, inst := range rec.Repeats[ci.node.Path] {
-			x.slots[i] = append(x.slots[i], e.build(ci, x, inst, j+1, fresh))
+		insts := rec.Repeats[ci.node.Path]
+		if len(insts) == 0 {
+			continue
 		}
+		// Capacity ends with the instances: an added one reallocates.
+		slot := m.ptrs.take(len(insts), chunk)
+		for j, inst := range insts {
+			slot[j] = e.build(ci, x, inst, j+1, fresh)
+		}
+		x.slots[i] = slot
 	}
 	return x
+}
+
+// engineMem is the memory an engine carves its instance tree from, in
+// chunks rather than one allocation per elem and slice; the Validator
+// keeps it from one interview to the next.
+type engineMem struct {
+	elems arena[elem]
+	slots arena[[]*elem]
+	ptrs  arena[*elem]
+	ints  arena[int]
+	nodes arena[xpath.Node]
+}
+
+// reset zeroes what the last tree used, so that the memory holds on to no
+// interview, and makes every arena that ran out of memory big enough for
+// the next tree of that size, and at least for a tree of p's form with a
+// few repeat instances.
+func (m *engineMem) reset(p *Plan) {
+	const extra = 32
+	m.elems.reset(len(p.infos) + extra)
+	m.slots.reset(p.kids + extra)
+	m.ptrs.reset(p.kids + extra)
+	m.ints.reset(p.kids + extra)
+	m.nodes.reset(len(p.infos) + extra)
+}
+
+// arena hands out zeroed slices of T from chunks.
+type arena[T any] struct {
+	buf  []T // the chunk the engine started with
+	free []T // the unused part of the current chunk
+	grew bool
+}
+
+// take returns n zeroed T, with no capacity beyond them, from the current
+// chunk or from a new one of at least chunk T.
+func (a *arena[T]) take(n, chunk int) []T {
+	if n > len(a.free) {
+		a.free = make([]T, max(n, chunk))
+		a.grew = true
+	}
+	s := a.free[:n:n]
+	a.free = a.free[n:]
+	return s
+}
+
+// reset makes the arena's memory available again: the used part of buf
+// zeroed, or a bigger buf when the last use outgrew it.
+func (a *arena[T]) reset(min int) {
+	if a.grew || len(a.buf) < min {
+		a.buf = make([]T, max(2*len(a.buf), min))
+	} else {
+		clear(a.buf[:len(a.buf)-len(a.free)])
+	}
+	a.free, a.grew = a.buf, false
 }
 
 // put stores v as x's answer, in the record and in x.

@@ -21,6 +21,7 @@ type Plan struct {
 	byPath map[string]*nodeInfo
 	byName map[string]*nodeInfo
 	ranks  int // number of distinct ranks
+	kids   int // children of all containers: the slots of a tree with one instance per repeat
 	lists  map[*forms.ChoiceList]map[string]int
 
 	mu   sync.Mutex
@@ -120,6 +121,9 @@ func NewPlan(f *forms.Form) (*Plan, error) {
 		return nil, err
 	}
 	p.root = p.infos[0]
+	for _, ni := range p.infos {
+		p.kids += len(ni.kids)
+	}
 	for _, ni := range p.infos[1:] {
 		if isContainer(ni.node) {
 			continue

@@ -32,7 +32,7 @@ func (x *elem) Children() []xpath.Node {
 		for _, s := range x.slots {
 			n += len(s)
 		}
-		x.kids = make([]xpath.Node, 0, n)
+		x.kids = x.eng.mem.nodes.take(n, len(x.eng.plan.infos))[:0]
 		for _, s := range x.slots {
 			for _, c := range s {
 				x.kids = append(x.kids, c)
@@ -136,7 +136,7 @@ func (e *Engine) resolve(x *elem, target *nodeInfo, dst []xpath.Node) []xpath.No
 			y = y.slots[c.pos][0]
 		}
 		if dst == nil {
-			return y.self
+			return y.self[:]
 		}
 		return append(dst, y)
 	}

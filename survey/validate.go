@@ -20,9 +20,8 @@ type Validator struct {
 // interviews.
 type validEngine struct {
 	e       Engine
-	slab    []elem    // zeroed elems for the next interview's tree
+	mem     engineMem // zeroed memory for the next interview's tree
 	buckets [][]*elem // rank queues, empty between interviews
-	grow    bool      // the last tree outgrew slab
 }
 
 // NewValidator returns a Validator for the plan's form.
@@ -67,14 +66,13 @@ func (v *Validator) open(ve *validEngine, iv *Interview, opts EngineOptions) (*E
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if ve.grow || len(ve.slab) < len(p.infos) {
-		ve.slab = make([]elem, max(2*len(ve.slab), len(p.infos)+32))
-		ve.grow = false
+	if ve.mem.elems.buf == nil {
+		ve.mem.reset(p)
 	}
 	if len(ve.buckets) < p.ranks {
 		ve.buckets = make([][]*elem, p.ranks)
 	}
-	ve.e = Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: ve.buckets[:p.ranks], slab: ve.slab}
+	ve.e = Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: ve.buckets[:p.ranks], mem: &ve.mem}
 	e := &ve.e
 	if err := e.start(false); err != nil {
 		return nil, err
@@ -85,13 +83,7 @@ func (v *Validator) open(ve *validEngine, iv *Interview, opts EngineOptions) (*E
 // put returns ve to the pool with its elems zeroed, so that it holds on to
 // no interview.
 func (v *Validator) put(ve *validEngine) {
-	e := &ve.e
-	// build takes elems from the front of the slab and allocates chunks of
-	// its own once it runs out: then the next slab is bigger.
-	if n := len(e.slab); n == 0 || &e.slab[n-1] != &ve.slab[len(ve.slab)-1] {
-		ve.grow = true
-	}
-	clear(ve.slab)
+	ve.mem.reset(v.plan)
 	for i := range ve.buckets {
 		clear(ve.buckets[i][:cap(ve.buckets[i])])
 		ve.buckets[i] = ve.buckets[i][:0]
