@@ -85,13 +85,14 @@ type elem struct {
 	self   [1]xpath.Node // x alone, for ${} resolving to one field without allocating
 
 	relSelf, relevant, required, readOnly, invalid bool
-	calc                                           *xpath.Value // a calculation's typed result, nil until evaluated
-	val                                            string       // the stored answer, mirrored from rec so reads need no map lookup
-	err                                            error        // last evaluation error of this elem's expressions
-	mask                                           uint8        // queued: the expressions to evaluate (dep* bits)
-	errs                                           uint8        // dep* bits of the expressions whose last evaluation failed
-	stale                                          bool         // was inside a non-relevant group: evaluate everything
-	dead                                           bool         // removed with its repeat instance
+	v                                              xpath.Value // what Value returns while relevant, as vk says
+	vk                                             uint8       // v holds nothing, a calculation's result, or val typed
+	val                                            string      // the stored answer, mirrored from rec so reads need no map lookup
+	err                                            error       // last evaluation error of this elem's expressions
+	mask                                           uint8       // queued: the expressions to evaluate (dep* bits)
+	errs                                           uint8       // dep* bits of the expressions whose last evaluation failed
+	stale                                          bool        // was inside a non-relevant group: evaluate everything
+	dead                                           bool        // removed with its repeat instance
 }
 
 // NewEngine opens iv with form f. It builds the instance tree from the
@@ -289,6 +290,9 @@ type engineMem struct {
 	ptrs  arena[*elem]
 	ints  arena[int]
 	nodes arena[xpath.Node]
+
+	scratch []xpath.Node           // resolve's working memory
+	secs    map[string]*staticNode // the Validator's Engine.secs, kept for its buckets
 }
 
 // reset zeroes what the last tree used, so that the memory holds on to no
@@ -302,6 +306,8 @@ func (m *engineMem) reset(p *Plan) {
 	m.ptrs.reset(p.kids + extra)
 	m.ints.reset(p.kids + extra)
 	m.nodes.reset(len(p.infos) + extra)
+	clear(m.scratch[:cap(m.scratch)])
+	clear(m.secs)
 }
 
 // arena hands out zeroed slices of T from chunks.
@@ -334,10 +340,23 @@ func (a *arena[T]) reset(min int) {
 	a.free, a.grew = a.buf, false
 }
 
+// What elem.v holds. A calculation's result, once there is one, is the
+// value whatever is stored; otherwise the stored answer typed, cached
+// because expressions read some answers many times and parsing numbers and
+// dates is not free.
+const (
+	vNone uint8 = iota
+	vCalc
+	vTyped
+)
+
 // put stores v as x's answer, in the record and in x.
 func (x *elem) put(v string) {
 	putValue(x.rec, x.ni.node.Path, v)
 	x.val = v
+	if x.vk == vTyped {
+		x.vk = vNone
+	}
 }
 
 func putValue(rec *Record, path, v string) {

@@ -25,8 +25,11 @@ type Plan struct {
 	lists  map[*forms.ChoiceList]map[string]int
 
 	mu   sync.Mutex
-	secs map[string]*staticNode // secondary instances by language and id, built on first use
+	secs map[secKey]*staticNode // secondary instances by language and id, built on first use
 }
+
+// secKey names a secondary instance in one language.
+type secKey struct{ lang, id string}
 
 // nodeInfo is the plan's view of one form node.
 type nodeInfo struct {

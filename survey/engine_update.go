@@ -206,8 +206,8 @@ func (e *Engine) refresh(x *elem, m uint8) {
 		} else {
 			x.errs &^= depCalc
 		}
-		if x.calc == nil || !sameValue(v, *x.calc) {
-			x.calc = &v
+		if x.vk != vCalc || !sameValue(v, x.v) {
+			x.v, x.vk = v, vCalc
 			changed, valueChanged = true, true
 			if e.iv.Editable() {
 				x.put(storeString(n, v))

@@ -102,12 +102,29 @@ func (e *Engine) validate(x *elem) *Issue {
 		}
 		return issue(IssueConstraint, msg)
 	case raw != "" && isSelect(n) && !x.readOnly:
-		if _, err := e.normalize(x, raw); err != nil {
+		if !e.stillOffered(x, raw) {
 			return issue(IssueChoice, e.msg("This choice is no longer available: please choose again.",
 				"Ce choix n'est plus proposé : veuillez choisir à nouveau."))
 		}
 	}
 	return nil
+}
+
+// stillOffered reports whether normalize would accept x's stored select
+// answer raw: each of its choices offered now. It asks offered about the
+// same choices in the same order as normalize, without building the
+// normalised answer.
+func (e *Engine) stillOffered(x *elem, raw string) bool {
+	if !isMulti(x.ni.node) {
+		v := strings.TrimSpace(raw)
+		return v == "" || e.offered(x, v)
+	}
+	for t := range strings.FieldsSeq(raw) {
+		if !e.offered(x, t) {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *Engine) msg(en, fr string) string {

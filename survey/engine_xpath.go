@@ -49,11 +49,10 @@ func (x *elem) Value() xpath.Value {
 	if !x.relevant || x.slots != nil {
 		return xpath.String("")
 	}
-	if x.calc != nil {
-		return *x.calc
+	if x.vk == vNone {
+		x.v, x.vk = typedValue(x.ni.node, x.val, x.eng.loc), vTyped
 	}
-	n := x.ni.node
-	return typedValue(n, x.val, x.eng.loc)
+	return x.v
 }
 
 // raw returns the stored answer, relevant or not.
@@ -140,7 +139,20 @@ func (e *Engine) resolve(x *elem, target *nodeInfo, dst []xpath.Node) []xpath.No
 		}
 		return append(dst, y)
 	}
-	return descend(start, target.chain[k:], dst)
+	if dst != nil {
+		return descend(start, target.chain[k:], dst)
+	}
+	// Collected in scratch memory, then copied to a slice of their exact
+	// size: no growing by appends.
+	m := e.mem
+	ns := descend(start, target.chain[k:], m.scratch[:0])
+	m.scratch = ns
+	if len(ns) == 0 {
+		return nil
+	}
+	out := m.nodes.take(len(ns), len(e.plan.infos))
+	copy(out, ns)
+	return out
 }
 
 func descend(x *elem, chain []*nodeInfo, dst []xpath.Node) []xpath.Node {
@@ -235,7 +247,7 @@ func (e *Engine) file(name string) *forms.ChoiceList {
 // instance returns the plan's shared, immutable copy of a form list's
 // secondary instance in e's language, building it on first use.
 func (p *Plan) instance(e *Engine, id string, list *forms.ChoiceList) *staticNode {
-	key := e.lang + "\x00" + id
+	key := secKey{e.lang, id}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if s, ok := p.secs[key]; ok {
@@ -243,7 +255,7 @@ func (p *Plan) instance(e *Engine, id string, list *forms.ChoiceList) *staticNod
 	}
 	s := e.listInstance(list)
 	if p.secs == nil {
-		p.secs = map[string]*staticNode{}
+		p.secs = map[secKey]*staticNode{}
 	}
 	p.secs[key] = s
 	return s

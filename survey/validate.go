@@ -68,11 +68,12 @@ func (v *Validator) open(ve *validEngine, iv *Interview, opts EngineOptions) (*E
 	}
 	if ve.mem.elems.buf == nil {
 		ve.mem.reset(p)
+		ve.mem.secs = map[string]*staticNode{}
 	}
 	if len(ve.buckets) < p.ranks {
 		ve.buckets = make([][]*elem, p.ranks)
 	}
-	ve.e = Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: ve.buckets[:p.ranks], mem: &ve.mem}
+	ve.e = Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: ve.buckets[:p.ranks], mem: &ve.mem, secs: ve.mem.secs}
 	e := &ve.e
 	if err := e.start(false); err != nil {
 		return nil, err
