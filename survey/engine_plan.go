@@ -29,7 +29,7 @@ type Plan struct {
 }
 
 // secKey names a secondary instance in one language.
-type secKey struct{ lang, id string}
+type secKey struct{ lang, id string }
 
 // nodeInfo is the plan's view of one form node.
 type nodeInfo struct {
