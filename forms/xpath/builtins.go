@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -56,25 +57,58 @@ func fnOnce(ev *evaluator, args []node) (result, error) {
 
 // --- selects --------------------------------------------------------------
 
-func fnSelected(ev *evaluator, args []node) (result, error) {
+// selected is selected(list, value): whether value, trimmed, is one of
+// the space-separated names in list.
+func (ev *evaluator) selected(args []node) (bool, error) {
 	list, err := ev.str(args[0])
 	if err != nil {
-		return result{}, err
+		return false, err
 	}
 	v, err := ev.val(args[1])
 	if err != nil {
-		return result{}, err
+		return false, err
 	}
 	if v.Kind != KindString {
-		return result{}, evalErrorf("the second argument of selected() must be in quotes (like '1')")
+		return false, evalErrorf("the second argument of selected() must be in quotes (like '1')")
 	}
-	want := strings.TrimSpace(v.S)
-	return boolResult(strings.Contains(" "+list+" ", " "+want+" ")), nil
+	return hasToken(list, strings.TrimSpace(v.S)), nil
+}
+
+// hasToken is strings.Contains(" "+list+" ", " "+want+" ") without
+// building either string: want occurs in list between spaces or the ends.
+func hasToken(list, want string) bool {
+	for i := 0; i+len(want) <= len(list); {
+		k := strings.Index(list[i:], want)
+		if k < 0 {
+			return false
+		}
+		j := i + k
+		end := j + len(want)
+		if (j == 0 || list[j-1] == ' ') && (end == len(list) || list[end] == ' ') {
+			return true
+		}
+		i = j + 1
+	}
+	return false
 }
 
 func fnCountSelected(ev *evaluator, args []node) (result, error) {
 	s, err := ev.str(args[0])
-	return numResult(float64(len(strings.Fields(s)))), err
+	return numResult(float64(countFields(s))), err
+}
+
+// countFields is len(strings.Fields(s)) without the slice.
+func countFields(s string) int {
+	n, in := 0, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			in = false
+		} else if !in {
+			in = true
+			n++
+		}
+	}
+	return n
 }
 
 func fnSelectedAt(ev *evaluator, args []node) (result, error) {
@@ -888,11 +922,11 @@ func fnWeightedChecklist(ev *evaluator, args []node) (result, error) {
 // --- dates ----------------------------------------------------------------
 
 func fnToday(ev *evaluator, _ []node) (result, error) {
-	return scalar(Date(ev.ctx.Now().In(ev.loc))), nil
+	return scalar(Date(ev.ctx.Now().In(ev.location()))), nil
 }
 
 func fnNow(ev *evaluator, _ []node) (result, error) {
-	return scalar(DateTime(ev.ctx.Now().In(ev.loc))), nil
+	return scalar(DateTime(ev.ctx.Now().In(ev.location()))), nil
 }
 
 // toDate converts v as JavaRosa's date() (keepTime false) and date-time()
@@ -912,14 +946,14 @@ func (ev *evaluator) toDate(v Value, keepTime bool) (Value, error) {
 		}
 		if keepTime {
 			ms := int64(n * 86400000)
-			return DateTime(time.UnixMilli(ms).In(ev.loc)), nil
+			return DateTime(time.UnixMilli(ms).In(ev.location())), nil
 		}
-		return Value{Kind: KindDate, T: dateFromDays(int64(n), ev.loc)}, nil
+		return Value{Kind: KindDate, T: dateFromDays(int64(n), ev.location())}, nil
 	case KindString:
 		if v.S == "" {
 			return v, nil
 		}
-		t, _, ok := parseDateTime(v.S, ev.loc)
+		t, _, ok := parseDateTime(v.S, ev.location())
 		if !ok {
 			return Value{}, evalErrorf("the value %q can't be converted to a date", v.S)
 		}
@@ -986,8 +1020,8 @@ func (ev *evaluator) decimalDateTime(args []node, keepDate bool) (result, error)
 			return strResult(""), nil
 		}
 		var ok bool
-		if t, _, ok = parseDateTime(v.S, ev.loc); !ok {
-			if t, ok = parseTimeOfDay(v.S, ev.loc); !ok {
+		if t, _, ok = parseDateTime(v.S, ev.location()); !ok {
+			if t, ok = parseTimeOfDay(v.S, ev.location()); !ok {
 				return result{}, evalErrorf("the value %q can't be converted to a date", v.S)
 			}
 		}
@@ -999,7 +1033,7 @@ func (ev *evaluator) decimalDateTime(args []node, keepDate bool) (result, error)
 	if keepDate {
 		return numResult(decimalDays(t)), nil
 	}
-	return numResult(fractionOfDay(t.In(ev.loc))), nil
+	return numResult(fractionOfDay(t.In(ev.location()))), nil
 }
 
 func fnDecimalDateTime(ev *evaluator, args []node) (result, error) {

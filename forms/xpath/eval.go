@@ -46,15 +46,16 @@ func strResult(s string) result  { return scalar(String(s)) }
 func numResult(n float64) result { return scalar(Number(n)) }
 func boolResult(b bool) result   { return scalar(Bool(b)) }
 
-// evaluator holds the state of one evaluation.
+// evaluator holds the state of one evaluation. It lives on the caller's
+// stack: nothing it is handed to may keep it (see function).
 type evaluator struct {
 	ctx  Context
-	orig Node // current(): the context node of the whole expression
-	cur  Node // ".": changes inside predicates
-	pos  int  // context position inside a predicate, 1-based; 0 outside
-	size int  // context size inside a predicate
-	loc  *time.Location
-	work int // nodes visited, bounded by maxWork
+	orig Node           // current(): the context node of the whole expression
+	cur  Node           // ".": changes inside predicates
+	pos  int            // context position inside a predicate, 1-based; 0 outside
+	size int            // context size inside a predicate
+	loc  *time.Location // the clock's zone; nil until location reads it
+	work int            // nodes visited, bounded by maxWork
 }
 
 // maxWork bounds the nodes one evaluation may visit: nested predicates over
@@ -70,9 +71,18 @@ func (ev *evaluator) spend(n int) error {
 	return nil
 }
 
-func newEvaluator(ctx Context) *evaluator {
+func (ev *evaluator) init(ctx Context) {
 	cur := ctx.Current()
-	return &evaluator{ctx: ctx, orig: cur, cur: cur, loc: ctx.Now().Location()}
+	*ev = evaluator{ctx: ctx, orig: cur, cur: cur}
+}
+
+// location is the zone dates are read and built in: the Context clock's.
+// Most expressions never need it, so the clock is read on first use.
+func (ev *evaluator) location() *time.Location {
+	if ev.loc == nil {
+		ev.loc = ev.ctx.Now().Location()
+	}
+	return ev.loc
 }
 
 // Eval evaluates the expression. A path or ${name} that selects one node
@@ -80,10 +90,34 @@ func newEvaluator(ctx Context) *evaluator {
 // KindNodeset value (which EvalBool, EvalString and EvalNumber reject with
 // the "field is repeated" error). Errors are *EvalError.
 func (e *Expr) Eval(ctx Context) (Value, error) {
-	ev := newEvaluator(ctx)
-	r, err := ev.eval(e.root)
+	var ev evaluator
+	ev.init(ctx)
+	var v Value
+	var err error
+	switch n := e.root.(type) {
+	case *binaryExpr, *numberLit, *stringLit, *negExpr:
+		// Never a node-set.
+		v, err = ev.val(n)
+	case *pathExpr:
+		if s := oneStep(n); s != nil && s.axis == axisSelf {
+			v, err = ev.relStep(s)
+		} else {
+			v, err = ev.top(n)
+		}
+	default:
+		v, err = ev.top(n)
+	}
 	if err != nil {
 		return Value{}, e.wrap(err)
+	}
+	return v, nil
+}
+
+// top evaluates n as Eval's result: several nodes are a KindNodeset value.
+func (ev *evaluator) top(n node) (Value, error) {
+	r, err := ev.eval(n)
+	if err != nil {
+		return Value{}, err
 	}
 	if !r.isSet {
 		return r.v, nil
@@ -104,7 +138,8 @@ func (e *Expr) Eval(ctx Context) (Value, error) {
 // EvalNodes evaluates an expression that selects nodes, such as an itemset
 // (instance('list')/root/item[...]), and returns them in document order.
 func (e *Expr) EvalNodes(ctx Context) ([]Node, error) {
-	ev := newEvaluator(ctx)
+	var ev evaluator
+	ev.init(ctx)
 	r, err := ev.eval(e.root)
 	if err != nil {
 		return nil, e.wrap(err)
@@ -174,21 +209,92 @@ func (ev *evaluator) value(r result) (Value, error) {
 	if !r.isSet {
 		return r.v, nil
 	}
-	switch len(r.nodes) {
+	return single(r.nodes)
+}
+
+func single(ns []Node) (Value, error) {
+	switch len(ns) {
 	case 0:
 		return String(""), nil
 	case 1:
-		return r.nodes[0].Value(), nil
+		return ns[0].Value(), nil
 	}
 	return Value{}, evalErrorf(errRepeated)
 }
 
+// val evaluates n to a single value. The common shapes (literals, ${x},
+// ".", a child name, operators) are computed here without building a
+// result.
 func (ev *evaluator) val(n node) (Value, error) {
+	switch n := n.(type) {
+	case *stringLit:
+		return String(n.s), nil
+	case *numberLit:
+		return Number(n.v), nil
+	case *fieldRef:
+		ns, err := ev.field(n)
+		if err != nil {
+			return Value{}, err
+		}
+		return single(ns)
+	case *binaryExpr:
+		return ev.binary(n)
+	case *negExpr:
+		x, err := ev.num(n.x)
+		return Number(-x), err
+	case *pathExpr:
+		if s := oneStep(n); s != nil && s.axis != axisParent {
+			return ev.relStep(s)
+		}
+	}
 	r, err := ev.eval(n)
 	if err != nil {
 		return Value{}, err
 	}
 	return ev.value(r)
+}
+
+// oneStep returns the step of a one-step relative path without
+// predicates, else nil.
+func oneStep(n *pathExpr) *step {
+	if n.filter == nil && !n.abs && len(n.steps) == 1 && len(n.steps[0].preds) == 0 {
+		return &n.steps[0]
+	}
+	return nil
+}
+
+// relStep is the value of a one-step relative path without predicates
+// ("." or a child name, as choice filters write them), as path and value
+// would compute it, visiting as many nodes, without collecting them.
+func (ev *evaluator) relStep(s *step) (Value, error) {
+	if ev.cur == nil {
+		return Value{}, evalErrorf("no context node to evaluate a relative path against")
+	}
+	switch s.axis {
+	case axisSelf:
+		if err := ev.spend(1); err != nil {
+			return Value{}, err
+		}
+		return ev.cur.Value(), nil
+	}
+	var one Node
+	k := 0
+	for _, c := range ev.cur.Children() {
+		if s.name == "*" || c.Name() == s.name {
+			one = c
+			k++
+		}
+	}
+	if err := ev.spend(k); err != nil {
+		return Value{}, err
+	}
+	switch k {
+	case 0:
+		return String(""), nil
+	case 1:
+		return one.Value(), nil
+	}
+	return Value{}, evalErrorf(errRepeated)
 }
 
 func (ev *evaluator) str(n node) (string, error) {
@@ -197,6 +303,14 @@ func (ev *evaluator) str(n node) (string, error) {
 }
 
 func (ev *evaluator) num(n node) (float64, error) {
+	switch n := n.(type) {
+	case *numberLit:
+		return n.v, nil
+	case *binaryExpr:
+		if n.op >= opAdd && n.op <= opMod {
+			return ev.arith(n)
+		}
+	}
 	v, err := ev.val(n)
 	if err != nil {
 		return math.NaN(), err
@@ -205,6 +319,20 @@ func (ev *evaluator) num(n node) (float64, error) {
 }
 
 func (ev *evaluator) boolean(n node) (bool, error) {
+	switch n := n.(type) {
+	case *binaryExpr:
+		if n.op <= opGe {
+			return ev.cond(n)
+		}
+	case *callExpr:
+		switch n.fn.id {
+		case fNot:
+			b, err := ev.boolean(n.args[0])
+			return !b, err
+		case fSelected:
+			return ev.selected(n.args)
+		}
+	}
 	v, err := ev.val(n)
 	return ToBool(v), err
 }
@@ -221,6 +349,15 @@ func (ev *evaluator) nodes(n node, fn string) ([]Node, error) {
 	return r.nodes, nil
 }
 
+// field resolves ${name}.
+func (ev *evaluator) field(n *fieldRef) ([]Node, error) {
+	ns, err := ev.ctx.Field(n.name)
+	if err != nil {
+		return nil, &EvalError{Msg: fmt.Sprintf("${%s}: %v", n.name, err), Err: err}
+	}
+	return ns, nil
+}
+
 func (ev *evaluator) eval(n node) (result, error) {
 	switch n := n.(type) {
 	case *numberLit:
@@ -230,88 +367,231 @@ func (ev *evaluator) eval(n node) (result, error) {
 	case *regexLit:
 		return strResult(n.s), nil
 	case *fieldRef:
-		ns, err := ev.ctx.Field(n.name)
+		ns, err := ev.field(n)
 		if err != nil {
-			return result{}, &EvalError{Msg: fmt.Sprintf("${%s}: %v", n.name, err), Err: err}
+			return result{}, err
 		}
 		return nodeset(ns), nil
 	case *negExpr:
 		x, err := ev.num(n.x)
 		return numResult(-x), err
 	case *binaryExpr:
-		return ev.binary(n)
+		v, err := ev.binary(n)
+		return scalar(v), err
 	case *callExpr:
-		return n.fn.call(ev, n.args)
+		return ev.call(n)
 	case *pathExpr:
 		return ev.path(n)
 	}
 	return result{}, evalErrorf("internal error: unknown node %T", n)
 }
 
-func (ev *evaluator) binary(n *binaryExpr) (result, error) {
+// call runs a function: the common ones directly, the others through a
+// heap copy of ev, since escape analysis assumes that a function value
+// keeps its arguments.
+func (ev *evaluator) call(n *callExpr) (result, error) {
+	a := n.args
+	switch n.fn.id {
+	case fIf:
+		return fnIf(ev, a)
+	case fCoalesce:
+		return fnCoalesce(ev, a)
+	case fOnce:
+		return fnOnce(ev, a)
+	case fSelected:
+		b, err := ev.selected(a)
+		return boolResult(b), err
+	case fCountSelected:
+		return fnCountSelected(ev, a)
+	case fSelectedAt:
+		return fnSelectedAt(ev, a)
+	case fChoiceName:
+		return fnChoiceName(ev, a)
+	case fConcat:
+		return fnConcat(ev, a)
+	case fJoin:
+		return fnJoin(ev, a)
+	case fStringLength:
+		return fnStringLength(ev, a)
+	case fSubstr:
+		return fnSubstr(ev, a)
+	case fContains:
+		return fnContains(ev, a)
+	case fStartsWith:
+		return fnStartsWith(ev, a)
+	case fEndsWith:
+		return fnEndsWith(ev, a)
+	case fRegex:
+		return fnRegex(ev, a)
+	case fToday:
+		return fnToday(ev, a)
+	case fNow:
+		return fnNow(ev, a)
+	case fDate:
+		return fnDate(ev, a)
+	case fDecimalDateTime:
+		return fnDecimalDateTime(ev, a)
+	case fFormatDate:
+		return fnFormatDate(ev, a)
+	case fInt:
+		return fnInt(ev, a)
+	case fRound:
+		return fnRound(ev, a)
+	case fNumber:
+		return fnNumber(ev, a)
+	case fString:
+		return fnString(ev, a)
+	case fBoolean:
+		return fnBoolean(ev, a)
+	case fTrue:
+		return boolResult(true), nil
+	case fFalse:
+		return boolResult(false), nil
+	case fNot:
+		return fnNot(ev, a)
+	case fCount:
+		return fnCount(ev, a)
+	case fCountNonEmpty:
+		return fnCountNonEmpty(ev, a)
+	case fSum:
+		return fnSum(ev, a)
+	case fMax:
+		return fnMax(ev, a)
+	case fMin:
+		return fnMin(ev, a)
+	case fPosition:
+		return fnPosition(ev, a)
+	case fCurrent:
+		return fnCurrent(ev, a)
+	case fInstance:
+		return fnInstance(ev, a)
+	}
+	if n.fn.call == nil {
+		return result{}, evalErrorf("internal error: %s() has no implementation", n.name)
+	}
+	h := new(evaluator)
+	*h = *ev
+	r, err := n.fn.call(h, a)
+	*ev = *h
+	return r, err
+}
+
+// binary evaluates an operator.
+func (ev *evaluator) binary(n *binaryExpr) (Value, error) {
+	switch {
+	case n.op <= opGe:
+		b, err := ev.cond(n)
+		return Bool(b), err
+	case n.op <= opMod:
+		x, err := ev.arith(n)
+		return Number(x), err
+	case n.op == opUnion:
+		return Value{}, evalErrorf("the union operator '|' is not supported")
+	}
+	return Value{}, evalErrorf("internal error: operator %d", n.op)
+}
+
+// cond evaluates a logical or comparison operator.
+func (ev *evaluator) cond(n *binaryExpr) (bool, error) {
 	switch n.op {
 	case opOr, opAnd:
 		l, err := ev.boolean(n.l)
 		if err != nil {
-			return result{}, err
+			return false, err
 		}
 		if l == (n.op == opOr) {
-			return boolResult(l), nil
+			return l, nil
 		}
-		r, err := ev.boolean(n.r)
-		return boolResult(r), err
-	case opUnion:
-		return result{}, evalErrorf("the union operator '|' is not supported")
+		return ev.boolean(n.r)
+	case opEq, opNeq:
+		l, err := ev.val(n.l)
+		if err != nil {
+			return false, err
+		}
+		var eq bool
+		if lit, ok := n.r.(*stringLit); ok {
+			eq = equalString(&l, lit.s)
+		} else {
+			r, err := ev.val(n.r)
+			if err != nil {
+				return false, err
+			}
+			eq = equal(&l, &r)
+		}
+		return eq == (n.op == opEq), nil
 	}
-	l, err := ev.val(n.l)
+	a, err := ev.num(n.l)
 	if err != nil {
-		return result{}, err
+		return false, err
 	}
-	r, err := ev.val(n.r)
+	b, err := ev.num(n.r)
 	if err != nil {
-		return result{}, err
+		return false, err
 	}
-	switch n.op {
-	case opEq:
-		return boolResult(equal(l, r)), nil
-	case opNeq:
-		return boolResult(!equal(l, r)), nil
-	}
-	a, b := ToNumber(l), ToNumber(r)
 	switch n.op {
 	case opLt:
-		return boolResult(a < b), nil
+		return a < b, nil
 	case opLe:
-		return boolResult(a <= b), nil
+		return a <= b, nil
 	case opGt:
-		return boolResult(a > b), nil
+		return a > b, nil
 	case opGe:
-		return boolResult(a >= b), nil
-	case opAdd:
-		return numResult(a + b), nil
-	case opSub:
-		return numResult(a - b), nil
-	case opMul:
-		return numResult(a * b), nil
-	case opDiv:
-		return numResult(a / b), nil
-	case opMod:
-		return numResult(math.Mod(a, b)), nil
+		return a >= b, nil
 	}
-	return result{}, evalErrorf("internal error: operator %d", n.op)
+	return false, evalErrorf("internal error: operator %d", n.op)
+}
+
+// arith evaluates an arithmetic operator.
+func (ev *evaluator) arith(n *binaryExpr) (float64, error) {
+	a, err := ev.num(n.l)
+	if err != nil {
+		return math.NaN(), err
+	}
+	b, err := ev.num(n.r)
+	if err != nil {
+		return math.NaN(), err
+	}
+	switch n.op {
+	case opAdd:
+		return a + b, nil
+	case opSub:
+		return a - b, nil
+	case opMul:
+		return a * b, nil
+	case opDiv:
+		return a / b, nil
+	case opMod:
+		return math.Mod(a, b), nil
+	}
+	return math.NaN(), evalErrorf("internal error: operator %d", n.op)
 }
 
 // equal is JavaRosa's '=': booleans if either side is boolean, else numbers
 // (within 1e-12) if either side is a number, else strings.
-func equal(l, r Value) bool {
+func equal(l, r *Value) bool {
 	switch {
 	case l.Kind == KindBool || r.Kind == KindBool:
-		return ToBool(l) == ToBool(r)
+		return ToBool(*l) == ToBool(*r)
 	case l.Kind == KindNumber || r.Kind == KindNumber:
-		a, b := ToNumber(l), ToNumber(r)
+		a, b := ToNumber(*l), ToNumber(*r)
 		return a == b || math.Abs(a-b) < epsilon
 	}
-	return ToString(l) == ToString(r)
+	return ToString(*l) == ToString(*r)
+}
+
+// equalString is equal(l, String(s)), as ${x} = 'yes' compares.
+func equalString(l *Value, s string) bool {
+	switch l.Kind {
+	case KindString:
+		return l.S == s
+	case KindBool:
+		return l.B == (s != "")
+	case KindNumber:
+		a, b := l.N, parseNumber(s)
+		return a == b || math.Abs(a-b) < epsilon
+	}
+	r := String(s)
+	return equal(l, &r)
 }
 
 // docNode is the document node above a root element: what "/" and

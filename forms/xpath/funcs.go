@@ -9,12 +9,62 @@ import (
 // function describes a callable: its arity, checked at parse time, and its
 // implementation, which receives the unevaluated arguments so that if(),
 // once() and indexed-repeat() control evaluation themselves.
+//
+// A function has either an id, naming a case of evaluator.call's switch, or
+// a call. The direct calls matter: escape analysis cannot see through a
+// call of a function value and would move every evaluator to the heap, one
+// allocation per evaluation; call hands such functions a heap copy instead.
 type function struct {
+	id       fnID
 	min, max int // max < 0: any number of arguments
 	volatile bool
 	check    func(*callExpr) error // extra parse-time checks
 	call     func(ev *evaluator, args []node) (result, error)
 }
+
+// fnID names a function evaluator.call runs directly; 0 for none.
+type fnID uint8
+
+const (
+	fNone fnID = iota
+	fIf
+	fCoalesce
+	fOnce
+	fSelected
+	fCountSelected
+	fSelectedAt
+	fChoiceName
+	fConcat
+	fJoin
+	fStringLength
+	fSubstr
+	fContains
+	fStartsWith
+	fEndsWith
+	fRegex
+	fToday
+	fNow
+	fDate
+	fDecimalDateTime
+	fFormatDate
+	fInt
+	fRound
+	fNumber
+	fString
+	fBoolean
+	fTrue
+	fFalse
+	fNot
+	fCount
+	fCountNonEmpty
+	fSum
+	fMax
+	fMin
+	fPosition
+	fCurrent
+	fInstance
+	numFnIDs
+)
 
 func (f *function) arity() string {
 	switch {
