@@ -50,6 +50,12 @@ type nodeInfo struct {
 	// triggers are the nodes whose calculation runs when this node's value
 	// is changed by the enumerator (the trigger column).
 	triggers []*nodeInfo
+	// A select's choice list when the form has it (nil when only
+	// EngineOptions.Files may), its secondary instance's id and its
+	// choices' positions.
+	list    *forms.ChoiceList
+	listID  string
+	choices map[string]int
 }
 
 // exprs are the node's parsed expressions: the form's own (set by
@@ -143,6 +149,16 @@ func NewPlan(f *forms.Form) (*Plan, error) {
 	}
 	for _, l := range f.Files {
 		p.lists[l] = indexList(l)
+	}
+	for _, ni := range p.infos {
+		if isSelect(ni.node) {
+			if ni.list, ni.listID = formList(f, ni.node); ni.list != nil {
+				if p.lists[ni.list] == nil {
+					p.lists[ni.list] = indexList(ni.list) // a hand-built node's own list
+				}
+				ni.choices = p.lists[ni.list]
+			}
+		}
 	}
 	p.link()
 	p.order()

@@ -234,16 +234,6 @@ func (e *Engine) secondary(id string) *staticNode {
 	return root
 }
 
-func (e *Engine) file(name string) *forms.ChoiceList {
-	if l := e.form.Files[name]; l != nil {
-		return l
-	}
-	if l := e.opts.Files[name]; l != nil {
-		return l
-	}
-	return nil
-}
-
 // instance returns the plan's shared, immutable copy of a form list's
 // secondary instance in e's language, building it on first use.
 func (p *Plan) instance(e *Engine, id string, list *forms.ChoiceList) *staticNode {
@@ -281,6 +271,17 @@ func (e *Engine) listInstance(list *forms.ChoiceList) *staticNode {
 // listOf returns the full choice list of a select node (before
 // filtering) and the id of its secondary instance, or nil for select_one ${q}.
 func (e *Engine) listOf(n *forms.Node) (*forms.ChoiceList, string) {
+	if l, id := formList(e.form, n); l != nil {
+		return l, id
+	}
+	if l := e.opts.Files[n.TypeArg]; l != nil {
+		return l, n.TypeArg
+	}
+	return nil, ""
+}
+
+// formList is listOf without the engine's EngineOptions.Files.
+func formList(f *forms.Form, n *forms.Node) (*forms.ChoiceList, string) {
 	if n.List != nil {
 		if n.Type == forms.TypeSelectFile || n.Type == forms.TypeSelectMultiFile {
 			return n.List, n.TypeArg
@@ -288,11 +289,11 @@ func (e *Engine) listOf(n *forms.Node) (*forms.ChoiceList, string) {
 		return n.List, n.List.Name
 	}
 	if n.Type != forms.TypeSelectFile && n.Type != forms.TypeSelectMultiFile {
-		if l := e.form.Lists[n.TypeArg]; l != nil {
+		if l := f.Lists[n.TypeArg]; l != nil {
 			return l, n.TypeArg
 		}
 	}
-	if l := e.file(n.TypeArg); l != nil {
+	if l := f.Files[n.TypeArg]; l != nil {
 		return l, n.TypeArg
 	}
 	return nil, ""
@@ -332,11 +333,14 @@ func (e *Engine) offered(x *elem, name string) bool {
 	if n.OrOther && name == "other" {
 		return true
 	}
-	list, id := e.listOf(n)
+	list, id, index := x.ni.list, x.ni.listID, x.ni.choices
 	if list == nil {
-		return hasChoice(e.choices(x), name)
+		if list, id = e.listOf(n); list == nil {
+			return hasChoice(e.choices(x), name)
+		}
+		index = e.choiceIndex(list)
 	}
-	i, ok := e.choiceIndex(list)[name]
+	i, ok := index[name]
 	if !ok {
 		return false
 	}
