@@ -61,13 +61,42 @@ type nodeInfo struct {
 // exprs are the node's parsed expressions: the form's own (set by
 // forms.Prepare) or, for hand-built forms, parsed here.
 type exprs struct {
-	required, relevant, constraint, calculation, readOnly, repeatCount, choiceFilter, def *xpath.Expr
-	outputs                                                                               map[string]*xpath.Expr
+	required, relevant, constraint, calculation, readOnly, repeatCount, choiceFilter, def *expr
+	outputs                                                                               map[string]*expr
 	alwaysRequired, alwaysReadOnly                                                        bool
 }
 
+// expr is a parsed expression with its ${} references looked up once, so
+// that evaluating it resolves a ${name} without a lookup by name.
+type expr struct {
+	*xpath.Expr
+	refs []fieldRef // Fields(), each with its node (nil when the form has none)
+}
+
+type fieldRef struct {
+	name string
+	ni   *nodeInfo
+}
+
+func wrap(x *xpath.Expr) *expr {
+	if x == nil {
+		return nil
+	}
+	return &expr{Expr: x}
+}
+
+// bind looks up x's ${} references; byName must be complete.
+func (p *Plan) bind(x *expr) {
+	if x == nil {
+		return
+	}
+	for _, name := range x.Fields() {
+		x.refs = append(x.refs, fieldRef{name, p.byName[name]})
+	}
+}
+
 // constant turns true() and false() into a flag: (nil, true) and (nil, false).
-func constant(x *xpath.Expr) (*xpath.Expr, bool) {
+func constant(x *expr) (*expr, bool) {
 	if x == nil {
 		return nil, false
 	}
@@ -160,6 +189,15 @@ func NewPlan(f *forms.Form) (*Plan, error) {
 			}
 		}
 	}
+	for _, ni := range p.infos {
+		x := &ni.x
+		for _, ex := range []*expr{x.required, x.relevant, x.constraint, x.calculation, x.readOnly, x.repeatCount, x.choiceFilter, x.def} {
+			p.bind(ex)
+		}
+		for _, ex := range x.outputs {
+			p.bind(ex)
+		}
+	}
 	p.link()
 	p.order()
 	return p, nil
@@ -181,9 +219,11 @@ func (ni *nodeInfo) parse() error {
 		return x, nil
 	}
 	var err error
-	set := func(dst **xpath.Expr, pre *xpath.Expr, src, col string) {
+	set := func(dst **expr, pre *xpath.Expr, src, col string) {
 		if err == nil {
-			*dst, err = pick(pre, src, col)
+			var x *xpath.Expr
+			x, err = pick(pre, src, col)
+			*dst = wrap(x)
 		}
 	}
 	e := &n.Exprs
@@ -207,9 +247,11 @@ func (ni *nodeInfo) parse() error {
 		ni.x.relevant = nil
 	}
 	ni.lo, ni.hi = bounds(n)
-	ni.x.outputs = e.Outputs
-	if ni.x.outputs == nil {
-		ni.x.outputs = map[string]*xpath.Expr{}
+	ni.x.outputs = make(map[string]*expr, len(e.Outputs))
+	for name, x := range e.Outputs {
+		ni.x.outputs[name] = wrap(x)
+	}
+	if e.Outputs == nil {
 		texts := []forms.Text{n.Label, n.Hint, n.RequiredMessage, n.ConstraintMessage}
 		for _, t := range texts {
 			for _, s := range t {
@@ -219,7 +261,7 @@ func (ni *nodeInfo) parse() error {
 						if perr != nil {
 							return fmt.Errorf("%s: label reference ${%s}: %w", n.Path, name, perr)
 						}
-						ni.x.outputs[name] = x
+						ni.x.outputs[name] = wrap(x)
 					}
 				}
 			}
@@ -229,8 +271,8 @@ func (ni *nodeInfo) parse() error {
 }
 
 // all lists the node's expressions that the engine caches state for.
-func (x *exprs) all() []*xpath.Expr {
-	return []*xpath.Expr{x.required, x.relevant, x.constraint, x.calculation, x.readOnly, x.repeatCount}
+func (x *exprs) all() []*expr {
+	return []*expr{x.required, x.relevant, x.constraint, x.calculation, x.readOnly, x.repeatCount}
 }
 
 // link fills deps: the form's own Node.Deps, plus what the expressions'
@@ -256,7 +298,7 @@ func (p *Plan) link() {
 	for _, ni := range p.infos {
 		x := &ni.x
 		for _, k := range []struct {
-			e *xpath.Expr
+			e *expr
 			m uint8
 		}{{x.required, depReq}, {x.relevant, depRel}, {x.constraint, depCons}, {x.calculation, depCalc}, {x.readOnly, depRO}, {x.repeatCount, depCount}} {
 			if k.e == nil {

@@ -238,7 +238,7 @@ func (e *Engine) markChildren(x *elem) {
 
 // evalKind evaluates one of x's boolean expressions, recording an error
 // under bit k (onErr is the result then).
-func (e *Engine) evalKind(x *elem, k uint8, ex *xpath.Expr, onErr bool) bool {
+func (e *Engine) evalKind(x *elem, k uint8, ex *expr, onErr bool) bool {
 	v, err := e.eval(ex, x)
 	if err != nil {
 		x.err, x.errs = err, x.errs|k

@@ -70,6 +70,7 @@ type evalCtx struct {
 	e     *Engine
 	cur   xpath.Node
 	owner *elem
+	refs  []fieldRef // the ${} references of the expression evaluated
 }
 
 func (c *evalCtx) Current() xpath.Node { return c.cur }
@@ -86,11 +87,25 @@ func (c *evalCtx) Instance(id string) xpath.Node {
 // Field resolves ${name} from the owner: inside the deepest repeat both
 // share, the owner's own instance; otherwise every node the path designates.
 func (c *evalCtx) Field(name string) ([]xpath.Node, error) {
-	ni := c.e.plan.byName[name]
+	ni, ok := c.ref(name)
+	if !ok {
+		ni = c.e.plan.byName[name]
+	}
 	if ni == nil {
 		return nil, fmt.Errorf("${%s}: %w", name, ErrUnknownField)
 	}
 	return c.e.resolve(c.owner, ni, nil), nil
+}
+
+// ref finds name among the references of the expression evaluated: a
+// few names, compared faster than a map finds one.
+func (c *evalCtx) ref(name string) (*nodeInfo, bool) {
+	for i := range c.refs {
+		if c.refs[i].name == name {
+			return c.refs[i].ni, true
+		}
+	}
+	return nil, false
 }
 
 func (c *evalCtx) ChoiceLabel(path, value string) string {
@@ -175,18 +190,18 @@ func indexOf(s []*nodeInfo, ni *nodeInfo) int {
 }
 
 // eval evaluates x with "." and the owner both at owner.
-func (e *Engine) eval(x *xpath.Expr, owner *elem) (xpath.Value, error) {
+func (e *Engine) eval(x *expr, owner *elem) (xpath.Value, error) {
 	saved := e.ctx
-	e.ctx.cur, e.ctx.owner = owner, owner
+	e.ctx.cur, e.ctx.owner, e.ctx.refs = owner, owner, x.refs
 	v, err := x.Eval(&e.ctx)
 	e.ctx = saved
 	return v, err
 }
 
 // evalAt evaluates x with "." at cur and ${} resolved from owner.
-func (e *Engine) evalAt(x *xpath.Expr, cur xpath.Node, owner *elem) (xpath.Value, error) {
+func (e *Engine) evalAt(x *expr, cur xpath.Node, owner *elem) (xpath.Value, error) {
 	saved := e.ctx
-	e.ctx.cur, e.ctx.owner = cur, owner
+	e.ctx.cur, e.ctx.owner, e.ctx.refs = cur, owner, x.refs
 	v, err := x.Eval(&e.ctx)
 	e.ctx = saved
 	return v, err
