@@ -15,7 +15,12 @@ import (
 // keys, UTC timestamps), written without reflection; the laptop, the relay
 // and the intake server all call this one function.
 func (iv *Interview) ContentHash() string {
-	return iv.ContentHashData(iv.Data.AppendJSON(nil))
+	// One buffer for the whole content: most interviews fit the initial
+	// capacity, which then stays on the stack.
+	b := iv.appendHead(make([]byte, 0, 8<<10))
+	b = iv.Data.AppendJSON(b)
+	b = iv.appendTail(b)
+	return formatHash(sha256.Sum256(b))
 }
 
 // ContentHashData is ContentHash for a caller that already holds iv.Data's
@@ -24,10 +29,24 @@ func (iv *Interview) ContentHash() string {
 func (iv *Interview) ContentHashData(data []byte) string {
 	// The content JSON (contentJSON in hash_test.go is the reference) is
 	// built by hand: same bytes as json.Marshal of that struct, without
-	// reflection.
-	b := iv.appendContent(make([]byte, 0, len(data)+512), data)
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	// reflection. It is hashed in three pieces so that data, the bulk of
+	// it, is not copied.
+	var head, tail [512]byte
+	h := sha256.New()
+	h.Write(iv.appendHead(head[:0]))
+	h.Write(data)
+	h.Write(iv.appendTail(tail[:0]))
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return formatHash(sum)
+}
+
+// formatHash renders a sha256 sum as "sha256:<hex>" with one allocation.
+func formatHash(sum [sha256.Size]byte) string {
+	var out [len("sha256:") + 2*sha256.Size]byte
+	copy(out[:], "sha256:")
+	hex.Encode(out[len("sha256:"):], sum[:])
+	return string(out[:])
 }
 
 func stamp(t time.Time) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // AppendJSON appends r's JSON encoding to b and returns the result. The bytes
@@ -12,13 +13,23 @@ import (
 // on which of the two wrote them; it exists because reflection and key
 // sorting through encoding/json dominated bulk inserts (sira simulate).
 func (r *Record) AppendJSON(b []byte) []byte {
+	// The keys of every level are sorted in one scratch slice, on the
+	// stack for the usual form.
+	var scratch [128]string
+	b, _ = r.appendJSON(b, scratch[:0])
+	return b
+}
+
+// appendJSON is AppendJSON with keys as scratch space for sorting; it
+// returns the scratch, grown, for the caller to reuse.
+func (r *Record) appendJSON(b []byte, keys []string) ([]byte, []string) {
 	if r == nil {
-		return append(b, "null"...)
+		return append(b, "null"...), keys
 	}
 	b = append(b, '{')
 	if len(r.Values) > 0 {
 		b = append(b, `"values":{`...)
-		keys := make([]string, 0, len(r.Values))
+		keys = keys[:0]
 		for k := range r.Values {
 			keys = append(keys, k)
 		}
@@ -38,12 +49,15 @@ func (r *Record) AppendJSON(b []byte) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `"repeats":{`...)
-		keys := make([]string, 0, len(r.Repeats))
+		// The repeat keys are held across the instances, which reuse
+		// keys: they get their own (small) slice.
+		var rscratch [4]string
+		rkeys := rscratch[:0]
 		for k := range r.Repeats {
-			keys = append(keys, k)
+			rkeys = append(rkeys, k)
 		}
-		slices.Sort(keys)
-		for i, k := range keys {
+		slices.Sort(rkeys)
+		for i, k := range rkeys {
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -59,13 +73,30 @@ func (r *Record) AppendJSON(b []byte) []byte {
 				if j > 0 {
 					b = append(b, ',')
 				}
-				b = inst.AppendJSON(b)
+				b, keys = inst.appendJSON(b, keys)
 			}
 			b = append(b, ']')
 		}
 		b = append(b, '}')
 	}
-	return append(b, '}')
+	return append(b, '}'), keys
+}
+
+// jsonPlain marks the bytes encoding/json copies into a string as they
+// are: printable ASCII other than " \ < > &. It is never written to.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
+// AppendJSONString appends s quoted as encoding/json quotes a string (HTML
+// and U+2028/U+2029 escaping, invalid UTF-8 replaced), the way AppendJSON
+// writes keys and answers: for a caller that writes a Record's encoding
+// itself (sync/wire, when it decodes a record in key order).
+func AppendJSONString(b []byte, s string) []byte {
+	return appendJSONString(b, s)
 }
 
 // appendJSONString appends s as encoding/json quotes it. Plain text (ASCII
@@ -74,8 +105,7 @@ func (r *Record) AppendJSON(b []byte) []byte {
 // are never re-implemented.
 func appendJSONString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if !jsonPlain[s[i]] {
 			q, err := json.Marshal(s)
 			if err != nil {
 				// A Go string always marshals.
@@ -90,9 +120,15 @@ func appendJSONString(b []byte, s string) []byte {
 }
 
 // appendContent appends the JSON ContentHash hashes; data is iv.Data's
-// encoding (AppendJSON), passed in so a caller that stores it too encodes
-// it once.
+// encoding (AppendJSON).
 func (iv *Interview) appendContent(b, data []byte) []byte {
+	b = iv.appendHead(b)
+	b = append(b, data...)
+	return iv.appendTail(b)
+}
+
+// appendHead appends the content JSON up to the answers (`..."data":`).
+func (iv *Interview) appendHead(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, iv.ID)
 	b = append(b, `,"form_id":`...)
@@ -106,13 +142,26 @@ func (iv *Interview) appendContent(b, data []byte) []byte {
 	b = append(b, `,"device_id":`...)
 	b = appendJSONString(b, iv.DeviceID)
 	b = append(b, `,"started":`...)
-	b = appendJSONString(b, stamp(iv.Started))
+	b = appendStamp(b, iv.Started)
 	b = append(b, `,"ended":`...)
-	b = appendJSONString(b, stamp(iv.Ended))
+	b = appendStamp(b, iv.Ended)
 	b = append(b, `,"revision":`...)
 	b = strconv.AppendInt(b, int64(iv.Revision), 10)
-	b = append(b, `,"data":`...)
-	b = append(b, data...)
+	return append(b, `,"data":`...)
+}
+
+// appendStamp appends stamp(t) as a JSON string. RFC 3339 text is plain
+// (digits, "-:.TZ+"): appendJSONString would copy it as it is.
+func appendStamp(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	if !t.IsZero() {
+		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	}
+	return append(b, '"')
+}
+
+// appendTail appends the content JSON after the answers.
+func (iv *Interview) appendTail(b []byte) []byte {
 	b = append(b, `,"attachments":`...)
 	if iv.Attachments == nil {
 		b = append(b, "null"...)
