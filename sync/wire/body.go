@@ -7,17 +7,49 @@ import "sira/survey"
 // compact, self-contained form for storage (the intake stores submissions
 // so). It is several times faster to write and read than JSON.
 func MarshalInterview(iv *survey.Interview) []byte {
-	e := encoder{}
-	e.interview(iv, iv.ContentHash())
-	return e.b
+	return MarshalInterviewHash(iv, iv.ContentHash())
 }
 
 // MarshalInterviewHash is MarshalInterview with the content hash already
 // computed (it is stored in the encoding).
 func MarshalInterviewHash(iv *survey.Interview, hash string) []byte {
-	e := encoder{}
-	e.interview(iv, hash)
+	var kv [128][2]string
+	e := encoder{b: make([]byte, 0, bodySize(iv))}
+	e.head(iv, hash)
+	e.optLevelKV(iv.Data, kv[:0])
+	e.tail(iv)
 	return e.b
+}
+
+// bodySize is about the size of iv's body, so that it is written with one
+// allocation.
+func bodySize(iv *survey.Interview) int {
+	n := 256 + len(iv.ID) + len(iv.FormID) + len(iv.FormVersion) + len(iv.FormHash) +
+		len(iv.Enumerator) + len(iv.DeviceID) + len(iv.Comment) + recordSize(iv.Data)
+	for _, a := range iv.Attachments {
+		n += 16 + len(a.Field) + len(a.Name) + len(a.SHA256) + len(a.Type)
+	}
+	for _, ev := range iv.Paradata {
+		n += 12 + len(ev.Kind) + len(ev.Field) + len(ev.Note)
+	}
+	return n
+}
+
+func recordSize(r *survey.Record) int {
+	if r == nil {
+		return 1
+	}
+	n := 8
+	for k, v := range r.Values {
+		n += 6 + len(k) + len(v)
+	}
+	for k, list := range r.Repeats {
+		n += 8 + len(k)
+		for _, sub := range list {
+			n += recordSize(sub)
+		}
+	}
+	return n
 }
 
 // UnmarshalInterview decodes what MarshalInterview wrote and returns the

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,9 @@ type Codec struct {
 	keys        []string
 	types       []fieldType // typing of each key (record2)
 	index       map[string]int
+	rank        []int32  // position of each key among the keys sorted (view.go)
+	jsonKeys    []string // each key as Record.AppendJSON writes it, with its colon
+	bodyKeys    []string // each key as MarshalInterview writes it
 	dict        []byte
 	dictID      uint32
 	enc         *zstd.Encoder
@@ -60,6 +64,7 @@ func NewCodec(f *forms.Form) (*Codec, error) {
 				c.types = append(c.types, fieldTypeOf(f, n))
 			}
 		})
+		c.sortKeys()
 	}
 	c.dict = derivedDict(c, f)
 	// The dictionary's id is a hash of its bytes and every zstd frame
@@ -92,6 +97,28 @@ func NewCodec(f *forms.Form) (*Codec, error) {
 	return c, nil
 }
 
+// sortKeys derives from the key table what decoding writes the answers
+// with in sorted order (view.go).
+func (c *Codec) sortKeys() {
+	order := make([]int32, len(c.keys))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(c.keys[a], c.keys[b]) })
+	c.rank = make([]int32, len(c.keys))
+	for r, i := range order {
+		c.rank[i] = int32(r)
+	}
+	c.jsonKeys = make([]string, len(c.keys))
+	c.bodyKeys = make([]string, len(c.keys))
+	for i, k := range c.keys {
+		c.jsonKeys[i] = string(append(survey.AppendJSONString(nil, k), ':'))
+		e := encoder{}
+		e.key(k)
+		c.bodyKeys[i] = string(e.b)
+	}
+}
+
 // FormHash returns the hash of the codec's form ("" for the generic codec).
 func (c *Codec) FormHash() string { return c.formHash }
 
@@ -115,10 +142,54 @@ func parseHash(h string) ([32]byte, error) {
 	if !ok || len(hx) != 64 {
 		return raw, fmt.Errorf("hash %q is not sha256:<64 hex digits>", h)
 	}
-	if _, err := hex.Decode(raw[:], []byte(hx)); err != nil {
-		return raw, fmt.Errorf("hash %q: %w", h, err)
+	for i := range raw {
+		hi, lo := unhexFold(hx[2*i]), unhexFold(hx[2*i+1])
+		if hi > 15 || lo > 15 {
+			// hex.Decode only to word the error as it always was.
+			_, err := hex.Decode(raw[:], []byte(hx))
+			return raw, fmt.Errorf("hash %q: %w", h, err)
+		}
+		raw[i] = hi<<4 | lo
 	}
 	return raw, nil
+}
+
+// canonicalHash returns the 32 bytes of h when h is "sha256:" and 64
+// lowercase hex digits, not all zero: exactly the hashes SubjectHash gives
+// back, which an encoding may store as raw bytes.
+func canonicalHash(h string) ([32]byte, bool) {
+	var raw [32]byte
+	hx, ok := strings.CutPrefix(h, "sha256:")
+	if !ok || len(hx) != 64 {
+		return raw, false
+	}
+	for i := range raw {
+		hi, lo := unhex(hx[2*i]), unhex(hx[2*i+1])
+		if hi > 15 || lo > 15 {
+			return raw, false
+		}
+		raw[i] = hi<<4 | lo
+	}
+	return raw, raw != [32]byte{}
+}
+
+// unhex is the value of a lowercase hex digit, 255 for anything else.
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return 255
+}
+
+// unhexFold is unhex for a hex digit in either case.
+func unhexFold(c byte) byte {
+	if 'A' <= c && c <= 'F' {
+		return c - 'A' + 10
+	}
+	return unhex(c)
 }
 
 // SubjectHash renders a frame subject as "sha256:<hex>" ("" if all zero).
@@ -342,12 +413,29 @@ type Decoded struct {
 	Interview *survey.Interview
 	Hash      string
 	Size      int
+	// Body is the interview in MarshalInterview's encoding, exactly
+	// MarshalInterviewHash(Interview, Hash): what the intake stores. Only
+	// DecodeBodies and DecodeFrameBodies set it. It describes the
+	// interview as decoded: a caller that changes the interview must
+	// marshal it again.
+	Body []byte
 }
 
 // Decode decodes a KindInterviews frame made with this codec. It enforces
 // lim (decoded size, count) and verifies every interview's content hash
 // and form hash; any failure rejects the whole frame with a *Error.
 func (c *Codec) Decode(f *Frame, lim Limits) ([]Decoded, error) {
+	return c.decode(f, lim, false)
+}
+
+// DecodeBodies is Decode that also sets each Decoded's Body. For the
+// answers of a version 2 frame it writes the body in the same pass as the
+// JSON it hashes, so it costs a fraction of MarshalInterviewHash.
+func (c *Codec) DecodeBodies(f *Frame, lim Limits) ([]Decoded, error) {
+	return c.decode(f, lim, true)
+}
+
+func (c *Codec) decode(f *Frame, lim Limits, bodies bool) ([]Decoded, error) {
 	if f.Kind != KindInterviews {
 		return nil, Errorf(CodeCorrupt, "frame kind %d is not an interview batch", f.Kind)
 	}
@@ -381,23 +469,54 @@ func (c *Codec) Decode(f *Frame, lim Limits) ([]Decoded, error) {
 	}
 	d := decoder{b: raw, keys: c.keys}
 	if f.Version >= 2 {
-		d.c = c
+		d.c, d.v = c, &view{}
 	}
 	out := make([]Decoded, 0, min(f.Count, len(raw)))
+	// The bodies of a frame share one buffer, sized after the first one
+	// (a body is several times its record2, how many depends on the form).
+	var js, bodyBuf []byte
 	for i := 0; i < f.Count; i++ {
 		before := len(d.b)
 		iv, carried := d.interview()
 		if d.err != nil {
 			return nil, d.err
 		}
-		hash := iv.ContentHash()
+		// A record2 without literal keys is written in sorted order from
+		// its view; anything else from the Record, as it always was.
+		fast := d.v != nil && !d.v.literal
+		var hash string
+		if fast {
+			c.sortView(d.v)
+			js = c.appendJSON(js[:0], d.v, d.vals, d.root)
+			hash = iv.ContentHashData(js)
+		} else {
+			hash = iv.ContentHash()
+		}
 		if !hashMatches(hash, carried) {
 			return nil, Errorf(CodeHashMismatch, "interview %s: content hash %s, sender said %s", iv.ID, hash, carried)
 		}
 		if c.formHash != "" && iv.FormHash != c.formHash {
 			return nil, Errorf(CodeCorrupt, "interview %s of form %s in a batch of form %s", iv.ID, iv.FormHash, c.formHash)
 		}
-		out = append(out, Decoded{Interview: iv, Hash: hash, Size: before - len(d.b)})
+		dec := Decoded{Interview: iv, Hash: hash, Size: before - len(d.b)}
+		if bodies {
+			start := len(bodyBuf)
+			e := encoder{b: bodyBuf}
+			if fast {
+				e.head(iv, hash)
+				c.appendBody(&e, d.v, d.root)
+				e.tail(iv)
+			} else {
+				e.interview(iv, hash)
+			}
+			bodyBuf = e.b
+			// Capped, so that appending to one body cannot overwrite the next.
+			dec.Body = bodyBuf[start:len(bodyBuf):len(bodyBuf)]
+			if i == 0 && len(d.b) > 0 {
+				bodyBuf = slices.Grow(bodyBuf, int(float64(len(bodyBuf))/float64(len(raw)-len(d.b))*float64(len(d.b))*1.1))
+			}
+		}
+		out = append(out, dec)
 	}
 	if len(d.b) != 0 {
 		return nil, Errorf(CodeCorrupt, "%d bytes after the last interview", len(d.b))
@@ -433,4 +552,17 @@ func DecodeFrame(f *Frame, lim Limits, src CodecSource) ([]Decoded, error) {
 		return nil, err
 	}
 	return c.Decode(f, lim)
+}
+
+// DecodeFrameBodies is DecodeFrame with Codec.DecodeBodies: each Decoded
+// also carries its stored body.
+func DecodeFrameBodies(f *Frame, lim Limits, src CodecSource) ([]Decoded, error) {
+	if f.Kind != KindInterviews {
+		return nil, Errorf(CodeCorrupt, "frame kind %d is not an interview batch", f.Kind)
+	}
+	c, err := src.Codec(SubjectHash(f.Subject))
+	if err != nil {
+		return nil, err
+	}
+	return c.DecodeBodies(f, lim)
 }

@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 	"slices"
+	"strings"
 	"time"
 
 	"sira/survey"
@@ -65,7 +66,7 @@ func (e *encoder) time(t time.Time) {
 // hash writes a content hash: 1 and 32 raw bytes for "sha256:<hex>",
 // 0 and the string otherwise.
 func (e *encoder) hash(h string) {
-	if raw, err := parseHash(h); err == nil && SubjectHash(raw) == h {
+	if raw, ok := canonicalHash(h); ok {
 		e.b = append(e.b, 1)
 		e.b = append(e.b, raw[:]...)
 		return
@@ -108,6 +109,17 @@ func nanoSafe(t time.Time) bool {
 }
 
 func (e *encoder) interview(iv *survey.Interview, hash string) {
+	e.head(iv, hash)
+	if e.c != nil {
+		e.optLevel2(iv.Data, iv)
+	} else {
+		e.optLevel(iv.Data)
+	}
+	e.tail(iv)
+}
+
+// head writes a record up to its answers.
+func (e *encoder) head(iv *survey.Interview, hash string) {
 	if e.c != nil {
 		same := e.header2(iv, hash)
 		e.prev = iv
@@ -134,11 +146,10 @@ func (e *encoder) interview(iv *survey.Interview, hash string) {
 	}
 	e.varint(int64(iv.Revision))
 	e.str(iv.Comment)
-	if e.c != nil {
-		e.optLevel2(iv.Data, iv)
-	} else {
-		e.optLevel(iv.Data)
-	}
+}
+
+// tail writes a record's attachments and paradata, after its answers.
+func (e *encoder) tail(iv *survey.Interview) {
 	if iv.Attachments == nil {
 		e.uvarint(0)
 	} else {
@@ -171,22 +182,35 @@ func (e *encoder) interview(iv *survey.Interview, hash string) {
 }
 
 func (e *encoder) optLevel(r *survey.Record) {
-	if r == nil {
-		e.b = append(e.b, 0)
-		return
-	}
-	e.b = append(e.b, 1)
-	e.level(r)
+	e.optLevelKV(r, nil)
 }
 
-func (e *encoder) level(r *survey.Record) {
-	keys := sortedKeys(r.Values)
-	e.uvarint(uint64(len(keys)))
-	for _, k := range keys {
-		e.key(k)
-		e.str(r.Values[k])
+// optLevelKV is optLevel with kv as scratch space for sorting; it returns
+// the scratch, grown, for the caller to reuse.
+func (e *encoder) optLevelKV(r *survey.Record, kv [][2]string) [][2]string {
+	if r == nil {
+		e.b = append(e.b, 0)
+		return kv
 	}
-	rkeys := sortedKeys(r.Repeats)
+	e.b = append(e.b, 1)
+	// The level's answers are sorted with their keys; the levels under it
+	// reuse the scratch once they are written.
+	kv = kv[:0]
+	for k, v := range r.Values {
+		kv = append(kv, [2]string{k, v})
+	}
+	slices.SortFunc(kv, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	e.uvarint(uint64(len(kv)))
+	for _, x := range kv {
+		e.key(x[0])
+		e.str(x[1])
+	}
+	var scratch [4]string
+	rkeys := scratch[:0]
+	for k := range r.Repeats {
+		rkeys = append(rkeys, k)
+	}
+	slices.Sort(rkeys)
 	e.uvarint(uint64(len(rkeys)))
 	for _, k := range rkeys {
 		e.key(k)
@@ -197,9 +221,10 @@ func (e *encoder) level(r *survey.Record) {
 		}
 		e.uvarint(uint64(len(list)) + 1)
 		for _, sub := range list {
-			e.optLevel(sub)
+			kv = e.optLevelKV(sub, kv)
 		}
 	}
+	return kv
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -218,6 +243,9 @@ type decoder struct {
 	err  *Error
 	c    *Codec            // set: the compact layout of protocol version 2 (record2)
 	prev *survey.Interview // record2: the previous record of the frame
+	v    *view             // record2: the answers of the current record (view.go)
+	root int               // record2: the view's level of the answers (-1: nil)
+	vals string            // record2: the view's arena, as the answers' strings share it
 }
 
 func (d *decoder) fail(what string) {
@@ -277,17 +305,44 @@ func (d *decoder) byte1() byte {
 }
 
 func (d *decoder) str() string {
+	return string(d.raw())
+}
+
+// raw reads a string's bytes without copying them.
+func (d *decoder) raw() []byte {
 	n := d.uvarint()
 	if d.err != nil {
-		return ""
+		return nil
 	}
 	if n > uint64(len(d.b)) {
 		d.fail("string longer than the payload")
-		return ""
+		return nil
 	}
-	s := string(d.b[:n])
+	s := d.b[:n:n]
 	d.b = d.b[n:]
 	return s
+}
+
+// kind reads a paradata event kind; the usual ones cost no allocation.
+func (d *decoder) kind() string {
+	switch b := d.raw(); string(b) {
+	case "enter":
+		return "enter"
+	case "leave":
+		return "leave"
+	case "focus":
+		return "focus"
+	case "change":
+		return "change"
+	case "language":
+		return "language"
+	case "finalize":
+		return "finalize"
+	case "resume":
+		return "resume"
+	default:
+		return string(b)
+	}
 }
 
 // count reads an element count and checks it against the bytes left (every
@@ -399,7 +454,8 @@ func (d *decoder) interview() (*survey.Interview, string) {
 	iv.Revision = int(d.varint())
 	iv.Comment = d.str()
 	if d.c != nil {
-		iv.Data = d.optLevel2(0, iv)
+		d.v.reset()
+		d.root = d.level2(0, iv)
 	} else {
 		iv.Data = d.optLevel(0)
 	}
@@ -422,9 +478,14 @@ func (d *decoder) interview() (*survey.Interview, string) {
 		for i := 0; i < n && d.err == nil; i++ {
 			prev += d.delta()
 			iv.Paradata = append(iv.Paradata, survey.Event{
-				At: time.Unix(0, prev).UTC(), Kind: d.str(), Field: d.key(), Note: d.str(),
+				At: time.Unix(0, prev).UTC(), Kind: d.kind(), Field: d.key(), Note: d.str(),
 			})
 		}
+	}
+	if d.c != nil && d.err == nil {
+		// Every answer of the interview shares one string.
+		d.vals = string(d.v.arena)
+		iv.Data = d.records(d.root, d.vals, make([]survey.Record, len(d.v.levels)), make([]*survey.Record, len(d.v.insts)))
 	}
 	return iv, hash
 }

@@ -58,8 +58,7 @@ func updatedBase(iv *survey.Interview) time.Time {
 func (e *encoder) header2(iv *survey.Interview, hash string) bool {
 	same := e.c.formHash != "" && iv.FormHash == e.c.formHash && iv.FormID == e.c.formID && iv.FormVersion == e.c.formVersion
 	people := e.prev != nil && e.prev.Enumerator == iv.Enumerator && e.prev.DeviceID == iv.DeviceID && e.prev.Status == iv.Status
-	raw, err := parseHash(hash)
-	prefix := err == nil && SubjectHash(raw) == hash
+	raw, prefix := canonicalHash(hash)
 	uid, isUUID := parseUUID(iv.ID)
 	var flags byte
 	if same {
@@ -146,7 +145,9 @@ const prefixMark = "prefix:"
 func hashMatches(got, carried string) bool {
 	if p, ok := strings.CutPrefix(carried, prefixMark); ok {
 		raw, err := parseHash(got)
-		return err == nil && hex.EncodeToString(raw[:HashPrefixLen]) == p
+		var hx [2 * HashPrefixLen]byte
+		hex.Encode(hx[:], raw[:HashPrefixLen])
+		return err == nil && string(hx[:]) == p
 	}
 	return got == carried
 }
@@ -228,48 +229,6 @@ func (e *encoder) optLevel2(r *survey.Record, iv *survey.Interview) {
 			e.optLevel2(sub, iv)
 		}
 	}
-}
-
-func (d *decoder) optLevel2(depth int, iv *survey.Interview) *survey.Record {
-	if d.byte1() == 0 || d.err != nil {
-		return nil
-	}
-	if depth > maxDepth {
-		d.fail("repeats nested too deep")
-		return nil
-	}
-	r := &survey.Record{}
-	if n := d.count(d.uvarint()); n > 0 {
-		r.Values = make(map[string]string, n)
-		var prev uint64
-		for i := 0; i < n && d.err == nil; i++ {
-			k, idx := d.keyref(&prev)
-			var ft *fieldType
-			if idx >= 0 {
-				ft = &d.c.types[idx]
-			}
-			r.Values[k] = d.value(ft, iv)
-		}
-	}
-	if n := d.count(d.uvarint()); n > 0 {
-		r.Repeats = make(map[string][]*survey.Record, n)
-		var prev uint64
-		for i := 0; i < n && d.err == nil; i++ {
-			k, _ := d.keyref(&prev)
-			m := d.uvarint()
-			if m == 0 {
-				r.Repeats[k] = nil
-				continue
-			}
-			m1 := d.count(m - 1)
-			list := make([]*survey.Record, 0, m1)
-			for j := 0; j < m1 && d.err == nil; j++ {
-				list = append(list, d.optLevel2(depth+1, iv))
-			}
-			r.Repeats[k] = list
-		}
-	}
-	return r
 }
 
 // epoch2020 is what record2 start times count from (2020-01-01 UTC).
