@@ -42,7 +42,10 @@ type numberLit struct {
 
 type stringLit struct{ s string }
 
-type fieldRef struct{ name string }
+type fieldRef struct {
+	name string
+	idx  int // name's position in Expr.Fields, for FieldIndexer
+}
 
 type binaryExpr struct {
 	op   opKind

@@ -16,7 +16,9 @@ const epsilon = 1e-12
 // "true"/"false", and any date or dateTime as its calendar date YYYY-MM-DD
 // (in the zone T carries). A time of day prints as HH:MM:SS.mmm. A nodeset
 // converts its first value ("" when empty).
-func ToString(v Value) string {
+func ToString(v Value) string { return stringOf(&v) }
+
+func stringOf(v *Value) string {
 	switch v.Kind {
 	case KindString:
 		return v.S
@@ -35,7 +37,7 @@ func ToString(v Value) string {
 		if len(v.Set) == 0 {
 			return ""
 		}
-		return ToString(v.Set[0])
+		return stringOf(&v.Set[0])
 	}
 	return ""
 }
@@ -62,7 +64,9 @@ func formatNumber(n float64) string {
 // optional '-', digits and one decimal point gives NaN (so "" is NaN, not 0);
 // a date or dateTime gives whole days since 1970-01-01 on its local
 // calendar; a time of day gives the fraction of the day elapsed.
-func ToNumber(v Value) float64 {
+func ToNumber(v Value) float64 { return numberOf(&v) }
+
+func numberOf(v *Value) float64 {
 	switch v.Kind {
 	case KindString:
 		return parseNumber(v.S)
@@ -79,7 +83,7 @@ func ToNumber(v Value) float64 {
 		return fractionOfDay(v.T)
 	case KindNodeset:
 		if len(v.Set) == 1 {
-			return ToNumber(v.Set[0])
+			return numberOf(&v.Set[0])
 		}
 	}
 	return math.NaN()
@@ -124,7 +128,9 @@ func parseNumber(s string) float64 {
 // ToBool converts v as JavaRosa's boolean() does: a number is true unless it
 // is zero (within 1e-12) or NaN; a string is true unless empty ("false" is
 // true); dates are true; a nodeset is true when it holds a node.
-func ToBool(v Value) bool {
+func ToBool(v Value) bool { return boolOf(&v) }
+
+func boolOf(v *Value) bool {
 	switch v.Kind {
 	case KindString:
 		return v.S != ""

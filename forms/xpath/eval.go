@@ -71,9 +71,11 @@ func (ev *evaluator) spend(n int) error {
 	return nil
 }
 
+// init prepares a zero evaluator.
 func (ev *evaluator) init(ctx Context) {
-	cur := ctx.Current()
-	*ev = evaluator{ctx: ctx, orig: cur, cur: cur}
+	ev.ctx = ctx
+	ev.cur = ctx.Current()
+	ev.orig = ev.cur
 }
 
 // location is the zone dates are read and built in: the Context clock's.
@@ -95,17 +97,25 @@ func (e *Expr) Eval(ctx Context) (Value, error) {
 	var v Value
 	var err error
 	switch n := e.root.(type) {
-	case *binaryExpr, *numberLit, *stringLit, *negExpr:
+	case *binaryExpr:
+		if n.op <= opGe {
+			var b bool
+			b, err = ev.cond(n)
+			v = Bool(b)
+		} else {
+			err = ev.valTo(n, &v)
+		}
+	case *numberLit, *stringLit, *negExpr:
 		// Never a node-set.
-		v, err = ev.val(n)
+		err = ev.valTo(n, &v)
 	case *pathExpr:
 		if s := oneStep(n); s != nil && s.axis == axisSelf {
-			v, err = ev.relStep(s)
+			err = ev.relStep(s, &v)
 		} else {
-			v, err = ev.top(n)
+			err = ev.top(n, &v)
 		}
 	default:
-		v, err = ev.top(n)
+		err = ev.top(n, &v)
 	}
 	if err != nil {
 		return Value{}, e.wrap(err)
@@ -113,26 +123,35 @@ func (e *Expr) Eval(ctx Context) (Value, error) {
 	return v, nil
 }
 
-// top evaluates n as Eval's result: several nodes are a KindNodeset value.
-func (ev *evaluator) top(n node) (Value, error) {
-	r, err := ev.eval(n)
-	if err != nil {
-		return Value{}, err
+// top evaluates n into *v as Eval's result: several nodes are a
+// KindNodeset value.
+func (ev *evaluator) top(n node, v *Value) error {
+	var ns []Node
+	if f, ok := n.(*fieldRef); ok {
+		var err error
+		if ns, err = ev.field(f); err != nil {
+			return err
+		}
+	} else {
+		r, err := ev.eval(n)
+		if err != nil {
+			return err
+		}
+		if !r.isSet {
+			*v = r.v
+			return nil
+		}
+		ns = r.nodes
 	}
-	if !r.isSet {
-		return r.v, nil
+	if len(ns) <= 1 {
+		return singleTo(ns, v)
 	}
-	switch len(r.nodes) {
-	case 0:
-		return String(""), nil
-	case 1:
-		return r.nodes[0].Value(), nil
-	}
-	set := make([]Value, len(r.nodes))
-	for i, n := range r.nodes {
+	set := make([]Value, len(ns))
+	for i, n := range ns {
 		set[i] = n.Value()
 	}
-	return Value{Kind: KindNodeset, Set: set}, nil
+	*v = Value{Kind: KindNodeset, Set: set}
+	return nil
 }
 
 // EvalNodes evaluates an expression that selects nodes, such as an itemset
@@ -209,49 +228,94 @@ func (ev *evaluator) value(r result) (Value, error) {
 	if !r.isSet {
 		return r.v, nil
 	}
-	return single(r.nodes)
+	var v Value
+	err := singleTo(r.nodes, &v)
+	return v, err
 }
 
-func single(ns []Node) (Value, error) {
+// singleTo is value for the nodes ns, into *v.
+func singleTo(ns []Node, v *Value) error {
 	switch len(ns) {
 	case 0:
-		return String(""), nil
+		*v = String("")
+		return nil
 	case 1:
-		return ns[0].Value(), nil
+		*v = ns[0].Value()
+		return nil
 	}
-	return Value{}, evalErrorf(errRepeated)
+	return evalErrorf(errRepeated)
 }
 
-// val evaluates n to a single value. The common shapes (literals, ${x},
-// ".", a child name, operators) are computed here without building a
-// result.
+// val evaluates n to a single value.
 func (ev *evaluator) val(n node) (Value, error) {
+	var v Value
+	err := ev.valTo(n, &v)
+	return v, err
+}
+
+// valTo is val into *v, which it leaves alone on error. The hot paths use
+// it: a Value is 88 bytes, and returning one through each level of the
+// recursion costs more than the rest of a comparison. The common shapes
+// (literals, ${x}, ".", a child name, operators) are computed without
+// building a result.
+func (ev *evaluator) valTo(n node, v *Value) error {
 	switch n := n.(type) {
 	case *stringLit:
-		return String(n.s), nil
+		*v = String(n.s)
+		return nil
 	case *numberLit:
-		return Number(n.v), nil
+		*v = Number(n.v)
+		return nil
 	case *fieldRef:
 		ns, err := ev.field(n)
 		if err != nil {
-			return Value{}, err
+			return err
 		}
-		return single(ns)
+		return singleTo(ns, v)
 	case *binaryExpr:
-		return ev.binary(n)
+		switch {
+		case n.op <= opGe:
+			b, err := ev.cond(n)
+			if err != nil {
+				return err
+			}
+			*v = Bool(b)
+			return nil
+		case n.op <= opMod:
+			x, err := ev.arith(n)
+			if err != nil {
+				return err
+			}
+			*v = Number(x)
+			return nil
+		}
+		r, err := ev.binary(n)
+		if err != nil {
+			return err
+		}
+		*v = r
+		return nil
 	case *negExpr:
 		x, err := ev.num(n.x)
-		return Number(-x), err
+		if err != nil {
+			return err
+		}
+		*v = Number(-x)
+		return nil
 	case *pathExpr:
 		if s := oneStep(n); s != nil && s.axis != axisParent {
-			return ev.relStep(s)
+			return ev.relStep(s, v)
 		}
 	}
 	r, err := ev.eval(n)
 	if err != nil {
-		return Value{}, err
+		return err
 	}
-	return ev.value(r)
+	if !r.isSet {
+		*v = r.v
+		return nil
+	}
+	return singleTo(r.nodes, v)
 }
 
 // oneStep returns the step of a one-step relative path without
@@ -263,19 +327,20 @@ func oneStep(n *pathExpr) *step {
 	return nil
 }
 
-// relStep is the value of a one-step relative path without predicates
-// ("." or a child name, as choice filters write them), as path and value
-// would compute it, visiting as many nodes, without collecting them.
-func (ev *evaluator) relStep(s *step) (Value, error) {
+// relStep puts in *v the value of a one-step relative path without
+// predicates ("." or a child name, as choice filters write them), as path
+// and value would compute it, visiting as many nodes, without collecting
+// them.
+func (ev *evaluator) relStep(s *step, v *Value) error {
 	if ev.cur == nil {
-		return Value{}, evalErrorf("no context node to evaluate a relative path against")
+		return evalErrorf("no context node to evaluate a relative path against")
 	}
-	switch s.axis {
-	case axisSelf:
+	if s.axis == axisSelf {
 		if err := ev.spend(1); err != nil {
-			return Value{}, err
+			return err
 		}
-		return ev.cur.Value(), nil
+		*v = ev.cur.Value()
+		return nil
 	}
 	var one Node
 	k := 0
@@ -286,20 +351,23 @@ func (ev *evaluator) relStep(s *step) (Value, error) {
 		}
 	}
 	if err := ev.spend(k); err != nil {
-		return Value{}, err
+		return err
 	}
 	switch k {
 	case 0:
-		return String(""), nil
+		*v = String("")
+		return nil
 	case 1:
-		return one.Value(), nil
+		*v = one.Value()
+		return nil
 	}
-	return Value{}, evalErrorf(errRepeated)
+	return evalErrorf(errRepeated)
 }
 
 func (ev *evaluator) str(n node) (string, error) {
-	v, err := ev.val(n)
-	return ToString(v), err
+	var v Value
+	err := ev.valTo(n, &v)
+	return stringOf(&v), err
 }
 
 func (ev *evaluator) num(n node) (float64, error) {
@@ -311,11 +379,11 @@ func (ev *evaluator) num(n node) (float64, error) {
 			return ev.arith(n)
 		}
 	}
-	v, err := ev.val(n)
-	if err != nil {
+	var v Value
+	if err := ev.valTo(n, &v); err != nil {
 		return math.NaN(), err
 	}
-	return ToNumber(v), nil
+	return numberOf(&v), nil
 }
 
 func (ev *evaluator) boolean(n node) (bool, error) {
@@ -333,8 +401,9 @@ func (ev *evaluator) boolean(n node) (bool, error) {
 			return ev.selected(n.args)
 		}
 	}
-	v, err := ev.val(n)
-	return ToBool(v), err
+	var v Value
+	err := ev.valTo(n, &v)
+	return boolOf(&v), err
 }
 
 // nodes evaluates n, which must select nodes (count(), sum(), ...).
@@ -349,9 +418,15 @@ func (ev *evaluator) nodes(n node, fn string) ([]Node, error) {
 	return r.nodes, nil
 }
 
-// field resolves ${name}.
+// field resolves ${name}, by FieldAt when the Context has it.
 func (ev *evaluator) field(n *fieldRef) ([]Node, error) {
-	ns, err := ev.ctx.Field(n.name)
+	var ns []Node
+	var err error
+	if fi, ok := ev.ctx.(FieldIndexer); ok {
+		ns, err = fi.FieldAt(n.idx, n.name)
+	} else {
+		ns, err = ev.ctx.Field(n.name)
+	}
 	if err != nil {
 		return nil, &EvalError{Msg: fmt.Sprintf("${%s}: %v", n.name, err), Err: err}
 	}
@@ -504,16 +579,15 @@ func (ev *evaluator) cond(n *binaryExpr) (bool, error) {
 		}
 		return ev.boolean(n.r)
 	case opEq, opNeq:
-		l, err := ev.val(n.l)
-		if err != nil {
+		var l, r Value
+		if err := ev.valTo(n.l, &l); err != nil {
 			return false, err
 		}
 		var eq bool
 		if lit, ok := n.r.(*stringLit); ok {
 			eq = equalString(&l, lit.s)
 		} else {
-			r, err := ev.val(n.r)
-			if err != nil {
+			if err := ev.valTo(n.r, &r); err != nil {
 				return false, err
 			}
 			eq = equal(&l, &r)
@@ -571,12 +645,12 @@ func (ev *evaluator) arith(n *binaryExpr) (float64, error) {
 func equal(l, r *Value) bool {
 	switch {
 	case l.Kind == KindBool || r.Kind == KindBool:
-		return ToBool(*l) == ToBool(*r)
+		return boolOf(l) == boolOf(r)
 	case l.Kind == KindNumber || r.Kind == KindNumber:
-		a, b := ToNumber(*l), ToNumber(*r)
+		a, b := numberOf(l), numberOf(r)
 		return a == b || math.Abs(a-b) < epsilon
 	}
-	return ToString(*l) == ToString(*r)
+	return stringOf(l) == stringOf(r)
 }
 
 // equalString is equal(l, String(s)), as ${x} = 'yes' compares.

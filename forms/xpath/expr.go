@@ -89,7 +89,7 @@ func (e *Expr) Volatile() bool { return e.volatile }
 
 // analyse fills fields, paths and volatile from the tree.
 func (e *Expr) analyse() {
-	seenF := map[string]bool{}
+	seenF := map[string]int{}
 	seenP := map[string]bool{}
 	addPath := func(p string) {
 		if p != "" && !seenP[p] {
@@ -102,10 +102,13 @@ func (e *Expr) analyse() {
 		walk(n, func(n node) bool {
 			switch n := n.(type) {
 			case *fieldRef:
-				if !seenF[n.name] {
-					seenF[n.name] = true
+				i, ok := seenF[n.name]
+				if !ok {
+					i = len(e.fields)
+					seenF[n.name] = i
 					e.fields = append(e.fields, n.name)
 				}
+				n.idx = i
 			case *callExpr:
 				if n.fn.volatile {
 					e.volatile = true
