@@ -244,7 +244,7 @@ func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh
 	if fresh && rec.Values == nil && ni.fields > 0 {
 		rec.Values = make(map[string]string, ni.fields)
 	}
-	if parent != nil && !isContainer(n) {
+	if parent != nil && !ni.container {
 		if fresh && n.Default != "" && !n.DynamicDefault && rec.Values[n.Path] == "" {
 			if v, _, err := normalizeScalar(n, n.Default, e.loc); err == nil && v != "" {
 				putValue(rec, n.Path, v)

@@ -56,6 +56,11 @@ type nodeInfo struct {
 	list    *forms.ChoiceList
 	listID  string
 	choices map[string]int
+	// The node's type as the engine asks about it for every elem: Type is
+	// a string, and comparing it to each type name is not free.
+	container, sel, multi bool
+	staticRO              bool  // read-only whatever the answers
+	typed                 uint8 // how answers read in expressions (typed*)
 }
 
 // exprs are the node's parsed expressions: the form's own (set by
@@ -247,6 +252,9 @@ func (ni *nodeInfo) parse() error {
 		ni.x.relevant = nil
 	}
 	ni.lo, ni.hi = bounds(n)
+	ni.container, ni.sel, ni.multi = isContainer(n), isSelect(n), isMulti(n)
+	ni.staticRO = staticReadOnly(n, &ni.x)
+	ni.typed = typedKind(n.Type)
 	ni.x.outputs = make(map[string]*expr, len(e.Outputs))
 	for name, x := range e.Outputs {
 		ni.x.outputs[name] = wrap(x)

@@ -161,7 +161,7 @@ func (e *Engine) refresh(x *elem, m uint8) {
 	if x.parent != nil && !x.parent.relevant {
 		x.stale = true
 		x.invalid, x.required, x.errs, x.err = false, false, 0, nil
-		x.readOnly = staticReadOnly(n, xs)
+		x.readOnly = ni.staticRO
 		if x.relevant {
 			x.relevant = false
 			e.markChildren(x)
@@ -195,7 +195,7 @@ func (e *Engine) refresh(x *elem, m uint8) {
 		x.required = xs.alwaysRequired || xs.required != nil && e.evalKind(x, depReq, xs.required, false)
 	}
 	if m&depRO != 0 {
-		x.readOnly = staticReadOnly(n, xs) || (xs.readOnly != nil && e.evalKind(x, depRO, xs.readOnly, false))
+		x.readOnly = ni.staticRO || (xs.readOnly != nil && e.evalKind(x, depRO, xs.readOnly, false))
 	}
 	valueChanged := false
 	if m&depCalc != 0 && xs.calculation != nil && n.Trigger == "" {

@@ -164,29 +164,53 @@ func rangeParams(n *forms.Node) (lo, hi, step float64) {
 	return get("start", lo), get("end", hi), get("step", step)
 }
 
-// typedValue converts a stored answer to the value expressions see: a
-// number for numeric fields, a date for date fields, the string otherwise.
-// Empty answers are String("") whatever the type, as in JavaRosa.
-func typedValue(n *forms.Node, s string, loc *time.Location) xpath.Value {
+// How answers of a type read in expressions.
+const (
+	typedString uint8 = iota
+	typedNumber
+	typedDate
+	typedDateTime
+	typedTime
+)
+
+func typedKind(t forms.Type) uint8 {
+	switch t {
+	case forms.TypeInteger, forms.TypeDecimal, forms.TypeRange:
+		return typedNumber
+	case forms.TypeDate, forms.TypeToday:
+		return typedDate
+	case forms.TypeDateTime, forms.TypeStart, forms.TypeEnd:
+		return typedDateTime
+	case forms.TypeTime:
+		return typedTime
+	}
+	return typedString
+}
+
+// typedAs converts a stored answer to the value expressions see, by its
+// type's typedKind: a number for numeric fields, a date for date fields,
+// the string otherwise. Empty answers are String("") whatever the type, as
+// in JavaRosa.
+func typedAs(k uint8, s string, loc *time.Location) xpath.Value {
 	if s == "" {
 		return xpath.String("")
 	}
-	switch n.Type {
-	case forms.TypeInteger, forms.TypeDecimal, forms.TypeRange:
+	switch k {
+	case typedNumber:
 		if f, err := parseDecimal(s); err == nil {
 			return xpath.Number(f)
 		}
-	case forms.TypeDate, forms.TypeToday:
+	case typedDate:
 		if t, err := time.ParseInLocation(layoutDate, s, loc); err == nil {
 			return xpath.Value{Kind: xpath.KindDate, T: t}
 		}
-	case forms.TypeDateTime, forms.TypeStart, forms.TypeEnd:
+	case typedDateTime:
 		for _, l := range dateTimeLayouts {
 			if t, err := time.ParseInLocation(l, s, loc); err == nil {
 				return xpath.Value{Kind: xpath.KindDateTime, T: t}
 			}
 		}
-	case forms.TypeTime:
+	case typedTime:
 		for _, l := range timeLayouts {
 			if t, err := time.ParseInLocation(l, s, loc); err == nil {
 				return xpath.Value{Kind: xpath.KindTime, T: time.Date(1970, 1, 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())}

@@ -101,7 +101,7 @@ func (e *Engine) validate(x *elem) *Issue {
 			msg = e.msg("This answer is not valid.", "Cette réponse n'est pas valide.")
 		}
 		return issue(IssueConstraint, msg)
-	case raw != "" && isSelect(n) && !x.readOnly:
+	case raw != "" && x.ni.sel && !x.readOnly:
 		if !e.stillOffered(x, raw) {
 			return issue(IssueChoice, e.msg("This choice is no longer available: please choose again.",
 				"Ce choix n'est plus proposé : veuillez choisir à nouveau."))
@@ -115,7 +115,7 @@ func (e *Engine) validate(x *elem) *Issue {
 // same choices in the same order as normalize, without building the
 // normalised answer.
 func (e *Engine) stillOffered(x *elem, raw string) bool {
-	if !isMulti(x.ni.node) {
+	if !x.ni.multi {
 		v := strings.TrimSpace(raw)
 		return v == "" || e.offered(x, v)
 	}

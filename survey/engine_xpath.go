@@ -50,7 +50,7 @@ func (x *elem) Value() xpath.Value {
 		return xpath.String("")
 	}
 	if x.vk == vNone {
-		x.v, x.vk = typedValue(x.ni.node, x.val, x.eng.loc), vTyped
+		x.v, x.vk = typedAs(x.ni.typed, x.val, x.eng.loc), vTyped
 	}
 	return x.v
 }
