@@ -42,7 +42,8 @@ type Context interface {
 	// ChoiceLabel returns the label, in the active language, of value in the
 	// choice list of the select field at path (jr:choice-name).
 	ChoiceLabel(path string, value string) string
-	// Now is the clock for now() and today().
+	// Now is the clock for now() and today(); its zone is the one dates
+	// are read in. An evaluation calls it only when it needs either.
 	Now() time.Time
 }
 
