@@ -65,6 +65,7 @@ type Engine struct {
 	pending int         // dirty elems waiting
 	counts  []countSlot // repeat_counts to evaluate again
 	created []*elem     // new elems awaiting their dynamic defaults
+	singles []*elem     // by nodeInfo.doc, the elem of each node outside repeats (nodeInfo.single)
 	mem     *engineMem  // where the instance tree's memory comes from
 	ctx     evalCtx
 	secs    map[string]*staticNode               // secondary instances by id
@@ -174,6 +175,8 @@ func (e *Engine) start(fresh bool) error {
 	if e.iv.Data == nil {
 		e.iv.Data = NewRecord()
 	}
+	n := len(e.plan.infos)
+	e.singles = e.mem.ptrs.take(n, n+e.plan.kids)
 	e.root = e.build(e.plan.root, nil, e.iv.Data, 0, fresh)
 	if e.iv.Editable() {
 		e.fillMeta(e.root)
@@ -237,6 +240,9 @@ func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh
 	x.eng, x.ni, x.parent, x.rec, x.index = e, ni, parent, rec, index
 	x.relSelf, x.relevant = true, true
 	x.self[0] = x
+	if ni.single {
+		e.singles[ni.doc] = x
+	}
 	if fresh && ni.x.def != nil {
 		e.created = append(e.created, x)
 	}
@@ -303,7 +309,7 @@ func (m *engineMem) reset(p *Plan) {
 	const extra = 32
 	m.elems.reset(len(p.infos) + extra)
 	m.slots.reset(p.kids + extra)
-	m.ptrs.reset(p.kids + extra)
+	m.ptrs.reset(len(p.infos) + p.kids + extra)
 	m.ints.reset(p.kids + extra)
 	m.nodes.reset(len(p.infos) + extra)
 	clear(m.scratch[:cap(m.scratch)])

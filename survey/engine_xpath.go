@@ -12,6 +12,7 @@ import (
 
 var _ xpath.Node = (*elem)(nil)
 var _ xpath.Context = (*evalCtx)(nil)
+var _ xpath.FieldIndexer = (*evalCtx)(nil)
 
 // Name implements xpath.Node.
 func (x *elem) Name() string { return x.ni.node.Name }
@@ -91,6 +92,19 @@ func (c *evalCtx) Field(name string) ([]xpath.Node, error) {
 	if !ok {
 		ni = c.e.plan.byName[name]
 	}
+	return c.field(ni, name)
+}
+
+// FieldAt implements xpath.FieldIndexer: name is reference i of the
+// expression evaluated, looked up when the plan was made.
+func (c *evalCtx) FieldAt(i int, name string) ([]xpath.Node, error) {
+	if i >= 0 && i < len(c.refs) && c.refs[i].name == name {
+		return c.field(c.refs[i].ni, name)
+	}
+	return c.Field(name)
+}
+
+func (c *evalCtx) field(ni *nodeInfo, name string) ([]xpath.Node, error) {
 	if ni == nil {
 		return nil, fmt.Errorf("${%s}: %w", name, ErrUnknownField)
 	}
@@ -145,10 +159,7 @@ func (e *Engine) resolve(x *elem, target *nodeInfo, dst []xpath.Node) []xpath.No
 	}
 	if start == e.root && target.single {
 		// The common case: a field outside any repeat, one elem.
-		y := e.root
-		for _, c := range target.chain {
-			y = y.slots[c.pos][0]
-		}
+		y := e.singles[target.doc]
 		if dst == nil {
 			return y.self[:]
 		}
