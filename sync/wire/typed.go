@@ -40,6 +40,7 @@ type fieldType struct {
 	kind    valueKind
 	choices []string
 	index   map[string]int
+	plain   []bool // per choice: JSON quotes its name without escaping it
 }
 
 // fieldTypeOf derives the typing of node n of form f.
@@ -61,6 +62,7 @@ func fieldTypeOf(f *forms.Form, n *forms.Node) fieldType {
 			if _, dup := ft.index[ch.Name]; !dup {
 				ft.index[ch.Name] = len(ft.choices)
 				ft.choices = append(ft.choices, ch.Name)
+				ft.plain = append(ft.plain, string(survey.AppendJSONString(nil, ch.Name)) == `"`+ch.Name+`"`)
 			}
 		}
 		return ft

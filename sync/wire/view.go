@@ -40,6 +40,7 @@ type view struct {
 // value is arena[lo:hi].
 type vval struct {
 	key    int32
+	plain  bool // the value needs no JSON escaping (typed answers)
 	lo, hi int
 }
 
@@ -104,8 +105,8 @@ func (d *decoder) level2(depth int, iv *survey.Interview) int {
 		}
 		key := v.keyOf(k, idx)
 		lo := len(v.arena)
-		d.value(ft, iv)
-		v.vals = append(v.vals, vval{key: key, lo: lo, hi: len(v.arena)})
+		plain := d.value(ft, iv)
+		v.vals = append(v.vals, vval{key: key, plain: plain, lo: lo, hi: len(v.arena)})
 	}
 	v.levels[li].nvals = len(v.vals) - v.levels[li].vals
 	m := d.count(d.uvarint())
@@ -172,7 +173,7 @@ func (c *Codec) sortView(v *view) {
 	}
 }
 
-// key returns the path a vval or vrep key names.
+// viewKey returns the path a vval or vrep key names.
 func (d *decoder) viewKey(k int32) string {
 	if k >= 0 {
 		return d.keys[k]
@@ -228,7 +229,13 @@ func (c *Codec) appendJSON(b []byte, v *view, s string, li int) []byte {
 				b = append(b, ',')
 			}
 			b = append(b, c.jsonKeys[e.key]...)
-			b = survey.AppendJSONString(b, s[e.lo:e.hi])
+			if e.plain {
+				b = append(b, '"')
+				b = append(b, s[e.lo:e.hi]...)
+				b = append(b, '"')
+			} else {
+				b = survey.AppendJSONString(b, s[e.lo:e.hi])
+			}
 		}
 		b = append(b, '}')
 	}
@@ -289,75 +296,87 @@ func (c *Codec) appendBody(e *encoder, v *view, li int) {
 	}
 }
 
-// value reads what encoder.value wrote, onto the view's arena.
-func (d *decoder) value(ft *fieldType, iv *survey.Interview) {
+// value reads what encoder.value wrote, onto the view's arena, and
+// reports whether it is plain JSON text (numbers, dates, choices whose
+// names need no escaping), so that appendJSON need not scan it.
+func (d *decoder) value(ft *fieldType, iv *survey.Interview) bool {
 	v := d.v
 	if ft == nil || ft.kind == kindString {
 		v.arena = append(v.arena, d.raw()...)
-		return
+		return false
 	}
 	x := d.uvarint()
 	if d.err != nil {
-		return
+		return false
 	}
 	if x == 0 {
 		v.arena = append(v.arena, d.raw()...)
-		return
+		return false
 	}
 	base := iv.Started
 	switch ft.kind {
 	case kindDevice, kindUsername:
 		if x != 1 {
 			d.fail("bad own-value tag")
-			return
+			return false
 		}
 		if ft.kind == kindUsername {
 			v.arena = append(v.arena, iv.Enumerator...)
-			return
+			return false
 		}
 		v.arena = append(v.arena, iv.DeviceID...)
+		return false
 	case kindEnd:
 		if iv.Ended.IsZero() {
 			d.fail("end relative to no end")
-			return
+			return false
 		}
 		d.dateTime(x, iv.Ended)
+		return true
 	case kindSelectOne:
 		if x-1 >= uint64(len(ft.choices)) {
 			d.fail("choice index out of range")
-			return
+			return false
 		}
 		v.arena = append(v.arena, ft.choices[x-1]...)
+		return ft.plain[x-1]
 	case kindSelectMulti:
 		n := d.count(x)
+		plain := true
 		for i := 0; i < n && d.err == nil; i++ {
 			k := d.uvarint()
 			if k >= uint64(len(ft.choices)) {
 				d.fail("choice index out of range")
-				return
+				return false
 			}
 			if i > 0 {
 				v.arena = append(v.arena, ' ')
 			}
 			v.arena = append(v.arena, ft.choices[k]...)
+			plain = plain && ft.plain[k]
 		}
+		return plain
 	case kindInteger:
 		v.arena = strconv.AppendInt(v.arena, unzigzag(x-1), 10)
+		return true
 	case kindDecimal:
 		u := x - 1
 		v.arena = appendDecimal(v.arena, unzigzag(u>>3), int(u&7))
+		return true
 	case kindDate:
 		days := unzigzag(x-1) + dayOf(base)
 		if days < -25567 || days > 84000 { // 1900..2200
 			d.fail("date out of range")
-			return
+			return false
 		}
 		v.arena = appendDate(v.arena, time.Unix(days*86400, 0).UTC())
+		return true
 	case kindDateTime:
 		d.dateTime(x, base)
-	default:
-		d.fail("bad value kind")
+		return true
 	}
+	d.fail("bad value kind")
+	return false
 }
 
 func (d *decoder) dateTime(x uint64, base time.Time) {

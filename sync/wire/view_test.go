@@ -2,7 +2,13 @@ package wire
 
 import (
 	"bytes"
+	"context"
+	"math/rand/v2"
+	"strconv"
 	"testing"
+	"time"
+
+	"sira/forms/builtin"
 
 	"sira/survey"
 	"sira/sync/wire/wiretest"
@@ -114,6 +120,62 @@ func TestDecodeBodies(t *testing.T) {
 	}
 }
 
+// TestDecodeBuiltin: the built-in form's interviews (every typed kind:
+// device and user fields, end, decimals, selects) decode with bodies equal
+// to MarshalInterviewHash, also where an answer is not in its type's
+// canonical shape.
+func TestDecodeBuiltin(t *testing.T) {
+	f, err := builtin.Form(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCodec(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := survey.NewPlan(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	ivs := make([]*survey.Interview, 20)
+	for i := range ivs {
+		ivs[i], err = survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Enumerator: "awa", DeviceID: "dev-awa",
+			Answers: map[string]string{"already_interviewed": "no", "consent": "yes"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ivs[1].Data.Values["/data/deviceid"] = "another device"
+	ivs[2].Data.Values["/data/username"] = "<someone else>"
+	ivs[3].DeviceID = "dev\\ñ"
+	frame, err := c.Encode(nil, ivs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := ParseFrame(frame, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := c.DecodeBodies(fr, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, d := range ds {
+		if d.Hash != ivs[i].ContentHash() {
+			t.Errorf("interview %d: hash %s, want %s", i, d.Hash, ivs[i].ContentHash())
+		}
+		if !bytes.Equal(d.Body, MarshalInterviewHash(ivs[i], d.Hash)) {
+			t.Errorf("interview %d: body differs from MarshalInterviewHash", i)
+		}
+	}
+	raw, err := RawPayload(c, fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkView(t, c, raw)
+}
+
 // FuzzView checks the view's JSON and body against the decoded Record's
 // for arbitrary record2 bytes (hashes unchecked, so that the fuzzer need
 // not forge them).
@@ -130,4 +192,43 @@ func FuzzView(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		checkView(t, c, raw)
 	})
+}
+
+// TestAppendFormats: the decoder's formatting of typed answers gives the
+// bytes of time.Format and of the string arithmetic it replaced.
+func TestAppendFormats(t *testing.T) {
+	for days := int64(-25567); days <= 84000; days += 7 {
+		d := time.Unix(days*86400, 0).UTC()
+		if got, want := string(appendDate(nil, d)), d.Format(dateLayout); got != want {
+			t.Fatalf("appendDate %d: %s, want %s", days, got, want)
+		}
+		dt := d.Add(time.Duration(days%86400) * time.Second).Add(time.Duration(days%1000) * time.Millisecond)
+		if got, want := string(appendDateTime(nil, dt)), dt.Format(dateTimeLayout); got != want {
+			t.Fatalf("appendDateTime %v: %s, want %s", dt, got, want)
+		}
+	}
+	ref := func(m int64, d int) string {
+		neg := m < 0
+		if neg {
+			m = -m
+		}
+		digits := strconv.FormatInt(m, 10)
+		if d > 0 {
+			for len(digits) <= d {
+				digits = "0" + digits
+			}
+			digits = digits[:len(digits)-d] + "." + digits[len(digits)-d:]
+		}
+		if neg {
+			return "-" + digits
+		}
+		return digits
+	}
+	for _, m := range []int64{0, 1, -1, 9, 10, -10, 12345, -12345, 1 << 40, -(1 << 56), 1<<61 - 1, -(1<<61 - 1)} {
+		for d := 0; d <= 7; d++ {
+			if got, want := formatDecimal(m, d), ref(m, d); got != want {
+				t.Fatalf("formatDecimal(%d, %d) = %s, want %s", m, d, got, want)
+			}
+		}
+	}
 }
