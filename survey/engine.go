@@ -324,9 +324,10 @@ type arena[T any] struct {
 }
 
 // take returns n zeroed T, with no capacity beyond them, from the current
-// chunk or from a new one of at least chunk T.
+// chunk or from a new one of at least chunk T. The slice is never nil, even
+// empty: a container's slots are how the engine tells it from a field.
 func (a *arena[T]) take(n, chunk int) []T {
-	if n > len(a.free) {
+	if n > len(a.free) || a.free == nil {
 		a.free = make([]T, max(n, chunk))
 		a.grew = true
 	}

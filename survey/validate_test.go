@@ -299,3 +299,32 @@ func TestValidatorEmptyRecord(t *testing.T) {
 		t.Error("the validator gave the interview a record")
 	}
 }
+
+// TestValidatorEmptyContainers: a form whose groups hold nothing (the
+// engine tells containers from fields by their slots, empty or not) is
+// validated as the engine validates it, the first interview on fresh
+// memory and the next on reused memory.
+func TestValidatorEmptyContainers(t *testing.T) {
+	for _, kids := range [][]*forms.Node{
+		nil,
+		{{Name: "empty", Type: forms.TypeGroup, Relevant: "false()"}, {Name: "name", Type: forms.TypeText, Required: "yes"}},
+	} {
+		f := &forms.Form{Schema: forms.SchemaVersion, ID: "empty", Version: "1",
+			Root: &forms.Node{Name: "data", Type: forms.TypeGroup, Children: kids}}
+		if err := f.Prepare(); err != nil {
+			t.Fatal(err)
+		}
+		plan, err := survey.NewPlan(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := survey.NewValidator(plan)
+		iv := &survey.Interview{ID: "uuid:1", FormID: "empty", Status: survey.StatusFinalized, Data: survey.NewRecord()}
+		want := reference(f, plan, iv, optsFor(iv))
+		for range 2 {
+			if got := validated(v, iv, optsFor(iv)); got != want {
+				t.Errorf("%d children: validator says\n%s\nengine says\n%s", len(kids), got, want)
+			}
+		}
+	}
+}
