@@ -239,6 +239,7 @@ func (e *Engine) build(ni *nodeInfo, parent *elem, rec *Record, index int, fresh
 	// The memory is zeroed: set only what differs.
 	x.eng, x.ni, x.parent, x.rec, x.index = e, ni, parent, rec, index
 	x.relSelf, x.relevant = true, true
+	x.required, x.readOnly = ni.x.alwaysRequired, ni.staticRO // refresh's result without expressions
 	x.self[0] = x
 	if ni.single {
 		e.singles[ni.doc] = x

@@ -60,6 +60,7 @@ type nodeInfo struct {
 	// a string, and comparing it to each type name is not free.
 	container, sel, multi bool
 	staticRO              bool  // read-only whatever the answers
+	bare                  bool  // no expression of its own: its state is static or its parent's
 	typed                 uint8 // how answers read in expressions (typed*)
 }
 
@@ -254,6 +255,8 @@ func (ni *nodeInfo) parse() error {
 	ni.lo, ni.hi = bounds(n)
 	ni.container, ni.sel, ni.multi = isContainer(n), isSelect(n), isMulti(n)
 	ni.staticRO = staticReadOnly(n, &ni.x)
+	x := &ni.x
+	ni.bare = x.relevant == nil && x.required == nil && x.readOnly == nil && x.calculation == nil && x.constraint == nil
 	ni.typed = typedKind(n.Type)
 	ni.x.outputs = make(map[string]*expr, len(e.Outputs))
 	for name, x := range e.Outputs {

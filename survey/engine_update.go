@@ -330,11 +330,15 @@ func (e *Engine) freshen(limit int) error {
 	return ErrUnstable
 }
 
-// settle evaluates everything: on opening, and in tests as the reference
-// that incremental updates must match.
+// settle evaluates everything on opening; the state it reaches is the
+// reference incremental updates must match. Elems whose node has no
+// expression are not queued: build gave them the state refresh would,
+// and a group that turns out not relevant queues its children.
 func (e *Engine) settle() error {
 	e.walk(e.root, func(x *elem) bool {
-		e.markDirty(x, depAll)
+		if !x.ni.bare {
+			e.markDirty(x, depAll)
+		}
 		for i, c := range x.ni.kids {
 			if c.node.Type == forms.TypeRepeat && c.x.repeatCount != nil {
 				e.markCount(x, i)
