@@ -245,6 +245,9 @@ func (e *Engine) evalKind(x *elem, k uint8, ex *expr, onErr bool) bool {
 		return onErr
 	}
 	x.errs &^= k
+	if v.Kind == xpath.KindBool { // most conditions: no copy into ToBool
+		return v.B
+	}
 	return toBool(v)
 }
 

@@ -202,20 +202,15 @@ func indexOf(s []*nodeInfo, ni *nodeInfo) int {
 
 // eval evaluates x with "." and the owner both at owner.
 func (e *Engine) eval(x *expr, owner *elem) (xpath.Value, error) {
-	saved := e.ctx
-	e.ctx.cur, e.ctx.owner, e.ctx.refs = owner, owner, x.refs
-	v, err := x.Eval(&e.ctx)
-	e.ctx = saved
-	return v, err
+	return e.evalAt(x, owner, owner)
 }
 
-// evalAt evaluates x with "." at cur and ${} resolved from owner.
+// evalAt evaluates x with "." at cur and ${} resolved from owner. The
+// context is not restored afterwards: nothing the evaluator calls back
+// evaluates another expression, and every evaluation sets all of it.
 func (e *Engine) evalAt(x *expr, cur xpath.Node, owner *elem) (xpath.Value, error) {
-	saved := e.ctx
 	e.ctx.cur, e.ctx.owner, e.ctx.refs = cur, owner, x.refs
-	v, err := x.Eval(&e.ctx)
-	e.ctx = saved
-	return v, err
+	return x.Eval(&e.ctx)
 }
 
 // staticNode is an element of a secondary instance (a choice list as
