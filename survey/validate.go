@@ -7,9 +7,9 @@ import (
 
 // Validator checks interviews of one form exactly as NewEngine followed by
 // ValidateAll does, for a server that checks thousands a second: the plan
-// is analysed once, the engine's memory (its instance elems and rank
-// queues) is reused from one interview to the next instead of left to the
-// garbage collector, and a submitted interview is never copied nor written
+// is analysed once, the engine's memory (its instance tree's elems and
+// slices, rank queues, secondary-instance map) is reused from one interview
+// to the next instead of left to the garbage collector, and a submitted interview is never copied nor written
 // to. It is safe for concurrent use; each call takes its own engine.
 type Validator struct {
 	plan *Plan
