@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sira/internal/testenv"
 	"sira/sync/intake"
 )
 
@@ -16,7 +17,7 @@ import (
 // default validation, "structure" the cheap one.
 func BenchmarkIngest(b *testing.B) {
 	b.Run("engine", func(b *testing.B) { benchIngest(b, intake.Config{}) })
-	b.Run("structure", func(b *testing.B) { benchIngest(b, intake.Config{Validate: intake.ValidateStructure}) })
+	b.Run("structure", func(b *testing.B) { benchIngest(b, intake.Config{Validate: intake.StructureValidation()}) })
 }
 
 func benchIngest(b *testing.B, cfg intake.Config) {
@@ -28,7 +29,7 @@ func benchIngest(b *testing.B, cfg intake.Config) {
 	var next atomic.Int64
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), testenv.CPUTime()
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
@@ -48,7 +49,7 @@ func benchIngest(b *testing.B, cfg intake.Config) {
 		}()
 	}
 	wg.Wait()
-	el, cpu := time.Since(start), cpuTime()-cpu0
+	el, cpu := time.Since(start), testenv.CPUTime()-cpu0
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*100)/el.Seconds(), "interviews/s")
 	if cpu > 0 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"sira/forms"
 	"sira/survey"
@@ -94,8 +95,31 @@ func (s *Server) form(ctx context.Context, h string) (*formEntry, error) {
 // names its form consistently, has an id and a revision, and every answer
 // and repeat is a field of the form at the right level. It returns the
 // problems, at most five.
+// It analyses f on every call: a server uses StructureValidation, which
+// does so once per form.
 func ValidateStructure(f *forms.Form, iv *survey.Interview) []string {
 	return newStructure(f).validate(f, iv)
+}
+
+// StructureValidation returns ValidateStructure with each form's analysis
+// kept (by form hash) for the next interview: the cheap alternative to
+// EngineValidation for Config.Validate.
+func StructureValidation() func(*forms.Form, *survey.Interview) []string {
+	var structs structures
+	return func(f *forms.Form, iv *survey.Interview) []string {
+		return structs.of(f).validate(f, iv)
+	}
+}
+
+// structures caches newStructure by form hash; forms are immutable.
+type structures struct{ m sync.Map }
+
+func (c *structures) of(f *forms.Form) *structure {
+	if st, ok := c.m.Load(f.Hash); ok {
+		return st.(*structure)
+	}
+	st, _ := c.m.LoadOrStore(f.Hash, newStructure(f))
+	return st.(*structure)
 }
 
 // structure is what ValidateStructure needs of a form, built once per form.

@@ -28,7 +28,7 @@ type Config struct {
 	MaxChunk int64
 	// Validate checks an interview against its compiled form and returns the
 	// problems (empty: valid). Nil uses EngineValidation();
-	// ValidateStructure alone is the cheap alternative.
+	// StructureValidation() alone is the cheap alternative.
 	Validate func(f *forms.Form, iv *survey.Interview) []string
 	// Builtin forms are known to every intake without being published (the
 	// built-in returnee form); they are published into the store at start.

@@ -16,13 +16,10 @@ import (
 // per form: the plan is analysed once and the engine's memory reused, and
 // a submitted interview is read, never copied nor written.
 func EngineValidation() func(*forms.Form, *survey.Interview) []string {
-	var validators, structs sync.Map // form hash → *survey.Validator (or error); → *structure
+	var validators sync.Map // form hash → *survey.Validator (or error)
+	var structs structures
 	return func(f *forms.Form, iv *survey.Interview) []string {
-		st, ok := structs.Load(f.Hash)
-		if !ok {
-			st, _ = structs.LoadOrStore(f.Hash, newStructure(f))
-		}
-		if probs := st.(*structure).validate(f, iv); len(probs) > 0 {
+		if probs := structs.of(f).validate(f, iv); len(probs) > 0 {
 			return probs
 		}
 		v, ok := validators.Load(f.Hash)

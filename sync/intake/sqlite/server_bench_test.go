@@ -1,5 +1,3 @@
-//go:build unix
-
 package sqlite_test
 
 import (
@@ -15,12 +13,12 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"sira/forms"
 	"sira/forms/builtin"
+	"sira/internal/testenv"
 	"sira/survey"
 	"sira/sync/intake"
 	"sira/sync/intake/sqlite"
@@ -41,7 +39,7 @@ func BenchmarkServerIngest(b *testing.B) {
 	}
 	bases := simulateBuiltin(b, f, 200)
 	b.Run("validate=engine", func(b *testing.B) { benchServer(b, f, bases, nil) })
-	b.Run("validate=structure", func(b *testing.B) { benchServer(b, f, bases, intake.ValidateStructure) })
+	b.Run("validate=structure", func(b *testing.B) { benchServer(b, f, bases, intake.StructureValidation()) })
 }
 
 func simulateBuiltin(tb testing.TB, f *forms.Form, n int) []*survey.Interview {
@@ -100,7 +98,7 @@ func benchServer(b *testing.B, f *forms.Form, bases []*survey.Interview, validat
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
 	var next atomic.Int64
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), testenv.CPUTime()
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
@@ -119,7 +117,7 @@ func benchServer(b *testing.B, f *forms.Form, bases []*survey.Interview, validat
 		}()
 	}
 	wg.Wait()
-	el, cpu := time.Since(start), cpuTime()-cpu0
+	el, cpu := time.Since(start), testenv.CPUTime()-cpu0
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*100)/el.Seconds(), "interviews/s")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*100), "cpu-µs/interview")
@@ -154,13 +152,4 @@ func post(c *http.Client, base, token string, frame []byte) error {
 		return fmt.Errorf("status %d: %d receipts", resp.StatusCode, len(br.Receipts))
 	}
 	return nil
-}
-
-// cpuTime is the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"sira/internal/testenv"
 	"sira/sync/intake"
 	"sira/sync/wire"
 	"sira/sync/wire/wiretest"
@@ -29,7 +30,7 @@ func BenchIngest(b *testing.B, clients int, open func(b *testing.B) intake.Store
 	ctx := context.Background()
 	var next atomic.Int64
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), testenv.CPUTime()
 	var wg sync.WaitGroup
 	for range clients {
 		wg.Add(1)
@@ -49,7 +50,7 @@ func BenchIngest(b *testing.B, clients int, open func(b *testing.B) intake.Store
 		}()
 	}
 	wg.Wait()
-	el, cpu := time.Since(start), cpuTime()-cpu0
+	el, cpu := time.Since(start), testenv.CPUTime()-cpu0
 	b.StopTimer()
 	b.ReportMetric(float64(b.N*100)/el.Seconds(), "interviews/s")
 	if cpu > 0 {

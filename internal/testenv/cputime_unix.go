@@ -1,15 +1,15 @@
 //go:build unix
 
-package intake_test
+package testenv
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the process's user+system CPU time, so a benchmark on a shared
+// CPUTime is the process's user+system CPU time, so a benchmark on a shared
 // machine can report CPU cost next to wall-clock throughput.
-func cpuTime() time.Duration {
+func CPUTime() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
