@@ -27,15 +27,19 @@ func (s *Server) Ingest(ctx context.Context, meta BatchMeta, frame []byte) ([]wi
 }
 
 func (s *Server) ingestFrame(ctx context.Context, meta BatchMeta, f *wire.Frame) ([]wire.Receipt, error) {
-	decoded, err := wire.DecodeFrame(f, s.lim, s)
+	// The stored bodies come out of the same pass as the hashed content:
+	// a body is kept only for an interview that passes validation.
+	decoded, err := wire.DecodeFrameBodies(f, s.lim, s)
 	if err != nil {
 		return nil, err
 	}
 	in := make([]Incoming, len(decoded))
 	fs := make([]*forms.Form, len(decoded))
+	bodies := make([][]byte, len(decoded))
 	for i, d := range decoded {
 		iv := d.Interview
 		in[i] = Incoming{Interview: iv, Hash: d.Hash, Size: d.Size}
+		bodies[i] = d.Body
 		form, err := s.Form(ctx, iv.FormHash)
 		if err != nil {
 			if wire.ErrorCode(err) != wire.CodeUnknownForm {
@@ -46,7 +50,7 @@ func (s *Server) ingestFrame(ctx context.Context, meta BatchMeta, f *wire.Frame)
 		}
 		fs[i] = form
 	}
-	s.prepare(in, fs)
+	s.prepare(in, fs, bodies)
 	if meta.Received.IsZero() {
 		meta.Received = s.now()
 	}
@@ -65,11 +69,12 @@ func (s *Server) ingestFrame(ctx context.Context, meta BatchMeta, f *wire.Frame)
 const minShare = 16
 
 // prepare validates each interview against its form (nil: already
-// refused) and encodes the body of the valid ones, spread over the
+// refused) and gives the valid ones their stored body (bodies[i], decoded
+// with it; validation only reads the interview), spread over the
 // machine's cores: this is most of a batch's CPU, and it happens before
 // the store's transaction, so a lone client (a relay, an import) is not
 // held to one core while the others sit idle.
-func (s *Server) prepare(in []Incoming, fs []*forms.Form) {
+func (s *Server) prepare(in []Incoming, fs []*forms.Form, bodies [][]byte) {
 	one := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if fs[i] == nil {
@@ -80,7 +85,7 @@ func (s *Server) prepare(in []Incoming, fs []*forms.Form) {
 				in[i].Invalid = "failed validation: " + strings.Join(probs, "; ")
 				continue
 			}
-			in[i].Body = wire.MarshalInterviewHash(iv, in[i].Hash)
+			in[i].Body = bodies[i]
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(in)/minShare)

@@ -28,7 +28,9 @@ type Config struct {
 	MaxChunk int64
 	// Validate checks an interview against its compiled form and returns the
 	// problems (empty: valid). Nil uses EngineValidation();
-	// StructureValidation() alone is the cheap alternative.
+	// StructureValidation() alone is the cheap alternative. It must only
+	// read the interview: the body stored is the one decoded with it. It
+	// is called from several goroutines at once.
 	Validate func(f *forms.Form, iv *survey.Interview) []string
 	// Builtin forms are known to every intake without being published (the
 	// built-in returnee form); they are published into the store at start.
