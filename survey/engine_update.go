@@ -338,18 +338,25 @@ func (e *Engine) freshen(limit int) error {
 // expression are not queued: build gave them the state refresh would,
 // and a group that turns out not relevant queues its children.
 func (e *Engine) settle() error {
-	e.walk(e.root, func(x *elem) bool {
-		if !x.ni.bare {
-			e.markDirty(x, depAll)
-		}
-		for i, c := range x.ni.kids {
-			if c.node.Type == forms.TypeRepeat && c.x.repeatCount != nil {
-				e.markCount(x, i)
-			}
-		}
-		return true
-	})
+	e.queueAll(e.root)
 	return e.update()
+}
+
+// queueAll is settle's walk of x's subtree, without walk's callback per elem.
+func (e *Engine) queueAll(x *elem) {
+	if !x.ni.bare {
+		e.markDirty(x, depAll)
+	}
+	for i, c := range x.ni.kids {
+		if c.x.repeatCount != nil && c.node.Type == forms.TypeRepeat {
+			e.markCount(x, i)
+		}
+	}
+	for _, slot := range x.slots {
+		for _, c := range slot {
+			e.queueAll(c)
+		}
+	}
 }
 
 // applyDynamicDefaults evaluates the default expressions of new elems once,

@@ -138,16 +138,23 @@ func (e *Engine) msg(en, fr string) string {
 // interview and Finalize.
 func (e *Engine) ValidateAll() []Issue {
 	var out []Issue
-	e.walk(e.root, func(x *elem) bool {
-		if !x.relevant {
-			return false
-		}
-		if is := e.validate(x); is != nil {
-			out = append(out, *is)
-		}
-		return true
-	})
+	e.validateAll(e.root, &out)
 	return out
+}
+
+// validateAll appends the issues of x's relevant subtree to out.
+func (e *Engine) validateAll(x *elem, out *[]Issue) {
+	if !x.relevant {
+		return
+	}
+	if is := e.validate(x); is != nil {
+		*out = append(*out, *is)
+	}
+	for _, slot := range x.slots {
+		for _, c := range slot {
+			e.validateAll(c, out)
+		}
+	}
 }
 
 // IncompleteError is returned by Finalize when issues remain.
