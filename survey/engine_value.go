@@ -136,11 +136,79 @@ func normalizeGeopoint(s string) (string, string, error) {
 // parseDecimal accepts a comma as the decimal point, as JavaRosa does and as
 // francophone enumerators type.
 func parseDecimal(s string) (float64, error) {
+	if f, ok := parseWhole(s); ok {
+		return f, nil
+	}
 	f, err := strconv.ParseFloat(strings.Replace(strings.TrimPrefix(s, "+"), ",", ".", 1), 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, fmt.Errorf("not a number")
 	}
 	return f, nil
+}
+
+// parseWhole is parseDecimal's shortcut for most answers: digits, perhaps
+// after a minus sign, that make a non-zero number or a plain zero. At most
+// 15 digits convert to a float64 exactly, as ParseFloat would.
+func parseWhole(s string) (float64, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	d := s
+	if neg {
+		d = s[1:]
+	}
+	if len(d) == 0 || len(d) > 15 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		if n == 0 {
+			return 0, false // -0: ParseFloat's negative zero
+		}
+		n = -n
+	}
+	return float64(n), true
+}
+
+// parseDate is time.ParseInLocation(layoutDate, s, loc), without the
+// layout's interpretation for a well-formed date.
+func parseDate(s string, loc *time.Location) (time.Time, error) {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		y, okY := digits(s[0:4])
+		m, okM := digits(s[5:7])
+		d, okD := digits(s[8:10])
+		if okY && okM && okD && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(time.Month(m), y) {
+			return time.Date(y, time.Month(m), d, 0, 0, 0, 0, loc), nil
+		}
+	}
+	return time.ParseInLocation(layoutDate, s, loc)
+}
+
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func daysIn(m time.Month, year int) int {
+	if m == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31 - int((m-1)%7%2)
 }
 
 func formatNumber(f float64) string {
@@ -201,7 +269,7 @@ func typedAs(k uint8, s string, loc *time.Location) xpath.Value {
 			return xpath.Number(f)
 		}
 	case typedDate:
-		if t, err := time.ParseInLocation(layoutDate, s, loc); err == nil {
+		if t, err := parseDate(s, loc); err == nil {
 			return xpath.Value{Kind: xpath.KindDate, T: t}
 		}
 	case typedDateTime:

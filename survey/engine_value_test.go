@@ -1,6 +1,10 @@
 package survey
 
 import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,4 +78,40 @@ func FuzzNormalizeScalar(f *testing.F) {
 			t.Fatalf("%s: %q → %q → %q, %v", n.Type, s, v, v2, err)
 		}
 	})
+}
+
+// TestParseShortcuts: parseWhole and parseDate agree with the parsers they
+// shortcut on every input they accept, and leave the others to them.
+func TestParseShortcuts(t *testing.T) {
+	nums := []string{"0", "-0", "7", "-7", "007", "+7", "--7", "1e3", "3,5", "3.5", "", "-", " 7", "7 ",
+		"999999999999999", "-999999999999999", "9999999999999999", "12345678901234567890", "0000000000000000001"}
+	for _, s := range nums {
+		want, werr := strconv.ParseFloat(strings.Replace(strings.TrimPrefix(s, "+"), ",", ".", 1), 64)
+		got, gerr := parseDecimal(s)
+		if (werr == nil) != (gerr == nil) || werr == nil && (got != want || math.Signbit(got) != math.Signbit(want)) {
+			t.Errorf("parseDecimal(%q) = %v, %v; ParseFloat gives %v, %v", s, got, gerr, want, werr)
+		}
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		paris = time.FixedZone("CET", 3600)
+	}
+	var dates []string
+	for _, y := range []int{0, 1, 1900, 1999, 2000, 2024, 2026, 2100, 9999} {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				dates = append(dates, fmt.Sprintf("%04d-%02d-%02d", y, m, d))
+			}
+		}
+	}
+	dates = append(dates, "2026-1-05", "2026-01-5", "26-01-05", "2026/01/05", "2026-01-05T", "+026-01-05", "-026-01-05", "2026-0a-05", "")
+	for _, loc := range []*time.Location{time.UTC, paris} {
+		for _, s := range dates {
+			want, werr := time.ParseInLocation(layoutDate, s, loc)
+			got, gerr := parseDate(s, loc)
+			if (werr == nil) != (gerr == nil) || got != want {
+				t.Errorf("parseDate(%q, %s) = %v, %v; ParseInLocation gives %v, %v", s, loc, got, gerr, want, werr)
+			}
+		}
+	}
 }

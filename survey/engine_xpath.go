@@ -51,7 +51,12 @@ func (x *elem) Value() xpath.Value {
 		return xpath.String("")
 	}
 	if x.vk == vNone {
-		x.v, x.vk = typedAs(x.ni.typed, x.val, x.eng.loc), vTyped
+		if x.ni.typed == typedString {
+			x.v = xpath.Value{Kind: xpath.KindString, S: x.val}
+		} else {
+			x.v = typedAs(x.ni.typed, x.val, x.eng.loc)
+		}
+		x.vk = vTyped
 	}
 	return x.v
 }
