@@ -20,8 +20,9 @@ type Validator struct {
 // interviews.
 type validEngine struct {
 	e       Engine
-	mem     engineMem // zeroed memory for the next interview's tree
-	buckets [][]*elem // rank queues, empty between interviews
+	mem     engineMem   // zeroed memory for the next interview's tree
+	buckets [][]*elem   // rank queues, empty between interviews
+	counts  []countSlot // repeat_counts queue, empty between interviews
 }
 
 // NewValidator returns a Validator for the plan's form.
@@ -73,7 +74,7 @@ func (v *Validator) open(ve *validEngine, iv *Interview, opts EngineOptions) (*E
 	if len(ve.buckets) < p.ranks {
 		ve.buckets = make([][]*elem, p.ranks)
 	}
-	ve.e = Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: ve.buckets[:p.ranks], mem: &ve.mem, secs: ve.mem.secs}
+	ve.e = Engine{plan: p, form: f, iv: iv, opts: opts, loc: opts.Location, buckets: ve.buckets[:p.ranks], counts: ve.counts, mem: &ve.mem, secs: ve.mem.secs}
 	e := &ve.e
 	if err := e.start(false); err != nil {
 		return nil, err
@@ -85,6 +86,8 @@ func (v *Validator) open(ve *validEngine, iv *Interview, opts EngineOptions) (*E
 // no interview.
 func (v *Validator) put(ve *validEngine) {
 	ve.mem.reset(v.plan)
+	ve.counts = ve.e.counts[:0]
+	clear(ve.counts[:cap(ve.counts)])
 	for i := range ve.buckets {
 		clear(ve.buckets[i][:cap(ve.buckets[i])])
 		ve.buckets[i] = ve.buckets[i][:0]
