@@ -6,6 +6,14 @@ import "sira/survey"
 // included), in the canonical record encoding without a key table: a
 // compact, self-contained form for storage (the intake stores submissions
 // so). It is several times faster to write and read than JSON.
+//
+// A body opens with bodyFront and then writes every key front-coded: the
+// length it shares with the key before it, and the rest. Keys come in
+// sorted order, so "/data/interview/demographics/household/household_size"
+// after "..._head" costs 6 bytes instead of 53: the paths were two thirds
+// of a body, and every byte stored is written twice (WAL, checkpoint).
+// Bodies of earlier versions open with the hash's tag (0 or 1) and write
+// keys whole; UnmarshalInterview reads both.
 func MarshalInterview(iv *survey.Interview) []byte {
 	return MarshalInterviewHash(iv, iv.ContentHash())
 }
@@ -14,11 +22,47 @@ func MarshalInterview(iv *survey.Interview) []byte {
 // computed (it is stored in the encoding).
 func MarshalInterviewHash(iv *survey.Interview, hash string) []byte {
 	var kv [128][2]string
-	e := encoder{b: make([]byte, 0, bodySize(iv))}
+	e := encoder{b: make([]byte, 0, bodySize(iv)), front: true}
+	e.b = append(e.b, bodyFront)
 	e.head(iv, hash)
 	e.optLevelKV(iv.Data, kv[:0])
 	e.tail(iv)
 	return e.b
+}
+
+// bodyFront opens a body whose keys are front-coded. The bodies before it
+// open with 0 or 1 (encoder.hash's tag).
+const bodyFront = 2
+
+// sharedPrefix is the length of the longest common prefix of a and b.
+func sharedPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// frontKey reads a front-coded key: the bytes shared with the previous
+// key, then the rest.
+func (d *decoder) frontKey() string {
+	p := d.uvarint()
+	rest := d.raw()
+	if d.err != nil {
+		return ""
+	}
+	if p > uint64(len(d.last)) {
+		d.fail("key shares more than the previous key holds")
+		return ""
+	}
+	if p == uint64(len(d.last)) && len(rest) == 0 {
+		return d.last
+	}
+	k := d.last[:p] + string(rest)
+	d.last = k
+	return k
 }
 
 // bodySize is about the size of iv's body, so that it is written with one
@@ -57,6 +101,9 @@ func recordSize(r *survey.Record) int {
 // are *Error with CodeCorrupt.
 func UnmarshalInterview(b []byte) (*survey.Interview, string, error) {
 	d := decoder{b: b}
+	if len(b) > 0 && b[0] == bodyFront {
+		d.b, d.front = b[1:], true
+	}
 	iv, h := d.interview()
 	if d.err != nil {
 		return nil, "", d.err

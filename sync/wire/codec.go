@@ -34,7 +34,6 @@ type Codec struct {
 	index       map[string]int
 	rank        []int32  // position of each key among the keys sorted (view.go)
 	jsonKeys    []string // each key as Record.AppendJSON writes it, with its colon
-	bodyKeys    []string // each key as MarshalInterview writes it
 	dict        []byte
 	dictID      uint32
 	enc         *zstd.Encoder
@@ -110,12 +109,8 @@ func (c *Codec) sortKeys() {
 		c.rank[i] = int32(r)
 	}
 	c.jsonKeys = make([]string, len(c.keys))
-	c.bodyKeys = make([]string, len(c.keys))
 	for i, k := range c.keys {
 		c.jsonKeys[i] = string(append(survey.AppendJSONString(nil, k), ':'))
-		e := encoder{}
-		e.key(k)
-		c.bodyKeys[i] = string(e.b)
 	}
 }
 
@@ -501,7 +496,7 @@ func (c *Codec) decode(f *Frame, lim Limits, bodies bool) ([]Decoded, error) {
 		dec := Decoded{Interview: iv, Hash: hash, Size: before - len(d.b)}
 		if bodies {
 			start := len(bodyBuf)
-			e := encoder{b: bodyBuf}
+			e := encoder{b: append(bodyBuf, bodyFront), front: true} // MarshalInterviewHash's layout
 			if fast {
 				e.head(iv, hash)
 				c.appendBody(&e, d.v, d.root)

@@ -86,6 +86,36 @@ func FuzzRecord(f *testing.F) {
 	})
 }
 
+// FuzzBody feeds arbitrary bytes to UnmarshalInterview, as a damaged
+// stored submission would: a CodeCorrupt error or an interview, never a
+// panic; and an interview it accepts marshals to a body that reads back as
+// the same interview.
+func FuzzBody(f *testing.F) {
+	form := wiretest.Form("1")
+	for _, iv := range wiretest.Interviews(form, 3, 10, "awa", "dev1") {
+		f.Add(wire.MarshalInterview(iv))
+	}
+	f.Add([]byte{2})
+	f.Add([]byte{0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		iv, h, err := wire.UnmarshalInterview(b)
+		if err != nil {
+			if wire.ErrorCode(err) != wire.CodeCorrupt {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		again := wire.MarshalInterviewHash(iv, h)
+		iv2, h2, err := wire.UnmarshalInterview(again)
+		if err != nil {
+			t.Fatalf("a body MarshalInterviewHash wrote does not read: %v", err)
+		}
+		if h2 != h || !bytes.Equal(wire.MarshalInterviewHash(iv2, h2), again) {
+			t.Fatal("body does not read back as the interview it was written from")
+		}
+	})
+}
+
 // FuzzCompact feeds arbitrary bytes to the compact message decoders (offer,
 // offer answer, receipts): a typed error or a message, never a panic, and
 // an answer never names more items than were offered.

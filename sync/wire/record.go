@@ -37,6 +37,8 @@ type encoder struct {
 	index map[string]int
 	c     *Codec            // set: the compact layout of protocol version 2 (record2)
 	prev  *survey.Interview // record2: the previous record of the frame
+	front bool              // keys front-coded against last (a stored body, body.go)
+	last  string            // front: the key written before
 }
 
 func (e *encoder) uvarint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
@@ -46,6 +48,13 @@ func (e *encoder) str(s string) {
 	e.b = append(e.b, s...)
 }
 func (e *encoder) key(s string) {
+	if e.front {
+		p := sharedPrefix(e.last, s)
+		e.uvarint(uint64(p))
+		e.str(s[p:])
+		e.last = s
+		return
+	}
 	if i, ok := e.index[s]; ok {
 		e.uvarint(uint64(i + 1))
 		return
@@ -238,14 +247,16 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // decoder reads the record encoding; every failure is CodeCorrupt.
 type decoder struct {
-	b    []byte
-	keys []string
-	err  *Error
-	c    *Codec            // set: the compact layout of protocol version 2 (record2)
-	prev *survey.Interview // record2: the previous record of the frame
-	v    *view             // record2: the answers of the current record (view.go)
-	root int               // record2: the view's level of the answers (-1: nil)
-	vals string            // record2: the view's arena, as the answers' strings share it
+	b     []byte
+	keys  []string
+	front bool   // keys front-coded against last (a stored body, body.go)
+	last  string // front: the key read before
+	err   *Error
+	c     *Codec            // set: the compact layout of protocol version 2 (record2)
+	prev  *survey.Interview // record2: the previous record of the frame
+	v     *view             // record2: the answers of the current record (view.go)
+	root  int               // record2: the view's level of the answers (-1: nil)
+	vals  string            // record2: the view's arena, as the answers' strings share it
 }
 
 func (d *decoder) fail(what string) {
@@ -359,6 +370,9 @@ func (d *decoder) count(v uint64) int {
 }
 
 func (d *decoder) key() string {
+	if d.front {
+		return d.frontKey()
+	}
 	k := d.uvarint()
 	if d.err != nil {
 		return ""

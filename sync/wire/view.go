@@ -278,13 +278,13 @@ func (c *Codec) appendBody(e *encoder, v *view, li int) {
 	e.b = append(e.b, 1)
 	e.uvarint(uint64(l.nvals))
 	for _, x := range v.vals[l.vals : l.vals+l.nvals] {
-		e.b = append(e.b, c.bodyKeys[x.key]...)
+		e.key(c.keys[x.key])
 		e.uvarint(uint64(x.hi - x.lo))
 		e.b = append(e.b, v.arena[x.lo:x.hi]...)
 	}
 	e.uvarint(uint64(l.nreps))
 	for _, rp := range v.reps[l.reps : l.reps+l.nreps] {
-		e.b = append(e.b, c.bodyKeys[rp.key]...)
+		e.key(c.keys[rp.key])
 		if rp.n < 0 {
 			e.uvarint(0)
 			continue

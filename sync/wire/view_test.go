@@ -51,7 +51,7 @@ func checkView(t *testing.T, c *Codec, raw []byte) {
 		if got, want := c.appendJSON(nil, d.v, d.vals, d.root), iv.Data.AppendJSON(nil); !bytes.Equal(got, want) {
 			t.Fatalf("view JSON\n got %s\nwant %s", got, want)
 		}
-		e := encoder{}
+		e := encoder{b: []byte{bodyFront}, front: true}
 		e.head(iv, "sha256:x")
 		c.appendBody(&e, d.v, d.root)
 		e.tail(iv)
