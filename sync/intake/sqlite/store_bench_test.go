@@ -2,10 +2,11 @@ package sqlite_test
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"sira/forms/builtin"
 	"sira/internal/testenv"
@@ -36,7 +37,9 @@ func BenchmarkStoreIngestBuiltin(b *testing.B) {
 		in := make([]intake.Incoming, len(bases))
 		for j, base := range bases {
 			cp := *base
-			cp.ID = fmt.Sprintf("uuid:%08x-0000-4000-8000-%012x", i, j)
+			// Random ids, as laptops make them (UUIDv4): each lands in its
+			// own place of the (id, hash) index.
+			cp.ID = "uuid:" + uuid.NewString()
 			h := cp.ContentHash()
 			in[j] = intake.Incoming{Interview: &cp, Hash: h, Body: wire.MarshalInterviewHash(&cp, h), Size: 200}
 		}
