@@ -508,7 +508,12 @@ func (c *Codec) decode(f *Frame, lim Limits, bodies bool) ([]Decoded, error) {
 			// Capped, so that appending to one body cannot overwrite the next.
 			dec.Body = bodyBuf[start:len(bodyBuf):len(bodyBuf)]
 			if i == 0 && len(d.b) > 0 {
-				bodyBuf = slices.Grow(bodyBuf, int(float64(len(bodyBuf))/float64(len(raw)-len(d.b))*float64(len(d.b))*1.1))
+				// Sized after the first interview, but at most twice the
+				// payload left: a small first interview has a high body to
+				// record ratio, long free text after it nearly 1, and the
+				// sender chooses the order. append grows it past that.
+				want := float64(len(bodyBuf)) / float64(len(raw)-len(d.b)) * float64(len(d.b)) * 1.1
+				bodyBuf = slices.Grow(bodyBuf, int(min(want, 2*float64(len(d.b)))))
 			}
 		}
 		out = append(out, dec)

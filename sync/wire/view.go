@@ -128,7 +128,10 @@ func (d *decoder) level2(depth int, iv *survey.Interview) int {
 		is := len(v.insts)
 		v.insts = slices.Grow(v.insts, c1)[:is+c1]
 		for j := 0; j < c1 && d.err == nil; j++ {
-			v.insts[is+j] = int32(d.level2(depth+1, iv))
+			// level2 may grow v.insts: index it after the call, whatever
+			// order the compiler evaluates the assignment's operands in.
+			li := d.level2(depth+1, iv)
+			v.insts[is+j] = int32(li)
 		}
 		v.reps[rs+i] = vrep{key: key, n: c1, insts: is}
 	}
