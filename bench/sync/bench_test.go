@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -153,6 +154,9 @@ func benchIngest(b *testing.B, frames [][]byte, items [][]wire.Item, validate ..
 	for _, its := range items {
 		n += len(its)
 	}
+	// The collector's settings of `sira intake serve`.
+	defer debug.SetGCPercent(debug.SetGCPercent(intake.GCPercent))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(intake.MemoryLimit))
 	runtime.GC() // the setup's garbage is not the server's
 	tok := c.token(b)
 	var rate, cpuPer float64

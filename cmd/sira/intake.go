@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -129,6 +130,12 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if (*upstream == "") != (*token == "") {
 		return usageErrorf("intake serve: --upstream and --token go together")
+	}
+	if env.Getenv("GOGC") == "" {
+		debug.SetGCPercent(intake.GCPercent)
+	}
+	if env.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(intake.MemoryLimit)
 	}
 	st, err := openIntakeStore(ctx, *db)
 	if err != nil {
