@@ -80,3 +80,21 @@ func TestBodyFrontCorrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyRoom: the room made for a frame's bodies follows the first
+// interview's ratio, but never past twice the payload left, whatever that
+// ratio (TestDecodeBodiesMemory measures the allocation itself).
+func TestBodyRoom(t *testing.T) {
+	for _, c := range []struct{ body, first, rest, want int }{
+		{1000, 1000, 10000, 11000},       // ratio 1: the estimate, with a tenth to spare
+		{1500, 1000, 10000, 16500},       // ratio 1.5
+		{6000, 1000, 10000, 20000},       // ratio 6: capped at twice the rest
+		{6000, 0, 10000, 20000},          // an empty first record cannot divide by zero
+		{100, 1000, 0, 0},                // nothing left
+		{5000, 100, 64 << 20, 128 << 20}, // a maximal frame after a tiny interview
+	} {
+		if got := bodyRoom(c.body, c.first, c.rest); got != c.want {
+			t.Errorf("bodyRoom(%d, %d, %d) = %d, want %d", c.body, c.first, c.rest, got, c.want)
+		}
+	}
+}

@@ -508,12 +508,7 @@ func (c *Codec) decode(f *Frame, lim Limits, bodies bool) ([]Decoded, error) {
 			// Capped, so that appending to one body cannot overwrite the next.
 			dec.Body = bodyBuf[start:len(bodyBuf):len(bodyBuf)]
 			if i == 0 && len(d.b) > 0 {
-				// Sized after the first interview, but at most twice the
-				// payload left: a small first interview has a high body to
-				// record ratio, long free text after it nearly 1, and the
-				// sender chooses the order. append grows it past that.
-				want := float64(len(bodyBuf)) / float64(len(raw)-len(d.b)) * float64(len(d.b)) * 1.1
-				bodyBuf = slices.Grow(bodyBuf, int(min(want, 2*float64(len(d.b)))))
+				bodyBuf = slices.Grow(bodyBuf, bodyRoom(len(bodyBuf), len(raw)-len(d.b), len(d.b)))
 			}
 		}
 		out = append(out, dec)
@@ -522,6 +517,17 @@ func (c *Codec) decode(f *Frame, lim Limits, bodies bool) ([]Decoded, error) {
 		return nil, Errorf(CodeCorrupt, "%d bytes after the last interview", len(d.b))
 	}
 	return out, nil
+}
+
+// bodyRoom is the room to make for the bodies of the payload left (rest
+// bytes) after the first interview, whose record took first bytes and its
+// body body bytes: in proportion, but at most twice rest. A small first
+// interview has a high body to record ratio, long free text after it
+// nearly 1, and the sender chooses the order; append grows the buffer
+// past the estimate when it is short.
+func bodyRoom(body, first, rest int) int {
+	want := float64(body) / float64(max(first, 1)) * float64(rest) * 1.1
+	return int(min(want, 2*float64(rest)))
 }
 
 // CodecSource finds the codec for a form hash ("" asks for the generic

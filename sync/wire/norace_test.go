@@ -1,0 +1,6 @@
+//go:build !race
+
+package wire_test
+
+// raceEnabled is set when tests run under the race detector.
+const raceEnabled = false
