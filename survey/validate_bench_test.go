@@ -1,36 +1,17 @@
 package survey_test
 
 import (
-	"context"
-	"math/rand/v2"
 	"testing"
 	"time"
 
 	"sira/forms"
-	"sira/forms/builtin"
+	"sira/internal/simtest"
 	"sira/survey"
 )
 
 func builtinSample(tb testing.TB, n int) (*forms.Form, *survey.Plan, []*survey.Interview) {
 	tb.Helper()
-	f, err := builtin.Form(context.Background())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	plan, err := survey.NewPlan(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	ivs := make([]*survey.Interview, n)
-	for i := range ivs {
-		ivs[i], err = survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Enumerator: "awa", DeviceID: "dev",
-			Answers: map[string]string{"already_interviewed": "no", "consent": "yes"}})
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return f, plan, ivs
+	return simtest.BuiltinInterviews(tb, n, 1, 2, "dev")
 }
 
 func BenchmarkValidateEngine(b *testing.B) {

@@ -1,13 +1,12 @@
 package wire_test
 
 import (
-	"context"
-	"math/rand/v2"
 	"testing"
 	"time"
 
 	"sira/forms"
-	"sira/forms/builtin"
+	"sira/internal/simtest"
+	"sira/internal/testenv"
 	"sira/survey"
 	"sira/sync/wire"
 )
@@ -16,31 +15,15 @@ import (
 // simulated from it the way the intake's server benchmark does.
 func builtinBatch(tb testing.TB, n int) (*forms.Form, *wire.Codec, []*survey.Interview) {
 	tb.Helper()
-	f, err := builtin.Form(context.Background())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	plan, err := survey.NewPlan(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(3, 3))
-	ivs := make([]*survey.Interview, n)
-	for i := range ivs {
-		ivs[i], err = survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Enumerator: "awa", DeviceID: "dev-awa",
-			Answers: map[string]string{"already_interviewed": "no", "consent": "yes"}})
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
+	f, _, ivs := simtest.BuiltinInterviews(tb, n, 3, 3, "dev-awa")
 	return f, mustCodec(tb, f), ivs
 }
 
 // perInterview reports wall and CPU time per interview of a benchmark
-// whose every op handles n interviews; cpu0 is cpuTime() at its start.
+// whose every op handles n interviews; cpu0 is testenv.CPUTime() at its start.
 func perInterview(b *testing.B, n int, cpu0 time.Duration) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n)/1e3, "µs/interview")
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*n)/1e3, "cpu-µs/interview")
+	b.ReportMetric(float64((testenv.CPUTime()-cpu0).Nanoseconds())/float64(b.N*n)/1e3, "cpu-µs/interview")
 }
 
 // BenchmarkBuiltin measures the intake's per-interview wire work on the
@@ -64,7 +47,7 @@ func BenchmarkBuiltin(b *testing.B) {
 	}
 	_ = f
 	b.Run("Decode", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := testenv.CPUTime()
 		for b.Loop() {
 			if _, err := c.Decode(fr, wire.DefaultLimits); err != nil {
 				b.Fatal(err)
@@ -73,7 +56,7 @@ func BenchmarkBuiltin(b *testing.B) {
 		perInterview(b, n, cpu0)
 	})
 	b.Run("DecodeBodies", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := testenv.CPUTime()
 		for b.Loop() {
 			if _, err := c.DecodeBodies(fr, wire.DefaultLimits); err != nil {
 				b.Fatal(err)
@@ -82,7 +65,7 @@ func BenchmarkBuiltin(b *testing.B) {
 		perInterview(b, n, cpu0)
 	})
 	b.Run("ContentHash", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := testenv.CPUTime()
 		for b.Loop() {
 			for _, iv := range ivs {
 				_ = iv.ContentHash()
@@ -91,7 +74,7 @@ func BenchmarkBuiltin(b *testing.B) {
 		perInterview(b, n, cpu0)
 	})
 	b.Run("MarshalInterviewHash", func(b *testing.B) {
-		cpu0 := cpuTime()
+		cpu0 := testenv.CPUTime()
 		for b.Loop() {
 			for i, iv := range ivs {
 				_ = wire.MarshalInterviewHash(iv, hashes[i])

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 
 	"sira/forms"
 	"sira/forms/builtin"
+	"sira/internal/simtest"
 	"sira/internal/testenv"
 	"sira/survey"
 	"sira/sync/intake"
@@ -44,20 +44,8 @@ func BenchmarkServerIngest(b *testing.B) {
 
 func simulateBuiltin(tb testing.TB, f *forms.Form, n int) []*survey.Interview {
 	tb.Helper()
-	plan, err := survey.NewPlan(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(3, 3))
-	out := make([]*survey.Interview, n)
-	for i := range out {
-		out[i], err = survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Enumerator: "awa", DeviceID: "dev-awa",
-			Answers: map[string]string{"already_interviewed": "no", "consent": "yes"}})
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
-	return out
+	_, _, ivs := simtest.BuiltinInterviews(tb, n, 3, 3, "dev-awa")
+	return ivs
 }
 
 func benchServer(b *testing.B, f *forms.Form, bases []*survey.Interview, validate func(*forms.Form, *survey.Interview) []string) {
