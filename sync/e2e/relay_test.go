@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"sira/forms"
+	"sira/survey"
 	"sira/sync/client"
 	"sira/sync/e2e/netproxy"
 	"sira/sync/intake"
 	isqlite "sira/sync/intake/sqlite"
 	"sira/sync/relay"
 	"sira/sync/wire"
+	"sira/sync/wire/wiretest"
 )
 
 // relayNode is a supervisor's intake server forwarding to an upstream.
@@ -34,6 +36,12 @@ type relayNode struct {
 }
 
 func startRelay(tb testing.TB, path, upstream, token string) *relayNode {
+	tb.Helper()
+	return startRelayWith(tb, path, upstream, token, relay.Options{Batch: 50})
+}
+
+// startRelayWith is startRelay with the forwarder's options.
+func startRelayWith(tb testing.TB, path, upstream, token string, opts relay.Options) *relayNode {
 	tb.Helper()
 	ctx := context.Background()
 	st, err := isqlite.Open(ctx, path)
@@ -51,7 +59,7 @@ func startRelay(tb testing.TB, path, upstream, token string) *relayNode {
 	r.wg.Add(2)
 	go func() {
 		defer r.wg.Done()
-		srv.RunForwarder(fctx, relay.New(up, relay.Options{Batch: 50}), 50*time.Millisecond)
+		srv.RunForwarder(fctx, relay.New(up, opts), 50*time.Millisecond)
 	}()
 	if r.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		tb.Fatal(err)
@@ -199,6 +207,77 @@ func TestRelayWaitsForUpstreamForm(t *testing.T) {
 	}
 	ids := map[string]bool{}
 	for _, iv := range ivs {
+		ids[iv.ID] = true
+	}
+	verifyCentral(t, c.store, ids)
+}
+
+// TestRelayOutboxNotBlocked: more interviews than a page of the outbox
+// wait for a form version the central server does not know yet, and after
+// them come interviews of a form it knows. Those must reach the central
+// server at once, not wait behind the others; the waiting ones follow
+// once the form is published there.
+func TestRelayOutboxNotBlocked(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := startCentral(t, filepath.Join(dir, "central.db"))
+	rn := startRelayWith(t, filepath.Join(dir, "relay.db"), "http://"+c.addr(), c.token(t, "relay"), relay.Options{Page: 5, Batch: 4})
+	defer rn.stop()
+	newForm := wiretest.Form("9")
+	if _, err := rn.srv.Publish(ctx, newForm); err != nil {
+		t.Fatal(err)
+	}
+	waiting := wiretest.Interviews(newForm, 12, 3, "awa", "dev-awa")
+	known := simulated(t, 20, 15, "awa")
+	// Straight into the relay's intake, in this order: the waiting ones
+	// take the first seqs, so the outbox's first pages are theirs.
+	for _, set := range [][]*survey.Interview{waiting, known} {
+		codec, err := rn.srv.Codec(set[0].FormHash)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frame, err := codec.Encode(nil, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := rn.srv.Ingest(ctx, intake.BatchMeta{Source: "import"}, frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Status != wire.Stored {
+				t.Fatalf("relay: %s for %s (%s)", r.Status, r.ID, r.Reason)
+			}
+		}
+	}
+	waitCentral := func(want int64) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			n, err := c.store.CountSubmissions(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				st, _ := rn.store.Stats(ctx)
+				t.Fatalf("central holds %d interviews, want %d (relay: %d unforwarded)", n, want, st.Unforwarded)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitCentral(int64(len(known)))
+	if st, err := rn.store.Stats(ctx); err != nil || st.Unforwarded != int64(len(waiting)) {
+		t.Fatalf("relay: %d unforwarded (%v), want the %d of the unknown form", st.Unforwarded, err, len(waiting))
+	}
+	if _, err := c.srv.Publish(ctx, newForm); err != nil {
+		t.Fatal(err)
+	}
+	waitCentral(int64(len(known) + len(waiting)))
+	ids := map[string]bool{}
+	for _, iv := range append(waiting, known...) {
 		ids[iv.ID] = true
 	}
 	verifyCentral(t, c.store, ids)

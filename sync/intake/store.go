@@ -163,8 +163,10 @@ type RejectionStore interface {
 // OutboxStore is what a relay forwards upstream: stored submissions not yet
 // acknowledged by the upstream.
 type OutboxStore interface {
-	// Unforwarded returns up to limit stored submissions not yet forwarded, in Seq order.
-	Unforwarded(ctx context.Context, limit int) ([]StoredInterview, error)
+	// Unforwarded returns up to limit stored submissions not yet
+	// forwarded whose Seq is above after, in Seq order: a forwarder pages
+	// through the outbox past submissions that must wait.
+	Unforwarded(ctx context.Context, after int64, limit int) ([]StoredInterview, error)
 	// MarkForwarded records that the upstream acknowledged these submissions.
 	MarkForwarded(ctx context.Context, seqs []int64) error
 }

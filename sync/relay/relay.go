@@ -64,24 +64,29 @@ func New(cl *client.Client, opts Options) *Forwarder {
 
 // Forward implements intake.Forwarder: it publishes the upstream's new
 // form versions locally (so laptops syncing with the relay get them), then
-// forwards the outbox page by page until it is empty. Errors: as
+// forwards the outbox page by page, once through. Errors: as
 // client.Client's calls; a submission the upstream refuses as invalid is
 // logged and taken out of the outbox (resending it unchanged cannot help),
 // except for a form version the upstream does not know yet: that waits in
-// the outbox (Forward then fails with "no progress" while a whole page
-// waits, and the forwarder retries with backoff).
+// the outbox, and the pass goes on past it, so any number of waiting
+// interviews never hold back the others. If some are still waiting at the
+// end, Forward says so with an error, and the forwarder retries them with
+// backoff.
 func (f *Forwarder) Forward(ctx context.Context, s *intake.Server) error {
 	if err := f.pullForms(ctx, s); err != nil {
 		return err
 	}
+	var after int64
+	waiting := 0
 	for {
-		subs, err := s.Store().Unforwarded(ctx, f.page)
+		subs, err := s.Store().Unforwarded(ctx, after, f.page)
 		if err != nil {
 			return fmt.Errorf("relay: outbox: %w", err)
 		}
 		if len(subs) == 0 {
-			return nil
+			break
 		}
+		after = subs[len(subs)-1].Seq
 		done, err := f.forwardPage(ctx, s, subs)
 		if len(done) > 0 {
 			if merr := s.Store().MarkForwarded(ctx, done); merr != nil {
@@ -91,10 +96,12 @@ func (f *Forwarder) Forward(ctx context.Context, s *intake.Server) error {
 		if err != nil {
 			return err
 		}
-		if len(done) == 0 {
-			return errors.New("relay: no progress forwarding the outbox")
-		}
+		waiting += len(subs) - len(done)
 	}
+	if waiting > 0 {
+		return fmt.Errorf("relay: %d interviews wait in the outbox (a form version the upstream does not know yet)", waiting)
+	}
+	return nil
 }
 
 // pullForms publishes the upstream's form versions the relay lacks.

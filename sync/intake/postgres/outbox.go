@@ -8,8 +8,8 @@ import (
 )
 
 // Unforwarded implements intake.OutboxStore.
-func (s *Store) Unforwarded(ctx context.Context, limit int) ([]intake.StoredInterview, error) {
-	out, err := s.submissions(ctx, `WHERE NOT forwarded ORDER BY seq LIMIT $1`, limit)
+func (s *Store) Unforwarded(ctx context.Context, after int64, limit int) ([]intake.StoredInterview, error) {
+	out, err := s.submissions(ctx, `WHERE NOT forwarded AND seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unforwarded: %w", err)
 	}

@@ -9,8 +9,8 @@ import (
 )
 
 // Unforwarded implements intake.OutboxStore.
-func (s *Store) Unforwarded(ctx context.Context, limit int) ([]intake.StoredInterview, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+submissionCols+` FROM submissions WHERE forwarded = 0 ORDER BY seq LIMIT ?`, limit)
+func (s *Store) Unforwarded(ctx context.Context, after int64, limit int) ([]intake.StoredInterview, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+submissionCols+` FROM submissions WHERE forwarded = 0 AND seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unforwarded: %w", err)
 	}

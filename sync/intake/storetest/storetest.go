@@ -436,7 +436,7 @@ func testMany(t *testing.T, open Open) {
 	if c := countTrue(held); c != n {
 		t.Errorf("Held: %d of %d held", c, n)
 	}
-	out, err := k.st.Unforwarded(k.ctx, 1000)
+	out, err := k.st.Unforwarded(k.ctx, 0, 1000)
 	if err != nil || len(out) != 1000 || out[999].ID != items[999].ID {
 		t.Errorf("Unforwarded(1000): %d rows, %v", len(out), err)
 	}
@@ -917,7 +917,7 @@ func testOutbox(t *testing.T, open Open) {
 	k := newKit(t, open)
 	k.ingest(k.iv(0, 1, 0), k.iv(1, 1, 0), k.iv(2, 1, 0))
 	k.ingest(k.iv(0, 2, 0), k.iv(3, 1, 0))
-	first, err := k.st.Unforwarded(k.ctx, 3)
+	first, err := k.st.Unforwarded(k.ctx, 0, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -942,17 +942,28 @@ func testOutbox(t *testing.T, open Open) {
 	if s := k.stats(); s.Unforwarded != 3 {
 		t.Errorf("stats unforwarded %d, want 3", s.Unforwarded)
 	}
-	rest, err := k.st.Unforwarded(k.ctx, 10)
+	rest, err := k.st.Unforwarded(k.ctx, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(rest) != 3 || rest[0].Seq != seqs[2] || rest[1].ID != k.base[0].ID || rest[1].Revision != 2 || rest[2].ID != k.base[3].ID || rest[1].Seq <= seqs[2] {
 		t.Errorf("Unforwarded after marking two: %d rows, want interview 2, r2 of interview 0, then interview 3", len(rest))
 	}
+	// A page after a cursor: what waits before it is passed over.
+	past, err := k.st.Unforwarded(k.ctx, rest[0].Seq, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(past) != 1 || past[0].Seq != rest[1].Seq {
+		t.Errorf("Unforwarded(after %d, 1): %d rows, want r2 of interview 0 (seq %d)", rest[0].Seq, len(past), rest[1].Seq)
+	}
+	if last, err := k.st.Unforwarded(k.ctx, rest[2].Seq, 10); err != nil || len(last) != 0 {
+		t.Errorf("Unforwarded after the last row: %d rows, %v", len(last), err)
+	}
 	if err := k.st.MarkForwarded(k.ctx, []int64{rest[0].Seq, rest[1].Seq, rest[2].Seq}); err != nil {
 		t.Fatal(err)
 	}
-	if rest, err := k.st.Unforwarded(k.ctx, 10); err != nil || len(rest) != 0 {
+	if rest, err := k.st.Unforwarded(k.ctx, 0, 10); err != nil || len(rest) != 0 {
 		t.Errorf("Unforwarded with everything forwarded: %d rows, %v", len(rest), err)
 	}
 }
