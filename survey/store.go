@@ -101,9 +101,14 @@ type Store interface {
 	// acknowledgement of older content is never applied to newer content.
 	// Acknowledging again is a no-op. Errors: ErrNotFound, ErrConflict.
 	MarkAcknowledged(ctx context.Context, id string, revision int, hash string) error
-	// Reject records a supervisor's rejection of revision: status rejected,
-	// comment stored. Errors: ErrNotFound, ErrConflict (another revision, or a draft).
-	Reject(ctx context.Context, id, comment string, revision int) error
+	// Reject records a supervisor's rejection of revision with content
+	// hash (the submission the office rejected; "" checks the revision
+	// only): status rejected, comment stored. Two laptops can hold
+	// different content at one revision (the office keeps both as a
+	// conflict); only the one holding the rejected content is rejected.
+	// Errors: ErrNotFound, ErrConflict (another revision or content, or a
+	// draft).
+	Reject(ctx context.Context, id, comment string, revision int, hash string) error
 	// Reopen turns a rejected interview back into a draft with Revision+1.
 	// Errors: ErrNotFound, ErrConflict (not rejected).
 	Reopen(ctx context.Context, id string) error

@@ -530,14 +530,17 @@ func (s *Store) MarkAcknowledged(ctx context.Context, id string, revision int, h
 }
 
 // Reject implements survey.Store.
-func (s *Store) Reject(ctx context.Context, id, comment string, revision int) error {
+func (s *Store) Reject(ctx context.Context, id, comment string, revision int, hash string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		st, rev, _, err := lifecycle(ctx, tx, id)
+		st, rev, h, err := lifecycle(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if rev != revision {
 			return fmt.Errorf("reject interview %s: revision %d, stored revision is %d: %w", id, revision, rev, survey.ErrConflict)
+		}
+		if hash != "" && h != hash {
+			return fmt.Errorf("reject interview %s: the rejected content %s is not this laptop's (%s): %w", id, hash, h, survey.ErrConflict)
 		}
 		if st == survey.StatusDraft {
 			return fmt.Errorf("reject interview %s: it is a draft: %w", id, survey.ErrConflict)

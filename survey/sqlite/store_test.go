@@ -316,10 +316,19 @@ func TestLifecycle(t *testing.T) {
 	if err := s.Reopen(ctx, iv.ID); !errors.Is(err, survey.ErrConflict) {
 		t.Errorf("Reopen(acknowledged) = %v, want ErrConflict", err)
 	}
-	if err := s.Reject(ctx, iv.ID, "age missing", 2); !errors.Is(err, survey.ErrConflict) {
+	if err := s.Reject(ctx, iv.ID, "age missing", 2, ""); !errors.Is(err, survey.ErrConflict) {
 		t.Errorf("Reject(wrong revision) = %v, want ErrConflict", err)
 	}
-	if err := s.Reject(ctx, iv.ID, "age missing", 1); err != nil {
+	// Another laptop's content at the same revision (a conflict at the
+	// office): its rejection is not this laptop's.
+	other := "sha256:" + strings.Repeat("ab", 32)
+	if err := s.Reject(ctx, iv.ID, "age missing", 1, other); !errors.Is(err, survey.ErrConflict) {
+		t.Errorf("Reject(other content) = %v, want ErrConflict", err)
+	}
+	if got, _ := s.Get(ctx, iv.ID); got.Status != survey.StatusAcknowledged {
+		t.Errorf("after a rejection of other content: %s, want still acknowledged", got.Status)
+	}
+	if err := s.Reject(ctx, iv.ID, "age missing", 1, h); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SaveAnswer(ctx, iv.ID, ref("/data/age"), "30"); !errors.Is(err, survey.ErrImmutable) {
@@ -904,7 +913,7 @@ func TestLateSyncMarks(t *testing.T) {
 				t.Fatal(err)
 			}
 			h := mustPending(t, s)[0].Hash
-			if err := s.Reject(ctx, iv.ID, "check", 1); err != nil {
+			if err := s.Reject(ctx, iv.ID, "check", 1, ""); err != nil {
 				t.Fatal(err)
 			}
 			if tc.reopen {

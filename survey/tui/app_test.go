@@ -389,7 +389,7 @@ func TestResumeAndLists(t *testing.T) {
 	if err := h.store.Insert(h.ctx, []*survey.Interview{rej}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.store.Reject(h.ctx, rej.ID, "The age does not match the document.", rej.Revision); err != nil {
+	if err := h.store.Reject(h.ctx, rej.ID, "The age does not match the document.", rej.Revision, ""); err != nil {
 		t.Fatal(err)
 	}
 	h.key(tcell.KeyF10)

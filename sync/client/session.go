@@ -578,9 +578,11 @@ func (s *session) downstream(ctx context.Context) error {
 // applyRejection turns the laptop's copy of a rejected interview into a
 // rejected one with the supervisor's comment, or stores the server's copy
 // when the laptop does not hold it (a replaced laptop). A rejection of a
-// revision the laptop has already moved past is ignored.
+// revision the laptop has already moved past, or of other content at that
+// revision (another laptop's copy, kept as a conflict at the office), is
+// ignored.
 func applyRejection(ctx context.Context, st survey.Store, log *slog.Logger, r wire.Rejection) error {
-	err := st.Reject(ctx, r.ID, r.Comment, r.Revision)
+	err := st.Reject(ctx, r.ID, r.Comment, r.Revision, r.Hash)
 	switch {
 	case err == nil, errors.Is(err, survey.ErrConflict):
 		return nil

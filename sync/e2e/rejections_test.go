@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -183,5 +184,70 @@ func TestRejectionOnReplacementLaptop(t *testing.T) {
 	}
 	if got, err := old.store.Get(ctx, photo.ID); err != nil || got.Status != survey.StatusRejected {
 		t.Errorf("old laptop's copy: %v, %v", got, err)
+	}
+}
+
+// TestRejectionOfOneConflictingCopy: two laptops of one enumerator hold
+// different content for the same interview at the same revision (a copy
+// restored on a second laptop and edited there). The office keeps both as
+// a conflict and rejects the current one; the rejection names its content
+// hash, so only the laptop holding that content turns it into a rejected
+// interview, and the other keeps its acknowledged copy.
+func TestRejectionOfOneConflictingCopy(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := startCentral(t, filepath.Join(dir, "central.db"))
+	ivs := simulated(t, 2, 16, "awa")
+	const comments = "/data/interview/intentions/enumerator_comments"
+	if _, ok := ivs[0].Data.Values[comments]; !ok {
+		t.Fatalf("the simulated interview has no %s to vary: the test cannot make a second content", comments)
+	}
+	other := *ivs[0]
+	other.Data = &survey.Record{Values: maps.Clone(ivs[0].Data.Values), Repeats: ivs[0].Data.Repeats}
+	other.Data.Values[comments] = "copied on the second laptop"
+	a := newLaptop(t, dir, "awa-a", ivs)
+	b := newLaptop(t, dir, "awa-b", []*survey.Interview{&other})
+	url := "http://" + c.addr()
+	clA := newClient(t, url, c.token(t, "awa"), true)
+	clB := newClient(t, url, c.token(t, "awa"), true)
+	syncBoth := func(what string) {
+		t.Helper()
+		if _, err := clA.Sync(ctx, a.store); err != nil {
+			t.Fatalf("%s, laptop a: %v", what, err)
+		}
+		if _, err := clB.Sync(ctx, b.store); err != nil {
+			t.Fatalf("%s, laptop b: %v", what, err)
+		}
+	}
+	syncBoth("upload")
+	subs, err := c.store.Submissions(ctx, ivs[0].ID)
+	if err != nil || len(subs) != 2 || !subs[0].Conflict || !subs[1].Conflict {
+		t.Fatalf("central: %d submissions of %s (%v), want 2 in conflict", len(subs), ivs[0].ID, err)
+	}
+	if _, err := c.store.Reject(ctx, ivs[0].ID, "two versions: which one is right?", "supervisor", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	syncBoth("downstream")
+	gotA, err := a.store.Get(ctx, ivs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotB, err := b.store.Get(ctx, ivs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := subs[0]
+	if !subs[0].Current {
+		current = subs[1]
+	}
+	holder, bystander := gotA, gotB
+	if current.Hash != gotA.ContentHash() {
+		holder, bystander = gotB, gotA
+	}
+	if holder.Status != survey.StatusRejected || holder.Comment != "two versions: which one is right?" {
+		t.Errorf("the laptop holding the rejected content: %s %q, want rejected with the comment", holder.Status, holder.Comment)
+	}
+	if bystander.Status != survey.StatusAcknowledged {
+		t.Errorf("the laptop holding the other content: %s, want still acknowledged", bystander.Status)
 	}
 }
