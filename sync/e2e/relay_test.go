@@ -69,6 +69,28 @@ func startRelayWith(tb testing.TB, path, upstream, token string, opts relay.Opti
 	return r
 }
 
+// waitForwarded waits until the central server holds want submissions,
+// failing after 30 s with what the relay still has to forward.
+func waitForwarded(t *testing.T, c *central, rn *relayNode, want int64) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		n, err := c.store.CountSubmissions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			st, _ := rn.store.Stats(ctx)
+			t.Fatalf("central holds %d interviews, want %d (relay: %d unforwarded)", n, want, st.Unforwarded)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // stop kills the relay abruptly: connections cut, forwarder cancelled
 // wherever it is, store closed.
 func (r *relayNode) stop() {
@@ -190,21 +212,7 @@ func TestRelayWaitsForUpstreamForm(t *testing.T) {
 	if _, err := c.srv.Publish(ctx, builtinForm(t)); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		n, err := c.store.CountSubmissions(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == int64(len(ivs)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			st, _ := rn.store.Stats(ctx)
-			t.Fatalf("central holds %d of %d interviews after the form was published (relay: %d unforwarded)", n, len(ivs), st.Unforwarded)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForwarded(t, c, rn, int64(len(ivs)))
 	ids := map[string]bool{}
 	for _, iv := range ivs {
 		ids[iv.ID] = true
@@ -250,32 +258,14 @@ func TestRelayOutboxNotBlocked(t *testing.T) {
 			}
 		}
 	}
-	waitCentral := func(want int64) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			n, err := c.store.CountSubmissions(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				st, _ := rn.store.Stats(ctx)
-				t.Fatalf("central holds %d interviews, want %d (relay: %d unforwarded)", n, want, st.Unforwarded)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	waitCentral(int64(len(known)))
+	waitForwarded(t, c, rn, int64(len(known)))
 	if st, err := rn.store.Stats(ctx); err != nil || st.Unforwarded != int64(len(waiting)) {
 		t.Fatalf("relay: %d unforwarded (%v), want the %d of the unknown form", st.Unforwarded, err, len(waiting))
 	}
 	if _, err := c.srv.Publish(ctx, newForm); err != nil {
 		t.Fatal(err)
 	}
-	waitCentral(int64(len(known) + len(waiting)))
+	waitForwarded(t, c, rn, int64(len(known)+len(waiting)))
 	ids := map[string]bool{}
 	for _, iv := range append(waiting, known...) {
 		ids[iv.ID] = true
@@ -337,21 +327,7 @@ func TestRelayUpstreamRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			syncUntilDone(t, ctx, newClient(t, "http://"+rn.ln.Addr().String(), secret, true), l, 5)
-			deadline := time.Now().Add(20 * time.Second)
-			for {
-				n, err := c.store.CountSubmissions(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if n == int64(len(ivs)) {
-					break
-				}
-				if time.Now().After(deadline) {
-					st, _ := rn.store.Stats(ctx)
-					t.Fatalf("central holds %d of %d interviews (relay: %d unforwarded)", n, len(ivs), st.Unforwarded)
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			waitForwarded(t, c, rn, int64(len(ivs)))
 			ids := map[string]bool{}
 			for _, iv := range ivs {
 				ids[iv.ID] = true
