@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,10 @@ type Options struct {
 	// accents correctly when the CSV is opened by double-click.
 	BOM bool
 
+	// Created is the creation time written in Stata and SPSS file
+	// headers; zero means now.
+	Created time.Time
+
 	// reasons asks the renderer for missing-value reasons, which takes
 	// the survey engine's relevance (typed formats only).
 	reasons bool
@@ -57,7 +62,13 @@ type Summary struct {
 	// The export follows the form it is given; these answers are not in it.
 	Unexported map[string]int
 	Tables     []TableSummary // one per table, main table first
+	// FormVersions are the form versions of the interviews written, sorted
+	// (at most maxVersions; the codebook lists them).
+	FormVersions []string
 }
+
+// maxVersions bounds Summary.FormVersions.
+const maxVersions = 100
 
 // TableSummary is one table's output.
 type TableSummary struct {
@@ -191,6 +202,9 @@ func run(ctx context.Context, l *Layout, rows iter.Seq2[Row, error], opts Option
 			return sum, fmt.Errorf("interview %s: %w", iv.ID, err)
 		}
 		sum.Interviews++
+		if !slices.Contains(sum.FormVersions, iv.FormVersion) && len(sum.FormVersions) < maxVersions {
+			sum.FormVersions = append(sum.FormVersions, iv.FormVersion)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return sum, err
@@ -201,6 +215,7 @@ func run(ctx context.Context, l *Layout, rows iter.Seq2[Row, error], opts Option
 	if len(r.lost) > 0 {
 		sum.Unexported = r.lost
 	}
+	slices.Sort(sum.FormVersions)
 	return sum, nil
 }
 

@@ -45,7 +45,7 @@ func WriteZip(ctx context.Context, f *forms.Form, rows iter.Seq2[Row, error], w 
 		return sum, err
 	}
 	cb := filepath.Join(dir, f.ID+"-codebook.csv")
-	if err := WriteCodebookFile(cb, f, opts.BOM); err != nil {
+	if err := WriteCodebookFile(cb, f, opts.BOM, sum.FormVersions...); err != nil {
 		return sum, err
 	}
 	zw := zip.NewWriter(w)

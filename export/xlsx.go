@@ -67,7 +67,7 @@ func WriteXLSX(ctx context.Context, f *forms.Form, rows iter.Seq2[Row, error], p
 	if err != nil {
 		return sum, fmt.Errorf("xlsx codebook: %w", err)
 	}
-	cb, err := Codebook(f)
+	cb, err := Codebook(f, sum.FormVersions...)
 	if err != nil {
 		return sum, err
 	}
