@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -111,6 +112,25 @@ func TestRealForms(t *testing.T) {
 			}
 			if got := strings.Join(names, " "); got != c.tables {
 				t.Errorf("tables = %s, want %s", got, c.tables)
+			}
+			// Stata and SPSS files of the same rows, byte for byte (their
+			// contents are checked with the real readers in TestRealReaders).
+			created := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+			for _, w := range []struct {
+				ext   string
+				write func(context.Context, *forms.Form, iter.Seq2[export.Row, error], string, export.Options) (export.Summary, error)
+			}{{"dta", export.WriteDTA}, {"sav", export.WriteSAV}} {
+				sum, err := w.write(ctx, c.f, seq(rows), dir, export.Options{Created: created})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tb := range sum.Tables {
+					b, err := os.ReadFile(tb.File)
+					if err != nil {
+						t.Fatal(err)
+					}
+					golden(t, "real-"+tb.Name+"."+w.ext+".golden", b)
+				}
 			}
 			var cb strings.Builder
 			if err := export.WriteCodebook(&cb, c.f); err != nil {

@@ -20,8 +20,9 @@ import (
 // longest value (long and very long strings up to 32,767 bytes; longer
 // text is cut at a character boundary). Missing values are user-missing
 // codes declared as the range -99 to -96: -97 not applicable, -98 don't
-// know, -99 refused, -96 not answered, each with its value label; metadata
-// not recorded is system-missing, and empty text is blank. Errors as
+// know, -99 refused, -96 not answered, each with its value label; a
+// missing date and metadata not recorded are system-missing, and empty
+// text is blank. Errors as
 // WriteCSV.
 func WriteSAV(ctx context.Context, f *forms.Form, rows iter.Seq2[Row, error], dir string, opts Options) (Summary, error) {
 	s, sum, err := spoolTyped(ctx, f, rows, opts)
@@ -94,15 +95,11 @@ func (s *typedSink) writeSAV(tt *typedTable, af *atomicFile, created time.Time) 
 			}
 			sv.Labels = append(sv.Labels, missing()...)
 		case ColDate:
+			// Dates carry no user-missing codes (they would be days of
+			// 1582 to every reader): a missing date is system-missing.
 			sv.Format, sv.Measure = sav.Format{Type: sav.FmtDate, Width: 11}, sav.Scale
-			if v.col.Kind != KindMeta {
-				sv.MissingRange = missRange
-			}
 		case ColDateTime:
 			sv.Format, sv.Measure = sav.Format{Type: sav.FmtDatetime, Width: 20}, sav.Scale
-			if v.col.Kind != KindMeta {
-				sv.MissingRange = missRange
-			}
 		}
 		h.Vars = append(h.Vars, sv)
 	}
