@@ -116,6 +116,9 @@ var reasonText = map[Reason][2]string{
 	NotAnswered:   {"Sans réponse", "Not answered"},
 }
 
+// Neutralize is what CSV and XLSX exports do to text cells: see neutralize.
+func Neutralize(s string) string { return neutralize(s) }
+
 // neutralize defuses a text cell that a spreadsheet would read as a
 // formula (OWASP's CSV injection advice): a cell starting with = + - @,
 // tab or carriage return gets a leading apostrophe.
