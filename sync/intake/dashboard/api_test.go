@@ -599,3 +599,44 @@ func TestDataAPI(t *testing.T) {
 		}
 	}
 }
+
+var secretRE = regexp.MustCompile(`id="secret">([^<]+)<`)
+
+// TestAPIPage: a supervisor creates a personal token in the dashboard,
+// shown once, that reads their posts' data through OData; revoking it ends
+// it; a viewer has no API page.
+func TestAPIPage(t *testing.T) {
+	a := newAPIFixture(t, 1000)
+	e := a.e
+	b := e.signedIn("sup1")
+	p := b.get("/dashboard/api?lang=en")
+	if p.status != 200 {
+		t.Fatalf("API page: %d", p.status)
+	}
+	mustContain(t, p.body, "/odata/returnee.svc", `id="api-tokens">1<`)
+	p = b.postForm("/dashboard/api", "/dashboard/api/token", nil)
+	m := secretRE.FindStringSubmatch(p.body)
+	if p.status != 200 || m == nil {
+		t.Fatalf("create: %d, no secret shown", p.status)
+	}
+	tok := m[1]
+	if strings.Contains(b.get("/dashboard/api").body, tok) {
+		t.Error("the token is shown again")
+	}
+	r := a.get(t, "/odata/returnee.svc/Submissions?$count=true", basic("sup1", tok))
+	var c collection
+	if r.status != 200 || json.Unmarshal(r.body, &c) != nil || c.Count == nil || *c.Count != 7 {
+		t.Errorf("the page's token: %d %s", r.status, r.body)
+	}
+	p = b.postForm("/dashboard/api", "/dashboard/api/revoke", nil)
+	mustContain(t, p.body, `id="revoked"`)
+	if r := a.get(t, "/odata/returnee.svc", basic("sup1", tok)); r.status != 401 {
+		t.Errorf("revoked token: %d", r.status)
+	}
+	if n := e.count(`SELECT count(*) FROM dash_audit WHERE user = 'sup1' AND action IN ('token_create', 'token_revoke')`); n != 2 {
+		t.Errorf("token create/revoke audited %d times", n)
+	}
+	if p := e.signedIn("view1").get("/dashboard/api"); p.status != 403 {
+		t.Errorf("viewer's API page: %d", p.status)
+	}
+}

@@ -213,6 +213,9 @@ func (d *Dashboard) routes() {
 	m.Handle("GET "+Prefix+"audit", d.page(adminsOnly, d.auditPage))
 	m.Handle("GET "+Prefix+"export", d.page(reviewers, d.export))
 	m.Handle("GET "+Prefix+"report", d.page(anyone, d.report))
+	m.Handle("GET "+Prefix+"api", d.page(apiRoles, d.apiAccess))
+	m.Handle("POST "+Prefix+"api/token", d.page(apiRoles, d.apiTokenCreate))
+	m.Handle("POST "+Prefix+"api/revoke", d.page(apiRoles, d.apiTokenRevoke))
 	m.Handle("GET "+Prefix+"report/interviews", d.page(anyone, d.reportInterviews))
 	m.Handle(Prefix, d.page(anyone, func(w http.ResponseWriter, r *http.Request, s *session) error {
 		return errStatus(http.StatusNotFound, "")
