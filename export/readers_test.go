@@ -111,7 +111,7 @@ func readerForms(t *testing.T) []struct {
 		for _, n := range c.f.Nodes() {
 			byPath[n.Path] = n
 		}
-		var num, sel bool
+		var num, sel, long bool
 		var mark func(rec *survey.Record, i int)
 		mark = func(rec *survey.Record, i int) {
 			for _, p := range slices.Sorted(maps.Keys(rec.Values)) {
@@ -122,6 +122,10 @@ func readerForms(t *testing.T) []struct {
 					rec.Values[p], num = "-98", true
 				case !sel && n.Type == forms.TypeSelectOne && i == 1:
 					rec.Values[p], sel = "refused", true
+				case !long && n.Type == forms.TypeText && i == 2:
+					// Past str2045 and SPSS's 255-byte segments: strL and a
+					// very long string, with accents across the segments.
+					rec.Values[p], long = strings.Repeat("Kidal–Gao é ", 300), true
 				}
 			}
 			for _, p := range slices.Sorted(maps.Keys(rec.Repeats)) {
@@ -133,7 +137,7 @@ func readerForms(t *testing.T) []struct {
 		for i, r := range c.rows {
 			mark(r.Interview.Data, i)
 		}
-		if !num || !sel {
+		if !num || !sel || !long {
 			t.Fatalf("form %s: no number or select_one to mark don't know / refused", c.f.ID)
 		}
 	}
