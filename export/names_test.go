@@ -55,12 +55,12 @@ func TestVarNames(t *testing.T) {
 	}
 	for col, want := range map[string]string{
 		"identification-household-household_head_first_name": "household_head_first_name",
-		"in":              "in_2",
-		"Age":             "Age",
-		"age":             "age_2",
-		"str12":           "str12_2",
-		"_x":              "v_x",
-		"meta-instanceID": "meta_instanceID",
+		"in":               "in_2",
+		"Age":              "Age",
+		"age":              "age_2",
+		"str12":            "str12_2",
+		"_x":               "v_x",
+		"meta-instanceID":  "meta_instanceID",
 		"g1-" + long + "x": long[:32],
 		"g2-" + long + "y": long[:30] + "_2",
 	} {
