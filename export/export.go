@@ -62,6 +62,10 @@ type Summary struct {
 	// The export follows the form it is given; these answers are not in it.
 	Unexported map[string]int
 	Tables     []TableSummary // one per table, main table first
+	// NoRelevance counts interviews whose relevance could not be
+	// evaluated (Stata and SPSS exports): their empty cells are "not
+	// answered" rather than "not applicable".
+	NoRelevance int
 	// FormVersions are the form versions of the interviews written, sorted
 	// (at most maxVersions; the codebook lists them).
 	FormVersions []string
@@ -92,19 +96,20 @@ type sink interface {
 
 // renderer turns interviews into table rows.
 type renderer struct {
-	l      *Layout
-	opts   Options
-	lang   string
-	labels map[*forms.Node]map[string]string // choice name → label, only with Options.Labels
-	bufs   [][]string                        // one reusable row per table
-	whys   [][]Reason                        // one reusable reason row per table (Options.reasons)
-	plan   *survey.Plan                      // for relevance (Options.reasons)
-	eng    *survey.Engine                    // the current interview's engine (Options.reasons)
-	steps  []survey.Step                     // repeat instances of the current row
-	rows   []int                             // rows written per table
-	index  map[*Table]int
-	known  map[string]bool // paths of value columns and repeats
-	lost   map[string]int  // answers to unknown fields, by path
+	l           *Layout
+	opts        Options
+	lang        string
+	labels      map[*forms.Node]map[string]string // choice name → label, only with Options.Labels
+	bufs        [][]string                        // one reusable row per table
+	whys        [][]Reason                        // one reusable reason row per table (Options.reasons)
+	plan        *survey.Plan                      // for relevance (Options.reasons)
+	eng         *survey.Engine                    // the current interview's engine (Options.reasons)
+	steps       []survey.Step                     // repeat instances of the current row
+	noRelevance int                               // interviews the engine could not open
+	rows        []int                             // rows written per table
+	index       map[*Table]int
+	known       map[string]bool // paths of value columns and repeats
+	lost        map[string]int  // answers to unknown fields, by path
 }
 
 func newRenderer(l *Layout, opts Options) *renderer {
@@ -216,6 +221,7 @@ func run(ctx context.Context, l *Layout, rows iter.Seq2[Row, error], opts Option
 		sum.Unexported = r.lost
 	}
 	slices.Sort(sum.FormVersions)
+	sum.NoRelevance = r.noRelevance
 	return sum, nil
 }
 
@@ -237,11 +243,14 @@ func (r *renderer) interview(s sink, row Row) error {
 			cp.Status = survey.StatusFinalized
 			eiv = &cp
 		}
-		eng, err := survey.NewEngine(r.l.Form, eiv, survey.EngineOptions{Plan: r.plan, Location: time.UTC})
-		if err != nil {
-			return fmt.Errorf("relevance: %w", err)
+		// An interview the engine cannot open (an older version's
+		// answers the form no longer accepts) still exports: its empty
+		// cells are then "not answered", and the summary counts it.
+		if eng, err := survey.NewEngine(r.l.Form, eiv, survey.EngineOptions{Plan: r.plan, Location: time.UTC}); err == nil {
+			r.eng = eng
+		} else {
+			r.noRelevance++
 		}
-		r.eng = eng
 	}
 	cells := r.bufs[0]
 	for i, c := range main.Columns {

@@ -129,6 +129,9 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stderr, "warning: %d answers to %d fields absent from form %s version %s were not exported (older form versions)\n", total, n, f.ID, f.Version)
 	}
+	if sum.NoRelevance > 0 {
+		fmt.Fprintf(env.Stderr, "warning: the relevance of %d interviews could not be evaluated; their empty answers are marked not answered\n", sum.NoRelevance)
+	}
 	fmt.Fprintf(env.Stdout, "%d interviews exported", sum.Interviews)
 	if sum.Skipped > 0 {
 		fmt.Fprintf(env.Stdout, ", %d received before %s left out", sum.Skipped, *since)
