@@ -18,8 +18,8 @@
 // values that say why (Reason: not applicable, don't know, refused, not
 // answered), and as an Excel workbook with numbers and dates typed
 // (WriteXLSX). CSV and XLSX text cells that a spreadsheet would run as a
-// formula are neutralized with a leading apostrophe. Each streams rows
-// into the feeds of the dashboard's read API.
+// formula are neutralized with a leading apostrophe. Each streams the
+// rendered rows to the dashboard's read API (OData, CSV/JSON).
 //
 // Deliberate differences from Central: the 0/1 columns of a
 // select_multiple are empty (Central writes 0) when it was not answered;
