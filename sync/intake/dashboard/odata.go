@@ -376,6 +376,7 @@ func (d *Dashboard) collection(w http.ResponseWriter, r *http.Request, u *User, 
 	if next != "" {
 		q := r.URL.Query()
 		q.Del("$skip")
+		q.Del("$count") // counted on the first page; each page would scan everything again
 		q.Set("$skiptoken", next)
 		if oq.top >= 0 {
 			q.Set("$top", strconv.Itoa(top))
