@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/base64"
 	"encoding/csv"
@@ -638,5 +639,32 @@ func TestAPIPage(t *testing.T) {
 	}
 	if p := e.signedIn("view1").get("/dashboard/api"); p.status != 403 {
 		t.Errorf("viewer's API page: %d", p.status)
+	}
+}
+
+// TestDashboardDownloadTyped: the dashboard's download offers Stata and
+// SPSS files (a zip per form), scoped like the CSV download.
+func TestDashboardDownloadTyped(t *testing.T) {
+	a := newAPIFixture(t, 1000)
+	b := a.e.signedIn("sup1")
+	for _, f := range []string{"dta", "sav"} {
+		p := b.get("/dashboard/export?form=returnee&format=" + f)
+		if p.status != 200 || !strings.HasPrefix(p.body, "PK") {
+			t.Fatalf("%s download: %d", f, p.status)
+		}
+		zr, err := zip.NewReader(strings.NewReader(p.body), int64(len(p.body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, zf := range zr.File {
+			names = append(names, zf.Name)
+		}
+		if !slices.Contains(names, "returnee."+f) || !slices.Contains(names, "returnee-codebook.csv") {
+			t.Errorf("%s zip holds %v", f, names)
+		}
+	}
+	if n := a.e.count(`SELECT count(*) FROM dash_audit WHERE user = 'sup1' AND action = 'export' AND detail IN ('format=dta', 'format=sav')`); n != 2 {
+		t.Errorf("typed downloads audited %d times", n)
 	}
 }

@@ -16,7 +16,6 @@ var apiMessages = map[string][2]string{
 	"api_revoked":    {"Jetons révoqués :", "Tokens revoked:"},
 	"api_feeds":      {"Flux OData (Excel : Données › Obtenir des données › Flux OData ; Power BI : Flux OData)", "OData feeds (Excel: Data › Get Data › OData Feed; Power BI: OData feed)"},
 	"api_tables":     {"Tables en CSV ou JSON pour les scripts (paramètres since et limit)", "Tables as CSV or JSON for scripts (since and limit parameters)"},
-	"form":           {"Formulaire", "Form"},
 	"audit_api_note": {"Chaque lecture par l'API est inscrite au journal d'audit.", "Every read through the API is recorded in the audit log."},
 }
 
