@@ -385,7 +385,8 @@ func compareRead(t *testing.T, file string, f *forms.Form, tb *export.Table, nam
 func comparePSPP(t *testing.T, path string, tb *export.Table, names []string, want [][]string) {
 	t.Helper()
 	if _, err := exec.LookPath("pspp"); err != nil {
-		t.Skip("pspp not installed (CI installs it)")
+		t.Log("pspp not installed (CI installs it): SPSS files checked with haven only")
+		return
 	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out.csv")
