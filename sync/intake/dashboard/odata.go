@@ -170,10 +170,12 @@ func writeMetadata(w http.ResponseWriter, af *apiForm) error {
 	b.WriteString(`<Schema xmlns="http://docs.oasis-open.org/odata/ns/edm" Namespace="` + esc(ns) + `">` + "\n")
 	for _, t := range af.tables {
 		b.WriteString(`<EntityType Name="` + t.set + `">` + "\n")
-		b.WriteString(`<Key><PropertyRef Name="KEY"/></Key>` + "\n")
-		for _, p := range t.props {
+		// The key is the KEY column (named KEY unless a field took the name).
+		ki := keyIndex(t, "KEY")
+		b.WriteString(`<Key><PropertyRef Name="` + t.props[ki].name + `"/></Key>` + "\n")
+		for i, p := range t.props {
 			null := ""
-			if p.name == "KEY" {
+			if i == ki {
 				null = ` Nullable="false"`
 			}
 			b.WriteString(`<Property Name="` + p.name + `" Type="` + p.edm + `"` + null + `/>` + "\n")
