@@ -61,6 +61,10 @@ func fill(f *forms.Form, nodes []*forms.Node, rng *rand.Rand, depth int) *survey
 					rec.Repeats[n.Path] = append(rec.Repeats[n.Path], fill(f, n.Children, rng, min(depth+1, 2)))
 				}
 			case forms.TypeNote:
+			case forms.TypeStart, forms.TypeEnd, forms.TypeDateTime:
+				rec.Values[n.Path] = t0.Add(time.Duration(rng.IntN(1e6)) * time.Second).Format("2006-01-02T15:04:05.000Z07:00")
+			case forms.TypeDate, forms.TypeToday:
+				rec.Values[n.Path] = t0.AddDate(0, 0, -rng.IntN(3000)).Format("2006-01-02")
 			case forms.TypeInteger:
 				rec.Values[n.Path] = strconv.Itoa(15 + rng.IntN(60))
 			case forms.TypeDecimal:
@@ -176,3 +180,42 @@ func BenchmarkWriteXLSXStream(b *testing.B) {
 		b.ReportMetric(float64(st.Size())/(1<<20), "output-MiB")
 	}
 }
+
+// benchTyped is BenchmarkWriteCSVStream for the Stata and SPSS writers,
+// on the household form (nested repeats): rows are spooled to a temporary
+// file and then written, so memory stays flat as -benchtime grows. Run as
+//
+//	go test -run '^$' -bench 'Write(DTA|SAV)Stream' -benchtime 1000000x ./export/
+func benchTyped(b *testing.B, write func(context.Context, *forms.Form, iter.Seq2[export.Row, error], string, export.Options) (export.Summary, error)) {
+	f, err := forms.CompileFile(context.Background(), "testdata/household.md")
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	var peak uint64
+	runtime.GC()
+	b.ResetTimer()
+	sum, err := write(context.Background(), f, heapPeak(synthetic(f, b.N, 1), &peak), dir, export.Options{})
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if sum.Interviews != b.N {
+		b.Fatalf("exported %d interviews, want %d", sum.Interviews, b.N)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peakRSS())/(1<<20), "peak-RSS-MiB")
+	var size int64
+	for _, t := range sum.Tables {
+		if st, err := os.Stat(t.File); err == nil {
+			size += st.Size()
+		}
+	}
+	b.ReportMetric(float64(size)/(1<<20), "output-MiB")
+}
+
+// BenchmarkWriteDTAStream: see benchTyped.
+func BenchmarkWriteDTAStream(b *testing.B) { benchTyped(b, export.WriteDTA) }
+
+// BenchmarkWriteSAVStream: see benchTyped.
+func BenchmarkWriteSAVStream(b *testing.B) { benchTyped(b, export.WriteSAV) }

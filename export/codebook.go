@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 
 	"sira/forms"
 )
@@ -12,15 +13,20 @@ import (
 // row per column of every table, in file order, and after each select
 // column one row per choice with its name and labels. Columns:
 //
-//	table, variable, type, list, label::<lang>…, value, value_label::<lang>…
+//	table, variable, type, list, label::<lang>…, value, value_label::<lang>…, name, formula
 //
 // with one label column per form language (a single "label" column when the
-// form is untranslated).
-func Codebook(f *forms.Form) ([][]string, error) {
+// form is untranslated); name is the variable's name in the Stata and SPSS
+// files (VarNames), formula a calculate's XLSForm calculation. Rows with
+// table "(notes)" follow: the form version exported, the versions of the
+// interviews exported (versions, as Summary.FormVersions gives them), and
+// the conventions for missing values, dates and formula-like text.
+func Codebook(f *forms.Form, versions ...string) ([][]string, error) {
 	l, err := NewLayout(f)
 	if err != nil {
 		return nil, err
 	}
+	names := VarNames(l)
 	langs := f.Languages
 	if len(langs) == 0 {
 		langs = []string{""}
@@ -33,12 +39,17 @@ func Codebook(f *forms.Form) ([][]string, error) {
 	for _, lg := range langs {
 		head = append(head, suffix("value_label", lg))
 	}
+	head = append(head, "name", "formula")
 	out := [][]string{head}
 	width := len(head)
-	for _, t := range l.Tables {
-		for _, c := range t.Columns {
+	for ti, t := range l.Tables {
+		for ci, c := range t.Columns {
 			row := make([]string, width)
 			row[0], row[1] = t.Name, c.Name
+			row[width-2] = names[ti][ci]
+			if c.Node != nil && c.Kind == KindValue {
+				row[width-1] = c.Node.Calculation
+			}
 			switch c.Kind {
 			case KindMeta:
 				d := metaDoc[c.Meta]
@@ -105,7 +116,40 @@ func Codebook(f *forms.Form) ([][]string, error) {
 			}
 		}
 	}
-	return out, nil
+	return append(out, notes(f, langs, width, versions)...), nil
+}
+
+// notes are the codebook's closing rows: versions and conventions, one
+// label column per language.
+func notes(f *forms.Form, langs []string, width int, versions []string) [][]string {
+	items := []struct{ name, fr, en string }{
+		{"form_version", "Version du formulaire utilisée pour l'export : " + f.Version, "Form version used for the export: " + f.Version},
+		{"interview_versions", "Versions du formulaire des entretiens exportés : " + strings.Join(versions, ", "), "Form versions of the interviews exported: " + strings.Join(versions, ", ")},
+		{"missing_values", "Valeurs manquantes : « sans objet » (question non posée), « ne sait pas » (choix dk, nombre -98), « refus » (choix refused, nombre -99) et « sans réponse » sont distinctes. " +
+			"CSV/XLSX : sans objet et sans réponse = cellule vide, ne sait pas et refus gardent leur code ; les colonnes 0/1 d'un choix multiple sont vides si la question n'a pas été posée ou répondue. " +
+			"Stata : .a sans objet, .b ne sait pas, .c refus, .d sans réponse, . métadonnée absente. SPSS : valeurs manquantes utilisateur -97 sans objet, -98 ne sait pas, -99 refus, -96 sans réponse (plage -99 à -96), date manquante et texte vide = manquant système / blanc.",
+			"Missing values: not applicable (question not asked), don't know (choice dk, number -98), refused (choice refused, number -99) and not answered are distinct. " +
+				"CSV/XLSX: not applicable and not answered are empty cells, don't know and refused keep their codes; the 0/1 columns of a select_multiple are empty when the question was not asked or not answered. " +
+				"Stata: .a not applicable, .b don't know, .c refused, .d not answered, . metadata not recorded. SPSS: user-missing -97 not applicable, -98 don't know, -99 refused, -96 not answered (range -99 to -96); a missing date is system-missing and empty text is blank."},
+		{"dates", "Dates et heures en UTC (Stata %td / %tc, SPSS DATE / DATETIME, Excel cellules date).", "Dates and times in UTC (Stata %td / %tc, SPSS DATE / DATETIME, Excel date cells)."},
+		{"formulas", "CSV/XLSX : un texte commençant par = + - @, tabulation ou retour chariot est précédé d'une apostrophe (') pour qu'un tableur ne l'exécute pas ; les colonnes numériques et de dates gardent leur signe ; Stata, SPSS et OData gardent les valeurs telles quelles.",
+			"CSV/XLSX: text starting with = + - @, tab or carriage return is prefixed with an apostrophe (') so that spreadsheets do not run it; numeric and date columns keep their sign; Stata, SPSS and OData carry values unchanged."},
+		{"names", "La colonne name donne le nom de chaque variable dans Stata et SPSS (32 caractères au plus, unique dans sa table).", "The name column gives each variable's name in Stata and SPSS (at most 32 characters, unique within its table)."},
+	}
+	var out [][]string
+	for _, it := range items {
+		row := make([]string, width)
+		row[0], row[1], row[2] = "(notes)", it.name, "note"
+		for i, lg := range langs {
+			if langCode(lg) == "fr" {
+				row[4+i] = it.fr
+			} else {
+				row[4+i] = it.en
+			}
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 func suffix(s, lang string) string {
@@ -116,8 +160,8 @@ func suffix(s, lang string) string {
 }
 
 // WriteCodebook writes f's codebook (see Codebook) as CSV to w.
-func WriteCodebook(w io.Writer, f *forms.Form) error {
-	rows, err := Codebook(f)
+func WriteCodebook(w io.Writer, f *forms.Form, versions ...string) error {
+	rows, err := Codebook(f, versions...)
 	if err != nil {
 		return err
 	}
@@ -130,7 +174,7 @@ func WriteCodebook(w io.Writer, f *forms.Form) error {
 
 // WriteCodebookFile writes f's codebook to path atomically (temporary file,
 // fsync, rename).
-func WriteCodebookFile(path string, f *forms.Form, bom bool) error {
+func WriteCodebookFile(path string, f *forms.Form, bom bool, versions ...string) error {
 	af, err := createAtomic(path)
 	if err != nil {
 		return err
@@ -141,7 +185,7 @@ func WriteCodebookFile(path string, f *forms.Form, bom bool) error {
 			return fmt.Errorf("write %s: %w", path, err)
 		}
 	}
-	if err := WriteCodebook(af, f); err != nil {
+	if err := WriteCodebook(af, f, versions...); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return af.commit()

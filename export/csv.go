@@ -67,17 +67,37 @@ func WriteCSV(ctx context.Context, f *forms.Form, rows iter.Seq2[Row, error], di
 type csvSink struct {
 	files []*atomicFile
 	ws    []*csv.Writer
+	text  [][]bool // per table, per column: neutralize formula-like cells
+	out   []string
 }
 
 func (s *csvSink) header(t int, cols []Column) error {
 	h := make([]string, len(cols))
+	text := make([]bool, len(cols))
 	for i, c := range cols {
 		h[i] = c.Name
+		ct := TypeOf(c)
+		text[i] = ct == ColText || ct == ColCode
 	}
-	return s.row(t, h)
+	s.text = append(s.text, text)
+	return s.write(t, h)
 }
 
-func (s *csvSink) row(t int, cells []string) error {
+func (s *csvSink) row(t int, cells []string, _ []Reason) error {
+	if cap(s.out) < len(cells) {
+		s.out = make([]string, len(cells))
+	}
+	out := s.out[:len(cells)]
+	for i, c := range cells {
+		if s.text[t][i] {
+			c = neutralize(c)
+		}
+		out[i] = c
+	}
+	return s.write(t, out)
+}
+
+func (s *csvSink) write(t int, cells []string) error {
 	if err := s.ws[t].Write(cells); err != nil {
 		return fmt.Errorf("write %s: %w", s.files[t].path, err)
 	}

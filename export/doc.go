@@ -12,7 +12,18 @@
 // memory. Files are written to a temporary name, fsynced and renamed, so a
 // crash never leaves a half-written export under the final name.
 //
-// Deliberate differences from Central: notes produce no column (Central
+// The same tables are written as Stata datasets (WriteDTA, package
+// export/dta) and SPSS system files (WriteSAV, package export/sav), typed
+// (TypeOf), named for those programs (VarNames), with labels and missing
+// values that say why (Reason: not applicable, don't know, refused, not
+// answered), and as an Excel workbook with numbers and dates typed
+// (WriteXLSX). CSV and XLSX text cells that a spreadsheet would run as a
+// formula are neutralized with a leading apostrophe. Each streams the
+// rendered rows to the dashboard's read API (OData, CSV/JSON).
+//
+// Deliberate differences from Central: the 0/1 columns of a
+// select_multiple are empty (Central writes 0) when it was not answered;
+// notes produce no column (Central
 // writes an always-empty one), and with Options.Labels choice labels replace
 // choice names in the value columns (select_multiple labels joined by "; ").
 package export

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,14 @@ type Options struct {
 	// BOM starts each CSV with a UTF-8 byte-order mark so that Excel reads
 	// accents correctly when the CSV is opened by double-click.
 	BOM bool
+
+	// Created is the creation time written in Stata and SPSS file
+	// headers; zero means now.
+	Created time.Time
+
+	// reasons asks the renderer for missing-value reasons, which takes
+	// the survey engine's relevance (typed formats only).
+	reasons bool
 }
 
 // Summary reports what an export wrote.
@@ -53,7 +62,17 @@ type Summary struct {
 	// The export follows the form it is given; these answers are not in it.
 	Unexported map[string]int
 	Tables     []TableSummary // one per table, main table first
+	// NoRelevance counts interviews whose relevance could not be
+	// evaluated (Stata and SPSS exports): their empty cells are "not
+	// answered" rather than "not applicable".
+	NoRelevance int
+	// FormVersions are the form versions of the interviews written, sorted
+	// (at most maxVersions; the codebook lists them).
+	FormVersions []string
 }
+
+// maxVersions bounds Summary.FormVersions.
+const maxVersions = 100
 
 // TableSummary is one table's output.
 type TableSummary struct {
@@ -66,23 +85,31 @@ type TableSummary struct {
 // another form than the one exported.
 var ErrWrongForm = errors.New("interview belongs to another form")
 
-// sink receives the rows of an export; CSV and XLSX implement it.
+// sink receives the rows of an export; CSV, XLSX and the typed spool
+// implement it. why holds, per cell, why an empty cell is empty (and marks
+// don't know / refused answers); it is nil unless the export asked for
+// reasons (Options.reasons).
 type sink interface {
 	header(t int, cols []Column) error
-	row(t int, cells []string) error
+	row(t int, cells []string, why []Reason) error
 }
 
 // renderer turns interviews into table rows.
 type renderer struct {
-	l      *Layout
-	opts   Options
-	lang   string
-	labels map[*forms.Node]map[string]string // choice name → label, only with Options.Labels
-	bufs   [][]string                        // one reusable row per table
-	rows   []int                             // rows written per table
-	index  map[*Table]int
-	known  map[string]bool // paths of value columns and repeats
-	lost   map[string]int  // answers to unknown fields, by path
+	l           *Layout
+	opts        Options
+	lang        string
+	labels      map[*forms.Node]map[string]string // choice name → label, only with Options.Labels
+	bufs        [][]string                        // one reusable row per table
+	whys        [][]Reason                        // one reusable reason row per table (Options.reasons)
+	plan        *survey.Plan                      // for relevance (Options.reasons)
+	eng         *survey.Engine                    // the current interview's engine (Options.reasons)
+	steps       []survey.Step                     // repeat instances of the current row
+	noRelevance int                               // interviews the engine could not open
+	rows        []int                             // rows written per table
+	index       map[*Table]int
+	known       map[string]bool // paths of value columns and repeats
+	lost        map[string]int  // answers to unknown fields, by path
 }
 
 func newRenderer(l *Layout, opts Options) *renderer {
@@ -93,6 +120,9 @@ func newRenderer(l *Layout, opts Options) *renderer {
 	for i, t := range l.Tables {
 		r.index[t] = i
 		r.bufs = append(r.bufs, make([]string, len(t.Columns)))
+		if opts.reasons {
+			r.whys = append(r.whys, make([]Reason, len(t.Columns)))
+		}
 		if t.Repeat != nil {
 			r.known[t.Repeat.Path] = true
 		}
@@ -139,6 +169,13 @@ func newRenderer(l *Layout, opts Options) *renderer {
 // run drives rows through the renderer into s.
 func run(ctx context.Context, l *Layout, rows iter.Seq2[Row, error], opts Options, s sink) (Summary, error) {
 	r := newRenderer(l, opts)
+	if opts.reasons {
+		p, err := survey.NewPlan(l.Form)
+		if err != nil {
+			return Summary{}, fmt.Errorf("export: analyse form %s for relevance: %w", l.Form.ID, err)
+		}
+		r.plan = p
+	}
 	for i, t := range l.Tables {
 		if err := s.header(i, t.Columns); err != nil {
 			return Summary{}, err
@@ -170,6 +207,9 @@ func run(ctx context.Context, l *Layout, rows iter.Seq2[Row, error], opts Option
 			return sum, fmt.Errorf("interview %s: %w", iv.ID, err)
 		}
 		sum.Interviews++
+		if !slices.Contains(sum.FormVersions, iv.FormVersion) && len(sum.FormVersions) < maxVersions {
+			sum.FormVersions = append(sum.FormVersions, iv.FormVersion)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return sum, err
@@ -180,6 +220,8 @@ func run(ctx context.Context, l *Layout, rows iter.Seq2[Row, error], opts Option
 	if len(r.lost) > 0 {
 		sum.Unexported = r.lost
 	}
+	slices.Sort(sum.FormVersions)
+	sum.NoRelevance = r.noRelevance
 	return sum, nil
 }
 
@@ -191,6 +233,25 @@ func (r *renderer) interview(s sink, row Row) error {
 	if data == nil {
 		data = &survey.Record{}
 	}
+	r.eng, r.steps = nil, r.steps[:0]
+	if r.plan != nil && iv.Data != nil {
+		// A submitted interview is only read by the engine; a draft is
+		// opened on a copy so that its preloads are not filled in.
+		eiv := iv
+		if iv.Editable() {
+			cp := *iv
+			cp.Status = survey.StatusFinalized
+			eiv = &cp
+		}
+		// An interview the engine cannot open (an older version's
+		// answers the form no longer accepts) still exports: its empty
+		// cells are then "not answered", and the summary counts it.
+		if eng, err := survey.NewEngine(r.l.Form, eiv, survey.EngineOptions{Plan: r.plan, Location: time.UTC}); err == nil {
+			r.eng = eng
+		} else {
+			r.noRelevance++
+		}
+	}
 	cells := r.bufs[0]
 	for i, c := range main.Columns {
 		if c.Kind == KindMeta {
@@ -199,7 +260,8 @@ func (r *renderer) interview(s sink, row Row) error {
 			cells[i] = r.cell(c, data)
 		}
 	}
-	if err := s.row(0, cells); err != nil {
+	why := r.why(0, main, cells)
+	if err := s.row(0, cells, why); err != nil {
 		return err
 	}
 	r.rows[0]++
@@ -216,6 +278,7 @@ func (r *renderer) children(s sink, t *Table, rec *survey.Record, key string) er
 				inst = &survey.Record{}
 			}
 			ikey := key + "/" + ct.keySeg + "[" + strconv.Itoa(k+1) + "]"
+			r.steps = append(r.steps, survey.Step{Path: ct.Repeat.Path, Index: k + 1})
 			cells := r.bufs[ti]
 			for i, c := range ct.Columns {
 				switch {
@@ -227,7 +290,8 @@ func (r *renderer) children(s sink, t *Table, rec *survey.Record, key string) er
 					cells[i] = r.cell(c, inst)
 				}
 			}
-			if err := s.row(ti, cells); err != nil {
+			why := r.why(ti, ct, cells)
+			if err := s.row(ti, cells, why); err != nil {
 				return err
 			}
 			r.rows[ti]++
@@ -235,6 +299,7 @@ func (r *renderer) children(s sink, t *Table, rec *survey.Record, key string) er
 			if err := r.children(s, ct, inst, ikey); err != nil {
 				return err
 			}
+			r.steps = r.steps[:len(r.steps)-1]
 		}
 	}
 	return nil
@@ -266,8 +331,8 @@ func (r *renderer) cell(c Column, rec *survey.Record) string {
 		return ""
 	case KindChoice:
 		if v == "" {
-			// Central writes 0 for every choice of an unanswered select_multiple.
-			return "0"
+			// Not asked or not answered: no 0/1 either (Central writes 0).
+			return ""
 		}
 		for _, x := range strings.Fields(v) {
 			if x == c.Choice.Name {
@@ -296,6 +361,62 @@ func (r *renderer) cell(c Column, rec *survey.Record) string {
 		return s
 	}
 	return v
+}
+
+// why fills the reason row of table ti for cells (nil without
+// Options.reasons): a value column that is empty was not applicable when
+// the engine finds its question not relevant, else not answered; the
+// convention's codes mark don't know and refused; empty metadata is
+// system-missing.
+func (r *renderer) why(ti int, t *Table, cells []string) []Reason {
+	if r.whys == nil {
+		return nil
+	}
+	out := r.whys[ti]
+	for i, c := range t.Columns {
+		v := cells[i]
+		switch {
+		case c.Kind == KindMeta:
+			out[i] = Present
+			if v == "" {
+				out[i] = SysMissing
+			}
+		case v == "":
+			out[i] = NotAnswered
+			if r.eng != nil && !r.eng.Relevant(survey.Ref{Path: c.Node.Path, Repeats: r.steps}) {
+				out[i] = NotApplicable
+			}
+		default:
+			out[i] = reasonOf(c, v)
+		}
+	}
+	return out
+}
+
+// reasonOf recognises the convention's don't know / refused answers.
+func reasonOf(c Column, v string) Reason {
+	switch TypeOf(c) {
+	case ColNumber:
+		if c.Kind != KindValue {
+			return Present
+		}
+		if f, ok := parseNumber(v); ok {
+			switch f {
+			case NumberDontKnow:
+				return DontKnow
+			case NumberRefused:
+				return Refused
+			}
+		}
+	case ColCode:
+		switch v {
+		case ChoiceDontKnow:
+			return DontKnow
+		case ChoiceRefused:
+			return Refused
+		}
+	}
+	return Present
 }
 
 // Timestamp formats t as Central does (JavaScript's toISOString): UTC with

@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"iter"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"sira/export"
 	"sira/forms"
@@ -112,6 +116,31 @@ func TestRealForms(t *testing.T) {
 			if got := strings.Join(names, " "); got != c.tables {
 				t.Errorf("tables = %s, want %s", got, c.tables)
 			}
+			// Stata and SPSS files of the same rows, byte for byte (their
+			// contents are checked with the real readers in TestRealReaders).
+			created := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+			for _, w := range []struct {
+				ext   string
+				write func(context.Context, *forms.Form, iter.Seq2[export.Row, error], string, export.Options) (export.Summary, error)
+			}{{"dta", export.WriteDTA}, {"sav", export.WriteSAV}} {
+				sum, err := w.write(ctx, c.f, seq(rows), dir, export.Options{Created: created})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, tb := range sum.Tables {
+					b, err := os.ReadFile(tb.File)
+					if err != nil {
+						t.Fatal(err)
+					}
+					golden(t, "real-"+tb.Name+"."+w.ext+".golden", b)
+				}
+			}
+			// The workbook, as its cells read back (value and type per cell).
+			xpath := filepath.Join(dir, c.name+".xlsx")
+			if _, err := export.WriteXLSX(ctx, c.f, seq(rows), xpath, export.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "real-"+c.name+".xlsx.golden.txt", dumpXLSX(t, xpath))
 			var cb strings.Builder
 			if err := export.WriteCodebook(&cb, c.f); err != nil {
 				t.Fatal(err)
@@ -119,4 +148,42 @@ func TestRealForms(t *testing.T) {
 			golden(t, "real-"+c.name+"-codebook.csv.golden", []byte(cb.String()))
 		})
 	}
+}
+
+// dumpXLSX lists every cell of every sheet but the codebook: sheet, cell,
+// type (n number, s text, d date) and the value Excel shows.
+func dumpXLSX(t *testing.T, path string) []byte {
+	t.Helper()
+	x, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	var b strings.Builder
+	for _, sh := range x.GetSheetList() {
+		if sh == "codebook" {
+			continue
+		}
+		rows, err := x.GetRows(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for r, row := range rows {
+			for c, v := range row {
+				if v == "" {
+					continue
+				}
+				ref, _ := excelize.CoordinatesToCellName(c+1, r+1)
+				typ, _ := x.GetCellType(sh, ref)
+				k := "n"
+				if typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
+					k = "s"
+				} else if st, _ := x.GetCellStyle(sh, ref); st != 0 {
+					k = "d"
+				}
+				fmt.Fprintf(&b, "%s\t%s\t%s\t%q\n", sh, ref, k, v)
+			}
+		}
+	}
+	return []byte(b.String())
 }

@@ -35,17 +35,25 @@ var ErrUnknownForm = errors.New("unknown form")
 // spooled to a temporary directory first, since a zip holds one file at a
 // time while an export writes every table at once; memory stays bounded.
 func WriteZip(ctx context.Context, f *forms.Form, rows iter.Seq2[Row, error], w io.Writer, opts Options) (Summary, error) {
+	return writeZipOf(ctx, WriteCSV, f, rows, w, opts)
+}
+
+// tablesWriter is WriteCSV, WriteDTA or WriteSAV.
+type tablesWriter func(context.Context, *forms.Form, iter.Seq2[Row, error], string, Options) (Summary, error)
+
+// writeZipOf is WriteZip with the tables written by write.
+func writeZipOf(ctx context.Context, write tablesWriter, f *forms.Form, rows iter.Seq2[Row, error], w io.Writer, opts Options) (Summary, error) {
 	dir, err := os.MkdirTemp("", "sira-export-*")
 	if err != nil {
 		return Summary{}, fmt.Errorf("export zip: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	sum, err := WriteCSV(ctx, f, rows, dir, opts)
+	sum, err := write(ctx, f, rows, dir, opts)
 	if err != nil {
 		return sum, err
 	}
 	cb := filepath.Join(dir, f.ID+"-codebook.csv")
-	if err := WriteCodebookFile(cb, f, opts.BOM); err != nil {
+	if err := WriteCodebookFile(cb, f, opts.BOM, sum.FormVersions...); err != nil {
 		return sum, err
 	}
 	zw := zip.NewWriter(w)
@@ -81,8 +89,8 @@ func addToZip(zw *zip.Writer, path string) error {
 }
 
 // Handler serves the download button: GET with query parameters form (the
-// form id, required), format ("zip" of CSVs and codebook, the default, or
-// "xlsx"), labels=1, lang, since (YYYY-MM-DD or RFC 3339). Authentication
+// form id, required), format ("zip" of CSVs and codebook, the default;
+// "xlsx"; "dta" or "sav": a zip of Stata or SPSS files and the codebook), labels=1, lang, since (YYYY-MM-DD or RFC 3339). Authentication
 // is the caller's: wrap the handler. Errors before the first byte are
 // plain-text 4xx/5xx; a failure mid-stream aborts the response, which the
 // browser shows as a failed download.
@@ -114,8 +122,9 @@ func Handler(src Source, log *slog.Logger) http.Handler {
 		if format == "" {
 			format = "zip"
 		}
-		if format != "zip" && format != "xlsx" {
-			http.Error(w, "format must be zip or xlsx", http.StatusBadRequest)
+		write := map[string]tablesWriter{"zip": WriteCSV, "dta": WriteDTA, "sav": WriteSAV}[format]
+		if write == nil && format != "xlsx" {
+			http.Error(w, "format must be zip, xlsx, dta or sav", http.StatusBadRequest)
 			return
 		}
 		ctx := r.Context()
@@ -155,12 +164,15 @@ func Handler(src Source, log *slog.Logger) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/zip")
+		if format != "zip" {
+			name += "-" + format
+		}
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.zip"`)
 		if r.Method == http.MethodHead {
 			return
 		}
 		cw := &countWriter{w: w}
-		if _, err := WriteZip(ctx, f, src.Rows(ctx, f), cw, opts); err != nil {
+		if _, err := writeZipOf(ctx, write, f, src.Rows(ctx, f), cw, opts); err != nil {
 			log.Error("export: zip", "form", id, "err", err)
 			if cw.n == 0 {
 				// Nothing sent yet: the tables are spooled before the zip starts.

@@ -129,3 +129,44 @@ func TestHandler(t *testing.T) {
 		}
 	})
 }
+
+// TestHandlerTyped: format=dta and format=sav download a zip of one Stata
+// or SPSS file per table (named like the CSVs) and the codebook.
+func TestHandlerTyped(t *testing.T) {
+	hh, err := forms.CompileFile(context.Background(), filepath.Join("testdata", "household.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(export.Handler(&sliceSource{f: hh, rows: simulated(t, hh, 3, nil)}, nil))
+	defer srv.Close()
+	for _, c := range []struct{ format, magic string }{{"dta", "<stata_dta>"}, {"sav", "$FL2"}} {
+		resp, body := fetch(t, srv.URL+"/?form=household&format="+c.format)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" {
+			t.Fatalf("%s: status %d, type %s: %s", c.format, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+		if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "-"+c.format+".zip") {
+			t.Errorf("%s: Content-Disposition %s", c.format, cd)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, zf := range zr.File {
+			names = append(names, zf.Name)
+			if strings.HasSuffix(zf.Name, "."+c.format) {
+				rc, _ := zf.Open()
+				b, _ := io.ReadAll(rc)
+				rc.Close()
+				if !bytes.HasPrefix(b, []byte(c.magic)) {
+					t.Errorf("%s does not start with %q", zf.Name, c.magic)
+				}
+			}
+		}
+		sort.Strings(names)
+		want := fmt.Sprintf("household-codebook.csv household-job.%[1]s household-member.%[1]s household.%[1]s", c.format)
+		if got := strings.Join(names, " "); got != want {
+			t.Errorf("zip holds %s, want %s", got, want)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func WriteXLSX(ctx context.Context, f *forms.Form, rows iter.Seq2[Row, error], p
 	if err != nil {
 		return sum, fmt.Errorf("xlsx codebook: %w", err)
 	}
-	cb, err := Codebook(f)
+	cb, err := Codebook(f, sum.FormVersions...)
 	if err != nil {
 		return sum, err
 	}
@@ -152,39 +152,61 @@ type xlsxSink struct {
 	tables  []*Table
 	sws     []*excelize.StreamWriter
 	next    []int // next row number per sheet
-	numeric [][]bool
+	types   [][]ColType
 	vals    []any
+	dateSt  int // style of date cells
+	clockSt int // style of date-time cells
 }
 
 func (s *xlsxSink) header(t int, cols []Column) error {
-	num := make([]bool, len(cols))
+	if s.dateSt == 0 {
+		var err error
+		if s.dateSt, err = s.x.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd")}); err != nil {
+			return fmt.Errorf("xlsx style: %w", err)
+		}
+		if s.clockSt, err = s.x.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss")}); err != nil {
+			return fmt.Errorf("xlsx style: %w", err)
+		}
+	}
+	types := make([]ColType, len(cols))
 	vals := make([]any, len(cols))
 	for i, c := range cols {
 		vals[i] = c.Name
-		switch c.Kind {
-		case KindGeoPart, KindChoice:
-			num[i] = true
-		case KindMeta:
-			num[i] = c.Meta == "AttachmentsPresent" || c.Meta == "AttachmentsExpected" || c.Meta == "Edits" || c.Meta == "Revision"
-		case KindValue:
-			num[i] = c.Node.Type == forms.TypeInteger || c.Node.Type == forms.TypeDecimal || c.Node.Type == forms.TypeRange
-		}
+		types[i] = TypeOf(c)
 	}
-	s.numeric = append(s.numeric, num)
+	s.types = append(s.types, types)
 	return s.write(t, vals)
 }
 
-func (s *xlsxSink) row(t int, cells []string) error {
+func ptr[T any](v T) *T { return &v }
+
+// row writes numbers as numbers and dates as dates (UTC), so that Excel
+// sums and sorts them; an empty answer is an empty cell; text that a
+// spreadsheet would take for a formula is neutralized.
+func (s *xlsxSink) row(t int, cells []string, _ []Reason) error {
 	if cap(s.vals) < len(cells) {
 		s.vals = make([]any, len(cells))
 	}
 	vals := s.vals[:len(cells)]
-	num := s.numeric[t]
+	types := s.types[t]
 	for i, c := range cells {
-		vals[i] = c
-		if num[i] && c != "" {
-			if v, err := strconv.ParseFloat(c, 64); err == nil {
+		if c == "" {
+			vals[i] = nil
+			continue
+		}
+		vals[i] = neutralize(c)
+		switch types[i] {
+		case ColNumber, ColIndicator:
+			if v, ok := parseNumber(c); ok {
 				vals[i] = v
+			}
+		case ColDate:
+			if d, ok := parseDate(c); ok {
+				vals[i] = excelize.Cell{StyleID: s.dateSt, Value: d}
+			}
+		case ColDateTime:
+			if d, ok := parseDateTime(c); ok {
+				vals[i] = excelize.Cell{StyleID: s.clockSt, Value: d}
 			}
 		}
 	}

@@ -33,11 +33,13 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	lang := fl.String("lang", "", "label `language` for --labels: fr or en (default: the form's default language)")
 	since := fl.String("since", "", "only interviews received on or after `DATE` (YYYY-MM-DD, UTC, or RFC 3339)")
 	xlsx := fl.Bool("xlsx", false, "also write an Excel workbook <form>.xlsx (one sheet per table, and the codebook)")
+	format := fl.String("format", "csv", "output `format`: csv, xlsx (workbook), dta (Stata 14+, one file per table) or sav (SPSS, one file per table)")
 	bom := fl.Bool("bom", false, "start CSVs with a UTF-8 byte-order mark, for Excel")
 	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), "Usage: sira export --db PATH [--form ID] --out DIR [--labels] [--lang fr|en] [--since DATE] [--xlsx]\n\n"+
-			"Writes <form>.csv, one <form>-<repeat>.csv per repeat (joined by KEY and PARENT_KEY, as ODK\n"+
-			"Central does) and <form>-codebook.csv into DIR.")
+		fmt.Fprintln(fl.Output(), "Usage: sira export --db PATH [--form ID] --out DIR [--format csv|xlsx|dta|sav] [--labels] [--lang fr|en] [--since DATE] [--xlsx]\n\n"+
+			"Writes <form>.csv (or .dta, .sav), one <form>-<repeat>.csv per repeat (joined by KEY and\n"+
+			"PARENT_KEY, as ODK Central does) and <form>-codebook.csv into DIR; --format xlsx writes one\n"+
+			"workbook <form>.xlsx. --lang also picks the language of Stata and SPSS labels.")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -51,6 +53,14 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	}
 	if *db == "" || *out == "" {
 		return usageErrorf("--db and --out are required (try sira export -h)")
+	}
+	switch *format {
+	case "csv", "xlsx", "dta", "sav":
+	default:
+		return usageErrorf("--format must be csv, xlsx, dta or sav, not %q (try sira export -h)", *format)
+	}
+	if *xlsx && *format != "csv" && *format != "xlsx" {
+		return usageErrorf("--xlsx goes with --format csv (it adds a workbook to the CSVs)")
 	}
 	opts := export.Options{Labels: *labels, Language: *lang, BOM: *bom}
 	if *since != "" {
@@ -72,26 +82,40 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", *out, err)
 	}
-	sum, err := export.WriteCSV(ctx, f, src.Rows(ctx, f), *out, opts)
+	var sum export.Summary
+	switch *format {
+	case "csv":
+		sum, err = export.WriteCSV(ctx, f, src.Rows(ctx, f), *out, opts)
+	case "dta":
+		sum, err = export.WriteDTA(ctx, f, src.Rows(ctx, f), *out, opts)
+	case "sav":
+		sum, err = export.WriteSAV(ctx, f, src.Rows(ctx, f), *out, opts)
+	case "xlsx":
+		path := filepath.Join(*out, f.ID+".xlsx")
+		sum, err = export.WriteXLSX(ctx, f, src.Rows(ctx, f), path, opts)
+		for i := range sum.Tables {
+			sum.Tables[i].File = path + " [" + sum.Tables[i].File + "]"
+		}
+	}
 	if err != nil {
 		return err
 	}
 	cb := filepath.Join(*out, f.ID+"-codebook.csv")
-	if err := export.WriteCodebookFile(cb, f, *bom); err != nil {
+	if err := export.WriteCodebookFile(cb, f, *bom, sum.FormVersions...); err != nil {
 		return err
 	}
 	for _, t := range sum.Tables {
 		fmt.Fprintf(env.Stdout, "%s\t%d rows\n", t.File, t.Rows)
 	}
 	fmt.Fprintf(env.Stdout, "%s\n", cb)
-	if *xlsx {
+	if *xlsx && *format == "csv" {
 		path := filepath.Join(*out, f.ID+".xlsx")
 		if _, err := export.WriteXLSX(ctx, f, src.Rows(ctx, f), path, opts); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "%s\n", path)
 	}
-	detail := "out " + *out
+	detail := "out " + *out + ", format " + *format
 	if *since != "" {
 		detail += ", since " + *since
 	}
@@ -104,6 +128,9 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 			total += c
 		}
 		fmt.Fprintf(env.Stderr, "warning: %d answers to %d fields absent from form %s version %s were not exported (older form versions)\n", total, n, f.ID, f.Version)
+	}
+	if sum.NoRelevance > 0 {
+		fmt.Fprintf(env.Stderr, "warning: the relevance of %d interviews could not be evaluated; their empty answers are marked not answered\n", sum.NoRelevance)
 	}
 	fmt.Fprintf(env.Stdout, "%d interviews exported", sum.Interviews)
 	if sum.Skipped > 0 {

@@ -304,3 +304,44 @@ func TestReportCommand(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestExportFormats: --format dta and sav write one file per table named
+// like the CSVs (with the Stata and SPSS signatures), xlsx one workbook;
+// an unknown format is a usage error.
+func TestExportFormats(t *testing.T) {
+	db, _, _ := intakeFixture(t, 5)
+	for _, c := range []struct {
+		format string
+		files  []string
+		magic  string
+	}{
+		{"dta", []string{"returnee.dta", "returnee-legs.dta"}, "<stata_dta><header><release>118</release>"},
+		{"sav", []string{"returnee.sav", "returnee-legs.sav"}, "$FL2"},
+		{"xlsx", []string{"returnee.xlsx"}, "PK"},
+	} {
+		out := filepath.Join(t.TempDir(), c.format)
+		code, stdout, stderr := runMain(t, "export", "--db", db, "--out", out, "--format", c.format, "--lang", "en")
+		if code != 0 {
+			t.Fatalf("--format %s: exit %d: %s", c.format, code, stderr)
+		}
+		if !strings.Contains(stdout, "5 interviews exported") {
+			t.Errorf("--format %s: stdout = %q", c.format, stdout)
+		}
+		for _, f := range append(c.files, "returnee-codebook.csv") {
+			b, err := os.ReadFile(filepath.Join(out, f))
+			if err != nil {
+				t.Errorf("--format %s: %v", c.format, err)
+				continue
+			}
+			if f != "returnee-codebook.csv" && !strings.HasPrefix(string(b), c.magic) {
+				t.Errorf("%s does not start with %q", f, c.magic)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(out, "returnee.csv")); err == nil {
+			t.Errorf("--format %s also wrote CSVs", c.format)
+		}
+	}
+	if code, _, stderr := runMain(t, "export", "--db", db, "--out", t.TempDir(), "--format", "por"); code != 2 || !strings.Contains(stderr, "--format must be") {
+		t.Errorf("--format por: exit %d, %s", code, stderr)
+	}
+}

@@ -30,6 +30,10 @@ const intakeUserUsage = `Usage: sira intake user <subcommand> [flags]
   disable|enable --db PATH NAME
                         stop (or allow again) an account's sign-in; its sessions end
   list --db PATH        list the enabled accounts, roles and assignments
+  token --db PATH [--revoke] NAME
+                        create a personal API token for the OData feed and the data API
+                        (printed alone on the last line; only its SHA-256 is kept), or
+                        with --revoke delete all of NAME's tokens
 `
 
 // runIntakeUser is "sira intake user": dashboard accounts. A password is
@@ -45,11 +49,12 @@ func runIntakeUser(ctx context.Context, env *Env, args []string) error {
 	posts := fs.String("post", "", "supervisor: border `POSTS` they see and review (comma-separated codes)")
 	enums := fs.String("enumerator", "", "supervisor: `ENUMERATORS` they see and review (comma-separated)")
 	pwStdin := fs.Bool("password-stdin", false, "add, passwd: read the password from the first line of stdin")
+	revoke := fs.Bool("revoke", false, "token: delete the user's API tokens instead of creating one")
 	switch sub {
-	case "add", "assign", "passwd", "disable", "enable", "list":
+	case "add", "assign", "passwd", "disable", "enable", "list", "token":
 	default:
 		fmt.Fprint(env.Stderr, intakeUserUsage)
-		return usageErrorf("intake user: unknown subcommand %q (add, assign, passwd, disable, enable, list)", sub)
+		return usageErrorf("intake user: unknown subcommand %q (add, assign, passwd, disable, enable, list, token)", sub)
 	}
 	if err := parseIntake(fs, db, args[1:]); err != nil {
 		return err
@@ -116,6 +121,20 @@ func runIntakeUser(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "user %s %sd\n", fs.Arg(0), sub)
+	case "token":
+		if *revoke {
+			n, err := users.RevokeAPITokens(ctx, fs.Arg(0))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "user %s: %d API tokens revoked\n", fs.Arg(0), n)
+			return nil
+		}
+		tok, err := users.NewAPIToken(ctx, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "API token of %s (shown once; send it as a Bearer token or as the password of HTTP Basic %s:TOKEN):\n%s\n", fs.Arg(0), fs.Arg(0), tok)
 	case "list":
 		us, err := users.List(ctx)
 		if err != nil {

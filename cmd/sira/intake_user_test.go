@@ -148,3 +148,48 @@ func TestIntakeUserPasswdDisable(t *testing.T) {
 		t.Errorf("short password: %v, want ErrWeakPassword", err)
 	}
 }
+
+// TestIntakeUserToken: "token" prints a token alone on its last line that
+// the API accepts for that user (and only as that user), stores only its
+// hash, and --revoke ends it.
+func TestIntakeUserToken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "intake.db")
+	if _, errs, err := runUser(t, "s3cret-enough-pw\n", "add", "--db", db, "--role", "admin", "--password-stdin", "moussa"); err != nil {
+		t.Fatalf("add: %v (%s)", err, errs)
+	}
+	out, errs, err := runUser(t, "", "token", "--db", db, "moussa")
+	if err != nil {
+		t.Fatalf("token: %v (%s)", err, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	tok := lines[len(lines)-1]
+	if !strings.HasPrefix(tok, dashboard.APITokenPrefix) || strings.ContainsAny(tok, " \t") {
+		t.Fatalf("last line %q is not a token alone", tok)
+	}
+	ctx := context.Background()
+	sdb, err := dashboard.OpenDB(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sdb.Close()
+	users := &dashboard.Users{DB: sdb}
+	if u, err := users.APIUser(ctx, "", tok); err != nil || u.Name != "moussa" || u.Role != dashboard.RoleAdmin {
+		t.Errorf("APIUser = %+v, %v", u, err)
+	}
+	if _, err := users.APIUser(ctx, "other", tok); !errors.Is(err, dashboard.ErrBadToken) {
+		t.Errorf("Basic other:TOKEN = %v, want ErrBadToken", err)
+	}
+	var stored int
+	if err := sdb.QueryRow(`SELECT count(*) FROM dash_api_tokens WHERE hash = ? OR hash LIKE ?`, tok, "%"+tok[5:15]+"%").Scan(&stored); err != nil || stored != 0 {
+		t.Errorf("the token itself is stored (%d rows, %v)", stored, err)
+	}
+	if _, _, err := runUser(t, "", "token", "--db", db, "nobody"); !errors.Is(err, dashboard.ErrNoUser) {
+		t.Errorf("token for an unknown user: %v", err)
+	}
+	if out, _, err := runUser(t, "", "token", "--db", db, "--revoke", "moussa"); err != nil || !strings.Contains(out, "1 API tokens revoked") {
+		t.Errorf("revoke: %v %q", err, out)
+	}
+	if _, err := users.APIUser(ctx, "", tok); !errors.Is(err, dashboard.ErrBadToken) {
+		t.Errorf("revoked token: %v", err)
+	}
+}

@@ -160,7 +160,9 @@ var messages = map[string][2]string{
 func tr(lang, key string) string {
 	m, ok := messages[key]
 	if !ok {
-		return key
+		if m, ok = apiMessages[key]; !ok {
+			return key
+		}
 	}
 	if lang == "en" {
 		return m[1]

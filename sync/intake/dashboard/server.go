@@ -47,6 +47,9 @@ type Config struct {
 	// CatchUpPerRequest bounds the submissions a request projects before it
 	// reads (default 500); Run does the rest in the background.
 	CatchUpPerRequest int
+	// APIPageSize is the rows per OData page and the interviews per data
+	// API page unless a request asks for fewer (default 1000).
+	APIPageSize int
 }
 
 // Dashboard is the web dashboard. Mount it on the intake server with Mount.
@@ -61,6 +64,7 @@ type Dashboard struct {
 	sessionTTL time.Duration
 	postField  string
 	perRequest int
+	apiPage    int
 	tmpl       map[string]*template.Template
 	mux        *http.ServeMux
 
@@ -101,6 +105,9 @@ func New(cfg Config) (*Dashboard, error) {
 	if d.perRequest <= 0 {
 		d.perRequest = 500
 	}
+	if d.apiPage = cfg.APIPageSize; d.apiPage <= 0 {
+		d.apiPage = defaultAPIPage
+	}
 	d.limit = &limiter{Max: cfg.LoginLimit, Window: cfg.LoginWindow}
 	if d.limit.Max <= 0 {
 		d.limit.Max = 5
@@ -122,11 +129,12 @@ func (d *Dashboard) Users() *Users { return d.users }
 // ServeHTTP serves the dashboard's routes (all under Prefix).
 func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
 
-// Mount mounts the dashboard on the intake server: Prefix and a redirect
-// from "/".
+// Mount mounts the dashboard on the intake server: Prefix, a redirect
+// from "/", and the read API for personal tokens (ODataPrefix, DataPrefix).
 func (d *Dashboard) Mount(srv *intake.Server) {
 	srv.Handle(Prefix, d)
 	srv.Handle("GET /{$}", http.RedirectHandler(Prefix, http.StatusSeeOther))
+	d.mountAPI(srv.Handle)
 }
 
 func (d *Dashboard) parseTemplates() error {
@@ -205,6 +213,9 @@ func (d *Dashboard) routes() {
 	m.Handle("GET "+Prefix+"audit", d.page(adminsOnly, d.auditPage))
 	m.Handle("GET "+Prefix+"export", d.page(reviewers, d.export))
 	m.Handle("GET "+Prefix+"report", d.page(anyone, d.report))
+	m.Handle("GET "+Prefix+"api", d.page(apiRoles, d.apiAccess))
+	m.Handle("POST "+Prefix+"api/token", d.page(apiRoles, d.apiTokenCreate))
+	m.Handle("POST "+Prefix+"api/revoke", d.page(apiRoles, d.apiTokenRevoke))
 	m.Handle("GET "+Prefix+"report/interviews", d.page(anyone, d.reportInterviews))
 	m.Handle(Prefix, d.page(anyone, func(w http.ResponseWriter, r *http.Request, s *session) error {
 		return errStatus(http.StatusNotFound, "")
