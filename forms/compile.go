@@ -422,6 +422,11 @@ func (c *compiler) node(f *Form, r Row, pt parsedType, name string, label Text) 
 	if !ncName.MatchString(n.Name) {
 		c.errorf(sh, r.Num, c.columnHeader(colName), "invalid name %q: names start with a letter or _ and contain only letters, digits, _, - and .", n.Name)
 	}
+	if n.Name == "meta" {
+		// pyxform reserves it: it writes the form's own meta group
+		// (instanceID…) there.
+		c.errorf(sh, r.Num, c.columnHeader(colName), "the name \"meta\" is reserved for form metadata")
+	}
 	if pt.typ == TypeAudit && n.Name != "audit" {
 		c.errorf(sh, r.Num, c.columnHeader(colName), "an audit's name must be empty or \"audit\"")
 	}
@@ -485,7 +490,7 @@ func (c *compiler) node(f *Form, r Row, pt parsedType, name string, label Text) 
 		}
 	}
 
-	if pt.kind == kindQuestion && needsLabel(n.Type) && n.Calculation == "" && n.Label == nil && n.Hint == nil && n.Media == nil {
+	if pt.kind == kindQuestion && needsLabel(n.Type) && n.Calculation == "" && n.Label == nil && n.Hint == nil && n.Media == nil && !tableRow(n) {
 		c.errorf(sh, r.Num, c.columnHeader(colLabel), "question %q has no label or hint", n.Name)
 	}
 	if pt.kind == kindBeginRepeat && n.Label == nil {
@@ -504,6 +509,23 @@ func (c *compiler) node(f *Form, r Row, pt parsedType, name string, label Text) 
 	return n
 }
 
+// tableRow reports whether n is a select shown as a row of a table-list
+// grid, appearance "label" (the header row: choice labels only) or
+// "list-nolabel" (the choices without their labels): such rows need no
+// label of their own. pyxform refuses them without one; ODK Collect and
+// Enketo render them, and forms use them so (a deliberate difference).
+func tableRow(n *Node) bool {
+	if !isSelect(n.Type) && n.Type != TypeSelectFile && n.Type != TypeSelectMultiFile {
+		return false
+	}
+	for _, a := range strings.Fields(n.Appearance) {
+		if a == "label" || a == "list-nolabel" {
+			return true
+		}
+	}
+	return false
+}
+
 // boolExpr normalises pyxform's yes/no spellings to XPath booleans.
 func boolExpr(s string) string {
 	switch {
@@ -515,31 +537,6 @@ func boolExpr(s string) string {
 		return "false()"
 	}
 	return s
-}
-
-// isDynamicDefault follows pyxform: a default is an expression when it
-// contains an operator, a predicate, a ${} reference or a function call.
-func isDynamicDefault(s string, t Type) bool {
-	if strings.Contains(s, "${") {
-		return true
-	}
-	if strings.ContainsAny(s, "+*|[]") {
-		return true
-	}
-	if strings.Contains(s, " div ") || strings.Contains(s, " mod ") {
-		return true
-	}
-	if strings.Contains(s, "-") {
-		switch t {
-		case TypeDate, TypeDateTime, TypeTime, TypeGeopoint, TypeGeotrace, TypeGeoshape:
-		default:
-			// A negative number or a name with a dash is not an operator.
-			if _, err := strconv.ParseFloat(s, 64); err != nil && strings.Contains(s, " - ") {
-				return true
-			}
-		}
-	}
-	return funcCall.MatchString(s)
 }
 
 var spacedEquals = regexp.MustCompile(`\s*=\s*`)

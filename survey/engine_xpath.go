@@ -127,6 +127,38 @@ func (c *evalCtx) ref(name string) (*nodeInfo, bool) {
 	return nil, false
 }
 
+// LastSaved implements xpath.LastSavedContext: name's answer in
+// EngineOptions.LastSaved (top level, or the first instance of the
+// repeats it is in), typed by its question's type.
+func (c *evalCtx) LastSaved(name string) xpath.Value {
+	ni := c.e.plan.byName[name]
+	rec := c.e.opts.LastSaved
+	if ni == nil || rec == nil {
+		return xpath.String("")
+	}
+	return typedAs(ni.typed, lastSavedValue(rec, ni.node), c.e.loc)
+}
+
+// lastSavedValue finds n's answer in rec, descending into the first
+// instance of each repeat around n.
+func lastSavedValue(rec *Record, n *forms.Node) string {
+	var reps []*forms.Node
+	for r := n.Repeat; r != nil; r = r.Repeat {
+		reps = append(reps, r)
+	}
+	for i := len(reps) - 1; i >= 0 && rec != nil; i-- {
+		insts := rec.Repeats[reps[i].Path]
+		if len(insts) == 0 {
+			return ""
+		}
+		rec = insts[0]
+	}
+	if rec == nil {
+		return ""
+	}
+	return rec.Values[n.Path]
+}
+
 func (c *evalCtx) ChoiceLabel(path, value string) string {
 	ni := c.e.plan.byPath[path]
 	if ni == nil {

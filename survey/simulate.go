@@ -35,6 +35,9 @@ type SimOptions struct {
 	Skip float64
 	// Location is the time zone of dates (UTC if nil).
 	Location *time.Location
+	// LastSaved is the data of the previous interview, for
+	// ${last-saved#name} (as on a laptop: the last one saved with the form).
+	LastSaved *Record
 }
 
 // simTries bounds the random candidates tried per question before the
@@ -74,7 +77,7 @@ func Simulate(f *forms.Form, rng *rand.Rand, opts SimOptions) (*Interview, error
 	}
 	iv := newDraft(f, opts.Enumerator, opts.DeviceID, start)
 	iv.ID = "uuid:" + id.String()
-	e, err := newEngine(f, iv, EngineOptions{Now: now, DeviceID: opts.DeviceID, Username: opts.Enumerator, Location: opts.Location, Plan: opts.Plan}, true)
+	e, err := newEngine(f, iv, EngineOptions{Now: now, DeviceID: opts.DeviceID, Username: opts.Enumerator, Location: opts.Location, Plan: opts.Plan, LastSaved: opts.LastSaved}, true)
 	if err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
