@@ -1,6 +1,9 @@
 package forms_test
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -99,4 +102,74 @@ func TestBindPrefixedColumns(t *testing.T) {
 	if b.Type != forms.TypeText || b.Relevant != "${a} > 1" || b.Extra["bind::type"] != "string" {
 		t.Errorf("b: type %q relevant %q extra %v", b.Type, b.Relevant, b.Extra)
 	}
+}
+
+// TestFormFiles: select_one_from_file GeoJSON (id/title properties, the
+// geometry in ODK's notation), pulldata() CSVs and select_one_external
+// lists are read into Form.Files; a missing one is named.
+func TestFormFiles(t *testing.T) {
+	dir := t.TempDir()
+	form := "| survey |\n| | type | name | label | calculation |\n" +
+		"| | select_one_from_file sites.geojson | site | Site | |\n" +
+		"| | text | code | Code | |\n" +
+		"| | calculate | price | | pulldata('prices', 'price', 'code', ${code}) |\n" +
+		"| | select_one_external town | town | Town | |\n" +
+		"| | calculate | n | | count(instance('sites')/root/item) |\n" +
+		"| external_choices |\n| | list_name | name | label |\n| | town | kayes | Kayes |\n| | town | gao | Gao |\n"
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("form.md", form)
+	write("sites.geojson", `{"type":"FeatureCollection","features":[
+		{"type":"Feature","geometry":{"type":"Point","coordinates":[-11.4,14.45]},"properties":{"id":"s1","title":"Kayes market","zone":"A"}},
+		{"type":"Feature","id":"s2","geometry":{"type":"LineString","coordinates":[[-8,12.6],[-8.1,12.7,300]]},"properties":{"title":"Route"}}]}`)
+	write("prices.csv", "code,price\nmil,250\nriz,400\n")
+	f, err := forms.CompileFile(context.Background(), filepath.Join(dir, "form.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Files["sites.geojson"]
+	if s == nil || len(s.Choices) != 2 {
+		t.Fatalf("sites = %+v", s)
+	}
+	if c := s.Choices[0]; c.Name != "s1" || c.Label[""] != "Kayes market" || c.Extra["zone"] != "A" || c.Extra["geometry"] != "14.45 -11.4 0 0" {
+		t.Errorf("feature 1 = %+v %v", c, c.Extra)
+	}
+	if c := s.Choices[1]; c.Name != "s2" || c.Extra["geometry"] != "12.6 -8 0 0; 12.7 -8.1 300 0" {
+		t.Errorf("feature 2 = %+v %v", c, c.Extra)
+	}
+	if p := f.Files["prices.csv"]; p == nil || len(p.Choices) != 2 || p.Choices[1].Extra["price"] != "400" {
+		t.Errorf("prices = %+v", p)
+	}
+	if l := f.Files["town"]; l == nil || len(l.Choices) != 2 {
+		t.Errorf("external town = %+v", l)
+	}
+	os.Remove(filepath.Join(dir, "prices.csv"))
+	if _, err := forms.CompileFile(context.Background(), filepath.Join(dir, "form.md")); err == nil || !strings.Contains(err.Error(), "file prices.csv is not beside the form") {
+		t.Errorf("compile without prices.csv: %v", err)
+	}
+	f, err = forms.CompileFileWith(context.Background(), filepath.Join(dir, "form.md"), forms.CompileOptions{})
+	if err != nil || len(f.Missing) != 1 || f.Missing[0] != "prices.csv" {
+		t.Errorf("check without prices.csv: missing %v, %v", f.Missing, err)
+	}
+}
+
+func FuzzChoiceGeoJSON(f *testing.F) {
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"id":"a","title":"A"}}]}`))
+	f.Add([]byte(`{"type":"FeatureCollection","features":[{"type":"Feature","id":3,"geometry":{"type":"Polygon","coordinates":[[[1,2],[3,4]]]}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := forms.ParseChoiceGeoJSON("f.geojson", data, "", "")
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, c := range l.Choices {
+			if c.Name == "" || seen[c.Name] {
+				t.Fatalf("choice name %q empty or repeated", c.Name)
+			}
+			seen[c.Name] = true
+		}
+	})
 }

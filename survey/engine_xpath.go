@@ -282,6 +282,11 @@ func (e *Engine) secondary(id string) *staticNode {
 		root = e.plan.instance(e, id, list)
 	} else if list := e.opts.Files[id]; list != nil {
 		root = e.listInstance(list)
+	} else if name, list := fileByStem(e.form.Files, id); list != nil {
+		// instance('sites') names sites.geojson or sites.csv, as in ODK.
+		root = e.plan.instance(e, name, list)
+	} else if _, list := fileByStem(e.opts.Files, id); list != nil {
+		root = e.listInstance(list)
 	} else {
 		return nil
 	}
@@ -290,6 +295,16 @@ func (e *Engine) secondary(id string) *staticNode {
 	}
 	e.secs[id] = root
 	return root
+}
+
+// fileByStem finds the file whose name without extension is stem.
+func fileByStem(files map[string]*forms.ChoiceList, stem string) (string, *forms.ChoiceList) {
+	for _, ext := range []string{".csv", ".geojson", ".xml"} {
+		if l := files[stem+ext]; l != nil {
+			return stem + ext, l
+		}
+	}
+	return "", nil
 }
 
 // instance returns the plan's shared, immutable copy of a form list's

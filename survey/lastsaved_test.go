@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,5 +34,31 @@ func TestLastSaved(t *testing.T) {
 				t.Errorf("next %q, want %q", got, tc.next)
 			}
 		})
+	}
+}
+
+// TestFormFilesRun: a GeoJSON select offers its features, instance('sites')
+// names the file without extension, pulldata() reads a CSV shipped with
+// the form, select_one_external offers its external_choices list.
+func TestFormFilesRun(t *testing.T) {
+	f := mustForm(t, "files/files.md")
+	e := mustEngine(t, f)
+	var names []string
+	for _, c := range e.Choices(mustRef(t, e, "/data/site")) {
+		names = append(names, c.Name+"="+e.Text(c.Label))
+	}
+	if got := strings.Join(names, ","); got != "s1=Kayes market,s2=Bamako depot" {
+		t.Errorf("site choices %s", got)
+	}
+	mustSet(t, e, "/data/site", "s2")
+	mustSet(t, e, "/data/code", "riz")
+	mustSet(t, e, "/data/town", "gao")
+	for ref, want := range map[string]string{"/data/price": "400", "/data/zone": "B", "/data/town": "gao"} {
+		if got := e.Value(mustRef(t, e, ref)); got != want {
+			t.Errorf("%s = %q, want %q", ref, got, want)
+		}
+	}
+	if err := e.Set(mustRef(t, e, "/data/town"), "paris"); err == nil {
+		t.Error("a town not in external_choices was accepted")
 	}
 }

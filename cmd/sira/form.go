@@ -85,7 +85,9 @@ func runFormCheck(ctx context.Context, env *Env, args []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("form check: want one FILE, got %d arguments", len(pos))
 	}
-	f, err := forms.CompileFile(ctx, pos[0])
+	// Files the form reads need not exist yet: a warning names each one
+	// (form compile and intake form publish require them).
+	f, err := forms.CompileFileWith(ctx, pos[0], forms.CompileOptions{})
 	var problems forms.Problems
 	if err != nil && !errors.As(err, &problems) {
 		if *asJSON {
@@ -205,6 +207,9 @@ func formWriteSummary(w io.Writer, f *forms.Form) {
 		fmt.Fprintf(w, "%s %d", t, st.types[t])
 	}
 	fmt.Fprintf(w, ")\ngroups:    %d\nrepeats:   %d\nhash:      %s\n", st.groups, st.repeats, f.Hash)
+	for _, m := range f.Missing {
+		fmt.Fprintf(w, "missing:   %s (not beside the form: form compile and intake form publish need it)\n", m)
+	}
 	if len(f.Warnings) > 0 {
 		fmt.Fprintf(w, "warnings:  %d\n", len(f.Warnings))
 		for _, p := range f.Warnings {
