@@ -21,9 +21,9 @@ var corpusDifferences = map[string]struct {
 	refuses bool
 	reason  string
 }{
-	"bug_example_xls/bad_calc.xlsx":              {true, "Sira parses every expression at compile time; pyxform leaves the bad calculation to ODK Validate"},
-	"example_xls/bad_calc.xlsx":                  {true, "same file as bug_example_xls/bad_calc.xlsx"},
-	"bug_example_xls/xl_date_ambiguous.xlsx":     {true, "choice_filter \"label::English != ''\" is not valid XPath (label:: is not an axis); Sira parses it, pyxform copies it"},
+	"bug_example_xls/bad_calc.xlsx":          {true, "Sira parses every expression at compile time; pyxform leaves the bad calculation to ODK Validate"},
+	"example_xls/bad_calc.xlsx":              {true, "same file as bug_example_xls/bad_calc.xlsx"},
+	"bug_example_xls/xl_date_ambiguous.xlsx": {true, "choice_filter \"label::English != ''\" is not valid XPath (label:: is not an axis); Sira parses it, pyxform copies it"},
 }
 
 type manifestRow struct {
