@@ -817,6 +817,13 @@ func (c *compiler) loadFiles(f *Form) {
 	walk = func(n *Node) {
 		switch {
 		case (n.Type == TypeSelectFile || n.Type == TypeSelectMultiFile) && n.TypeArg != "":
+			// The file's instance is named by its name without extension,
+			// as a choice list's is by its list name: pyxform refuses two
+			// instances of one name.
+			if stem := strings.TrimSuffix(n.TypeArg, filepath.Ext(n.TypeArg)); c.lists[stem] != nil {
+				c.errorf(c.survey.Name, n.Row, c.columnHeader(colType), "file %s and the choice list %q would both be instance('%s'): rename one", n.TypeArg, stem, stem)
+				return
+			}
 			c.loadFile(f, n, n.TypeArg, n.Parameters["value"], n.Parameters["label"])
 		case n.Type == TypeCSVExternal:
 			c.loadFile(f, n, n.Name+".csv", anyColumn, "")
