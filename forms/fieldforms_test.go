@@ -173,3 +173,26 @@ func FuzzChoiceGeoJSON(f *testing.F) {
 		}
 	})
 }
+
+func FuzzIsDynamicDefault(f *testing.F) {
+	for _, s := range []string{"Présent (indigène)", "concat('a', b)", "${x} + 1", "2024-01-01", "a - b", "x[1]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) > 500 || strings.ContainsAny(s, "|\n\r") {
+			return
+		}
+		src := "| survey |\n| | type | name | label | default |\n| | text | q | Q | " + s + " |\n"
+		wb, err := forms.Read(context.Background(), strings.NewReader(src), "t.md", forms.FormatMarkdown)
+		if err != nil {
+			return
+		}
+		fm, err := forms.Compile(context.Background(), wb, forms.CompileOptions{})
+		if err != nil {
+			return
+		}
+		if n := fm.ByName("q"); n != nil && n.DynamicDefault && n.Exprs.Default == nil {
+			t.Fatalf("dynamic default %q not parsed", n.Default)
+		}
+	})
+}

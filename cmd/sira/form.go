@@ -22,13 +22,16 @@ const formUsage = `Usage:
   sira form compile FILE -o OUT.json   write the compiled form (canonical JSON)
   sira form template [-o FILE.xlsx]    write the built-in returnee survey as .xlsx
                                        (to standard output unless -o is given)
+  sira form test FILE [-n N] [--seed S] run N simulated interviews in memory: per question
+                                       how often shown, answered and refused, constraints
+                                       never satisfied, interviews that could not finish
 `
 
 // runForm is the "form" subcommand: check, compile and template.
 func runForm(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
 		io.WriteString(env.Stderr, formUsage)
-		return usageErrorf("form: missing subcommand (check, compile, template)")
+		return usageErrorf("form: missing subcommand (check, compile, template, test)")
 	}
 	switch args[0] {
 	case "check":
@@ -37,6 +40,8 @@ func runForm(ctx context.Context, env *Env, args []string) error {
 		return runFormCompile(ctx, env, args[1:])
 	case "template":
 		return runFormTemplate(ctx, env, args[1:])
+	case "test":
+		return runFormTest(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		io.WriteString(env.Stdout, formUsage)
 		return nil
