@@ -48,6 +48,11 @@ type SimOptions struct {
 	// Stats, when set, counts what each question went through (sira form
 	// test); one SimStats per goroutine.
 	Stats *SimStats
+	// Media answers image, signature, audio, video and file questions
+	// with SampleMediaFor's files, listed in Interview.Attachments (a
+	// store needs their contents first: SampleMediaFiles). Without it
+	// they stay unanswered.
+	Media bool
 }
 
 // simTries bounds the random candidates tried per question before the
@@ -125,6 +130,7 @@ func Simulate(f *forms.Form, rng *rand.Rand, opts SimOptions) (_ *Interview, err
 	if err = e.finalize(); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
+	s.attachMedia()
 	return iv, nil
 }
 
@@ -132,7 +138,8 @@ type simulator struct {
 	e     *Engine
 	rng   *rand.Rand
 	opts  SimOptions
-	shown map[string]bool // with Stats: the questions reached while relevant
+	shown map[string]bool         // with Stats: the questions reached while relevant
+	media map[string]*SampleMedia // with Media: attached sample files by answer
 }
 
 // fill answers x's subtree in document order, re-reading the structure
@@ -283,7 +290,7 @@ func (s *simulator) candidate(x *elem) (string, bool) {
 	case forms.TypeBarcode:
 		return strconv.Itoa(100000 + r.IntN(900000)), true
 	case forms.TypeImage, forms.TypeAudio, forms.TypeVideo, forms.TypeFile:
-		return "", false // no attachments in simulated interviews
+		return s.mediaAnswer(x)
 	case forms.TypeGeotrace, forms.TypeGeoshape:
 		return "", false
 	}

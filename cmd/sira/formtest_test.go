@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sira/forms"
+	"sira/survey"
+	"sira/survey/sqlite"
 )
 
 // formTestSrc has a field that is never shown, a constraint no answer
@@ -76,5 +82,87 @@ func TestSimulateCarriesOn(t *testing.T) {
 	}
 	if !strings.Contains(out, "simulated ") || strings.Contains(out, "simulated 40 ") || strings.Contains(out, "simulated 0 ") {
 		t.Errorf("stdout: %s", out)
+	}
+}
+
+// TestSimulateMedia: image, signature, audio, video and file questions
+// get small files of the right type, stored with the interviews.
+func TestSimulateMedia(t *testing.T) {
+	src := `| survey |
+| | type | name | label | appearance | required |
+| | image | photo | Photo | | yes |
+| | image | sig | Signature | signature | yes |
+| | audio | voice | Voice | | yes |
+| | video | clip | Clip | | yes |
+| | file | doc | Document | | yes |
+| | begin repeat | r | R | | |
+| | image | rphoto | Photo | | yes |
+| | end repeat | | | | |
+`
+	path := formWriteFile(t, "media.md", src)
+	db := filepath.Join(t.TempDir(), "m.db")
+	if code, out, errOut := formRunSira(t, "simulate", "-n", "5", "--db", db, "--form", path, "--enumerator", "E7"); code != 0 {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	f, err := forms.CompileFile(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ivs := simulated(t, db)
+	if len(ivs) != 5 {
+		t.Fatalf("%d interviews", len(ivs))
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, iv := range ivs {
+		if len(iv.Attachments) < 5 {
+			t.Fatalf("%s: %d attachments", iv.ID, len(iv.Attachments))
+		}
+		for _, a := range iv.Attachments {
+			rc, err := st.OpenAttachment(ctx, a.SHA256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := io.ReadAll(rc)
+			rc.Close()
+			if err := survey.CheckAttachment(f.Node(a.Field), a.Name, data); err != nil {
+				t.Errorf("%s %s: %v", a.Field, a.Name, err)
+			}
+		}
+	}
+}
+
+// TestCheckAttachment: the right kind of file for each media question.
+func TestCheckAttachment(t *testing.T) {
+	img := &forms.Node{Name: "p", Type: forms.TypeImage}
+	aud := &forms.Node{Name: "a", Type: forms.TypeAudio}
+	doc := &forms.Node{Name: "d", Type: forms.TypeFile, Parameters: map[string]string{"accept": ".pdf,image/*"}}
+	samples := map[string]*survey.SampleMedia{}
+	for _, m := range survey.SampleMediaFiles() {
+		samples[m.Name] = m
+	}
+	for _, tc := range []struct {
+		n    *forms.Node
+		name string
+		data []byte
+		ok   bool
+	}{
+		{img, "a.jpg", samples["sim-photo.jpg"].Data, true},
+		{img, "a.png", samples["sim-signature.png"].Data, true},
+		{img, "a.jpg", []byte("just some text"), false},
+		{aud, "a.wav", samples["sim-audio.wav"].Data, true},
+		{aud, "a.m4a", []byte{0, 0, 0, 0x20, 'f', 't', 'y', 'p', 'M', '4', 'A', ' '}, true},
+		{aud, "a.jpg", samples["sim-photo.jpg"].Data, false},
+		{doc, "x.pdf", samples["sim-document.pdf"].Data, true},
+		{doc, "x.png", samples["sim-signature.png"].Data, true},
+		{doc, "x.docx", []byte("PK\x03\x04"), false},
+	} {
+		if err := survey.CheckAttachment(tc.n, tc.name, tc.data); (err == nil) != tc.ok {
+			t.Errorf("%s %s: %v, want ok %v", tc.n.Name, tc.name, err, tc.ok)
+		}
 	}
 }

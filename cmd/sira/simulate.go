@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -92,7 +93,10 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	opts := survey.SimOptions{Plan: plan, Enumerator: *enumerator, DeviceID: device, Files: survey.PlaceholderFiles(f)}
+	if err := simStoreMedia(ctx, st, f, *enumerator, device); err != nil {
+		return err
+	}
+	opts := survey.SimOptions{Plan: plan, Enumerator: *enumerator, DeviceID: device, Files: survey.PlaceholderFiles(f), Media: true}
 	if len(f.Missing) > 0 {
 		fmt.Fprintf(env.Stderr, "simulate: placeholder choices for the files not beside the form: %s\n", strings.Join(f.Missing, ", "))
 	}
@@ -161,6 +165,36 @@ func simForm(ctx context.Context, file string) (*forms.Form, error) {
 	}
 	// The form's files need not exist yet: placeholders stand in for them.
 	return forms.CompileFileWith(ctx, file, forms.CompileOptions{})
+}
+
+// simStoreMedia stores the contents of the sample files that simulated
+// interviews attach to media questions, before the interviews that refer
+// to them: through a draft that holds them and is deleted (the contents
+// stay, content-addressed). Nothing when the form has no media question.
+func simStoreMedia(ctx context.Context, st *sqlite.Store, f *forms.Form, enumerator, device string) error {
+	field := ""
+	for _, n := range f.Nodes() {
+		if survey.SampleMediaFor(n) != nil {
+			field = n.Path
+			break
+		}
+	}
+	if field == "" {
+		return nil
+	}
+	holder, err := survey.NewInterview(f, enumerator, device, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := st.Create(ctx, holder); err != nil {
+		return err
+	}
+	for _, m := range survey.SampleMediaFiles() {
+		if _, err := st.PutAttachment(ctx, holder.ID, survey.Attachment{Field: field, Name: m.Name, Type: m.Type}, bytes.NewReader(m.Data)); err != nil {
+			return err
+		}
+	}
+	return st.Delete(ctx, holder.ID)
 }
 
 // simBlocked collects the interviews simulate could not complete, by

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"os"
 	"path/filepath"
@@ -389,6 +390,9 @@ func (s *session) Attach(ctx context.Context, ref, path string) (string, error) 
 	if fi, err := f.Stat(); err != nil || fi.IsDir() {
 		return "", fmt.Errorf("attach %s: not a file", path)
 	}
+	if err := checkAttachment(s.e.Form().Node(r.Path), f); err != nil {
+		return "", err
+	}
 	// A time prefix keeps files of the same name apart, as ODK Collect's
 	// millisecond names do.
 	name := fmt.Sprintf("%d-%s", s.b.opts.Now().UnixMilli(), strings.ReplaceAll(filepath.Base(path), " ", "_"))
@@ -649,4 +653,21 @@ func pick(t forms.Text, lang string, f *forms.Form) string {
 		}
 	}
 	return ""
+}
+
+// checkAttachment refuses a file of the wrong kind for the media question
+// (survey.CheckAttachment on its first bytes), then rewinds it.
+func checkAttachment(n *forms.Node, f *os.File) error {
+	head := make([]byte, 512)
+	k, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("attach: %w", err)
+	}
+	if n != nil {
+		if err := survey.CheckAttachment(n, f.Name(), head[:k]); err != nil {
+			return err
+		}
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return err
 }
