@@ -126,7 +126,7 @@ func simulateForm(t *testing.T, f *forms.Form) int {
 		t.Errorf("plan: %v", err)
 		return 0
 	}
-	opts := survey.SimOptions{Plan: plan, Enumerator: "sim", DeviceID: "dev", Files: survey.PlaceholderFiles(f)}
+	opts := survey.SimOptions{Plan: plan, Enumerator: "sim", DeviceID: "dev", Files: survey.PlaceholderFiles(f), Media: true}
 	done := 0
 	for i := range simCount {
 		iv, err := survey.Simulate(f, rand.New(rand.NewPCG(7, uint64(i))), opts)

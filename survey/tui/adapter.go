@@ -184,7 +184,11 @@ func (b *backend) New(ctx context.Context, formID, enumerator string) (Session, 
 	if err != nil {
 		return nil, err
 	}
-	iv, err := survey.NewInterview(l.f, enumerator, device, b.opts.Now())
+	last, err := survey.LastSaved(ctx, b.st, l.f, "")
+	if err != nil {
+		return nil, err
+	}
+	iv, err := survey.NewInterviewAfter(l.f, last, enumerator, device, b.opts.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -221,8 +225,12 @@ func (b *backend) session(ctx context.Context, l *loaded, iv *survey.Interview) 
 		}
 	}
 	device, _ := b.DeviceID(ctx)
+	last, err := survey.LastSaved(ctx, b.st, l.f, iv.ID)
+	if err != nil {
+		return nil, err
+	}
 	e, err := survey.NewEngine(l.f, iv, survey.EngineOptions{Language: b.opts.Language, Now: b.opts.Now,
-		DeviceID: device, Username: iv.Enumerator, Location: b.opts.Location, Plan: l.plan})
+		DeviceID: device, Username: iv.Enumerator, Location: b.opts.Location, Plan: l.plan, LastSaved: last})
 	if err != nil {
 		return nil, err
 	}
