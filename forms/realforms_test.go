@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -113,6 +114,15 @@ func TestRealForms(t *testing.T) {
 			}
 		})
 	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fmt.Sprintf("**%d of %d field forms**", agree, len(rows)), fmt.Sprintf("**%d of the %d accepted field forms**", simulated, accepted)} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not state %q; update its Forms section", want)
+		}
+	}
 	t.Logf("field corpus: %d of %d forms agree with pyxform 4.5.0, %d deliberate differences; simulate completes %d interviews of %d of the %d accepted", agree, len(rows), differ, simCount, simulated, accepted)
 }
 
@@ -162,6 +172,13 @@ func TestPyxformCorpusSimulates(t *testing.T) {
 				simulated++
 			}
 		})
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("**%d of the %d accepted pyxform-corpus forms**", simulated, accepted); !strings.Contains(string(readme), want) {
+		t.Errorf("README.md does not state %q; update its Forms section", want)
 	}
 	t.Logf("pyxform corpus: simulate completes %d interviews of %d of the %d accepted forms", simCount, simulated, accepted)
 }

@@ -297,6 +297,17 @@ func (e *Engine) secondary(id string) *staticNode {
 	return root
 }
 
+// externalWithoutList reports whether n is a select_one_external whose
+// list the form does not carry (compiled before Sira read external_choices,
+// or without that sheet): its answer is then free text, as before.
+func (e *Engine) externalWithoutList(n *forms.Node) bool {
+	if n.Type != forms.TypeSelectOneExternal {
+		return false
+	}
+	l, _ := e.listOf(n)
+	return l == nil
+}
+
 // fileByStem finds the file whose name without extension is stem.
 func fileByStem(files map[string]*forms.ChoiceList, stem string) (string, *forms.ChoiceList) {
 	for _, ext := range []string{".csv", ".geojson", ".xml"} {

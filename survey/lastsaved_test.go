@@ -62,3 +62,14 @@ func TestFormFilesRun(t *testing.T) {
 		t.Error("a town not in external_choices was accepted")
 	}
 }
+
+// TestExternalWithoutList: a select_one_external whose list the form does
+// not carry takes its answer as text, as before Sira read external_choices.
+func TestExternalWithoutList(t *testing.T) {
+	f := mustForm(t, "files/files.md")
+	e := mustEngine(t, f)
+	mustSet(t, e, "/data/town", "gao")
+	delete(f.Files, "town")
+	e = mustEngine(t, f)
+	mustSet(t, e, "/data/town", "anywhere")
+}

@@ -294,7 +294,7 @@ func (s *simulator) candidate(x *elem) (string, bool) {
 	case forms.TypeGeotrace, forms.TypeGeoshape:
 		return "", false
 	}
-	if isSelect(n) && !isMulti(n) {
+	if isSelect(n) && !isMulti(n) && !s.e.externalWithoutList(n) {
 		// Walk the list in random order and keep the first choice the
 		// filter passes: uniform among the offered choices, one evaluation
 		// per choice looked at instead of one per choice in the list.
@@ -318,7 +318,7 @@ func (s *simulator) candidate(x *elem) (string, bool) {
 			return "", false
 		}
 	}
-	if isSelect(n) {
+	if isSelect(n) && !s.e.externalWithoutList(n) {
 		cs := s.e.choices(x)
 		if len(cs) == 0 {
 			return "", false
