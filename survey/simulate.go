@@ -189,7 +189,11 @@ func (s *simulator) answer(x *elem, force bool) {
 		}
 	}
 	for i := 0; i < simTries/2; i++ {
-		if v, ok := s.fitted(x); ok && s.try(x, v) {
+		v, ok := s.fitted(x)
+		if !ok {
+			break // nothing to fit: the random candidates below
+		}
+		if s.try(x, v) {
 			return
 		}
 	}

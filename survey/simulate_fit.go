@@ -313,26 +313,89 @@ func self(s string, n *forms.Node) bool {
 	return s == "." || s == "${"+n.Name+"}"
 }
 
+// fitInfo is what a question's constraint asks that the simulator can
+// fit, read once per plan.
+type fitInfo struct {
+	equals  string           // ". = ${other}": other's name
+	regexes []*syntax.Regexp // regex(., 'p'), simplified
+	matchRE []*regexp.Regexp
+	lenLo   int // string-length(.) bounds, -1 when unbounded
+	lenHi   int
+	bounds  []fieldBoundRef // ". <= ${other}"
+}
+
+type fieldBoundRef struct{ op, name string }
+
+// newFitInfo reads n's constraint; nil when there is nothing to fit.
+func newFitInfo(n *forms.Node) *fitInfo {
+	c := n.Constraint
+	if c == "" {
+		return nil
+	}
+	fi := &fitInfo{lenLo: -1, lenHi: -1}
+	if m := equalsRef.FindStringSubmatch(c); m != nil {
+		if m[1] != "" && self(m[1], n) {
+			fi.equals = m[2]
+		} else if m[1] == "" && self(m[4], n) {
+			fi.equals = m[3]
+		}
+	}
+	for _, m := range regexCall.FindAllStringSubmatch(c, -1) {
+		if !self(m[1], n) {
+			continue
+		}
+		pat := m[2] + m[3]
+		re, err := syntax.Parse(pat, syntax.Perl)
+		if err != nil {
+			continue
+		}
+		mre, err := regexp.Compile(pat)
+		if err != nil {
+			continue
+		}
+		fi.regexes = append(fi.regexes, re.Simplify())
+		fi.matchRE = append(fi.matchRE, mre)
+	}
+	for _, m := range strLenCmp.FindAllStringSubmatch(c, -1) {
+		if !self(m[1], n) {
+			continue
+		}
+		k, _ := strconv.Atoi(m[3])
+		switch m[2] {
+		case "=":
+			fi.lenLo, fi.lenHi = k, k
+		case ">=":
+			fi.lenLo = k
+		case ">":
+			fi.lenLo = k + 1
+		case "<=":
+			fi.lenHi = k
+		case "<":
+			fi.lenHi = k - 1
+		}
+	}
+	for _, m := range fieldBound.FindAllStringSubmatch(c, -1) {
+		if self(m[1], n) {
+			fi.bounds = append(fi.bounds, fieldBoundRef{m[2], m[3]})
+		}
+	}
+	if fi.equals == "" && len(fi.regexes) == 0 && fi.lenLo < 0 && fi.lenHi < 0 && len(fi.bounds) == 0 {
+		return nil
+	}
+	return fi
+}
+
 // fitted returns an answer for x shaped by its constraint (a regex, a
 // length, a copy of the field it confirms), or false when the constraint
 // asks nothing the simulator knows how to fit.
 func (s *simulator) fitted(x *elem) (string, bool) {
-	n := x.ni.node
-	c := n.Constraint
-	if c == "" {
+	fi := x.ni.fit
+	if fi == nil {
 		return "", false
 	}
-	if m := equalsRef.FindStringSubmatch(c); m != nil {
-		other := m[2]
-		if m[1] == "" {
-			other = m[3]
-			if !self(m[4], n) {
-				return "", false
-			}
-		} else if !self(m[1], n) {
-			return "", false
-		}
-		if ni := s.e.plan.byName[other]; ni != nil {
+	n := x.ni.node
+	if fi.equals != "" {
+		if ni := s.e.plan.byName[fi.equals]; ni != nil {
 			for _, y := range s.e.resolve(x, ni, nil) {
 				if v := xpath.ToString(y.Value()); v != "" {
 					return v, true
@@ -344,34 +407,12 @@ func (s *simulator) fitted(x *elem) (string, bool) {
 	if n.Type != forms.TypeText && n.Type != forms.TypeBarcode && n.Type != forms.TypeInteger && n.Type != forms.TypeDecimal {
 		return "", false
 	}
-	for _, m := range regexCall.FindAllStringSubmatch(c, -1) {
-		if !self(m[1], n) {
-			continue
-		}
-		pat := m[2] + m[3]
-		if v, ok := fromRegex(s.rng, pat); ok {
+	for i, re := range fi.regexes {
+		if v, ok := drawRegex(s.rng, re, fi.matchRE[i]); ok {
 			return v, true
 		}
 	}
-	lo, hi := -1, -1
-	for _, m := range strLenCmp.FindAllStringSubmatch(c, -1) {
-		if !self(m[1], n) {
-			continue
-		}
-		k, _ := strconv.Atoi(m[3])
-		switch m[2] {
-		case "=":
-			lo, hi = k, k
-		case ">=":
-			lo = k
-		case ">":
-			lo = k + 1
-		case "<=":
-			hi = k
-		case "<":
-			hi = k - 1
-		}
-	}
+	lo, hi := fi.lenLo, fi.lenHi
 	if lo < 0 && hi < 0 {
 		return "", false
 	}
@@ -394,12 +435,11 @@ func (s *simulator) fitted(x *elem) (string, bool) {
 // fieldBounds narrows lo..hi by the constraint's bounds on other fields
 // (". <= ${household_size}"), read in x's context.
 func (s *simulator) fieldBounds(x *elem, lo, hi float64) (float64, float64) {
-	n := x.ni.node
-	for _, m := range fieldBound.FindAllStringSubmatch(n.Constraint, -1) {
-		if !self(m[1], n) {
-			continue
-		}
-		ni := s.e.plan.byName[m[3]]
+	if x.ni.fit == nil {
+		return lo, hi
+	}
+	for _, b := range x.ni.fit.bounds {
+		ni := s.e.plan.byName[b.name]
 		if ni == nil {
 			continue
 		}
@@ -411,7 +451,7 @@ func (s *simulator) fieldBounds(x *elem, lo, hi float64) (float64, float64) {
 		if err != nil || math.IsNaN(v) {
 			continue
 		}
-		switch m[2] {
+		switch b.op {
 		case ">=":
 			lo = max(lo, v)
 		case ">":
@@ -436,9 +476,14 @@ func fromRegex(r *rand.Rand, pat string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
+	return drawRegex(r, re.Simplify(), m)
+}
+
+// drawRegex draws from the parsed pattern re until m matches (8 tries).
+func drawRegex(r *rand.Rand, re *syntax.Regexp, m *regexp.Regexp) (string, bool) {
 	for try := 0; try < 8; try++ {
 		var b strings.Builder
-		genRegex(r, re.Simplify(), &b, 0)
+		genRegex(r, re, &b, 0)
 		if v := b.String(); m.MatchString(v) {
 			return v, true
 		}
