@@ -166,3 +166,24 @@ func TestCheckAttachment(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingFileCheckCompilePublish: a choices file not beside the form is
+// a warning naming it for form check, and an error for form compile and
+// intake form publish (the laptop and the server need it).
+func TestMissingFileCheckCompilePublish(t *testing.T) {
+	src := "| survey |\n| | type | name | label |\n| | select_one_from_file villages.csv | v | Village |\n"
+	path := formWriteFile(t, "f.md", src)
+	code, out, _ := formRunSira(t, "form", "check", path)
+	if code != 0 || !strings.Contains(out, "missing:   villages.csv") {
+		t.Errorf("check: exit %d\n%s", code, out)
+	}
+	code, out, _ = formRunSira(t, "form", "compile", path, "-o", filepath.Join(t.TempDir(), "f.json"))
+	if code == 0 || !strings.Contains(out, "file villages.csv is not beside the form") {
+		t.Errorf("compile: exit %d\n%s", code, out)
+	}
+	db := filepath.Join(t.TempDir(), "i.db")
+	code, _, errOut := formRunSira(t, "intake", "form", "publish", "--db", db, path)
+	if code == 0 || !strings.Contains(errOut, "villages.csv") {
+		t.Errorf("publish: exit %d\n%s", code, errOut)
+	}
+}
