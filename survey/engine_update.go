@@ -542,7 +542,7 @@ func (e *Engine) normalize(x *elem, raw string) (string, error) {
 	bad := func(code, reason string) error {
 		return &ValueError{Field: x.ref().String(), Value: raw, Reason: reason, Code: code}
 	}
-	if !isSelect(n) {
+	if !isSelect(n) || e.externalWithoutList(n) {
 		v, code, err := normalizeScalar(n, raw, e.loc)
 		if err != nil {
 			return "", bad(code, err.Error())

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -89,7 +93,13 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	opts := survey.SimOptions{Plan: plan, Enumerator: *enumerator, DeviceID: device}
+	if err := simStoreMedia(ctx, st, f, *enumerator, device); err != nil {
+		return err
+	}
+	opts := survey.SimOptions{Plan: plan, Enumerator: *enumerator, DeviceID: device, Files: survey.PlaceholderFiles(f), Media: true}
+	if len(f.Missing) > 0 {
+		fmt.Fprintf(env.Stderr, "simulate: placeholder choices for the files not beside the form: %s\n", strings.Join(f.Missing, ", "))
+	}
 	var gates map[string]string
 	if *formFile == "" {
 		gates = simGateAnswers
@@ -101,7 +111,8 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	start := time.Now()
 	genCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches, errc := simulateBatches(genCtx, f, opts, gates, *seed, *n)
+	blocked := &simBlocked{}
+	batches, errc := simulateBatches(genCtx, f, opts, gates, *seed, *n, blocked)
 	done := 0
 	var storing time.Duration
 	for b := range batches {
@@ -124,6 +135,12 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	el := time.Since(start)
+	if blocked.n > 0 {
+		blocked.report(env.Stderr)
+		if done == 0 {
+			return fmt.Errorf("simulate: none of the %d interviews could be completed", *n)
+		}
+	}
 	fmt.Fprintf(env.Stdout, "simulated %d finalized interviews of %s %s into %s in %s (%.0f interviews/s; storing %s, %.0f interviews/s)\n",
 		done, f.ID, f.Version, path, el.Round(time.Millisecond), float64(done)/el.Seconds(),
 		storing.Round(time.Millisecond), float64(done)/storing.Seconds())
@@ -146,14 +163,90 @@ func simForm(ctx context.Context, file string) (*forms.Form, error) {
 		}
 		return f, nil
 	}
-	return forms.CompileFile(ctx, file)
+	// The form's files need not exist yet: placeholders stand in for them.
+	return forms.CompileFileWith(ctx, file, forms.CompileOptions{})
+}
+
+// simStoreMedia stores the contents of the sample files that simulated
+// interviews attach to media questions, before the interviews that refer
+// to them: through a draft that holds them and is deleted (the contents
+// stay, content-addressed). Nothing when the form has no media question.
+func simStoreMedia(ctx context.Context, st *sqlite.Store, f *forms.Form, enumerator, device string) error {
+	field := ""
+	for _, n := range f.Nodes() {
+		if survey.SampleMediaFor(n) != nil {
+			field = n.Path
+			break
+		}
+	}
+	if field == "" {
+		return nil
+	}
+	holder, err := survey.NewInterview(f, enumerator, device, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := st.Create(ctx, holder); err != nil {
+		return err
+	}
+	for _, m := range survey.SampleMediaFiles() {
+		if _, err := st.PutAttachment(ctx, holder.ID, survey.Attachment{Field: field, Name: m.Name, Type: m.Type}, bytes.NewReader(m.Data)); err != nil {
+			return err
+		}
+	}
+	return st.Delete(ctx, holder.ID)
+}
+
+// simBlocked collects the interviews simulate could not complete, by
+// blocking question and reason: the batch carries on without them.
+type simBlocked struct {
+	mu      sync.Mutex
+	n       int
+	reasons map[string]int
+	first   map[string]int // reason → first interview number
+}
+
+func (b *simBlocked) add(i int, err error) {
+	msg := err.Error()
+	var inc *survey.IncompleteError
+	if errors.As(err, &inc) {
+		msg = survey.Blocking(inc)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.reasons == nil {
+		b.reasons, b.first = map[string]int{}, map[string]int{}
+	}
+	b.n++
+	if _, ok := b.reasons[msg]; !ok {
+		b.first[msg] = i
+	}
+	b.reasons[msg]++
+}
+
+// report prints each reason once with its count, most frequent first.
+func (b *simBlocked) report(w io.Writer) {
+	keys := make([]string, 0, len(b.reasons))
+	for k := range b.reasons {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if b.reasons[keys[i]] != b.reasons[keys[j]] {
+			return b.reasons[keys[i]] > b.reasons[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	fmt.Fprintf(w, "simulate: %d interview(s) could not be completed and were left out:\n", b.n)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  %d× %s (first: interview %d)\n", b.reasons[k], k, b.first[k])
+	}
 }
 
 // simulateBatches generates n interviews on every core, in batches of
 // simBatch, while the caller inserts the previous batch. Interview i draws
 // from its own generator seeded with (seed, i), so the output does not depend
 // on scheduling. The error channel yields one value after batches closes.
-func simulateBatches(ctx context.Context, f *forms.Form, opts survey.SimOptions, gates map[string]string, seed uint64, n int) (<-chan []*survey.Interview, <-chan error) {
+func simulateBatches(ctx context.Context, f *forms.Form, opts survey.SimOptions, gates map[string]string, seed uint64, n int, blocked *simBlocked) (<-chan []*survey.Interview, <-chan error) {
 	out := make(chan []*survey.Interview, 1)
 	errc := make(chan error, 1)
 	go func() {
@@ -179,6 +272,11 @@ func simulateBatches(ctx context.Context, f *forms.Form, opts survey.SimOptions,
 							o.Answers = gates
 						}
 						iv, err := survey.Simulate(f, rand.New(rand.NewPCG(seed, uint64(i))), o)
+						var inc *survey.IncompleteError
+						if errors.As(err, &inc) && blocked != nil {
+							blocked.add(i, err) // one interview: the others go on
+							continue
+						}
 						if err != nil {
 							errs[w] = fmt.Errorf("simulate interview %d (seed %d): %w", i, seed, err)
 							return
@@ -191,6 +289,10 @@ func simulateBatches(ctx context.Context, f *forms.Form, opts survey.SimOptions,
 			if err := errors.Join(errs...); err != nil {
 				errc <- err
 				return
+			}
+			batch = slices.DeleteFunc(batch, func(iv *survey.Interview) bool { return iv == nil })
+			if len(batch) == 0 {
+				continue
 			}
 			select {
 			case out <- batch:

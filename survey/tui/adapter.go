@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"os"
 	"path/filepath"
@@ -183,7 +184,11 @@ func (b *backend) New(ctx context.Context, formID, enumerator string) (Session, 
 	if err != nil {
 		return nil, err
 	}
-	iv, err := survey.NewInterview(l.f, enumerator, device, b.opts.Now())
+	last, err := survey.LastSaved(ctx, b.st, l.f, "")
+	if err != nil {
+		return nil, err
+	}
+	iv, err := survey.NewInterviewAfter(l.f, last, enumerator, device, b.opts.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -220,8 +225,12 @@ func (b *backend) session(ctx context.Context, l *loaded, iv *survey.Interview) 
 		}
 	}
 	device, _ := b.DeviceID(ctx)
+	last, err := survey.LastSaved(ctx, b.st, l.f, iv.ID)
+	if err != nil {
+		return nil, err
+	}
 	e, err := survey.NewEngine(l.f, iv, survey.EngineOptions{Language: b.opts.Language, Now: b.opts.Now,
-		DeviceID: device, Username: iv.Enumerator, Location: b.opts.Location, Plan: l.plan})
+		DeviceID: device, Username: iv.Enumerator, Location: b.opts.Location, Plan: l.plan, LastSaved: last})
 	if err != nil {
 		return nil, err
 	}
@@ -388,6 +397,9 @@ func (s *session) Attach(ctx context.Context, ref, path string) (string, error) 
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || fi.IsDir() {
 		return "", fmt.Errorf("attach %s: not a file", path)
+	}
+	if err := checkAttachment(s.e.Form().Node(r.Path), f); err != nil {
+		return "", err
 	}
 	// A time prefix keeps files of the same name apart, as ODK Collect's
 	// millisecond names do.
@@ -649,4 +661,21 @@ func pick(t forms.Text, lang string, f *forms.Form) string {
 		}
 	}
 	return ""
+}
+
+// checkAttachment refuses a file of the wrong kind for the media question
+// (survey.CheckAttachment on its first bytes), then rewinds it.
+func checkAttachment(n *forms.Node, f *os.File) error {
+	head := make([]byte, 512)
+	k, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("attach: %w", err)
+	}
+	if n != nil {
+		if err := survey.CheckAttachment(n, f.Name(), head[:k]); err != nil {
+			return err
+		}
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return err
 }
