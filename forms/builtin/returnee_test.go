@@ -81,7 +81,7 @@ func TestIssueVariables(t *testing.T) {
 		"birth_country": forms.TypeSelectOne, "last_residence_country": forms.TypeSelectOne, "last_residence_months": forms.TypeInteger,
 		"previous_stays": forms.TypeInteger, "intended_stay": forms.TypeSelectOne, "migrant_status": forms.TypeCalculate,
 		"return_reasons": forms.TypeSelectMulti, "main_return_reason": forms.TypeSelectOne, "main_reason": forms.TypeSelectOne,
-		"status_abroad": forms.TypeSelectOne,
+		"status_abroad":   forms.TypeSelectOne,
 		"activity_before": forms.TypeSelectOne, "activity_abroad": forms.TypeSelectOne, "activity_now": forms.TypeSelectOne,
 		"employment_status_before": forms.TypeSelectOne, "employment_status_abroad": forms.TypeSelectOne, "employment_status_now": forms.TypeSelectOne,
 		"job_title_before": forms.TypeText, "job_title_abroad": forms.TypeText, "job_title_now": forms.TypeText,
