@@ -68,7 +68,12 @@ func Handler(src export.Source, opts HandlerOptions) http.Handler {
 		if !formOK(w, opts, id, err) {
 			return
 		}
-		rep, err := Compute(ctx, f, src.Rows(ctx, f), Options{Mapping: opts.Mapping, SmallCell: small})
+		var rep *Report
+		if IsFlowCount(f) {
+			rep, err = ComputeFlow(ctx, f, src.Rows(ctx, f), Options{SmallCell: small})
+		} else {
+			rep, err = Compute(ctx, f, src.Rows(ctx, f), Options{Mapping: opts.Mapping, SmallCell: small})
+		}
 		var mf *MissingFieldsError
 		if errors.As(err, &mf) {
 			http.Error(w, err.Error(), http.StatusUnprocessableEntity)

@@ -170,8 +170,12 @@ func PlausibleReturnee(r *rand.Rand) Profile {
 	a["activity_abroad"] = pick(r, []weighted[string]{w("working", 75), w("job_search", 15), w("student", 3), w("other_inactive", 7)})
 	a["activity_now"] = pick(r, []weighted[string]{w("working", 40), w("job_search", 45), w("student", 5), w("home", 5), w("dk", 5)})
 	isco := []weighted[string]{w("9", 35), w("7", 20), w("5", 20), w("6", 12), w("8", 8), w("4", 2), w("3", 2), w("2", 1)}
+	tertiary := a["education_level"] >= "5" && a["education_level"] <= "8"
 	for _, s := range []string{"before", "abroad", "now"} {
 		a["occupation_"+s] = pick(r, isco)
+		if tertiary && r.IntN(2) == 0 {
+			a["occupation_"+s] = pick(r, []weighted[string]{w("1", 1), w("2", 3), w("3", 3)})
+		}
 		a["employment_status_"+s] = pick(r, []weighted[string]{w("employee_casual", 35), w("own_account", 25), w("dependent_contractor", 8), w("employee_fixed_term", 10), w("employee_permanent", 5), w("paid_apprentice", 5), w("family_worker", 10), w("employer", 2)})
 	}
 	a["industry_abroad"] = pick(r, []weighted[string]{w("F", 30), w("A", 15), w("G", 20), w("B", 10), w("I", 8), w("H", 7), w("T", 5), w("C", 5)})
@@ -180,7 +184,10 @@ func PlausibleReturnee(r *rand.Rand) Profile {
 	a["earnings_abroad_period"] = "month"
 	a["job_arranged_before"] = pick(r, []weighted[string]{w("no", 75), w("yes", 20), w("dk", 5)})
 	for _, item := range []string{"fee", "documents", "visa", "medical", "travel", "other"} {
-		a["recruitment_cost_"+item] = itoa(5000 * r.IntN(20))
+		a["recruitment_cost_"+item] = "0" // most pay nothing for most items
+		if r.IntN(3) == 0 {
+			a["recruitment_cost_"+item] = itoa(2500 * (1 + r.IntN(8)))
+		}
 	}
 	a["recruitment_costs_currency"] = "XOF"
 
