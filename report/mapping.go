@@ -278,7 +278,7 @@ func overqualifiedDim(dims []*Dim) *Dim {
 		}
 	}
 	d := &Dim{Key: "overqualified", Label: tx("Surqualification à l'étranger (CITE 5–8 dans CITP 4–9)", "Over-qualification abroad (ISCED 5–8 in ISCO 4–9)"),
-		Cats: []Category{{"yes", tx("Surqualifié(e)", "Over-qualified")}, {"no", tx("Non surqualifié(e)", "Not over-qualified")}},
+		Cats:  []Category{{"yes", tx("Surqualifié(e)", "Over-qualified")}, {"no", tx("Non surqualifié(e)", "Not over-qualified")}},
 		index: map[string]int{"yes": 0, "no": 1}}
 	if edu < 0 || occ < 0 || dims[edu].Node == nil || dims[occ].Node == nil {
 		return d

@@ -258,7 +258,7 @@ func TestHandCounted(t *testing.T) {
 		pct             float64
 	}{
 		{"age_sex", "25-34", "male", 300.0 / 7}, // 3 of the 7 men whose age is stated
-		{"age_sex", "25-34", "female", 25}, // 1 of 4 women
+		{"age_sex", "25-34", "female", 25},      // 1 of 4 women
 		{"return_sex", "voluntary", "female", 75},
 		{"recognised_sex", "no", "male", 100.0 * 2 / 3},
 		{"occupation", "9", "occupation_abroad", 100.0 * 4 / 11}, // of the 11 who worked abroad
