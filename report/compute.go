@@ -84,7 +84,9 @@ type Table struct {
 	Total     Cell   // the table's base
 	// Excluded counts the table's population outside the base: not
 	// applicable or not stated (shown apart, never in a percentage).
-	Excluded int
+	// ExcludedSuppressed hides it in a published report when small.
+	Excluded           int
+	ExcludedSuppressed bool
 	// Multi: a multiple-response table (a person counts in every row
 	// ticked; column percentages add up to more than 100).
 	Multi bool

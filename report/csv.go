@@ -94,7 +94,11 @@ func WriteCSV(w io.Writer, r *Report, lang string) error {
 			line(t, csvTotal, total, colVar, csvTotal, total, t.Total)
 		}
 		if t.Excluded > 0 {
-			cw.Write([]string{t.Key, strconv.Itoa(t.Objective), t.RowKey, Missing, text(missingLabel, lang), "", "", "", strconv.Itoa(t.Excluded), "", "false", "", "true", "", ""})
+			n := strconv.Itoa(t.Excluded)
+			if t.ExcludedSuppressed {
+				n = "x"
+			}
+			cw.Write([]string{t.Key, strconv.Itoa(t.Objective), t.RowKey, Missing, text(missingLabel, lang), "", "", "", n, "", "false", "", "true", "", ""})
 		}
 	}
 	for _, st := range r.Stats {

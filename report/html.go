@@ -218,7 +218,7 @@ a:hover{text-decoration:underline}
 <h2>{{$.T .Title}}</h2>
 <p class="note">{{if not $.R.Flow}}{{$.M "Objectif" "Objective"}} {{.Objective}} {{$.M "du Pacte mondial sur les migrations" "of the Global Compact for Migration"}}. {{end}}{{$.M "Population" "Population"}}: {{$.T .Universe}}{{if .Where}} (<code>{{.Where}}</code>){{end}}.
 {{if .Unit}}{{$.M "Unité" "Unit"}}: {{$.T .Unit}}. {{end}}{{if .RowPercent}}{{$.M "Pourcentages en ligne." "Row percentages."}}{{else if .Multi}}{{$.M "Réponses multiples : pourcentages des personnes de la colonne, leur somme dépasse 100." "Multiple responses: percentages of the column's people; they add up to more than 100."}}{{else}}{{$.M "Pourcentages en colonne." "Column percentages."}}{{end}}
-{{if .Excluded}}<span class="excluded">{{$.M "Hors base (non concerné ou non renseigné)" "Outside the base (not applicable or not stated)"}}: {{.Excluded}}.</span>{{end}}</p>
+{{if .Excluded}}<span class="excluded">{{$.M "Hors base (non concerné ou non renseigné)" "Outside the base (not applicable or not stated)"}}: {{if .ExcludedSuppressed}}x{{else}}{{.Excluded}}{{end}}.</span>{{end}}</p>
 <table>
 <thead><tr><th>{{$.T .RowTitle}}</th>{{range .Cols}}<th>{{$.T .Label}}</th>{{end}}{{if .RowTotals}}<th>{{$.M "Total" "Total"}}</th>{{end}}</tr></thead>
 <tbody>

@@ -12,6 +12,7 @@ func (r *Report) Publish() {
 	for _, t := range r.Tables {
 		r.ComplementarySuppr += suppress(t, r.SmallCell)
 		suppressPercents(t, r.MinBase)
+		t.ExcludedSuppressed = t.Excluded > 0 && t.Excluded < r.SmallCell
 		unlink(t)
 	}
 	for _, st := range r.Stats {
