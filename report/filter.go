@@ -86,6 +86,8 @@ type Selector struct {
 	// eligible is the eligibility screen's dimension (-1 when the form has
 	// none): only "yes" is in the universe.
 	eligible int
+	// guardian is the guardian's agreement for minors; "no" is outside.
+	guardian *forms.Node
 }
 
 // NewSelector resolves m against f. It returns a *MissingFieldsError when
@@ -96,6 +98,11 @@ func NewSelector(f *forms.Form, m Mapping) (*Selector, error) {
 		return nil, err
 	}
 	s := &Selector{form: f, dims: dims, byKey: map[string]int{}, consent: consent, cvalue: m.ConsentValue, eligible: -1}
+	if m.Guardian != "" {
+		if n := f.ByName(m.Guardian); n != nil && n.Repeat == nil {
+			s.guardian = n
+		}
+	}
 	for i, d := range dims {
 		s.byKey[d.Key] = i
 		if d.Key == "eligible" && d.Node != nil {
@@ -141,6 +148,9 @@ func (s *Selector) Values(iv *survey.Interview, vals []string) (_ []string, ok b
 		v = iv.Data.Values
 	}
 	if s.consent != nil && v[s.consent.Path] != s.cvalue {
+		return vals, false
+	}
+	if s.guardian != nil && v[s.guardian.Path] == "no" {
 		return vals, false
 	}
 	for _, d := range s.dims {

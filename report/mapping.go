@@ -51,6 +51,9 @@ type Mapping struct {
 	Consent            string
 	ConsentValue       string
 	AlreadyInterviewed string
+	// Guardian names the guardian's agreement for minors (CRC GC6): "no"
+	// ends the interview, which is then outside the universe.
+	Guardian string
 
 	// AgeGroups are the lower bounds of the age groups, ascending: {15, 18,
 	// 25} makes "15-17", "18-24", "25+"; ages below the first bound form
@@ -72,7 +75,7 @@ func DefaultMapping() Mapping {
 		Education: "education_level", Certificate: "certificate_obtained", Recognised: "certificate_recognised",
 		RecognitionApplied: "recognition_applied", RecognitionOutcome: "recognition_outcome",
 		RecognitionWish: "recognition_wish", SentMoney: "sent_money", RemittanceFrequency: "remittance_frequency",
-		Consent: "consent", ConsentValue: "yes", AlreadyInterviewed: "already_interviewed",
+		Consent: "consent", ConsentValue: "yes", AlreadyInterviewed: "already_interviewed", Guardian: "guardian_agreement",
 		AgeGroups: []int{15, 18, 25, 35, 45, 55, 65},
 	}
 }

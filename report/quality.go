@@ -21,7 +21,7 @@ var outcomes = []Category{
 }
 
 type quality struct {
-	post, already, consent, eligible *forms.Node
+	post, already, consent, eligible, guardian *forms.Node
 	postDim                          *Dim
 	cvalue                           string
 	byPost, byEnum                   map[pair]int
@@ -34,6 +34,7 @@ func newQuality(f *forms.Form, m Mapping, sel *Selector) *quality {
 	if m.AlreadyInterviewed != "" {
 		q.already = f.ByName(m.AlreadyInterviewed)
 	}
+	q.guardian = sel.guardian
 	if d := sel.Dim("eligible"); d != nil {
 		q.eligible = d.Node
 	}
@@ -57,8 +58,8 @@ func (q *quality) add(iv *survey.Interview, inUniverse bool) {
 		out = "interviewed"
 	case get(q.already) == "yes":
 		out = "already_interviewed"
-	case q.consent != nil && get(q.consent) != "" && get(q.consent) != q.cvalue:
-		out = "refused"
+	case q.consent != nil && get(q.consent) != "" && get(q.consent) != q.cvalue, get(q.guardian) == "no":
+		out = "refused" // by the person, or by the guardian of a minor
 	case q.eligible != nil && get(q.eligible) == "no":
 		out = "not_eligible"
 	}

@@ -146,6 +146,10 @@ func writeReport(ctx context.Context, env *Env, src interviewSource, o reportOpt
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	fmt.Fprintf(env.Stderr, "%s: %d interviews read, %d returnees counted\n", path, r.Interviews, r.Universe)
+	if r.Flow {
+		fmt.Fprintf(env.Stderr, "%s: %d daily counts read\n", path, r.Interviews)
+	} else {
+		fmt.Fprintf(env.Stderr, "%s: %d interviews read, %d returnees counted\n", path, r.Interviews, r.Universe)
+	}
 	return nil
 }
