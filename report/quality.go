@@ -22,9 +22,9 @@ var outcomes = []Category{
 
 type quality struct {
 	post, already, consent, eligible, guardian *forms.Node
-	postDim                          *Dim
-	cvalue                           string
-	byPost, byEnum                   map[pair]int
+	postDim                                    *Dim
+	cvalue                                     string
+	byPost, byEnum                             map[pair]int
 }
 
 func newQuality(f *forms.Form, m Mapping, sel *Selector) *quality {
