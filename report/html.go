@@ -202,7 +202,7 @@ a:hover{text-decoration:underline}
 <tr><th>{{.M "Période de référence" "Reference period"}}</th><td id="period">{{.R.PeriodFrom}} – {{.R.PeriodTo}}</td></tr>
 <tr><th>{{.M "Produit le" "Generated"}}</th><td id="generated">{{.R.Generated.Format "2006-01-02 15:04 UTC"}}</td></tr>
 <tr><th>{{.M "Entretiens pris en compte" "Interviews included"}}</th><td id="approved">{{if .R.ApprovedOnly}}{{.M "approuvés seulement" "approved only"}} ({{.R.NotApproved}} {{.M "non approuvés écartés" "not approved left out"}}){{else}}{{.M "tous, y compris non revus et rejetés" "all, including unreviewed and rejected"}}{{end}}</td></tr>
-<tr><th>{{.M "Entretiens lus" "Interviews read"}}</th><td>{{.R.Interviews}}</td></tr>
+<tr><th>{{.M "Entretiens lus" "Interviews read"}}</th><td id="read">{{.R.Interviews}}</td></tr>
 <tr><th>{{if .R.Flow}}{{.M "Comptages" "Counts"}}{{else}}{{.M "Migrants de retour comptés (consentement, éligibles)" "Returnees counted (consent, eligible)"}}{{end}}</th><td id="universe">{{.R.Universe}}</td></tr>
 {{if .R.Published}}<tr><th>{{.M "Diffusion" "Circulation"}}</th><td id="published">{{.M "version publiable : effectifs inférieurs à" "publishable version: counts below"}} {{.R.SmallCell}} {{.M "supprimés (x), suppression complémentaire, pourcentages sur moins de" "suppressed (x), complementary suppression, percentages on fewer than"}} {{.R.MinBase}} {{.M "cas supprimés (–)" "cases suppressed (–)"}}</td></tr>{{end}}
 </table>
