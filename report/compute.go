@@ -133,13 +133,61 @@ type CubeCell struct {
 	Cell            // Percent is of the universe
 }
 
-// rec is one interview of the universe: its dimensions' values, the raw
-// answers of the extra fields the statistics read, and its weight.
+// rec is one interview of the universe: its dimensions' values (interned:
+// a report may hold many thousands), the raw answers of the extra fields
+// the statistics read (nil when none), and its weight.
 type rec struct {
-	vals  []string
+	codes []uint32
 	extra []string
 	wkey  string
 	w     float64
+}
+
+// interner maps the few distinct values of the dimensions to small codes.
+type interner struct {
+	code map[string]uint32
+	strs []string
+}
+
+func newInterner() *interner { return &interner{code: map[string]uint32{}} }
+
+func (in *interner) encode(vals []string) []uint32 {
+	out := make([]uint32, len(vals))
+	for i, v := range vals {
+		c, ok := in.code[v]
+		if !ok {
+			c = uint32(len(in.strs))
+			in.code[v] = c
+			in.strs = append(in.strs, v)
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// decode writes x's values into buf (grown as needed) and returns it.
+func (in *interner) decode(x rec, buf []string) []string {
+	buf = buf[:0]
+	for _, c := range x.codes {
+		buf = append(buf, in.strs[c])
+	}
+	return buf
+}
+
+// records are the universe's interviews with their interner.
+type records struct {
+	in   *interner
+	list []rec
+}
+
+// each calls fn with every record and its decoded values (the slice is
+// reused between calls).
+func (rs *records) each(fn func(x rec, vals []string)) {
+	var buf []string
+	for _, x := range rs.list {
+		buf = rs.in.decode(x, buf)
+		fn(x, buf)
+	}
 }
 
 // Compute counts rows of form f. It fails with a *MissingFieldsError when f
@@ -168,7 +216,7 @@ func Compute(ctx context.Context, f *forms.Form, rows iter.Seq2[export.Row, erro
 	q := newQuality(f, m, sel)
 	dateNode := sel.Dim("month").Node
 	versions := map[string]bool{}
-	var recs []rec
+	recs := &records{in: newInterner()}
 	for row, err := range rows {
 		if err != nil {
 			return nil, fmt.Errorf("read interviews: %w", err)
@@ -203,7 +251,7 @@ func Compute(ctx context.Context, f *forms.Form, rows iter.Seq2[export.Row, erro
 		if day > r.PeriodTo {
 			r.PeriodTo = day
 		}
-		recs = append(recs, rec{vals: vals, extra: ex.read(iv), wkey: weightKey(vals[sel.byKey["post"]], day, vals[sel.byKey["sex"]])})
+		recs.list = append(recs.list, rec{codes: recs.in.encode(vals), extra: ex.read(iv), wkey: weightKey(vals[sel.byKey["post"]], day, vals[sel.byKey["sex"]])})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -214,7 +262,7 @@ func Compute(ctx context.Context, f *forms.Form, rows iter.Seq2[export.Row, erro
 	sort.Strings(r.Versions)
 	if opts.Arrivals != nil {
 		r.Weighted = true
-		r.Coverage = applyWeights(recs, opts.Arrivals)
+		r.Coverage = applyWeights(recs.list, opts.Arrivals)
 	}
 	for _, s := range tableSpecs {
 		if t := twoWay(sel, s, recs, small); t != nil {
@@ -288,7 +336,7 @@ type pair [2]string
 
 // twoWay counts one table of spec s, or returns nil when the form lacks
 // one of its dimensions.
-func twoWay(sel *Selector, s tableSpec, recs []rec, small int) *Table {
+func twoWay(sel *Selector, s tableSpec, recs *records, small int) *Table {
 	keys := append([]string{s.row, s.col}, s.cols...)
 	for _, c := range s.where {
 		keys = append(keys, c.Key)
@@ -313,13 +361,13 @@ func twoWay(sel *Selector, s tableSpec, recs []rec, small int) *Table {
 			d := sel.Dim(k)
 			t.Cols = append(t.Cols, Category{Value: d.Key, Label: d.Label})
 		}
-		for _, x := range recs {
-			if !sel.matchVals(s.where, x.vals) {
-				continue
+		recs.each(func(x rec, vals []string) {
+			if !sel.matchVals(s.where, vals) {
+				return
 			}
 			any := false
 			for _, k := range s.cols {
-				v := x.vals[sel.byKey[k]]
+				v := vals[sel.byKey[k]]
 				if v == Missing {
 					continue
 				}
@@ -331,24 +379,24 @@ func twoWay(sel *Selector, s tableSpec, recs []rec, small int) *Table {
 			if !any {
 				t.Excluded++
 			}
-		}
+		})
 	} else {
 		cd := sel.Dim(s.col)
 		t.ColKey, t.ColTitle = cd.Key, cd.Label
 		seenCol := map[string]bool{}
-		for _, x := range recs {
-			if !sel.matchVals(s.where, x.vals) {
-				continue
+		recs.each(func(x rec, vals []string) {
+			if !sel.matchVals(s.where, vals) {
+				return
 			}
-			rv, cv := x.vals[sel.byKey[s.row]], x.vals[sel.byKey[s.col]]
+			rv, cv := vals[sel.byKey[s.row]], vals[sel.byKey[s.col]]
 			if rv == Missing || OutOfBase(cv) {
 				t.Excluded++
-				continue
+				return
 			}
 			seenRow[rv], seenCol[cv] = true, true
 			counts[pair{rv, cv}]++
 			wcounts[pair{rv, cv}] += x.w
-		}
+		})
 		t.Cols = categories(cd, seenCol, len(cd.Cats) > 0 && len(cd.Cats) <= 12)
 		for i := 0; i < len(t.Cols); i++ { // dk/refused columns are outside the base
 			if OutOfBase(t.Cols[i].Value) {
@@ -438,23 +486,23 @@ func fillCells(t *Table, counts map[pair]int, wcounts map[pair]float64, small in
 	}
 }
 
-func buildCube(sel *Selector, idx []int, recs []rec, universe, small int) *Cube {
+func buildCube(sel *Selector, idx []int, recs *records, universe, small int) *Cube {
 	cb := &Cube{}
 	for _, j := range idx {
 		cb.Dims = append(cb.Dims, sel.dims[j])
 	}
 	counts := map[string]int{}
 	var key strings.Builder
-	for _, x := range recs {
+	recs.each(func(_ rec, vals []string) {
 		key.Reset()
 		for i, j := range idx {
 			if i > 0 {
 				key.WriteByte(0)
 			}
-			key.WriteString(x.vals[j])
+			key.WriteString(vals[j])
 		}
 		counts[key.String()]++
-	}
+	})
 	// Order combinations by each dimension's category order.
 	rank := func(d *Dim, v string) int {
 		if i, ok := d.index[v]; ok {

@@ -38,21 +38,33 @@ func newExtras(f *forms.Form) *extras {
 // has reports whether the form has the field.
 func (ex *extras) has(name string) bool { return ex.nodes[ex.index[name]] != nil }
 
+// read returns iv's answers to the extra fields, nil when it has none.
 func (ex *extras) read(iv *survey.Interview) []string {
-	out := make([]string, len(ex.nodes))
 	if iv.Data == nil {
-		return out
+		return nil
 	}
+	var out []string
 	for i, n := range ex.nodes {
-		if n != nil {
-			out[i] = strings.TrimSpace(iv.Data.Values[n.Path])
+		if n == nil {
+			continue
+		}
+		if v := strings.TrimSpace(iv.Data.Values[n.Path]); v != "" {
+			if out == nil {
+				out = make([]string, len(ex.nodes))
+			}
+			out[i] = v
 		}
 	}
 	return out
 }
 
-// get returns a record's raw answer to the extra field name.
-func (ex *extras) get(x rec, name string) string { return x.extra[ex.index[name]] }
+// get returns a record's raw answer to the extra field name ("" if none).
+func (ex *extras) get(x rec, name string) string {
+	if x.extra == nil {
+		return ""
+	}
+	return x.extra[ex.index[name]]
+}
 
 // num parses a number answer; ok is false when empty, unparsable or one of
 // the missing codes (negative: -98 don't know, -99 refused).

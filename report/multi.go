@@ -8,7 +8,7 @@ import (
 
 // multiTable counts a multiple-response table, or returns nil when the form
 // lacks its field or column dimension.
-func multiTable(f *forms.Form, sel *Selector, ex *extras, s multiSpec, recs []rec, small int) *Table {
+func multiTable(f *forms.Form, sel *Selector, ex *extras, s multiSpec, recs *records, small int) *Table {
 	n := f.ByName(s.field)
 	cd := sel.Dim(s.col)
 	if n == nil || n.Type != forms.TypeSelectMulti || !ex.has(s.field) || cd == nil || !cd.Present() {
@@ -25,12 +25,12 @@ func multiTable(f *forms.Form, sel *Selector, ex *extras, s multiSpec, recs []re
 	base := map[string]int{}
 	baseW := map[string]float64{}
 	seenCol := map[string]bool{}
-	for _, x := range recs {
-		cv := x.vals[sel.byKey[s.col]]
+	recs.each(func(x rec, vals []string) {
+		cv := vals[sel.byKey[s.col]]
 		raw := ex.get(x, s.field)
 		if OutOfBase(cv) || raw == "" {
 			t.Excluded++
-			continue
+			return
 		}
 		seenCol[cv] = true
 		inBase := false
@@ -45,7 +45,7 @@ func multiTable(f *forms.Form, sel *Selector, ex *extras, s multiSpec, recs []re
 			base[cv]++
 			baseW[cv] += x.w
 		}
-	}
+	})
 	t.Cols = categories(cd, seenCol, len(cd.Cats) > 0 && len(cd.Cats) <= 12)
 	for _, c := range l.Choices {
 		t.Rows = append(t.Rows, Category{Value: c.Name, Label: tx(text(c.Label, "fr"), text(c.Label, "en"))})

@@ -107,7 +107,7 @@ func monthly(v float64, period string) (float64, bool) {
 	return 0, false
 }
 
-func stats(sel *Selector, ex *extras, recs []rec) []*StatTable {
+func stats(sel *Selector, ex *extras, recs *records) []*StatTable {
 	var out []*StatTable
 	corridor := sel.Dim("last_residence")
 	ci := sel.byKey["last_residence"]
@@ -117,17 +117,17 @@ func stats(sel *Selector, ex *extras, recs []rec) []*StatTable {
 	byCorridor := tx("Dernier pays de résidence", "Country of last residence")
 	if ex.has("recruitment_costs") && ex.has("earnings_abroad") {
 		vals := map[string][]float64{}
-		for _, x := range recs {
+		recs.each(func(x rec, xv []string) {
 			if !employeeStatus[ex.get(x, "employment_status_abroad")] {
-				continue
+				return
 			}
 			earn, ok := ex.num(x, "earnings_abroad")
 			if !ok || earn <= 0 {
-				continue
+				return
 			}
 			month, ok := monthly(earn, ex.get(x, "earnings_abroad_period"))
 			if !ok {
-				continue
+				return
 			}
 			cost, known := 0.0, true
 			for _, item := range recruitmentItems {
@@ -143,14 +143,14 @@ func stats(sel *Selector, ex *extras, recs []rec) []*StatTable {
 				cost += n
 			}
 			if !known {
-				continue
+				return
 			}
 			if cost > 0 && ex.get(x, "recruitment_costs_currency") != ex.get(x, "earnings_abroad_currency") {
-				continue // different currencies: converted in the office, not here
+				return // different currencies: converted in the office, not here
 			}
-			g := x.vals[ci]
+			g := xv[ci]
 			vals[g] = append(vals[g], 100*cost/month)
-		}
+		})
 		out = append(out, statTable("sdg_10_7_1", 10, tx("ODD 10.7.1 : coût du recrutement en % du revenu mensuel à l'étranger, par corridor", "SDG 10.7.1: recruitment cost as a share of monthly earnings abroad, by corridor"),
 			tx("Salariés à l'étranger (CISP-18 : salariés et apprentis rémunérés) ayant déclaré leur revenu et leurs frais dans la même monnaie ; revenus journaliers exclus", "Employees abroad (ICSE-18: employees and paid apprentices) reporting earnings and costs in the same currency; daily earnings excluded"),
 			byCorridor, tx("% du revenu mensuel", "% of monthly earnings"), corridor, vals))
@@ -158,10 +158,10 @@ func stats(sel *Selector, ex *extras, recs []rec) []*StatTable {
 	if ex.has("remittance_fee") && ex.has("remittance_typical") {
 		share := map[string][]float64{}
 		amount := map[string][]float64{}
-		for _, x := range recs {
+		recs.each(func(x rec, xv []string) {
 			typ, ok := ex.num(x, "remittance_typical")
 			if !ok || typ <= 0 {
-				continue
+				return
 			}
 			cur := ex.get(x, "remittances_currency")
 			if cur == "" {
@@ -169,9 +169,9 @@ func stats(sel *Selector, ex *extras, recs []rec) []*StatTable {
 			}
 			amount[cur] = append(amount[cur], typ)
 			if fee, ok := ex.num(x, "remittance_fee"); ok {
-				share[x.vals[ci]] = append(share[x.vals[ci]], 100*fee/typ)
+				share[xv[ci]] = append(share[xv[ci]], 100*fee/typ)
 			}
-		}
+		})
 		out = append(out, statTable("remittance_cost", 20, tx("Coût d'un envoi habituel en % du montant envoyé (complément de l'ODD 10.c.1), par corridor", "Cost of a typical transfer as a share of the amount sent (complement to SDG 10.c.1), by corridor"),
 			tx("Personnes ayant envoyé de l'argent et déclaré un envoi habituel et ses frais", "People who sent money and stated a typical transfer and its fee"),
 			byCorridor, tx("% du montant", "% of the amount"), corridor, share))
