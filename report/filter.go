@@ -178,7 +178,9 @@ func (s *Selector) Values(iv *survey.Interview, vals []string) (_ []string, ok b
 			vals[i] = d.derive(vals, s)
 		}
 	}
-	if s.eligible >= 0 && vals[s.eligible] != "yes" {
+	// Only a screen that said no excludes: an interview of an earlier
+	// version, which had no screen, stays counted (its version is listed).
+	if s.eligible >= 0 && vals[s.eligible] == "no" {
 		return vals, false
 	}
 	return vals, true

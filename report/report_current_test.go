@@ -417,3 +417,22 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// An interview without the eligibility screen (collected with an earlier
+// version) stays in the universe; one the screen excluded does not.
+func TestEarlierVersionCounted(t *testing.T) {
+	f, rows := currentRows(t)
+	paths := pathsByName(f)
+	old := *rows[0].Interview
+	old.ID, old.FormVersion = "uuid:old", builtin.FrozenVersion
+	old.Data = old.Data.Clone()
+	delete(old.Data.Values, paths["eligible"])
+	rows = append(rows, export.Row{Interview: &old})
+	r, err := report.Compute(context.Background(), f, seq(rows), report.Options{Now: fixedNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Universe != 8 || len(r.Versions) != 2 || r.Versions[0] != builtin.FrozenVersion {
+		t.Errorf("universe %d versions %v, want 8 and both versions", r.Universe, r.Versions)
+	}
+}

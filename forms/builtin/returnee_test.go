@@ -558,3 +558,23 @@ func TestLookup(t *testing.T) {
 		t.Error("flow_count and returnee border_post lists differ")
 	}
 }
+
+// E13: the claim that the 2023 frame regroups the 2009 cercles is gone
+// from the form and the package documentation; the commune is asked.
+func TestAdministrativeFrameClaim(t *testing.T) {
+	for _, name := range []string{builtin.FileName, "doc.go"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(string(b)), " ")
+		for _, claim := range []string{"is mostly a regrouping of these cercles, so answers can be recoded", "mostly a regrouping of these cercles, so answers can be recoded to it"} {
+			if strings.Contains(text, claim) {
+				t.Errorf("%s still claims the 2023 frame regroups the 2009 cercles", name)
+			}
+		}
+	}
+	if n := currentForm(t).ByName("origin_commune"); n == nil || n.Required == "" {
+		t.Error("the commune of origin is not asked")
+	}
+}
