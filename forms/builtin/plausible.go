@@ -113,6 +113,25 @@ func PlausibleReturnee(r *rand.Rand) Profile {
 		"intended_stay":          pick(r, []weighted[string]{w("ge12", 55), w("3to11", 15), w("lt3", 12), w("dk", 18)}),
 		"status_abroad":          pick(r, []weighted[string]{w("no_document", 40), w("citizen", 20), w("residence_permit", 12), w("work_permit", 10), w("asylum", 3), w("student", 2), w("dk", 10), w("refused", 3)}),
 	}
+	// Reasons follow the type of return; one or two are ticked.
+	var reasons []weighted[string]
+	switch a["return_type"] {
+	case "expelled", "refoule":
+		reasons = []weighted[string]{w("expelled", 50), w("irregular_status", 35), w("failed_destination", 10), w("dk", 3), w("refused", 2)}
+	case "evacuated":
+		reasons = []weighted[string]{w("insecurity", 80), w("family", 10), w("health", 10)}
+	case "assisted":
+		reasons = []weighted[string]{w("failed_destination", 30), w("job_loss", 20), w("insecurity", 20), w("health", 10), w("irregular_status", 15), w("dk", 5)}
+	default:
+		reasons = []weighted[string]{w("end_contract", 20), w("saved_enough", 20), w("family", 25), w("job_loss", 20), w("health", 10), w("other", 5)}
+	}
+	first := pick(r, reasons)
+	a["return_reasons"] = first
+	if second := pick(r, reasons); r.IntN(3) == 0 && second != first && first != "dk" && first != "refused" && second != "dk" && second != "refused" {
+		a["return_reasons"] = first + " " + second
+	}
+	a["reasons_leaving"] = pick(r, []weighted[string]{w("no_work", 45), w("support_family", 30), w("adventure", 8), w("studies", 5), w("insecurity", 7), w("climate", 5)})
+	a["needs"] = pick(r, []weighted[string]{w("food", 25), w("transport", 25), w("cash", 20), w("job", 15), w("health", 8), w("shelter", 5), w("none", 2)})
 	if c.post == "bamako_airport" {
 		a["arrival_means"] = "plane"
 	} else {

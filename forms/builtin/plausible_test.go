@@ -29,8 +29,8 @@ func TestPlausibleReturnee(t *testing.T) {
 			t.Fatalf("interview %d: %v", i, err)
 		}
 		posts[val(iv, "border_post")]++
-		if val(iv, "sex") == "" {
-			continue // refused, already interviewed or not eligible
+		if val(iv, "sex") == "" || val(iv, "guardian_agreement") == "no" {
+			continue // refused, already interviewed, not eligible, or a minor's guardian said no
 		}
 		interviewed++
 		// Every answer the profile fixed and the form asked was kept.
