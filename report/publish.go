@@ -4,11 +4,20 @@ package report
 // (unweighted) are suppressed, with complementary suppression so that no
 // total reveals them; percentages whose unweighted base is below MinBase
 // are suppressed; the statistics of groups below SmallCell are suppressed
-// and their quartiles below MinBase; cells no longer link to interviews and
-// the multi-way cube is dropped.
+// and their quartiles below MinBase; cells no longer link to interviews;
+// the multi-way cube and the rates per enumerator (which name staff) are
+// dropped.
 func (r *Report) Publish() {
 	r.Published = true
 	r.Cube = nil
+	// Rates per enumerator manage fieldwork; they name staff and stay internal.
+	kept := r.Tables[:0]
+	for _, t := range r.Tables {
+		if t.Key != "quality_enumerator" {
+			kept = append(kept, t)
+		}
+	}
+	r.Tables = kept
 	for _, t := range r.Tables {
 		r.ComplementarySuppr += suppress(t, r.SmallCell)
 		suppressPercents(t, r.MinBase)

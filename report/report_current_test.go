@@ -362,6 +362,11 @@ func TestPublish(t *testing.T) {
 				}
 			}
 		}
+		for _, tb := range r.Tables {
+			if tb.Key == "quality_enumerator" {
+				t.Error("published report keeps the rates per enumerator")
+			}
+		}
 		if suppressed == 0 || r.ComplementarySuppr == 0 {
 			t.Errorf("small %d: %d cells suppressed, %d complementary: the test data must exercise both", small, suppressed, r.ComplementarySuppr)
 		}
