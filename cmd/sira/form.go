@@ -130,6 +130,9 @@ type formCheckResult struct {
 	Repeats   int               `json:"repeats"`
 	Problems  []formJSONProblem `json:"problems"`
 	Warnings  []formJSONProblem `json:"warnings"`
+	// Translations counts per language the labels, hints and messages
+	// translated, out of those written in any language.
+	Translations []translationCoverage `json:"translations,omitempty"`
 }
 
 type formJSONProblem struct {
@@ -157,6 +160,7 @@ func formWriteCheckJSON(w io.Writer, f *forms.Form, problems forms.Problems) err
 		res.Languages, res.Hash = f.Languages, f.Hash
 		res.Types, res.Groups, res.Repeats = st.types, st.groups, st.repeats
 		res.Warnings = formJSONProblems(f.Warnings)
+		res.Translations = formTranslations(f)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -215,6 +219,7 @@ func formWriteSummary(w io.Writer, f *forms.Form) {
 	for _, m := range f.Missing {
 		fmt.Fprintf(w, "missing:   %s (not beside the form: form compile and intake form publish need it)\n", m)
 	}
+	writeTranslations(w, f)
 	if len(f.Warnings) > 0 {
 		fmt.Fprintf(w, "warnings:  %d\n", len(f.Warnings))
 		for _, p := range f.Warnings {

@@ -105,14 +105,14 @@ func openIntake(ctx context.Context, env *Env, path string) (intake.Store, *inta
 // newIntakeServer starts a server on st with the built-in form; onSync,
 // when set, hears of each device's answered sync requests.
 func newIntakeServer(ctx context.Context, env *Env, st intake.Store, onSync func(context.Context, *intake.Token, *int)) (*intake.Server, error) {
-	bf, err := builtin.Form(ctx)
+	bf, err := builtin.All(ctx) // the returnee survey and the flow count
 	if err != nil {
 		return nil, err
 	}
 	return intake.New(ctx, intake.Config{
 		Store:   st,
 		Logger:  slog.New(slog.NewTextHandler(env.Stderr, nil)),
-		Builtin: []*forms.Form{bf},
+		Builtin: bf,
 		OnSync:  onSync,
 	})
 }

@@ -225,9 +225,9 @@ func TestIntakeServe(t *testing.T) {
 	if status != 200 || json.Unmarshal(body, &d) != nil {
 		t.Fatalf("downstream: %d %s", status, body)
 	}
-	// The built-in returnee form is known to every intake.
-	if len(d.Forms) != 1 || d.Forms[0].Hash == "" {
-		t.Errorf("a fresh intake offers %d forms, want the built-in one", len(d.Forms))
+	// The built-in forms (returnee survey, flow count) are known to every intake.
+	if len(d.Forms) != 2 || d.Forms[0].Hash == "" || d.Forms[1].Hash == "" {
+		t.Errorf("a fresh intake offers %d forms, want the two built-in ones", len(d.Forms))
 	}
 	status, body = post("sira_wrong")
 	var eb wire.ErrorBody

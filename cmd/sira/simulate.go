@@ -31,7 +31,7 @@ const simBatch = 1000
 // simGateAnswers lets most simulated interviews of the built-in form past
 // its eligibility and consent questions; random answers would end nine in
 // ten of them at the gate. One in ten goes through the gates at random.
-var simGateAnswers = map[string]string{"already_interviewed": "no", "consent": "yes"}
+var simGateAnswers = map[string]string{"already_interviewed": "no", "consent": "yes", "screen_citizen": "yes", "screen_lived_abroad": "yes"}
 
 // runSimulate is the "simulate" subcommand: fill a database with realistic
 // finalized interviews, deterministically for a seed.
@@ -39,11 +39,12 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	fl := flag.NewFlagSet("sira simulate", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
 	db := fl.String("db", "", "database `path` (default: the user's data directory, sira/sira.db)")
-	formFile := fl.String("form", "", "XLSForm (.xlsx, .xls, .csv, .md) or compiled form (.json) `file` (default: the built-in returnee survey)")
+	formFile := fl.String("form", "", "XLSForm (.xlsx, .xls, .csv, .md) or compiled form (.json) `file`, or a built-in form id: returnee, flow_count (default: the built-in returnee survey)")
 	n := fl.Int("n", 0, "number of interviews (required)")
 	seed := fl.Uint64("seed", 1, "random seed: the same seed gives the same interviews")
 	enumerator := fl.String("enumerator", "sim", "enumerator `id` recorded in the interviews")
 	deviceFlag := fl.String("device", "", "device `id` recorded in the interviews (default: the database's own, which differs between databases)")
+	uniform := fl.Bool("uniform", false, "draw every answer uniformly within its constraints (edge cases); by default the built-in forms get plausible answers")
 	fl.Usage = func() {
 		fmt.Fprintln(fl.Output(), "Usage: sira simulate -n N [--db PATH] [--form FILE] [--seed S] [--enumerator E] [--device D]\n\nStores N finalized interviews with realistic, valid answers.")
 		fl.PrintDefaults()
@@ -100,10 +101,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	if len(f.Missing) > 0 {
 		fmt.Fprintf(env.Stderr, "simulate: placeholder choices for the files not beside the form: %s\n", strings.Join(f.Missing, ", "))
 	}
-	var gates map[string]string
-	if *formFile == "" {
-		gates = simGateAnswers
-	}
+	prepare := simPrepare(f, *formFile, *uniform, *seed)
 
 	// Generation allocates a short-lived engine per interview: collecting
 	// less often cuts a fifth of the CPU time, for a few tens of MB more.
@@ -112,7 +110,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	genCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	blocked := &simBlocked{}
-	batches, errc := simulateBatches(genCtx, f, opts, gates, *seed, *n, blocked)
+	batches, errc := simulateBatches(genCtx, f, opts, prepare, *seed, *n, blocked)
 	done := 0
 	var storing time.Duration
 	for b := range batches {
@@ -151,6 +149,9 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 func simForm(ctx context.Context, file string) (*forms.Form, error) {
 	if file == "" {
 		return builtin.Form(ctx)
+	}
+	if f, ok, err := builtinByID(ctx, file); ok {
+		return f, err
 	}
 	if strings.EqualFold(filepath.Ext(file), ".json") {
 		b, err := os.ReadFile(file)
@@ -246,7 +247,7 @@ func (b *simBlocked) report(w io.Writer) {
 // simBatch, while the caller inserts the previous batch. Interview i draws
 // from its own generator seeded with (seed, i), so the output does not depend
 // on scheduling. The error channel yields one value after batches closes.
-func simulateBatches(ctx context.Context, f *forms.Form, opts survey.SimOptions, gates map[string]string, seed uint64, n int, blocked *simBlocked) (<-chan []*survey.Interview, <-chan error) {
+func simulateBatches(ctx context.Context, f *forms.Form, opts survey.SimOptions, prepare func(i int, o *survey.SimOptions), seed uint64, n int, blocked *simBlocked) (<-chan []*survey.Interview, <-chan error) {
 	out := make(chan []*survey.Interview, 1)
 	errc := make(chan error, 1)
 	go func() {
@@ -268,8 +269,8 @@ func simulateBatches(ctx context.Context, f *forms.Form, opts survey.SimOptions,
 					for j := w; j < len(batch); j += workers {
 						i := lo + j
 						o := opts
-						if gates != nil && i%10 != 0 {
-							o.Answers = gates
+						if prepare != nil {
+							prepare(i, &o)
 						}
 						iv, err := survey.Simulate(f, rand.New(rand.NewPCG(seed, uint64(i))), o)
 						var inc *survey.IncompleteError
@@ -303,4 +304,38 @@ func simulateBatches(ctx context.Context, f *forms.Form, opts survey.SimOptions,
 		}
 	}()
 	return out, errc
+}
+
+// simPrepare returns what adjusts interview i's options, or nil. The
+// built-in forms (current versions) get plausible answers from
+// forms/builtin, drawn from their own generator seeded with (seed, i), so
+// a seed still fixes the output. With uniform (or for an earlier returnee
+// version) most interviews of the built-in survey only get past the gates.
+func simPrepare(f *forms.Form, file string, uniform bool, seed uint64) func(int, *survey.SimOptions) {
+	isBuiltin := file == "" || file == builtin.ReturneeID || file == builtin.FlowCountID
+	if !isBuiltin {
+		return nil
+	}
+	if !uniform {
+		switch f.ID {
+		case builtin.ReturneeID:
+			return func(i int, o *survey.SimOptions) {
+				p := builtin.PlausibleReturnee(rand.New(rand.NewPCG(seed^0x5eed, uint64(i))))
+				o.Answers, o.Start = p.Answers, p.Start
+			}
+		case builtin.FlowCountID:
+			return func(i int, o *survey.SimOptions) {
+				p := builtin.PlausibleFlowCount(rand.New(rand.NewPCG(seed^0x5eed, uint64(i))), i)
+				o.Answers, o.Start = p.Answers, p.Start
+			}
+		}
+	}
+	if f.ID != builtin.ReturneeID {
+		return nil
+	}
+	return func(i int, o *survey.SimOptions) {
+		if i%10 != 0 {
+			o.Answers = simGateAnswers
+		}
+	}
 }

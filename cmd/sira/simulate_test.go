@@ -183,7 +183,7 @@ func BenchmarkInsertSimulated(b *testing.B) {
 		b.Fatal(err)
 	}
 	opts := survey.SimOptions{Plan: plan, Enumerator: "E7", DeviceID: "sim-1"}
-	batches, errc := simulateBatches(ctx, f, opts, simGateAnswers, 1, 500, nil)
+	batches, errc := simulateBatches(ctx, f, opts, simPrepare(f, "", true, 1), 1, 500, nil)
 	var proto []*survey.Interview
 	for bt := range batches {
 		proto = append(proto, bt...)

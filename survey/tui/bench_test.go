@@ -35,7 +35,7 @@ func BenchmarkOpenFirstQuestion(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		f, err := builtin.Form(ctx)
+		f, err := builtin.Frozen(ctx) // fixed version: comparable figures
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -17,9 +17,10 @@ import (
 	"sira/survey/sqlite"
 )
 
-// builtinForm compiles the built-in returnee survey once per test binary.
+// builtinForm compiles the built-in returnee survey once per test binary,
+// at its frozen version: these tests script that version's screens.
 var builtinForm = sync.OnceValues(func() (*forms.Form, error) {
-	return builtin.Form(context.Background())
+	return builtin.Frozen(context.Background())
 })
 
 func mustForm(tb testing.TB) *forms.Form {

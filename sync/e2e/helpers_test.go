@@ -67,7 +67,7 @@ func simulated(tb testing.TB, n int, seed uint64, enumerator string) []*survey.I
 	}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	opts := survey.SimOptions{Plan: plan, Enumerator: enumerator, DeviceID: "dev-" + enumerator,
-		Answers: map[string]string{"already_interviewed": "no", "consent": "yes"}}
+		Answers: map[string]string{"already_interviewed": "no", "consent": "yes", "screen_citizen": "yes", "screen_lived_abroad": "yes"}}
 	ivs := make([]*survey.Interview, n)
 	for i := range ivs {
 		if ivs[i], err = survey.Simulate(f, rng, opts); err != nil {

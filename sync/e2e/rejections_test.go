@@ -198,7 +198,7 @@ func TestRejectionOfOneConflictingCopy(t *testing.T) {
 	dir := t.TempDir()
 	c := startCentral(t, filepath.Join(dir, "central.db"))
 	ivs := simulated(t, 2, 16, "awa")
-	const comments = "/data/interview/intentions/enumerator_comments"
+	const comments = "/data/interview/main/intentions/enumerator_comments"
 	if _, ok := ivs[0].Data.Values[comments]; !ok {
 		t.Fatalf("the simulated interview has no %s to vary: the test cannot make a second content", comments)
 	}

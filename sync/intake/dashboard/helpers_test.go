@@ -128,7 +128,8 @@ func (e *env) addUser(name string, role dashboard.Role, posts, enums []string) {
 func (e *env) simulate(n int, seed uint64, enumerator, post string, answers map[string]string) []*survey.Interview {
 	e.t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 11))
-	a := map[string]string{"already_interviewed": "no", "consent": "yes", "border_post": post}
+	a := map[string]string{"already_interviewed": "no", "consent": "yes", "border_post": post,
+		"screen_citizen": "yes", "screen_lived_abroad": "yes", "guardian_agreement": "yes"} // past the screens of the built-in form
 	for k, v := range answers {
 		a[k] = v
 	}
