@@ -108,6 +108,10 @@ func TestRealForms(t *testing.T) {
 				t.Fatalf("fixture holds %d interviews, want %d", len(rows), c.n)
 			}
 			dir := t.TempDir()
+			prefix := "real-"
+			if c.name == "current" {
+				prefix = "real-current-"
+			}
 			sum, err := export.WriteCSV(ctx, c.f, seq(rows), dir, export.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -118,10 +122,6 @@ func TestRealForms(t *testing.T) {
 				b, err := os.ReadFile(tb.File)
 				if err != nil {
 					t.Fatal(err)
-				}
-				prefix := "real-"
-				if c.name == "current" {
-					prefix = "real-current-"
 				}
 				golden(t, prefix+tb.Name+".csv.golden", b)
 			}
@@ -144,7 +144,7 @@ func TestRealForms(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					golden(t, "real-"+tb.Name+"."+w.ext+".golden", b)
+					golden(t, prefix+tb.Name+"."+w.ext+".golden", b)
 				}
 			}
 			// The workbook, as its cells read back (value and type per cell).
