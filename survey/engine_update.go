@@ -403,6 +403,13 @@ func (e *Engine) syncCount(p *elem, pos int) {
 	for len(p.slots[pos]) < want {
 		e.addInstance(p, ni)
 	}
+	// A repeat hidden by a gate (consent changed, a module skipped) reads
+	// its count as empty: its instances stay while the interview is a
+	// draft, so that undoing the change brings every answer back. Finalize
+	// drops the instances of repeats that are not relevant.
+	if len(p.slots[pos]) > want && !e.repeatRelevant(p, ni) {
+		return
+	}
 	for len(p.slots[pos]) > want {
 		e.removeInstance(p, ni, len(p.slots[pos]))
 	}

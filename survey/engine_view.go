@@ -184,6 +184,13 @@ func (e *Engine) Finalize() error {
 // finalize is Finalize after a ValidateAll that found nothing.
 func (e *Engine) finalize() error {
 	now := e.opts.Now()
+	// Instances of repeats that are not asked leave the record: they were
+	// never shown, and ODK leaves such rows out of a submission.
+	for i := 0; i < 4 && e.dropHidden(e.root); i++ {
+		if err := e.update(); err != nil {
+			return err
+		}
+	}
 	e.walk(e.root, func(x *elem) bool {
 		n := x.ni.node
 		if !x.relevant {
@@ -198,8 +205,32 @@ func (e *Engine) finalize() error {
 	return e.iv.Transition(StatusFinalized, now)
 }
 
-// clear deletes the values under x; a non-relevant repeat keeps its
-// instances (their count is part of what was asked) but not their answers.
+// dropHidden removes, under x, the repeat instances that are not relevant
+// (their repeat or an enclosing group is hidden) and reports whether it
+// removed any.
+func (e *Engine) dropHidden(x *elem) bool {
+	dropped := false
+	for pos, slot := range x.slots {
+		ni := x.ni.kids[pos]
+		if ni.node.Type != forms.TypeRepeat {
+			for _, c := range slot {
+				dropped = e.dropHidden(c) || dropped
+			}
+			continue
+		}
+		for i := len(slot); i >= 1; i-- {
+			if inst := x.slots[pos][i-1]; !inst.relevant {
+				e.removeInstance(x, ni, i)
+				dropped = true
+			} else {
+				dropped = e.dropHidden(inst) || dropped
+			}
+		}
+	}
+	return dropped
+}
+
+// clear deletes the values under x.
 func (e *Engine) clear(x *elem) {
 	e.walk(x, func(y *elem) bool {
 		if y.slots == nil {

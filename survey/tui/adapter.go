@@ -263,6 +263,14 @@ func (s *session) persist(ctx context.Context) error {
 	st, id := s.b.st, s.iv.ID
 	_, newCounts := flatten(s.iv.Data)
 	_, oldCounts := flatten(s.base)
+	// A repeat whose instances all went (its count lowered to 0 or
+	// cleared) is absent from the new record: it is written as 0, or its
+	// old instances would stay in the store, unseen but synced.
+	for k, oc := range oldCounts {
+		if _, ok := newCounts[k]; !ok && oc.n > 0 && s.parentExists(oc.ref, newCounts) {
+			newCounts[k] = flatCount{oc.ref, 0}
+		}
+	}
 	keys := make([]string, 0, len(newCounts))
 	for k := range newCounts {
 		keys = append(keys, k)
@@ -323,6 +331,18 @@ func (s *session) persist(ctx context.Context) error {
 	return nil
 }
 
+// parentExists reports whether the instance holding the repeat ref (none
+// for a top-level repeat) is still in counts: a repeat inside a removed
+// instance went with it.
+func (s *session) parentExists(ref survey.Ref, counts map[string]flatCount) bool {
+	if len(ref.Repeats) == 0 {
+		return true
+	}
+	last := ref.Repeats[len(ref.Repeats)-1]
+	c, ok := counts[survey.Ref{Path: last.Path, Repeats: ref.Repeats[:len(ref.Repeats)-1]}.String()]
+	return ok && c.n >= last.Index
+}
+
 type flatValue struct {
 	ref survey.Ref
 	v   string
@@ -358,14 +378,102 @@ func flatten(r *survey.Record) (map[string]flatValue, map[string]flatCount) {
 }
 
 func (s *session) Set(ctx context.Context, ref, value string) error {
+	return s.set(ctx, ref, value, false)
+}
+
+func (s *session) SetDropping(ctx context.Context, ref, value string) error {
+	return s.set(ctx, ref, value, true)
+}
+
+// set records an answer; unless drop is set, a change that would remove
+// repeat instances holding answers (a repeat count lowered or cleared) is
+// undone and refused with a *DropError.
+func (s *session) set(ctx context.Context, ref, value string, drop bool) error {
 	r, err := s.ref(ref)
 	if err != nil {
 		return err
 	}
+	var (
+		before  *survey.Record
+		events  = len(s.iv.Paradata)
+		updated = s.iv.Updated
+	)
+	if !drop {
+		before = s.iv.Data.Clone()
+	}
 	if err := s.e.Set(r, value); err != nil {
 		return err
 	}
+	if !drop {
+		if lost := s.lost(before); len(lost) > 0 {
+			s.iv.Data, s.iv.Paradata, s.iv.Updated = before, s.iv.Paradata[:events], updated
+			if err := s.reopen(); err != nil {
+				return err
+			}
+			return &DropError{Instances: lost}
+		}
+	}
 	return s.persist(ctx)
+}
+
+// reopen builds the engine again on the interview as it now is.
+func (s *session) reopen() error {
+	e, err := survey.NewEngine(s.l.f, s.iv, survey.EngineOptions{Language: s.e.Language(), Now: s.b.opts.Now,
+		DeviceID: s.b.device, Username: s.iv.Enumerator, Location: s.b.opts.Location, Plan: s.l.plan})
+	if err != nil {
+		return err
+	}
+	s.e = e
+	return nil
+}
+
+// lost names the repeat instances of before, holding at least one answer
+// the enumerator gave, that the engine's record no longer has: "Journey
+// leg 3".
+func (s *session) lost(before *survey.Record) []string {
+	oldVals, _ := flatten(before)
+	_, newCounts := flatten(s.iv.Data)
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range oldVals {
+		if v.v == "" || len(v.ref.Repeats) == 0 {
+			continue
+		}
+		if n := s.l.f.Node(v.ref.Path); n == nil || !shownType(n.Type) {
+			continue
+		}
+		for i, st := range v.ref.Repeats {
+			c := newCounts[survey.Ref{Path: st.Path, Repeats: v.ref.Repeats[:i]}.String()]
+			if c.n >= st.Index {
+				continue
+			}
+			inst := survey.Ref{Path: st.Path, Repeats: v.ref.Repeats[:i+1]}.String()
+			if !seen[inst] {
+				seen[inst] = true
+				label := st.Path
+				if rn := s.l.f.Node(st.Path); rn != nil {
+					if label = pick(rn.Label, s.e.Language(), s.l.f); label == "" {
+						label = rn.Name
+					}
+				}
+				out = append(out, fmt.Sprintf("%s %d", label, st.Index))
+			}
+			break
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// shownType reports whether answers of type t are typed or chosen by the
+// enumerator (not calculated, not metadata).
+func shownType(t forms.Type) bool {
+	switch t {
+	case forms.TypeCalculate, forms.TypeHidden, forms.TypeNote, forms.TypeStart, forms.TypeEnd, forms.TypeToday,
+		forms.TypeDeviceID, forms.TypeUsername:
+		return false
+	}
+	return true
 }
 
 func (s *session) Value(ref string) string {

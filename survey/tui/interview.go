@@ -241,7 +241,7 @@ func (iv *interview) relayout() {
 	need := make([]int, n)
 	for j, fv := range iv.fields {
 		l, h, w := iv.block(fv, width)
-		need[j] = l + h + w + 1 // + message line
+		need[j] = l + h + w + iv.msgRows(fv, width)
 	}
 	total := 0
 	for _, x := range need {
@@ -297,7 +297,7 @@ func (iv *interview) relayout() {
 		default:
 			iv.layout.AddItem(in, w, 0, false)
 		}
-		iv.layout.AddItem(fv.msg, 1, 0, false)
+		iv.layout.AddItem(fv.msg, iv.msgRows(fv, width), 0, false)
 	}
 	if last < n-1 {
 		more(fmt.Sprintf(iv.a.tr("↓ %d more question(s) below (Tab)", "↓ %d autre(s) question(s) en dessous (Tab)"), n-1-last))
@@ -305,6 +305,11 @@ func (iv *interview) relayout() {
 	if total <= height {
 		iv.layout.AddItem(nil, 0, 1, false)
 	}
+}
+
+// msgRows is the rows the field's message takes, at least one.
+func (iv *interview) msgRows(fv *fieldView, width int) int {
+	return max(1, textHeight(fv.msg.GetText(true), width))
 }
 
 // textHeight estimates the lines s takes wrapped at width.
@@ -327,7 +332,7 @@ func isMedia(t forms.Type) bool {
 
 // newField builds the widget the field's type calls for.
 func (iv *interview) newField(f Field) *fieldView {
-	fv := &fieldView{f: f, saved: f.Value, msg: tview.NewTextView().SetDynamicColors(true)}
+	fv := &fieldView{f: f, saved: f.Value, msg: tview.NewTextView().SetDynamicColors(true).SetWordWrap(true)}
 	if f.ReadOnly || !iv.s.Editable() || f.Type == forms.TypeNote {
 		return fv
 	}
@@ -401,7 +406,7 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 			case errors.Is(err, fs.ErrPermission):
 				m = iv.a.tr("This file cannot be read: ", "Ce fichier ne peut pas être lu : ") + v
 			}
-			fv.msg.SetText("[red]⚠ " + tview.Escape(m) + "[-]")
+			iv.warn(fv, m)
 			return false, nil
 		}
 		fv.put(name)
@@ -410,15 +415,30 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 		iv.accepted(fv.f.Ref, name)
 	case fv.f.Type == forms.TypeDate && v != "":
 		if _, err := time.Parse("2006-01-02", v); err != nil {
-			fv.msg.SetText("[red]⚠ " + tview.Escape(valueMessage("date", iv.s.Language())) + "[-]")
+			iv.warn(fv, valueMessage("date", iv.s.Language()))
 			return false, nil
 		}
 	}
 	if v != fv.saved {
-		if err := iv.s.Set(iv.a.ctx, fv.f.Ref, v); err != nil {
+		set := iv.s.Set
+		if iv.confirm == "drop "+fv.f.Ref+"="+v {
+			set = iv.s.SetDropping
+		}
+		if err := set(iv.a.ctx, fv.f.Ref, v); err != nil {
 			var ve *survey.ValueError
+			var de *DropError
+			if errors.As(err, &de) {
+				// Lowering a repeat count would lose answers: the old
+				// answer stays until the enumerator confirms.
+				iv.confirm = "drop " + fv.f.Ref + "=" + v
+				iv.warn(fv, fmt.Sprintf(iv.a.tr(
+					"This removes %s and their answers. Press Enter again to confirm, or restore %s.",
+					"Cela supprime %s et leurs réponses. Entrée encore pour confirmer, ou remettez %s."),
+					strings.Join(de.Instances, ", "), quoted(fv.saved)))
+				return false, nil
+			}
 			if errors.As(err, &ve) {
-				fv.msg.SetText("[red]⚠ " + tview.Escape(valueMessage(ve.Code, iv.s.Language())) + "[-]")
+				iv.warn(fv, valueMessage(ve.Code, iv.s.Language()))
 				return false, nil
 			}
 			return false, fmt.Errorf("save %s: %w", fv.f.Ref, err)
@@ -443,11 +463,25 @@ func (iv *interview) accepted(ref, v string) {
 func (iv *interview) check(fv *fieldView) bool {
 	m := iv.s.Check(fv.f.Ref)
 	if m == "" {
-		fv.msg.SetText("")
+		iv.say(fv, "")
 		return true
 	}
-	fv.msg.SetText("[red]⚠ " + tview.Escape(m) + "[-]")
+	iv.warn(fv, m)
 	return false
+}
+
+// warn shows a problem under the field: a mark and the text, in red.
+func (iv *interview) warn(fv *fieldView, m string) { iv.say(fv, "[red]⚠ "+tview.Escape(m)+"[-]") }
+
+// say sets the line under a field, laying the page out again when the
+// message needs another number of rows.
+func (iv *interview) say(fv *fieldView, tagged string) {
+	width, _ := iv.a.bodySize()
+	before := iv.msgRows(fv, width-2)
+	fv.msg.SetText(tagged)
+	if iv.msgRows(fv, width-2) != before {
+		iv.relayout()
+	}
 }
 
 // commitAll commits every field of the page; it reports whether all are
@@ -724,3 +758,6 @@ func valueMessage(code, lang string) string {
 	}
 	return m[0]
 }
+
+// quoted shows a previous answer in a message: «3», or «» when empty.
+func quoted(v string) string { return "«" + v + "»" }

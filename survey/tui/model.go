@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"sira/forms"
@@ -63,7 +65,11 @@ type Session interface {
 	Pages() []Page
 	// Set records an answer (the encoding of survey.Record values) and saves
 	// it durably. The empty string clears it.
+	// A change that would remove repeat instances holding answers (a
+	// repeat count lowered or cleared) is refused with a *DropError and
+	// nothing changes; SetDropping makes it after the enumerator agreed.
 	Set(ctx context.Context, ref, value string) error
+	SetDropping(ctx context.Context, ref, value string) error
 	// Value is the stored form of the answer at ref, as Set normalised it
 	// ("1.50" → "1.5").
 	Value(ref string) string
@@ -169,4 +175,14 @@ func (f Field) display() string {
 		return out
 	}
 	return label(f.Value)
+}
+
+// DropError refuses an answer that would remove repeat instances holding
+// answers; Instances names them ("Journey leg 3").
+type DropError struct {
+	Instances []string
+}
+
+func (e *DropError) Error() string {
+	return fmt.Sprintf("this change removes %d repeat instance(s) with answers: %s", len(e.Instances), strings.Join(e.Instances, ", "))
 }

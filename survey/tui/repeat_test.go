@@ -91,6 +91,10 @@ func TestRepeatCountShrinks(t *testing.T) {
 	h.key(tcell.KeyCtrlU)
 	h.typ("2")
 	h.key(tcell.KeyEnter)
+	if got := h.answers(id); got["/data/interview/migration/legs[3]/leg_country"] == "" {
+		t.Fatalf("the third leg went before the enumerator confirmed")
+	}
+	h.key(tcell.KeyEnter) // confirms
 	got := h.answers(id)
 	if got["/data/interview/migration/legs[2]/leg_country"] == "" {
 		t.Errorf("second leg lost")
