@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -143,5 +144,40 @@ func TestExportHasNoUnseenRepeatRows(t *testing.T) {
 		if strings.HasSuffix(tb.Name, "-legs") && tb.Rows != 0 {
 			t.Errorf("%s: %d rows exported for an interview that showed no leg", tb.Name, tb.Rows)
 		}
+	}
+}
+
+// TestCtrlCKeepsTypedAnswer presses Ctrl-C in the middle of typing, through
+// the real event loop: the app stays, the answer is saved, a second
+// Ctrl-C quits.
+func TestCtrlCKeepsTypedAnswer(t *testing.T) {
+	h := newHarness(t, harnessOpts{language: "English (en)"})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "age" })
+	h.typ("41")
+	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(h.message(), "Ctrl-C again") {
+		select {
+		case <-h.done:
+			h.done <- nil
+			t.Fatal("one Ctrl-C quit the app")
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no question after Ctrl-C:\n%s", h.text())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v, _ := valueOf(h.answers(h.only(survey.StatusDraft).ID), "age"); v != "41" {
+		t.Errorf("age after Ctrl-C = %q, want the 41 being typed", v)
+	}
+	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl)
+	select {
+	case err := <-h.done:
+		h.done <- err
+	case <-time.After(5 * time.Second):
+		t.Fatal("a second Ctrl-C did not quit")
 	}
 }

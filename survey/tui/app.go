@@ -64,6 +64,7 @@ type App struct {
 
 	cur           screen
 	stack         []screen // screens to return to with Esc
+	quitArmed     bool     // Ctrl-C pressed once: the next one quits
 	user          string
 	width, height int
 }
@@ -161,7 +162,32 @@ func (a *App) global() []binding {
 			a.push(newHelp(a, a.cur))
 			return nil
 		}},
+		{keys: []key{k(tcell.KeyCtrlC)}, desc: "quit Sira (press twice; the answer being typed is saved first)", action: a.interrupt},
 	}
+}
+
+// saver is a screen holding answers being typed (the interview): save
+// stores them before the app quits.
+type saver interface{ save() error }
+
+// interrupt answers Ctrl-C: the answer being typed is saved at once, then a
+// second Ctrl-C quits. A Ctrl-C pressed by mistake costs nothing.
+func (a *App) interrupt() error {
+	var err error
+	if sv, ok := a.cur.(saver); ok {
+		err = sv.save()
+	}
+	if a.quitArmed {
+		a.Stop()
+		return nil
+	}
+	a.quitArmed = true
+	if err != nil {
+		return err
+	}
+	a.info(a.tr("Answers saved. Press Ctrl-C again to quit Sira, any other key to go on.",
+		"Réponses enregistrées. Ctrl-C encore pour quitter Sira, une autre touche pour continuer."))
+	return nil
 }
 
 func (a *App) allBindings() []binding {
@@ -174,6 +200,9 @@ func (a *App) allBindings() []binding {
 // capture looks a key up in the current screen's table; errors go to the
 // message bar.
 func (a *App) capture(ev *tcell.EventKey) *tcell.EventKey {
+	if ev.Key() != tcell.KeyCtrlC {
+		a.quitArmed = false
+	}
 	b := find(a.allBindings(), ev)
 	if b == nil {
 		return ev

@@ -500,7 +500,8 @@ func TestEventLoop(t *testing.T) {
 	if v, _ := valueOf(h.answers(h.only(survey.StatusDraft).ID), "border_post"); v != "diboli" {
 		t.Errorf("border_post = %q", v)
 	}
-	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // tview stops on Ctrl-C
+	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // asks
+	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // quits
 	select {
 	case err := <-h.done:
 		if err != nil {

@@ -657,6 +657,20 @@ func (iv *interview) switchLanguage() error {
 	return nil
 }
 
+// save commits the page's answers where they are (Ctrl-C before quitting);
+// a refused one keeps its message.
+func (iv *interview) save() error {
+	ok, err := iv.commitAll()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New(iv.a.tr("an answer on this page is not valid and was not saved: correct it, or press Ctrl-C again to quit",
+			"une réponse de cette page n'est pas valide et n'a pas été enregistrée : corrigez-la, ou Ctrl-C encore pour quitter"))
+	}
+	return nil
+}
+
 func (iv *interview) index() error {
 	if _, err := iv.commitAll(); err != nil {
 		return err
