@@ -181,3 +181,63 @@ func TestCtrlCKeepsTypedAnswer(t *testing.T) {
 		t.Fatal("a second Ctrl-C did not quit")
 	}
 }
+
+// paste sends text as a terminal does with bracketed paste, through the
+// event loop, and waits until the app has handled it.
+func (h *harness) paste(text string) {
+	h.tb.Helper()
+	if err := h.sim.PostEvent(tcell.NewEventPaste(true)); err != nil {
+		h.tb.Fatal(err)
+	}
+	for _, r := range text {
+		if r == '\n' {
+			h.sim.InjectKey(tcell.KeyEnter, '\r', tcell.ModNone)
+			continue
+		}
+		h.sim.InjectKey(tcell.KeyRune, r, tcell.ModNone)
+	}
+	if err := h.sim.PostEvent(tcell.NewEventPaste(false)); err != nil {
+		h.tb.Fatal(err)
+	}
+	// A key that does nothing, to know the loop got past the paste.
+	done := make(chan struct{})
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		h.app.tv.QueueUpdate(func() { close(done) })
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		h.tb.Fatal("paste not handled")
+	}
+	h.do(func() {})
+}
+
+// TestMultiLinePaste pastes three lines into a one-line text answer (refused
+// with a message, nothing moves) and into the multiline comments (kept
+// whole, newlines included).
+func TestMultiLinePaste(t *testing.T) {
+	h := newHarness(t, harnessOpts{language: "English (en)"})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "origin_locality" })
+	h.paste("Kati\nQuartier Mali\n30")
+	if _, p := h.current(); p == nil || fieldName(p.ID) != "origin_locality" {
+		t.Fatalf("the paste moved to another question: %v\n%s", p, h.text())
+	}
+	if m := h.message(); !strings.Contains(m, "several lines") {
+		t.Errorf("message %q does not say why the paste was refused", m)
+	}
+	h.paste("Kati\n") // one line copied with its end of line
+	h.key(tcell.KeyEnter)
+	id := h.only(survey.StatusDraft).ID
+	if v, _ := valueOf(h.answers(id), "origin_locality"); v != "Kati" {
+		t.Errorf("origin_locality = %q, want Kati", v)
+	}
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "enumerator_comments" })
+	h.paste("Line one\nline two")
+	h.key(tcell.KeyEnter)
+	if v, _ := valueOf(h.answers(id), "enumerator_comments"); v != "Line one\nline two" {
+		t.Errorf("enumerator_comments = %q, want both lines", v)
+	}
+}

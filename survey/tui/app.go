@@ -88,7 +88,11 @@ func New(ctx context.Context, opts Options) *App {
 		AddItem(a.body, 0, 1, true).
 		AddItem(a.message, 1, 0, false).
 		AddItem(a.help, 1, 0, false)
-	a.tv.SetRoot(a.layout, true)
+	// Bracketed paste: a pasted block arrives as one text, not as keys
+	// whose newlines would press Enter and spread it over the next
+	// questions.
+	a.tv.EnablePaste(true)
+	a.tv.SetRoot(&pasteRoot{Flex: a.layout, a: a}, true)
 	a.tv.SetInputCapture(a.capture)
 	a.tv.SetBeforeDrawFunc(func(s tcell.Screen) bool {
 		// The help bar is cut to the width, which changes on resize.
@@ -302,4 +306,32 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// pasteRoot is the app's root: the layout, with pastes offered to the
+// current screen first (a paster) and then to the focused widget.
+type pasteRoot struct {
+	*tview.Flex
+	a *App
+}
+
+// paster is a screen that checks pasted text before its widgets get it:
+// it returns false when it refused the paste.
+type paster interface{ paste(text string) bool }
+
+func (p *pasteRoot) PasteHandler() func(text string, setFocus func(tview.Primitive)) {
+	inner := p.Flex.PasteHandler()
+	return func(text string, setFocus func(tview.Primitive)) {
+		p.a.info("")
+		if ps, ok := p.a.cur.(paster); ok && !ps.paste(text) {
+			p.a.refreshChrome()
+			return
+		}
+		// A line copied with its end of line pastes as the line.
+		if _, multi := p.a.tv.GetFocus().(*tview.TextArea); !multi {
+			text = strings.TrimRight(text, "\r\n")
+		}
+		inner(text, setFocus)
+		p.a.refreshChrome()
+	}
 }

@@ -657,6 +657,30 @@ func (iv *interview) switchLanguage() error {
 	return nil
 }
 
+// paste refuses text of several lines in a field of one line (any but a
+// multiline text): line 2 would otherwise land in the next answer, or be
+// glued to line 1. Multiline text keeps its newlines.
+func (iv *interview) paste(text string) bool {
+	if iv.focused >= len(iv.fields) || iv.fields[iv.focused].input == nil {
+		return false
+	}
+	fv := iv.fields[iv.focused]
+	if _, multi := fv.input.(*tview.TextArea); multi {
+		return true
+	}
+	if _, list := fv.input.(*choiceBox); list {
+		iv.a.fail(errors.New(iv.a.tr("Pasting does not choose an answer: use the numbers or the arrows.",
+			"Coller ne choisit pas de réponse : utilisez les chiffres ou les flèches.")))
+		return false
+	}
+	if strings.ContainsAny(strings.TrimRight(text, "\r\n"), "\r\n") {
+		iv.a.fail(errors.New(iv.a.tr("The pasted text has several lines and this answer takes one: nothing was pasted.",
+			"Le texte collé a plusieurs lignes et cette réponse n'en prend qu'une : rien n'a été collé.")))
+		return false
+	}
+	return true
+}
+
 // save commits the page's answers where they are (Ctrl-C before quitting);
 // a refused one keeps its message.
 func (iv *interview) save() error {
