@@ -65,6 +65,10 @@ type App struct {
 	cur           screen
 	stack         []screen // screens to return to with Esc
 	quitArmed     bool     // Ctrl-C pressed once: the next one quits
+	// edits holds answers typed and refused (a malformed date), by
+	// interview and ref, until corrected: leaving the field, the page or
+	// the interview keeps them on screen, marked.
+	edits map[string]pendingEdit
 	user          string
 	width, height int
 }
@@ -335,3 +339,22 @@ func (p *pasteRoot) PasteHandler() func(text string, setFocus func(tview.Primiti
 		p.a.refreshChrome()
 	}
 }
+
+// pendingEdit is an answer typed and refused, with the reason.
+type pendingEdit struct{ text, msg string }
+
+func editKey(id, ref string) string { return id + "\x00" + ref }
+
+func (a *App) edit(id, ref string) (pendingEdit, bool) {
+	pe, ok := a.edits[editKey(id, ref)]
+	return pe, ok
+}
+
+func (a *App) keepEdit(id, ref string, pe pendingEdit) {
+	if a.edits == nil {
+		a.edits = map[string]pendingEdit{}
+	}
+	a.edits[editKey(id, ref)] = pe
+}
+
+func (a *App) forget(id, ref string) { delete(a.edits, editKey(id, ref)) }

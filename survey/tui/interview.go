@@ -30,6 +30,9 @@ type interview struct {
 	// confirm holds the action waiting for its key to be pressed again
 	// (removing a repeat instance).
 	confirm string
+	// changed is set when a commit stored a new answer: the page is drawn
+	// again from the engine.
+	changed bool
 }
 
 // fieldView is one field's widgets on the current page.
@@ -134,7 +137,8 @@ func (iv *interview) indexOf(id string) int {
 
 func (iv *interview) bindings() []binding {
 	bs := []binding{
-		{keys: []key{k(tcell.KeyEnter), k(tcell.KeyPgDn), k(tcell.KeyCtrlN)}, label: iv.a.tr("Next", "Suite"), desc: "save the answer and go to the next question", action: iv.next},
+		{keys: []key{k(tcell.KeyEnter)}, label: iv.a.tr("Next", "Suite"), desc: "save the answer and go to the next field, or the next question", action: iv.next},
+		{keys: []key{k(tcell.KeyPgDn), k(tcell.KeyCtrlN)}, desc: "save the page and go to the next question", action: iv.nextPage},
 		{keys: []key{k(tcell.KeyPgUp), k(tcell.KeyCtrlP)}, label: iv.a.tr("Back", "Préc."), desc: "go to the previous question", action: iv.prev},
 		{keys: []key{k(tcell.KeyTab)}, label: iv.fieldLabel(), desc: "next field of a group", action: func() error { return iv.moveFocus(1) }},
 		{keys: []key{k(tcell.KeyBacktab)}, desc: "previous field of a group", action: func() error { return iv.moveFocus(-1) }},
@@ -186,6 +190,7 @@ func (iv *interview) render(i int) {
 			break
 		}
 	}
+	iv.showMessages(nil)
 	iv.relayout()
 	iv.a.tv.SetFocus(iv.focus())
 	if p == nil {
@@ -202,6 +207,85 @@ func (iv *interview) render(i int) {
 	if iv.a.opts.OnPage != nil {
 		iv.a.opts.OnPage(p.ID, true)
 	}
+}
+
+// showMessages sets the line under each field from the engine: an edit
+// that was refused keeps its text and message; a stored answer that is
+// invalid (a constraint, a choice no longer offered after its parent
+// changed) says so, also after a resume; an empty required field is
+// marked only if it was already (shown, by ref).
+func (iv *interview) showMessages(shown map[string]bool) {
+	for _, fv := range iv.fields {
+		switch pe, ok := iv.a.edit(iv.s.ID(), fv.f.Ref); {
+		case ok:
+			fv.msg.SetText(warning(pe.msg))
+		case fv.saved != "" || shown[fv.f.Ref]:
+			if m := iv.s.Check(fv.f.Ref); m != "" {
+				fv.msg.SetText(warning(m))
+			} else {
+				fv.msg.SetText("")
+			}
+		}
+	}
+}
+
+// warning renders a problem: a mark (not colour alone) and the text in red.
+func warning(m string) string { return "[red]⚠ " + tview.Escape(m) + "[-]" }
+
+// refreshPage redraws the current page from the engine after an answer
+// changed: values reset by a trigger, a cascade's choices, calculated
+// read-only fields, labels with ${} and fields that came or went. The
+// focused field keeps the keyboard (and a list its cursor); edits that
+// were refused keep their text.
+func (iv *interview) refreshPage() {
+	old := iv.page()
+	if old == nil {
+		return
+	}
+	focusRef := ""
+	if iv.focused < len(iv.fields) {
+		focusRef = iv.fields[iv.focused].f.Ref
+	}
+	before := map[string]*fieldView{}
+	shown := map[string]bool{}
+	for _, fv := range iv.fields {
+		before[fv.f.Ref] = fv
+		shown[fv.f.Ref] = fv.msg.GetText(true) != ""
+	}
+	i := iv.reloadPages()
+	if i < 0 || iv.pages[i].ID != old.ID {
+		iv.render(i)
+		return
+	}
+	iv.cur = i
+	iv.fields = nil
+	iv.focused = -1
+	for _, f := range iv.pages[i].Fields {
+		fv := iv.newField(f)
+		if ob := before[f.Ref]; ob != nil {
+			if nb, ok := fv.input.(*choiceBox); ok {
+				if obx, ok := ob.input.(*choiceBox); ok {
+					nb.cursor, nb.offset = min(obx.cursor, max(len(nb.choices)-1, 0)), obx.offset
+				}
+			}
+		}
+		if f.Ref == focusRef && fv.input != nil {
+			iv.focused = len(iv.fields)
+		}
+		iv.fields = append(iv.fields, fv)
+	}
+	if iv.focused < 0 {
+		iv.focused = 0
+		for j, fv := range iv.fields {
+			if fv.input != nil {
+				iv.focused = j
+				break
+			}
+		}
+	}
+	iv.showMessages(shown)
+	iv.relayout()
+	iv.a.tv.SetFocus(iv.focus())
 }
 
 // block is the rows a field takes: label, hint, widget, message.
@@ -336,6 +420,9 @@ func (iv *interview) newField(f Field) *fieldView {
 	if f.ReadOnly || !iv.s.Editable() || f.Type == forms.TypeNote {
 		return fv
 	}
+	if pe, ok := iv.a.edit(iv.s.ID(), f.Ref); ok {
+		f.Value = pe.text // what was typed and refused, shown again
+	}
 	input := func(placeholder string, accept func(string, rune) bool) {
 		in := tview.NewInputField().SetText(f.Value).SetPlaceholder(placeholder).SetAcceptanceFunc(accept)
 		in.SetFieldBackgroundColor(tcell.ColorDarkSlateGray).SetPlaceholderTextColor(tcell.ColorGray)
@@ -343,6 +430,7 @@ func (iv *interview) newField(f Field) *fieldView {
 	}
 	choices := func(cs []Choice, multi bool) {
 		cb := newChoiceBox(cs, multi, f.Value)
+		cb.changed = func() { iv.chose(fv) }
 		fv.input, fv.get, fv.put = cb, cb.value, cb.setValue
 	}
 	switch f.Type {
@@ -393,6 +481,10 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 	if fv.f.Type != forms.TypeText {
 		v = strings.TrimSpace(v)
 	}
+	if v == fv.saved {
+		iv.a.forget(iv.s.ID(), fv.f.Ref)
+		return iv.check(fv), nil
+	}
 	switch {
 	case isMedia(fv.f.Type) && v != "" && v != fv.saved:
 		name, err := iv.s.Attach(iv.a.ctx, fv.f.Ref, v)
@@ -406,7 +498,7 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 			case errors.Is(err, fs.ErrPermission):
 				m = iv.a.tr("This file cannot be read: ", "Ce fichier ne peut pas être lu : ") + v
 			}
-			iv.warn(fv, m)
+			iv.refuse(fv, v, m)
 			return false, nil
 		}
 		fv.put(name)
@@ -415,7 +507,7 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 		iv.accepted(fv.f.Ref, name)
 	case fv.f.Type == forms.TypeDate && v != "":
 		if _, err := time.Parse("2006-01-02", v); err != nil {
-			iv.warn(fv, valueMessage("date", iv.s.Language()))
+			iv.refuse(fv, v, valueMessage("date", iv.s.Language()))
 			return false, nil
 		}
 	}
@@ -431,14 +523,14 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 				// Lowering a repeat count would lose answers: the old
 				// answer stays until the enumerator confirms.
 				iv.confirm = "drop " + fv.f.Ref + "=" + v
-				iv.warn(fv, fmt.Sprintf(iv.a.tr(
+				iv.refuse(fv, v, fmt.Sprintf(iv.a.tr(
 					"This removes %s and their answers. Press Enter again to confirm, or restore %s.",
 					"Cela supprime %s et leurs réponses. Entrée encore pour confirmer, ou remettez %s."),
 					strings.Join(de.Instances, ", "), quoted(fv.saved)))
 				return false, nil
 			}
 			if errors.As(err, &ve) {
-				iv.warn(fv, valueMessage(ve.Code, iv.s.Language()))
+				iv.refuse(fv, v, valueMessage(ve.Code, iv.s.Language()))
 				return false, nil
 			}
 			return false, fmt.Errorf("save %s: %w", fv.f.Ref, err)
@@ -449,9 +541,51 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 			v = stored
 		}
 		fv.saved = v
+		iv.changed = true
 		iv.accepted(fv.f.Ref, v)
 	}
+	iv.a.forget(iv.s.ID(), fv.f.Ref)
 	return iv.check(fv), nil
+}
+
+// refuse keeps an edit the engine refused, with its message, until the
+// enumerator corrects it: leaving the field or the page does not drop
+// what was typed.
+func (iv *interview) refuse(fv *fieldView, typed, msg string) {
+	iv.a.keepEdit(iv.s.ID(), fv.f.Ref, pendingEdit{text: typed, msg: msg})
+	iv.warn(fv, msg)
+}
+
+// chose commits a choice at once, so that the page shows its effects
+// (cascades, triggers, relevance) before the next key.
+func (iv *interview) chose(fv *fieldView) {
+	if !iv.s.Editable() {
+		return
+	}
+	if _, err := iv.commit(fv); err != nil {
+		iv.a.fail(err)
+		return
+	}
+	if iv.changed {
+		iv.changed = false
+		iv.refreshPage()
+	}
+}
+
+// unsaved names the fields of the page whose edit was refused, for the
+// message shown when the enumerator leaves it anyway.
+func (iv *interview) unsaved() string {
+	var labels []string
+	for _, fv := range iv.fields {
+		if _, ok := iv.a.edit(iv.s.ID(), fv.f.Ref); ok {
+			labels = append(labels, "«"+fv.f.Label+"»")
+		}
+	}
+	if len(labels) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(iv.a.tr("Not saved, not valid: %s. What you typed is kept, marked, on its page.",
+		"Non enregistré, non valide : %s. Ce que vous avez tapé reste, signalé, sur sa page."), strings.Join(labels, ", "))
 }
 
 func (iv *interview) accepted(ref, v string) {
@@ -461,6 +595,10 @@ func (iv *interview) accepted(ref, v string) {
 }
 
 func (iv *interview) check(fv *fieldView) bool {
+	if pe, ok := iv.a.edit(iv.s.ID(), fv.f.Ref); ok {
+		iv.warn(fv, pe.msg)
+		return false
+	}
 	m := iv.s.Check(fv.f.Ref)
 	if m == "" {
 		iv.say(fv, "")
@@ -471,7 +609,7 @@ func (iv *interview) check(fv *fieldView) bool {
 }
 
 // warn shows a problem under the field: a mark and the text, in red.
-func (iv *interview) warn(fv *fieldView, m string) { iv.say(fv, "[red]⚠ "+tview.Escape(m)+"[-]") }
+func (iv *interview) warn(fv *fieldView, m string) { iv.say(fv, warning(m)) }
 
 // say sets the line under a field, laying the page out again when the
 // message needs another number of rows.
@@ -512,7 +650,36 @@ func (iv *interview) reloadPages() int {
 	return min(iv.cur, len(iv.pages)-1)
 }
 
+// next answers Enter: on a page of several fields it goes to the next field
+// first, then to the next page from the last one.
 func (iv *interview) next() error {
+	if later := iv.nextInput(); later >= 0 {
+		fv := iv.fields[iv.focused]
+		ok, err := iv.commit(fv)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New(iv.a.tr("correct the highlighted answer before going on", "corrigez la réponse signalée avant de continuer"))
+		}
+		return iv.moveFocus(1)
+	}
+	return iv.nextPage()
+}
+
+// nextInput is the index of the next field after the focused one that takes
+// input, or -1.
+func (iv *interview) nextInput() int {
+	for j := iv.focused + 1; j < len(iv.fields); j++ {
+		if iv.fields[j].input != nil {
+			return j
+		}
+	}
+	return -1
+}
+
+// nextPage saves the page and goes to the next one (PgDn).
+func (iv *interview) nextPage() error {
 	ok, err := iv.commitAll()
 	if err != nil {
 		return err
@@ -542,13 +709,23 @@ func (iv *interview) prev() error {
 	if _, err := iv.commitAll(); err != nil {
 		return err
 	}
+	note := iv.unsaved()
 	i := iv.reloadPages()
 	if i == 0 {
 		iv.render(0)
 		return errors.New(iv.a.tr("this is the first question", "c'est la première question"))
 	}
 	iv.render(i - 1)
-	return nil
+	return iv.noteUnsaved(note)
+}
+
+// noteUnsaved reports, as an error for the message bar, the refused edits
+// left behind on the page just left.
+func (iv *interview) noteUnsaved(note string) error {
+	if note == "" {
+		return nil
+	}
+	return errors.New(note)
 }
 
 // moveFocus commits the focused field and moves to the next or previous
@@ -560,18 +737,15 @@ func (iv *interview) moveFocus(d int) error {
 	if _, err := iv.commit(iv.fields[iv.focused]); err != nil {
 		return err
 	}
-	// A change may have made fields of this page relevant or not.
-	old := iv.page()
-	i := iv.reloadPages()
-	if np := iv.pages[i]; !sameFields(*old, np) {
-		focusRef := iv.fields[iv.focused].f.Ref
-		iv.render(i)
-		for j, fv := range iv.fields {
-			if fv.f.Ref == focusRef {
-				iv.focused = j
-			}
+	// A change may have made fields of this page relevant or not, reset
+	// others (trigger), changed choices (cascade) or calculations.
+	if iv.changed {
+		iv.changed = false
+		id := iv.page().ID
+		iv.refreshPage()
+		if p := iv.page(); p == nil || p.ID != id || len(iv.fields) == 0 {
+			return nil
 		}
-		iv.relayout()
 	}
 	n := len(iv.fields)
 	from := iv.focused
@@ -590,21 +764,17 @@ func (iv *interview) moveFocus(d int) error {
 	return nil
 }
 
-func sameFields(a, b Page) bool {
-	if a.ID != b.ID || len(a.Fields) != len(b.Fields) {
-		return false
-	}
-	for i := range a.Fields {
-		if a.Fields[i].Ref != b.Fields[i].Ref {
-			return false
-		}
-	}
-	return true
-}
 
 // reload runs when the screen above (review, index, help) is closed: coming
 // back to the page is entering it again, for the paradata.
 func (iv *interview) reload() {
+	// The language may have changed, and answers with it: draw again.
+	if iv.s.Editable() {
+		if _, err := iv.commitAll(); err != nil {
+			iv.a.fail(err)
+		}
+	}
+	iv.refreshPage()
 	if p := iv.page(); p != nil && iv.s.Editable() {
 		if err := iv.s.SetPosition(iv.a.ctx, p.ID); err != nil {
 			iv.a.fail(err)
@@ -702,7 +872,9 @@ func (iv *interview) index() error {
 	if err := iv.s.Leave(iv.a.ctx); err != nil {
 		return err
 	}
-	iv.pages = iv.s.Pages()
+	// The list may have changed with the answers: the current page's
+	// place in it too, or the header and Enter would be off by one.
+	iv.cur = iv.reloadPages()
 	iv.a.push(newIndex(iv.a, iv))
 	return nil
 }
@@ -725,7 +897,11 @@ func (iv *interview) home() error {
 	if err := iv.s.Leave(iv.a.ctx); err != nil {
 		return err
 	}
+	note := iv.unsaved()
 	iv.a.pop()
+	if note != "" {
+		return errors.New(iv.a.tr("Draft saved except one answer. ", "Brouillon enregistré sauf une réponse. ") + note)
+	}
 	iv.a.info(iv.a.tr("Draft saved; resume it from Drafts (F2).", "Brouillon enregistré ; reprenez-le depuis Brouillons (F2)."))
 	return nil
 }

@@ -49,7 +49,8 @@ func TestNestedRepeats(t *testing.T) {
 	}
 	h.key(tcell.KeyCtrlU)
 	h.typ("1995")
-	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyEnter) // to Place
+	h.key(tcell.KeyEnter) // to the next page
 	h.mustSee("Trip: 1 so far")
 	h.key(tcell.KeyEnter)
 	h.key(tcell.KeyEnter) // members

@@ -24,6 +24,10 @@ type choiceBox struct {
 	offset   int
 	readOnly bool
 	changed  func()
+	// extra holds stored names that are not among the choices (a
+	// cascade's parent changed): they stay the answer until the
+	// enumerator chooses again, so that passing the page loses nothing.
+	extra []string
 }
 
 func newChoiceBox(choices []Choice, multi bool, value string) *choiceBox {
@@ -36,24 +40,40 @@ func newChoiceBox(choices []Choice, multi bool, value string) *choiceBox {
 // space-separated names in choice order.
 func (c *choiceBox) value() string {
 	var names []string
+	seen := map[string]bool{}
 	for i, ch := range c.choices {
-		if c.selected[i] {
+		if c.selected[i] && !seen[ch.Name] {
+			seen[ch.Name] = true
 			names = append(names, ch.Name)
 		}
+	}
+	if len(names) == 0 || c.multi {
+		names = append(names, c.extra...)
+	}
+	if !c.multi && len(names) > 1 {
+		names = names[:1]
 	}
 	return strings.Join(names, " ")
 }
 
+// setValue selects the stored names; a name given to several choices
+// (allow_choice_duplicates) selects the first only.
 func (c *choiceBox) setValue(v string) {
-	c.selected = map[int]bool{}
+	c.selected, c.extra = map[int]bool{}, nil
 	for _, n := range splitFields(v) {
+		found := false
 		for i, ch := range c.choices {
 			if ch.Name == n {
 				c.selected[i] = true
 				if !c.multi {
 					c.cursor = i
 				}
+				found = true
+				break
 			}
+		}
+		if !found {
+			c.extra = append(c.extra, n)
 		}
 	}
 }
@@ -63,6 +83,7 @@ func (c *choiceBox) pick(i int) {
 		return
 	}
 	c.cursor = i
+	c.extra = nil // choosing again, as the message asks
 	if c.multi {
 		c.selected[i] = !c.selected[i]
 	} else {

@@ -1,0 +1,133 @@
+package tui
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+
+	"sira/forms"
+	"sira/survey"
+)
+
+// pagesSession starts an interview of testdata/pages.md.
+func pagesSession(t *testing.T) *harness {
+	t.Helper()
+	f, err := forms.CompileFile(context.Background(), filepath.Join("testdata", "pages.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, harnessOpts{form: f, language: "English (en)"})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	return h
+}
+
+// line returns the first screen line containing s, or "".
+func (h *harness) line(s string) string {
+	for _, l := range strings.Split(h.text(), "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
+
+// toField presses PgUp or PgDn until the page of the named field shows.
+func (h *harness) toField(name string, k tcell.Key) {
+	h.tb.Helper()
+	for range 30 {
+		if _, p := h.current(); p != nil && fieldName(p.ID) == name {
+			return
+		}
+		h.key(k)
+	}
+	h.tb.Fatalf("no page %s:\n%s", name, h.text())
+}
+
+// TestFieldListRedraw changes answers on a field-list page: the cascade's
+// choices follow the region at once, the answer a trigger reset shows as
+// reset and can be chosen again, the calculated field shows its new value.
+func TestFieldListRedraw(t *testing.T) {
+	h := pagesSession(t)
+	id := h.only(survey.StatusDraft).ID
+	h.focusRef("/data/g/region")
+	h.typ("1") // North
+	h.key(tcell.KeyTab)
+	if !strings.Contains(h.text(), "Alpha") || strings.Contains(h.text(), "Charlie") {
+		t.Fatalf("cercles do not follow the region North:\n%s", h.text())
+	}
+	h.typ("1") // Alpha
+	h.key(tcell.KeyTab)
+	h.typ("1") // Sure: yes
+	h.key(tcell.KeyTab)
+	if v := h.answers(id)["/data/g/sure"]; v != "yes" {
+		t.Fatalf("sure = %q", v)
+	}
+	h.focusRef("/data/g/region")
+	h.typ("2") // South: the trigger resets sure
+	if v := h.answers(id)["/data/g/sure"]; v != "" {
+		t.Fatalf("sure after the trigger = %q, want it reset", v)
+	}
+	if l := h.line("1. Yes"); !strings.Contains(l, "( )") {
+		t.Errorf("the reset answer still shows as chosen: %q\n%s", l, h.text())
+	}
+	if !strings.Contains(h.text(), "Charlie") || strings.Contains(h.text(), "Bravo") {
+		t.Errorf("cercles do not follow the region South:\n%s", h.text())
+	}
+	if !strings.Contains(h.text(), "no longer available") {
+		t.Errorf("the cercle of the old region is not marked:\n%s", h.text())
+	}
+	h.focusRef("/data/g/sure")
+	h.typ("1")
+	h.key(tcell.KeyTab)
+	if v := h.answers(id)["/data/g/sure"]; v != "yes" {
+		t.Errorf("choosing the reset answer again was not saved: %q", v)
+	}
+	h.focusRef("/data/g/n")
+	h.typ("21")
+	h.key(tcell.KeyTab)
+	if !regexp.MustCompile(`(?m)^\s*42\s*$`).MatchString(h.text()) {
+		t.Errorf("the calculated field does not show 42:\n%s", h.text())
+	}
+}
+
+// TestCascadeAcrossPages changes a parent on its own page after the child
+// was answered on the next: passing the child keeps its answer, marked as
+// no longer offered; changing the parent back makes it valid again.
+func TestCascadeAcrossPages(t *testing.T) {
+	h := pagesSession(t)
+	id := h.only(survey.StatusDraft).ID
+	h.key(tcell.KeyPgDn)
+	h.typ("1") // region2 North
+	h.key(tcell.KeyEnter)
+	h.typ("2") // cercle2 Bravo
+	h.key(tcell.KeyEnter)
+	h.press(tcell.KeyRune, ' ') // cercles: Alpha
+	h.key(tcell.KeyDown)
+	h.press(tcell.KeyRune, ' ') // and Bravo
+	h.key(tcell.KeyEnter)
+	h.toField("region2", tcell.KeyPgUp)
+	h.typ("2") // South
+	h.key(tcell.KeyEnter)
+	h.mustSee("no longer available")
+	h.key(tcell.KeyPgUp) // passing the child's page, back
+	h.key(tcell.KeyPgDn)
+	h.key(tcell.KeyPgDn) // forward again, over cercles too
+	got := h.answers(id)
+	if got["/data/cercle2"] != "b" || got["/data/cercles"] != "a b" {
+		t.Errorf("after passing: cercle2 = %q, cercles = %q; want b and \"a b\" kept", got["/data/cercle2"], got["/data/cercles"])
+	}
+	h.toField("region2", tcell.KeyPgUp)
+	h.typ("1") // North again
+	h.key(tcell.KeyEnter)
+	if strings.Contains(h.text(), "no longer available") {
+		t.Errorf("still marked after the parent came back:\n%s", h.text())
+	}
+	if l := h.line("Bravo"); !strings.Contains(l, "(•)") {
+		t.Errorf("Bravo not chosen after the parent came back: %q", l)
+	}
+}
