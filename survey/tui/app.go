@@ -62,13 +62,13 @@ type App struct {
 	body                  *tview.Pages
 	layout                *tview.Flex
 
-	cur           screen
-	stack         []screen // screens to return to with Esc
-	quitArmed     bool     // Ctrl-C pressed once: the next one quits
+	cur       screen
+	stack     []screen // screens to return to with Esc
+	quitArmed bool     // Ctrl-C pressed once: the next one quits
 	// edits holds answers typed and refused (a malformed date), by
 	// interview and ref, until corrected: leaving the field, the page or
 	// the interview keeps them on screen, marked.
-	edits map[string]pendingEdit
+	edits         map[string]pendingEdit
 	user          string
 	width, height int
 }

@@ -764,7 +764,6 @@ func (iv *interview) moveFocus(d int) error {
 	return nil
 }
 
-
 // reload runs when the screen above (review, index, help) is closed: coming
 // back to the page is entering it again, for the paradata.
 func (iv *interview) reload() {
