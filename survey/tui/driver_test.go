@@ -91,6 +91,7 @@ func (h *harness) setWidget(f Field, value string) {
 					for range i {
 						h.key(tcell.KeyDown)
 					}
+					h.press(tcell.KeyRune, ' ')
 				}
 				return
 			}

@@ -297,6 +297,9 @@ func (iv *interview) block(fv *fieldView, width int) (label, hint, widget int) {
 	switch in := fv.input.(type) {
 	case *choiceBox:
 		widget = max(len(in.choices), 1)
+		if in.longList() {
+			widget++ // what is below, or the filter
+		}
 	case *tview.TextArea:
 		widget = 3
 	case nil:
@@ -436,8 +439,12 @@ func (iv *interview) newField(f Field) *fieldView {
 	switch f.Type {
 	case forms.TypeSelectOne, forms.TypeSelectFile:
 		choices(f.Choices, false)
-	case forms.TypeSelectMulti, forms.TypeSelectMultiFile, forms.TypeRank:
+	case forms.TypeSelectMulti, forms.TypeSelectMultiFile:
 		choices(f.Choices, true)
+	case forms.TypeRank:
+		cb := newRankBox(f.Choices, f.Value)
+		cb.changed = func() { iv.chose(fv) }
+		fv.input, fv.get, fv.put = cb, cb.value, cb.setValue
 	case forms.TypeAcknowledge:
 		choices([]Choice{{Name: "OK", Label: "OK"}}, false)
 	case forms.TypeInteger:
@@ -653,6 +660,14 @@ func (iv *interview) reloadPages() int {
 // next answers Enter: on a page of several fields it goes to the next field
 // first, then to the next page from the last one.
 func (iv *interview) next() error {
+	// Enter on a list whose cursor was moved with the arrows chooses.
+	if iv.focused < len(iv.fields) {
+		if cb, ok := iv.fields[iv.focused].input.(*choiceBox); ok && cb.chooseCursor() {
+			if p := iv.page(); p == nil || iv.focused >= len(iv.fields) {
+				return nil
+			}
+		}
+	}
 	if later := iv.nextInput(); later >= 0 {
 		fv := iv.fields[iv.focused]
 		ok, err := iv.commit(fv)
@@ -896,12 +911,17 @@ func (iv *interview) home() error {
 	if err := iv.s.Leave(iv.a.ctx); err != nil {
 		return err
 	}
+	// In the interview's language, computed before leaving it.
 	note := iv.unsaved()
+	if note != "" {
+		note = iv.a.tr("Draft saved except one answer. ", "Brouillon enregistré sauf une réponse. ") + note
+	}
+	saved := iv.a.tr("Draft saved; resume it from Drafts (F2).", "Brouillon enregistré ; reprenez-le depuis Brouillons (F2).")
 	iv.a.pop()
 	if note != "" {
-		return errors.New(iv.a.tr("Draft saved except one answer. ", "Brouillon enregistré sauf une réponse. ") + note)
+		return errors.New(note)
 	}
-	iv.a.info(iv.a.tr("Draft saved; resume it from Drafts (F2).", "Brouillon enregistré ; reprenez-le depuis Brouillons (F2)."))
+	iv.a.info(saved)
 	return nil
 }
 

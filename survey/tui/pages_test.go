@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -130,4 +131,119 @@ func TestCascadeAcrossPages(t *testing.T) {
 	if l := h.line("Bravo"); !strings.Contains(l, "(•)") {
 		t.Errorf("Bravo not chosen after the parent came back: %q", l)
 	}
+}
+
+// TestRankRecordsOrder ranks three fruits: the order given is stored, and
+// passing the page again does not rewrite it.
+func TestRankRecordsOrder(t *testing.T) {
+	h := pagesSession(t)
+	id := h.only(survey.StatusDraft).ID
+	h.toField("fruits", tcell.KeyPgDn)
+	h.key(tcell.KeyDown)
+	h.key(tcell.KeyDown) // Banana
+	h.typ("1")           // to first place
+	if v := h.answers(id)["/data/fruits"]; v != "banana mango orange" {
+		t.Fatalf("rank = %q, want \"banana mango orange\"", v)
+	}
+	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyPgUp)
+	h.key(tcell.KeyEnter)
+	if v := h.answers(id)["/data/fruits"]; v != "banana mango orange" {
+		t.Errorf("rank after passing the page again = %q", v)
+	}
+}
+
+// TestDuplicateChoiceNames chooses the second of two choices sharing a name
+// (allow_choice_duplicates): one is shown chosen and Enter goes on.
+func TestDuplicateChoiceNames(t *testing.T) {
+	h := pagesSession(t)
+	id := h.only(survey.StatusDraft).ID
+	h.toField("dup", tcell.KeyPgDn)
+	h.typ("2")
+	if n := strings.Count(h.text(), "(•)"); n != 1 {
+		t.Errorf("%d choices shown chosen, want 1:\n%s", n, h.text())
+	}
+	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyPgUp) // drawn again from the stored answer
+	if n := strings.Count(h.text(), "(•)"); n != 1 {
+		t.Errorf("%d choices shown chosen coming back, want 1:\n%s", n, h.text())
+	}
+	h.key(tcell.KeyEnter)
+	if _, p := h.current(); p == nil || fieldName(p.ID) != "when" {
+		t.Errorf("Enter did not go on: %s", h.message())
+	}
+	if v := h.answers(id)["/data/dup"]; v != "x" {
+		t.Errorf("dup = %q, want x", v)
+	}
+}
+
+// TestInvalidEditKept types a malformed date and leaves it by PgUp, F2 and
+// Esc: each time the text stays, marked invalid, and the message says it
+// was not saved.
+func TestInvalidEditKept(t *testing.T) {
+	h := pagesSession(t)
+	h.toField("when", tcell.KeyPgDn)
+	h.typ("2026-02-3")
+	h.key(tcell.KeyPgUp)
+	if m := h.message(); !strings.Contains(m, "Not saved") {
+		t.Errorf("PgUp: message %q does not say the date was not saved", m)
+	}
+	h.key(tcell.KeyPgDn)
+	h.mustSee("2026-02-3")
+	h.mustSee("⚠")
+	h.key(tcell.KeyF2)
+	h.mustSee("2026-02-3")
+	h.mustSee("Quand")
+	h.key(tcell.KeyEscape)
+	if m := h.message(); strings.HasPrefix(m, "Brouillon enregistré ;") || !strings.Contains(m, "sauf") {
+		t.Errorf("Esc: message %q", m)
+	}
+	h.key(tcell.KeyF5) // resume the last draft
+	h.mustSee("2026-02-3")
+}
+
+// TestIndexThenEscape opens the index on a page whose answer brings a page
+// before it, and comes back: the header's number is the page's place,
+// Enter goes to the page right after it, and the resume position is this
+// page.
+func TestIndexThenEscape(t *testing.T) {
+	h := pagesSession(t)
+	h.toField("word", tcell.KeyPgDn)
+	h.typ("show") // brings "early", before this page
+	h.key(tcell.KeyF3)
+	h.key(tcell.KeyEscape)
+	iv, p := h.current()
+	if p == nil || fieldName(p.ID) != "word" {
+		t.Fatalf("back from the index on %v, want word", p)
+	}
+	var pages []Page
+	h.do(func() { pages = iv.s.Pages() })
+	want := -1
+	for i, pg := range pages {
+		if pg.ID == p.ID {
+			want = i
+		}
+	}
+	if hdr := h.line("Q "); !strings.Contains(hdr, fmt.Sprintf("Q %d/%d", want+1, len(pages))) {
+		t.Errorf("header %q, want Q %d/%d", hdr, want+1, len(pages))
+	}
+	if pos := iv.s.Position(); pos != p.ID {
+		t.Errorf("resume position %s, want %s", pos, p.ID)
+	}
+	h.key(tcell.KeyEnter)
+	if _, np := h.current(); np == nil || np.ID != pages[want+1].ID {
+		t.Errorf("Enter went to %v, want %s", np, pages[want+1].ID)
+	}
+}
+
+// TestReviewLanguageThenBack switches the language in the review and goes
+// back: the question is in the new language.
+func TestReviewLanguageThenBack(t *testing.T) {
+	h := pagesSession(t)
+	h.toField("word", tcell.KeyPgDn)
+	h.mustSee("Word")
+	h.key(tcell.KeyF4)
+	h.key(tcell.KeyF2)
+	h.key(tcell.KeyEscape)
+	h.mustSee("Mot")
 }
