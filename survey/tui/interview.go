@@ -223,7 +223,7 @@ func (iv *interview) showMessages(shown map[string]bool) {
 			if m := iv.s.Check(fv.f.Ref); m != "" {
 				fv.msg.SetText(warning(m))
 			} else {
-				fv.msg.SetText("")
+				fv.msg.SetText(iv.spelled(fv))
 			}
 		}
 	}
@@ -427,10 +427,17 @@ func (iv *interview) newField(f Field) *fieldView {
 		f.Value = pe.text // what was typed and refused, shown again
 	}
 	input := func(placeholder string, accept func(string, rune) bool) {
-		in := tview.NewInputField().SetText(f.Value).SetPlaceholder(placeholder).SetAcceptanceFunc(accept)
+		text := f.Value
+		if _, pending := iv.a.edit(iv.s.ID(), f.Ref); !pending {
+			text = displayEntry(f.Type, f.Value)
+		}
+		in := tview.NewInputField().SetText(text).SetPlaceholder(placeholder).SetAcceptanceFunc(accept)
 		in.SetFieldBackgroundColor(tcell.ColorDarkSlateGray).SetPlaceholderTextColor(tcell.ColorGray)
-		fv.input, fv.get, fv.put = in, in.GetText, func(v string) { in.SetText(v) }
+		fv.input, fv.get, fv.put = in, in.GetText, func(v string) { in.SetText(displayEntry(f.Type, v)) }
 	}
+	// Numbers and dates take every key and are checked when the field is
+	// left, with a message: a key silently dropped is a wrong answer.
+	entry := func(t string, _ rune) bool { return len(t) <= maxEntry }
 	choices := func(cs []Choice, multi bool) {
 		cb := newChoiceBox(cs, multi, f.Value)
 		cb.changed = func() { iv.chose(fv) }
@@ -448,11 +455,11 @@ func (iv *interview) newField(f Field) *fieldView {
 	case forms.TypeAcknowledge:
 		choices([]Choice{{Name: "OK", Label: "OK"}}, false)
 	case forms.TypeInteger:
-		input(iv.a.tr("whole number", "nombre entier"), tview.InputFieldInteger)
+		input(iv.a.tr("whole number", "nombre entier"), entry)
 	case forms.TypeDecimal, forms.TypeRange:
-		input(iv.a.tr("number", "nombre"), tview.InputFieldFloat)
+		input(iv.a.tr("number, e.g. 2,5", "nombre, par ex. 2,5"), entry)
 	case forms.TypeDate:
-		input(iv.a.tr("YYYY-MM-DD", "AAAA-MM-JJ"), func(t string, c rune) bool { return len(t) <= 10 && (c == '-' || c >= '0' && c <= '9') })
+		input(iv.a.tr("DD/MM/YYYY", "JJ/MM/AAAA"), entry)
 	case forms.TypeTime:
 		input("HH:MM", func(t string, c rune) bool { return len(t) <= 5 && (c == ':' || c >= '0' && c <= '9') })
 	case forms.TypeGeopoint:
@@ -484,9 +491,15 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 	if fv.input == nil || !iv.s.Editable() {
 		return iv.check(fv), nil
 	}
-	v := fv.get()
+	typed := fv.get()
+	v := typed
 	if fv.f.Type != forms.TypeText {
 		v = strings.TrimSpace(v)
+	}
+	v, code := normalizeEntry(fv.f.Type, v, time.Now())
+	if code != "" {
+		iv.refuse(fv, typed, valueMessage(code, iv.s.Language()))
+		return false, nil
 	}
 	if v == fv.saved {
 		iv.a.forget(iv.s.ID(), fv.f.Ref)
@@ -512,11 +525,6 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 		v = name
 		fv.saved = name // Attach records the answer itself.
 		iv.accepted(fv.f.Ref, name)
-	case fv.f.Type == forms.TypeDate && v != "":
-		if _, err := time.Parse("2006-01-02", v); err != nil {
-			iv.refuse(fv, v, valueMessage("date", iv.s.Language()))
-			return false, nil
-		}
 	}
 	if v != fv.saved {
 		set := iv.s.Set
@@ -537,7 +545,7 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 				return false, nil
 			}
 			if errors.As(err, &ve) {
-				iv.refuse(fv, v, valueMessage(ve.Code, iv.s.Language()))
+				iv.refuse(fv, typed, valueMessage(ve.Code, iv.s.Language()))
 				return false, nil
 			}
 			return false, fmt.Errorf("save %s: %w", fv.f.Ref, err)
@@ -608,11 +616,20 @@ func (iv *interview) check(fv *fieldView) bool {
 	}
 	m := iv.s.Check(fv.f.Ref)
 	if m == "" {
-		iv.say(fv, "")
+		iv.say(fv, iv.spelled(fv))
 		return true
 	}
 	iv.warn(fv, m)
 	return false
+}
+
+// spelled is the line under a valid date: the date in words, so that
+// 05/12 is not read as May 12.
+func (iv *interview) spelled(fv *fieldView) string {
+	if fv.f.Type != forms.TypeDate || fv.saved == "" {
+		return ""
+	}
+	return "[::d]= " + tview.Escape(spellDate(fv.saved, langCode(iv.s.Language()) == "FR")) + "[::-]"
 }
 
 // warn shows a problem under the field: a mark and the text, in red.
@@ -972,15 +989,16 @@ func (iv *interview) removeRepeat() error {
 func valueMessage(code, lang string) string {
 	fr := langCode(lang) == "FR"
 	msgs := map[string][2]string{
-		"integer":  {"Type a whole number.", "Tapez un nombre entier."},
-		"decimal":  {"Type a number.", "Tapez un nombre."},
-		"date":     {"Write the date as YYYY-MM-DD, e.g. 2024-03-31.", "Écrivez la date AAAA-MM-JJ, par ex. 2024-03-31."},
-		"time":     {"Write the time as HH:MM.", "Écrivez l'heure HH:MM."},
-		"geopoint": {"Type the latitude and longitude, e.g. 12.65 -8.0.", "Tapez la latitude et la longitude, par ex. 12.65 -8.0."},
-		"choice":   {"That choice is not offered.", "Ce choix n'est pas proposé."},
-		"range":    {"The number is outside the allowed range.", "Le nombre est hors des limites permises."},
-		"readonly": {"This answer cannot be changed.", "Cette réponse ne peut pas être modifiée."},
-		"relevant": {"This question is not asked any more.", "Cette question n'est plus posée."},
+		"integer":       {"Type a whole number.", "Tapez un nombre entier."},
+		"integer-comma": {"A whole number: no comma or point.", "Un nombre entier : sans virgule ni point."},
+		"decimal":       {"Type a number, e.g. 2,5 or 2 650 000.", "Tapez un nombre, par ex. 2,5 ou 2 650 000."},
+		"date":          {"Write the date day first, e.g. 31/03/2024 or 31/3/24.", "Écrivez la date jour d'abord, par ex. 31/03/2024 ou 31/3/24."},
+		"time":          {"Write the time as HH:MM.", "Écrivez l'heure HH:MM."},
+		"geopoint":      {"Type the latitude and longitude, e.g. 12.65 -8.0.", "Tapez la latitude et la longitude, par ex. 12.65 -8.0."},
+		"choice":        {"That choice is not offered.", "Ce choix n'est pas proposé."},
+		"range":         {"The number is outside the allowed range.", "Le nombre est hors des limites permises."},
+		"readonly":      {"This answer cannot be changed.", "Cette réponse ne peut pas être modifiée."},
+		"relevant":      {"This question is not asked any more.", "Cette question n'est plus posée."},
 	}
 	m, ok := msgs[code]
 	if !ok {

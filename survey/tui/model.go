@@ -154,7 +154,7 @@ type Choice struct {
 // labels rather than names.
 func (f Field) display() string {
 	if f.Value == "" || len(f.Choices) == 0 {
-		return f.Value
+		return displayEntry(f.Type, f.Value)
 	}
 	label := func(name string) string {
 		for _, c := range f.Choices {

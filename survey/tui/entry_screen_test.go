@@ -1,0 +1,65 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+
+	"sira/survey"
+)
+
+// TestFrenchKeyboardEntry answers the built-in form as an enumerator on a
+// French keyboard: the unshifted digit row picks choices, letters never
+// change an answer, a decimal comma is a decimal point, an integer refuses
+// a comma with a message, spaces between thousands are ignored and shown
+// back, dates are typed day first and stored as ISO.
+func TestFrenchKeyboardEntry(t *testing.T) {
+	h := newHarness(t, harnessOpts{language: "English (en)"})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyEnter) // the introduction
+	id := h.only(survey.StatusDraft).ID
+	h.typ("é") // border_post: the second choice
+	if v, _ := valueOf(h.answers(id), "border_post"); v != "diboli" {
+		t.Fatalf("é on the border posts chose %q, want the second (diboli)", v)
+	}
+	h.typ("k") // a letter moves, never chooses
+	if v, _ := valueOf(h.answers(id), "border_post"); v != "diboli" {
+		t.Errorf("a letter changed the answer to %q", v)
+	}
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "age" })
+	h.typ("34,5")
+	h.key(tcell.KeyEnter)
+	h.mustSee("no comma")
+	h.key(tcell.KeyCtrlU)
+	h.typ("34")
+	h.key(tcell.KeyEnter)
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "departure_date" })
+	h.key(tcell.KeyCtrlU)
+	h.typ("5/12/19")
+	h.key(tcell.KeyEnter)
+	if v, _ := valueOf(h.answers(id), "departure_date"); v != "2019-12-05" {
+		t.Errorf("departure_date = %q, want 2019-12-05", v)
+	}
+	h.key(tcell.KeyPgUp)
+	h.mustSee("05/12/2019")
+	h.mustSee("5 December 2019")
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "savings_brought" })
+	h.typ("2,5")
+	h.key(tcell.KeyEnter)
+	if v, _ := valueOf(h.answers(id), "savings_brought"); v != "2.5" {
+		t.Errorf("2,5 stored as %q, want 2.5", v)
+	}
+	h.key(tcell.KeyPgUp)
+	h.key(tcell.KeyCtrlU)
+	h.typ("2 650 000")
+	h.key(tcell.KeyEnter)
+	if v, _ := valueOf(h.answers(id), "savings_brought"); v != "2650000" {
+		t.Errorf("2 650 000 stored as %q", v)
+	}
+	h.key(tcell.KeyPgUp)
+	if !strings.Contains(h.text(), "2 650 000") {
+		t.Errorf("the amount is not shown with its thousands:\n%s", h.text())
+	}
+}
