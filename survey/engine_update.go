@@ -215,10 +215,14 @@ func (e *Engine) refresh(x *elem, m uint8) {
 		}
 	}
 	if m&depCons != 0 || valueChanged || relChanged {
+		was := x.invalid
 		x.invalid = false
 		x.errs &^= depCons
 		if xs.constraint != nil && x.relevant && x.raw() != "" {
 			x.invalid = !e.evalKind(x, depCons, xs.constraint, true)
+		}
+		if x.invalid != was {
+			changed = true // what others read of x: its value or ""
 		}
 	}
 	if changed {

@@ -282,7 +282,10 @@ func (e *Engine) substitute(x *elem, s string) string {
 		}
 		b.WriteString(s[:i])
 		name := strings.TrimSpace(s[i+2 : i+j])
-		if ex := x.ni.x.outputs[name]; ex != nil {
+		if self := e.plan.byName[name]; self == x.ni && x.slots == nil {
+			// A field's own messages show what was typed, even refused.
+			b.WriteString(x.raw())
+		} else if ex := x.ni.x.outputs[name]; ex != nil {
 			if v, err := e.eval(ex, x); err == nil {
 				b.WriteString(toString(v))
 			}

@@ -497,6 +497,9 @@ func (s *session) Attach(ctx context.Context, ref, path string) (string, error) 
 	if fi, err := f.Stat(); err != nil || fi.IsDir() {
 		return "", fmt.Errorf("attach %s: not a file", path)
 	}
+	if n := s.l.f.Node(r.Path); n != nil && !fileFits(n.Type, path) {
+		return "", &WrongFileError{Want: n.Type}
+	}
 	// A time prefix keeps files of the same name apart, as ODK Collect's
 	// millisecond names do.
 	name := fmt.Sprintf("%d-%s", s.b.opts.Now().UnixMilli(), strings.ReplaceAll(filepath.Base(path), " ", "_"))
@@ -533,12 +536,14 @@ func (s *session) Missing() []string {
 	return out
 }
 
+// Progress counts a required answer as given only when it is valid: a
+// value a constraint refused is not an answer.
 func (s *session) Progress() (answered, required int) {
 	for _, p := range s.Pages() {
 		for _, f := range p.Fields {
 			if f.Required {
 				required++
-				if f.Value != "" {
+				if f.Value != "" && s.Check(f.Ref) == "" {
 					answered++
 				}
 			}
@@ -757,4 +762,26 @@ func pick(t forms.Text, lang string, f *forms.Form) string {
 		}
 	}
 	return ""
+}
+
+// WrongFileError refuses a file whose kind is not the one the question
+// asks for (a document for an image question).
+type WrongFileError struct{ Want forms.Type }
+
+func (e *WrongFileError) Error() string { return "the file is not of the kind asked: " + string(e.Want) }
+
+// fileFits reports whether the file at path, by its extension, is of the
+// kind a media question of type t takes: image, audio or video; any file
+// for a file question.
+func fileFits(t forms.Type, path string) bool {
+	kind, _, _ := strings.Cut(mime.TypeByExtension(strings.ToLower(filepath.Ext(path))), "/")
+	switch t {
+	case forms.TypeImage:
+		return kind == "image"
+	case forms.TypeAudio:
+		return kind == "audio"
+	case forms.TypeVideo:
+		return kind == "video"
+	}
+	return true
 }

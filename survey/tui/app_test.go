@@ -200,7 +200,7 @@ func TestConstraintBlocks(t *testing.T) {
 	}
 	// The review lists what is missing and finalizing is refused.
 	h.key(tcell.KeyF4)
-	h.mustSee("required answer(s) missing")
+	h.mustSee("answer(s) missing or invalid")
 	h.key(tcell.KeyF9)
 	if m := h.message(); !strings.Contains(m, "missing") {
 		t.Errorf("F9 with missing answers: %q", m)

@@ -63,3 +63,27 @@ func TestFrenchKeyboardEntry(t *testing.T) {
 		t.Errorf("the amount is not shown with its thousands:\n%s", h.text())
 	}
 }
+
+// TestRefusedValueAfterResume leaves an age its constraint refuses and
+// resumes the draft: the message is there again, the age is not counted in
+// the progress, and the review calls it invalid, not missing.
+func TestRefusedValueAfterResume(t *testing.T) {
+	h := newHarness(t, harnessOpts{language: "English (en)"})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "age" })
+	before := h.line("Q ")
+	h.typ("5")
+	h.key(tcell.KeyEnter)
+	h.mustSee("Age must be between 15 and 99.")
+	if got := h.line("Q "); got != before {
+		t.Errorf("progress moved with a refused age: %q, was %q", got, before)
+	}
+	h.key(tcell.KeyEscape)
+	h.key(tcell.KeyF5)
+	h.mustSee("Age must be between 15 and 99.")
+	h.key(tcell.KeyF4)
+	if l := h.line("How old are you?"); !strings.Contains(l, "invalid") || strings.Contains(l, "missing") {
+		t.Errorf("review line %q: want the age called invalid", l)
+	}
+}

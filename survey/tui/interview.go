@@ -518,6 +518,13 @@ func (iv *interview) commit(fv *fieldView) (bool, error) {
 			case errors.Is(err, fs.ErrPermission):
 				m = iv.a.tr("This file cannot be read: ", "Ce fichier ne peut pas être lu : ") + v
 			}
+			var wf *WrongFileError
+			if errors.As(err, &wf) {
+				kinds := map[forms.Type][2]string{forms.TypeImage: {"a photo or image", "une photo ou image"},
+					forms.TypeAudio: {"a sound recording", "un enregistrement sonore"}, forms.TypeVideo: {"a video", "une vidéo"}}
+				k := kinds[wf.Want]
+				m = fmt.Sprintf(iv.a.tr("This question takes %s: %s is not one.", "Cette question prend %s : %s n'en est pas."), iv.a.tr(k[0], k[1]), v)
+			}
 			iv.refuse(fv, v, m)
 			return false, nil
 		}

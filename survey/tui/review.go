@@ -70,9 +70,13 @@ func (rv *review) load() {
 			val := f.display()
 			color := tcell.ColorWhite
 			if missing[f.Ref] {
+				// Missing and invalid are different words, and a mark,
+				// not colour alone.
 				color = tcell.ColorRed
 				if val == "" {
-					val = rv.a.tr("— required —", "— obligatoire —")
+					val = rv.a.tr("✗ missing (required)", "✗ manquante (obligatoire)")
+				} else {
+					val = "⚠ " + val + rv.a.tr("  — invalid: ", "  — non valide : ") + rv.s.Check(f.Ref)
 				}
 				rv.nMiss++
 				if rv.first < 0 {
@@ -88,7 +92,7 @@ func (rv *review) load() {
 	case !rv.s.Editable():
 		rv.table.SetTitle(rv.a.tr(" Answers (read-only) ", " Réponses (lecture seule) "))
 	case rv.nMiss > 0:
-		rv.table.SetTitle(fmt.Sprintf(rv.a.tr(" Review: %d required answer(s) missing ", " Revue : %d réponse(s) obligatoire(s) manquante(s) "), rv.nMiss))
+		rv.table.SetTitle(fmt.Sprintf(rv.a.tr(" Review: %d answer(s) missing or invalid ", " Revue : %d réponse(s) manquante(s) ou non valide(s) "), rv.nMiss))
 	default:
 		rv.table.SetTitle(rv.a.tr(" Review: complete, F9 finalizes ", " Revue : complet, F9 finalise "))
 	}
