@@ -768,7 +768,9 @@ func pick(t forms.Text, lang string, f *forms.Form) string {
 // asks for (a document for an image question).
 type WrongFileError struct{ Want forms.Type }
 
-func (e *WrongFileError) Error() string { return "the file is not of the kind asked: " + string(e.Want) }
+func (e *WrongFileError) Error() string {
+	return "the file is not of the kind asked: " + string(e.Want)
+}
 
 // fileFits reports whether the file at path, by its extension, is of the
 // kind a media question of type t takes: image, audio or video; any file
