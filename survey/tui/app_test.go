@@ -310,6 +310,14 @@ func TestFreeRepeatMediaAndCheckboxes(t *testing.T) {
 	if err := os.WriteFile(small, []byte("\xff\xd8\xff jpeg"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	doc := filepath.Join(dir, "notes.pdf")
+	if err := os.WriteFile(doc, []byte("%PDF-1.4"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.typ(doc) // a document for an image question
+	h.key(tcell.KeyEnter)
+	h.mustSee("takes a photo or image")
+	h.key(tcell.KeyCtrlU)
 	h.typ(big)
 	h.key(tcell.KeyEnter)
 	h.mustSee("too large")
