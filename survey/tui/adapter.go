@@ -119,6 +119,18 @@ func (b *backend) SignIn(ctx context.Context, enumerator, pin string) (bool, err
 	return first, nil
 }
 
+func (b *backend) Setting(ctx context.Context, key string) (string, error) {
+	v, err := b.st.Setting(ctx, "tui."+key)
+	if errors.Is(err, survey.ErrNotFound) {
+		return "", nil
+	}
+	return v, err
+}
+
+func (b *backend) SetSetting(ctx context.Context, key, value string) error {
+	return b.st.SetSetting(ctx, "tui."+key, value)
+}
+
 func (b *backend) DeviceID(ctx context.Context) (string, error) {
 	if b.device != "" {
 		return b.device, nil

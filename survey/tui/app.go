@@ -69,6 +69,7 @@ type App struct {
 	// interview and ref, until corrected: leaving the field, the page or
 	// the interview keeps them on screen, marked.
 	edits         map[string]pendingEdit
+	auto          *bool // auto-advance, read once from the settings
 	user          string
 	width, height int
 }
@@ -358,3 +359,31 @@ func (a *App) keepEdit(id, ref string, pe pendingEdit) {
 }
 
 func (a *App) forget(id, ref string) { delete(a.edits, editKey(id, ref)) }
+
+// autoAdvance reports whether a choice made with one key (a digit) on a
+// page of one question goes on to the next page by itself: on unless the
+// enumerator turned it off on the home screen (F6).
+func (a *App) autoAdvance() bool {
+	if a.auto == nil {
+		v, err := a.opts.Backend.Setting(a.ctx, "auto-advance")
+		if err != nil {
+			a.log.Warn("tui: read setting", "err", err)
+		}
+		on := v != "off"
+		a.auto = &on
+	}
+	return *a.auto
+}
+
+// setAutoAdvance turns auto-advance on or off and remembers it.
+func (a *App) setAutoAdvance(on bool) error {
+	v := "on"
+	if !on {
+		v = "off"
+	}
+	if err := a.opts.Backend.SetSetting(a.ctx, "auto-advance", v); err != nil {
+		return err
+	}
+	a.auto = &on
+	return nil
+}

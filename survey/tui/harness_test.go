@@ -41,6 +41,7 @@ type harness struct {
 	app   *App
 	done  chan error
 
+	keys     int // keys pressed
 	mu       sync.Mutex
 	accepted map[string]string // ref → value the screen accepted
 }
@@ -54,6 +55,7 @@ type harnessOpts struct {
 	uiLang   string      // Options.Language
 	onAccept func(ref, value string)
 	onPage   func(id string, stored bool)
+	auto     bool // auto-advance on, as it is by default for enumerators
 }
 
 func newHarness(tb testing.TB, o harnessOpts) *harness {
@@ -74,6 +76,12 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 	b, err := NewBackend(ctx, st, []*forms.Form{o.form}, BackendOptions{Language: o.language, Now: o.now})
 	if err != nil {
 		tb.Fatalf("backend: %v", err)
+	}
+	if !o.auto {
+		// Most tests type a digit and then Enter, key by key.
+		if err := b.SetSetting(ctx, "auto-advance", "off"); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	h := &harness{tb: tb, ctx: ctx, path: o.path, store: st, done: make(chan error, 1), accepted: map[string]string{}}
 	h.sim = tcell.NewSimulationScreen("UTF-8")
@@ -111,6 +119,7 @@ func (h *harness) do(f func()) { h.app.tv.QueueUpdateDraw(f) }
 
 // press sends one key through the app's key handling, synchronously.
 func (h *harness) press(k tcell.Key, r rune) {
+	h.keys++
 	h.do(func() { h.app.dispatch(tcell.NewEventKey(k, r, tcell.ModNone)) })
 }
 

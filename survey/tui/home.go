@@ -71,6 +71,14 @@ func (h *home) bindings() []binding {
 		{keys: []key{k(tcell.KeyF4), r('r')}, label: h.a.tr("Rejected", "Rejetés"), desc: "interviews the supervisor rejected, with the comment", action: func() error {
 			return h.list(h.a.tr("Rejected", "Rejetés"), survey.StatusRejected)
 		}},
+		{keys: []key{k(tcell.KeyF6)}, label: h.autoLabel(), desc: "auto-advance: a choice made with one key goes on to the next question (on/off)", action: func() error {
+			on := !h.a.autoAdvance()
+			if err := h.a.setAutoAdvance(on); err != nil {
+				return err
+			}
+			h.a.info(h.autoLabel())
+			return nil
+		}},
 		{keys: []key{k(tcell.KeyF10)}, label: h.a.tr("Quit", "Quitter"), desc: "quit Sira (drafts are saved)", action: func() error {
 			h.a.Stop()
 			return nil
@@ -115,4 +123,12 @@ func (h *home) resumeLast() error {
 	}
 	h.a.push(newInterview(h.a, s))
 	return nil
+}
+
+// autoLabel says whether auto-advance is on, with a mark.
+func (h *home) autoLabel() string {
+	if h.a.autoAdvance() {
+		return h.a.tr("Auto ✓", "Auto ✓")
+	}
+	return h.a.tr("Auto ✗", "Auto ✗")
 }

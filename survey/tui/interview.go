@@ -584,14 +584,38 @@ func (iv *interview) chose(fv *fieldView) {
 	if !iv.s.Editable() {
 		return
 	}
-	if _, err := iv.commit(fv); err != nil {
+	ok, err := iv.commit(fv)
+	if err != nil {
 		iv.a.fail(err)
+		return
+	}
+	if cb, isBox := fv.input.(*choiceBox); isBox && ok && cb.byKey && !cb.multi && cb.order == nil && iv.a.autoAdvance() {
+		// One key answered the question: go on, as Enter would, to the
+		// next field of the page or to the next page.
+		if iv.changed {
+			iv.changed = false
+			iv.refreshPage()
+		}
+		if err := iv.next(); err != nil {
+			iv.a.fail(err)
+		}
 		return
 	}
 	if iv.changed {
 		iv.changed = false
 		iv.refreshPage()
 	}
+}
+
+// inputs counts the fields of the page that take an answer.
+func (iv *interview) inputs() int {
+	n := 0
+	for _, fv := range iv.fields {
+		if fv.input != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // unsaved names the fields of the page whose edit was refused, for the

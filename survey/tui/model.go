@@ -32,6 +32,10 @@ type Backend interface {
 	Open(ctx context.Context, id string) (Session, error)
 	// Reopen turns a rejected interview back into a draft and opens it.
 	Reopen(ctx context.Context, id string) (Session, error)
+	// Setting reads one of the app's preferences on this laptop ("" when
+	// never set); SetSetting stores one.
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
 }
 
 // FormInfo describes one form on the home screen.

@@ -33,6 +33,7 @@ type choiceBox struct {
 	order  []int
 	ranked bool
 	moved  bool   // the cursor was moved since the last choice
+	byKey  bool   // the last change was a choice made with one key (a digit)
 	filter string // typed letters narrowing a long list, folded
 }
 
@@ -313,7 +314,9 @@ func (c *choiceBox) InputHandler() func(event *tcell.EventKey, setFocus func(p t
 						c.place(d - 1)
 						return
 					}
+					c.byKey = true
 					c.pick(rows[at])
+					c.byKey = false
 				}
 				return
 			}
