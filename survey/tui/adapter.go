@@ -226,13 +226,19 @@ func (b *backend) Reopen(ctx context.Context, id string) (Session, error) {
 
 func (b *backend) session(ctx context.Context, l *loaded, iv *survey.Interview) (*session, error) {
 	s := &session{b: b, l: l, iv: iv, base: iv.Data.Clone(), events: len(iv.Paradata)}
+	// The interview resumes in the language it was left in (F2 records
+	// each switch in the paradata).
+	lang := b.opts.Language
 	for _, ev := range iv.Paradata {
-		if ev.Kind == "enter" {
+		switch ev.Kind {
+		case "enter":
 			s.pos = ev.Field
+		case "language":
+			lang = ev.Note
 		}
 	}
 	device, _ := b.DeviceID(ctx)
-	e, err := survey.NewEngine(l.f, iv, survey.EngineOptions{Language: b.opts.Language, Now: b.opts.Now,
+	e, err := survey.NewEngine(l.f, iv, survey.EngineOptions{Language: lang, Now: b.opts.Now,
 		DeviceID: device, Username: iv.Enumerator, Location: b.opts.Location, Plan: l.plan})
 	if err != nil {
 		return nil, err

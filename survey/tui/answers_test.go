@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +240,28 @@ func TestMultiLinePaste(t *testing.T) {
 	h.key(tcell.KeyEnter)
 	if v, _ := valueOf(h.answers(id), "enumerator_comments"); v != "Line one\nline two" {
 		t.Errorf("enumerator_comments = %q, want both lines", v)
+	}
+}
+
+// TestResumeOfferAfterCrash stops the app in the middle of an interview as
+// a crash would, and starts it again: home says an interview was
+// interrupted and F5 resumes that one, not the last changed.
+func TestResumeOfferAfterCrash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sira.db")
+	h := newHarness(t, harnessOpts{path: path, language: "English (en)"})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "sex" })
+	h.stop() // no Esc, no quit
+	h2 := newHarness(t, harnessOpts{path: path, language: "English (en)"})
+	h2.signIn("awa", "4321")
+	h2.mustSee("interrupted")
+	h2.key(tcell.KeyF5)
+	if _, p := h2.current(); p == nil || fieldName(p.ID) != "sex" {
+		t.Fatalf("F5 resumed on %v, want the interrupted interview at sex", p)
+	}
+	h2.key(tcell.KeyEscape) // a clean close
+	if strings.Contains(h2.text(), "interrupted") {
+		t.Errorf("still offered after a clean close:\n%s", h2.text())
 	}
 }

@@ -187,6 +187,7 @@ func (a *App) interrupt() error {
 		err = sv.save()
 	}
 	if a.quitArmed {
+		a.markOpen("") // a clean exit: everything is saved
 		a.Stop()
 		return nil
 	}
@@ -386,4 +387,15 @@ func (a *App) setAutoAdvance(on bool) error {
 	}
 	a.auto = &on
 	return nil
+}
+
+// markOpen records, durably, the draft on screen ("" when none), so that a
+// start after a crash or a power cut can offer to resume it.
+func (a *App) markOpen(id string) {
+	if a.user == "" {
+		return
+	}
+	if err := a.opts.Backend.SetSetting(a.ctx, "open."+a.user, id); err != nil {
+		a.log.Warn("tui: record the open interview", "err", err)
+	}
 }

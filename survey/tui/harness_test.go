@@ -41,7 +41,8 @@ type harness struct {
 	app   *App
 	done  chan error
 
-	keys     int // keys pressed
+	keys     int  // keys pressed
+	stopped  bool // stop ran
 	mu       sync.Mutex
 	accepted map[string]string // ref → value the screen accepted
 }
@@ -101,6 +102,10 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 }
 
 func (h *harness) stop() {
+	if h.stopped {
+		return
+	}
+	h.stopped = true
 	select {
 	case <-h.done:
 		return

@@ -50,6 +50,9 @@ func newInterview(a *App, s Session) *interview {
 	iv.layout.SetBorderPadding(0, 0, 1, 1)
 	iv.pages = s.Pages()
 	iv.render(iv.resumeAt())
+	if s.Editable() {
+		a.markOpen(s.ID())
+	}
 	return iv
 }
 
@@ -965,6 +968,7 @@ func (iv *interview) home() error {
 		note = iv.a.tr("Draft saved except one answer. ", "Brouillon enregistré sauf une réponse. ") + note
 	}
 	saved := iv.a.tr("Draft saved; resume it from Drafts (F2).", "Brouillon enregistré ; reprenez-le depuis Brouillons (F2).")
+	iv.a.markOpen("")
 	iv.a.pop()
 	if note != "" {
 		return errors.New(note)

@@ -247,3 +247,14 @@ func TestReviewLanguageThenBack(t *testing.T) {
 	h.key(tcell.KeyEscape)
 	h.mustSee("Mot")
 }
+
+// TestLanguageRememberedPerInterview switches an interview to French and
+// resumes it: it opens in French.
+func TestLanguageRememberedPerInterview(t *testing.T) {
+	h := pagesSession(t)
+	h.key(tcell.KeyF2)
+	h.mustSee("Région")
+	h.key(tcell.KeyEscape)
+	h.key(tcell.KeyF5)
+	h.mustSee("Région")
+}

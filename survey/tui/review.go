@@ -188,6 +188,7 @@ func (rv *review) finalize() error {
 	}
 	// In the interview's language, as the review was.
 	msg := rv.a.tr("Interview finalized and locked; it will go with the next sync.", "Entretien finalisé et verrouillé ; il partira à la prochaine synchronisation.")
+	rv.a.markOpen("")
 	rv.a.reset(newHome(rv.a))
 	rv.a.info(msg)
 	return nil
@@ -219,8 +220,9 @@ func newIndex(a *App, iv *interview) *index {
 				label += fmt.Sprintf(" (+%d)", len(p.Fields)-1)
 			}
 			for _, f := range p.Fields {
-				if missing[f.Ref] {
+				if missing[f.Ref] && color != tcell.ColorRed {
 					color = tcell.ColorRed
+					label = "✗ " + label // a mark, not colour alone
 				}
 			}
 		}
