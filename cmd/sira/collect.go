@@ -81,7 +81,8 @@ func runCollect(ctx context.Context, env *Env, args []string) error {
 	if ui == "" {
 		ui = f.DefaultLanguage
 	}
-	return tui.New(ctx, tui.Options{Backend: b, Logger: logger, Language: ui}).Run()
+	french := strings.Contains(strings.ToLower(ui), "fr")
+	return tui.New(ctx, tui.Options{Backend: b, Logger: logger, Language: ui, Sync: collectSync(st, french)}).Run()
 }
 
 // collectForm loads the form to collect: the built-in survey, a compiled

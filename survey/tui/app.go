@@ -36,6 +36,12 @@ type Options struct {
 	// (stored false) and after (stored true) it is saved as the position
 	// the draft resumes at. It runs on the UI goroutine.
 	OnPage func(pageID string, stored bool)
+	// Sync, when set, is the home screen's sync action (F7): it sends the
+	// finalized interviews as sira sync does, calling progress as
+	// interviews are decided, and returns the result in the enumerator's
+	// words ("3 sent, 1 rejected back to you"). It runs on its own
+	// goroutine.
+	Sync func(ctx context.Context, progress func(done, total int)) (string, error)
 }
 
 // screen is one screen of the app.
@@ -70,6 +76,7 @@ type App struct {
 	// the interview keeps them on screen, marked.
 	edits         map[string]pendingEdit
 	auto          *bool // auto-advance, read once from the settings
+	syncing       bool  // a sync runs
 	user          string
 	width, height int
 }
@@ -398,4 +405,44 @@ func (a *App) markOpen(id string) {
 	if err := a.opts.Backend.SetSetting(a.ctx, "open."+a.user, id); err != nil {
 		a.log.Warn("tui: record the open interview", "err", err)
 	}
+}
+
+// startSync runs Options.Sync in the background with a progress bar in the
+// message line; the result replaces it, and the home counts follow.
+func (a *App) startSync() error {
+	if a.opts.Sync == nil {
+		return errors.New(a.tr("sync is not set up on this laptop", "la synchronisation n'est pas configurée sur cet ordinateur"))
+	}
+	if a.syncing {
+		return errors.New(a.tr("a sync is already running", "une synchronisation est déjà en cours"))
+	}
+	a.syncing = true
+	label := a.tr("Sync", "Synchro")
+	a.info(label + "…")
+	go func() {
+		msg, err := a.opts.Sync(a.ctx, func(done, total int) {
+			a.QueueUpdateDraw(func() { a.info(label + " " + progressBar(done, total, 20)) })
+		})
+		a.QueueUpdateDraw(func() {
+			a.syncing = false
+			if err != nil {
+				a.fail(err)
+			} else {
+				a.info(msg)
+			}
+			if r, ok := a.cur.(interface{ reload() }); ok {
+				r.reload()
+			}
+		})
+	}()
+	return nil
+}
+
+// progressBar draws done of total as "[#####.....] 3/10".
+func progressBar(done, total, width int) string {
+	if total <= 0 {
+		return "…"
+	}
+	n := min(done*width/total, width)
+	return "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "] " + fmt.Sprintf("%d/%d", done, total)
 }

@@ -101,6 +101,7 @@ func (h *home) bindings() []binding {
 		{keys: []key{k(tcell.KeyF4), r('r')}, label: h.a.tr("Rejected", "Rejetés"), desc: "interviews the supervisor rejected, with the comment", action: func() error {
 			return h.list(h.a.tr("Rejected", "Rejetés"), survey.StatusRejected)
 		}},
+		{keys: []key{k(tcell.KeyF7)}, label: h.a.tr("Sync", "Synchro"), desc: "send the finalized interviews to the server and receive rejections", action: h.a.startSync},
 		{keys: []key{k(tcell.KeyF6)}, label: h.autoLabel(), desc: "auto-advance: a choice made with one key goes on to the next question (on/off)", action: func() error {
 			on := !h.a.autoAdvance()
 			if err := h.a.setAutoAdvance(on); err != nil {
