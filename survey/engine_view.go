@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"sira/forms"
+	"sira/forms/xpath"
 )
 
 // Value returns the stored answer at ref ("" for an unknown ref), whether
@@ -458,4 +459,24 @@ func shown(n *forms.Node) bool {
 		return false
 	}
 	return n.Type != forms.TypeCalculate && n.Type != forms.TypeHidden
+}
+
+// InstanceName evaluates the form's instance_name setting on the answers,
+// the name ODK gives an interview in its lists ("diboli-2026-12-07"); ""
+// when the form has none or it cannot be evaluated.
+func (e *Engine) InstanceName() string {
+	if e.form.InstanceName == "" {
+		return ""
+	}
+	x, err := xpath.Parse(e.form.InstanceName)
+	if err != nil {
+		return ""
+	}
+	ex := wrap(x)
+	e.plan.bind(ex)
+	v, err := e.eval(ex, e.root)
+	if err != nil {
+		return ""
+	}
+	return toString(v)
 }

@@ -50,7 +50,30 @@ func NewBackend(ctx context.Context, st survey.Store, fs []*forms.Form, opts Bac
 	return b, nil
 }
 
+// instanceName is the interview's instance_name, computed once per
+// revision and change (names are cached by id, revision and update time).
+func (b *backend) instanceName(ctx context.Context, s survey.Summary) string {
+	key := fmt.Sprintf("%s@%d@%d", s.ID, s.Revision, s.Updated.UnixNano())
+	if n, ok := b.names[key]; ok {
+		return n
+	}
+	name := ""
+	if iv, err := b.st.Get(ctx, s.ID); err == nil {
+		if l, err := b.form(ctx, iv.FormHash); err == nil && l.f.InstanceName != "" {
+			if e, err := survey.NewEngine(l.f, iv, survey.EngineOptions{Plan: l.plan, Now: b.opts.Now, Location: b.opts.Location}); err == nil {
+				name = e.InstanceName()
+			}
+		}
+	}
+	if b.names == nil {
+		b.names = map[string]string{}
+	}
+	b.names[key] = name
+	return name
+}
+
 type backend struct {
+	names   map[string]string // instanceName's cache
 	st      survey.Store
 	opts    BackendOptions
 	offered []*loaded
@@ -131,6 +154,20 @@ func (b *backend) SetSetting(ctx context.Context, key, value string) error {
 	return b.st.SetSetting(ctx, "tui."+key, value)
 }
 
+func (b *backend) Delete(ctx context.Context, id, enumerator string) error {
+	now := b.opts.Now()
+	if err := b.st.AppendEvents(ctx, id, []survey.Event{{At: now, Kind: "delete", Note: enumerator}}); err != nil {
+		return fmt.Errorf("delete %s: %w", id, err)
+	}
+	if err := b.st.SetSetting(ctx, "tui.deleted."+id, now.UTC().Format(time.RFC3339)+" "+enumerator); err != nil {
+		return fmt.Errorf("delete %s: %w", id, err)
+	}
+	if err := b.st.Delete(ctx, id); err != nil {
+		return fmt.Errorf("delete %s: %w", id, err)
+	}
+	return nil
+}
+
 func (b *backend) DeviceID(ctx context.Context) (string, error) {
 	if b.device != "" {
 		return b.device, nil
@@ -174,7 +211,8 @@ func (b *backend) List(ctx context.Context, statuses ...survey.Status) ([]Summar
 		}
 		for _, s := range ss {
 			out = append(out, Summary{ID: s.ID, FormID: s.FormID, Status: s.Status, Enumerator: s.Enumerator,
-				Revision: s.Revision, Comment: s.Comment, Updated: s.Updated})
+				Revision: s.Revision, Comment: s.Comment, Updated: s.Updated, Started: s.Started,
+				Name: b.instanceName(ctx, s)})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })

@@ -220,6 +220,9 @@ func (a *App) capture(ev *tcell.EventKey) *tcell.EventKey {
 	if ev.Key() != tcell.KeyCtrlC {
 		a.quitArmed = false
 	}
+	if w, ok := a.cur.(keyWatcher); ok {
+		w.sawKey(ev)
+	}
 	b := find(a.allBindings(), ev)
 	if b == nil {
 		return ev
@@ -446,3 +449,7 @@ func progressBar(done, total, width int) string {
 	n := min(done*width/total, width)
 	return "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "] " + fmt.Sprintf("%d/%d", done, total)
 }
+
+// keyWatcher is a screen that sees every key before it is handled (to
+// disarm a question asked twice when another key is pressed).
+type keyWatcher interface{ sawKey(*tcell.EventKey) }

@@ -32,6 +32,10 @@ type Backend interface {
 	Open(ctx context.Context, id string) (Session, error)
 	// Reopen turns a rejected interview back into a draft and opens it.
 	Reopen(ctx context.Context, id string) (Session, error)
+	// Delete removes a draft for good. It is recorded first: a "delete"
+	// event in its paradata, and the id, time and enumerator in the
+	// laptop's settings, which outlive the interview.
+	Delete(ctx context.Context, id, enumerator string) error
 	// Setting reads one of the app's preferences on this laptop ("" when
 	// never set); SetSetting stores one.
 	Setting(ctx context.Context, key string) (string, error)
@@ -52,6 +56,10 @@ type Summary struct {
 	Revision   int
 	Comment    string // the supervisor's comment on a rejection
 	Updated    time.Time
+	Started    time.Time
+	// Name is the form's instance_name evaluated on the answers
+	// ("diboli-2026-12-07"); "" when the form has none.
+	Name string
 }
 
 // Session is one interview opened in the app: the engine's view of it (pages,

@@ -258,3 +258,34 @@ func TestLanguageRememberedPerInterview(t *testing.T) {
 	h.key(tcell.KeyF5)
 	h.mustSee("Région")
 }
+
+// TestDraftListAndDelete lists drafts by the form's instance_name and start
+// time, and deletes one: asked twice, any other key keeps it, recorded on
+// the laptop.
+func TestDraftListAndDelete(t *testing.T) {
+	h := newHarness(t, harnessOpts{language: "English (en)"})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyEnter) // the introduction
+	h.typ("2")            // diboli
+	h.key(tcell.KeyEnter)
+	id := h.only(survey.StatusDraft).ID
+	h.key(tcell.KeyEscape)
+	h.key(tcell.KeyF2)
+	h.mustSee("diboli-")
+	h.key(tcell.KeyF8)
+	h.key(tcell.KeyF8)
+	h.key(tcell.KeyDown) // another key: kept
+	h.key(tcell.KeyF8)
+	if ss, _ := h.store.List(h.ctx, survey.Filter{Status: survey.StatusDraft}); len(ss) != 1 {
+		t.Fatalf("the draft went without being asked twice")
+	}
+	h.key(tcell.KeyF8)
+	h.key(tcell.KeyF8)
+	if ss, _ := h.store.List(h.ctx, survey.Filter{Status: survey.StatusDraft}); len(ss) != 0 {
+		t.Fatalf("%d drafts after deleting", len(ss))
+	}
+	if v, err := h.store.Setting(h.ctx, "tui.deleted."+id); err != nil || !strings.HasSuffix(v, " awa") {
+		t.Errorf("deletion not recorded: %q, %v", v, err)
+	}
+}
