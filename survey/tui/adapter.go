@@ -85,6 +85,30 @@ type backend struct {
 type loaded struct {
 	f    *forms.Form
 	plan *survey.Plan
+	// numbers gives each question shown to the enumerator its place in
+	// the form (1-based, document order): a number that the skip logic
+	// never changes.
+	numbers map[string]int
+}
+
+// questionNumbers numbers the form's shown questions in document order.
+func questionNumbers(f *forms.Form) map[string]int {
+	out := map[string]int{}
+	var walk func(n *forms.Node)
+	walk = func(n *forms.Node) {
+		for _, c := range n.Children {
+			switch {
+			case c.Type == forms.TypeGroup || c.Type == forms.TypeRepeat:
+				walk(c)
+			case shownType(c.Type) && c.Type != forms.TypeAudit && c.Name != "instanceID" && c.Name != "instanceName":
+				out[c.Path] = len(out) + 1
+			}
+		}
+	}
+	if f.Root != nil {
+		walk(f.Root)
+	}
+	return out
 }
 
 func (b *backend) add(f *forms.Form) (*loaded, error) {
@@ -95,7 +119,7 @@ func (b *backend) add(f *forms.Form) (*loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("form %s: %w", f.ID, err)
 	}
-	l := &loaded{f: f, plan: p}
+	l := &loaded{f: f, plan: p, numbers: questionNumbers(f)}
 	b.byHash[f.Hash] = l
 	return l, nil
 }
@@ -307,7 +331,8 @@ type session struct {
 	left   bool // a "leave" of pos is recorded and no "enter" since
 }
 
-func (s *session) ID() string     { return s.iv.ID }
+func (s *session) ID() string      { return s.iv.ID }
+func (s *session) Comment() string { return s.iv.Comment }
 func (s *session) Editable() bool { return s.iv.Editable() }
 func (s *session) Title() string  { return pick(s.l.f.Title, s.e.Language(), s.l.f) }
 
@@ -746,7 +771,7 @@ func (s *session) Pages() []Page {
 			stack = append(stack, frame{depth: it.Depth, title: fmt.Sprintf("%d/%d", it.Index, slot.Count), slot: slot})
 		case survey.ItemQuestion:
 			pages = append(pages, Page{ID: it.Ref.String(), Title: titleOf(stack), Fields: []Field{s.field(it.Ref, it.Node)},
-				Repeat: instSlot()})
+				Repeat: instSlot(), Number: s.l.numbers[it.Node.Path]})
 		case survey.ItemFieldList:
 			p := Page{ID: it.Ref.String(), Title: titleOf(stack), Repeat: instSlot()}
 			if l := s.e.Label(it.Ref); l != "" {
@@ -755,6 +780,9 @@ func (s *session) Pages() []Page {
 			for _, fr := range it.Fields {
 				if n := s.l.f.Node(fr.Path); n != nil {
 					p.Fields = append(p.Fields, s.field(fr, n))
+					if p.Number == 0 {
+						p.Number = s.l.numbers[fr.Path]
+					}
 				}
 			}
 			pages = append(pages, p)

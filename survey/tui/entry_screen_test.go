@@ -72,11 +72,11 @@ func TestRefusedValueAfterResume(t *testing.T) {
 	h.signIn("awa", "4321")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "age" })
-	before := h.line("Q ")
+	before := h.line(" · ")
 	h.typ("5")
 	h.key(tcell.KeyEnter)
 	h.mustSee("Age must be between 15 and 99.")
-	if got := h.line("Q "); got != before {
+	if got := h.line(" · "); got != before {
 		t.Errorf("progress moved with a refused age: %q, was %q", got, before)
 	}
 	h.key(tcell.KeyEscape)

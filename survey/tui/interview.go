@@ -103,11 +103,37 @@ func (iv *interview) title() string {
 	}
 	// Progress and language first: the title is what gets cut on a
 	// narrow screen.
-	t := fmt.Sprintf("Q %d/%d · %d%% %s · %s", iv.cur+1, len(iv.pages), pct, iv.a.tr("required", "obligatoires"), langCode(iv.s.Language()))
-	if p := iv.page(); p != nil && p.Title != "" {
-		return t + " · " + tview.Escape(p.Title)
+	// The question's number in the form first (the skip logic never
+	// changes it), then its place among the pages that apply now.
+	num := ""
+	if p := iv.page(); p != nil && p.Number > 0 {
+		num = fmt.Sprintf("Q%d · ", p.Number)
 	}
-	return t + " · " + tview.Escape(iv.s.Title())
+	t := fmt.Sprintf("%s%d/%d · %d%% %s · %s", num, iv.cur+1, len(iv.pages), pct, iv.a.tr("required", "obligatoires"), langCode(iv.s.Language()))
+	module := iv.s.Title()
+	if p := iv.page(); p != nil && p.Title != "" {
+		module = p.Title
+	}
+	// The module's innermost part is what matters: cut from the left to
+	// what the header has room for (80 columns less the enumerator's id).
+	width := iv.a.width
+	if width == 0 {
+		width = 80
+	}
+	room := width - 2 - len([]rune(t)) - 3 - len([]rune(iv.a.user)) - 5
+	return t + " · " + tview.Escape(fitTail(module, room))
+}
+
+// fitTail cuts s from the left to at most n runes, marking the cut.
+func fitTail(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	if n < 2 {
+		return ""
+	}
+	return "…" + string(r[len(r)-n+1:])
 }
 
 // langCode turns "Français (fr)" into "FR".
@@ -327,6 +353,15 @@ func (iv *interview) relayout() {
 	}
 	width, height := iv.a.bodySize()
 	width -= 2 // padding
+	if c := iv.s.Comment(); c != "" && iv.s.Editable() {
+		// A rejected interview: the supervisor's comment stays in sight on
+		// every page while it is corrected.
+		text := iv.a.tr("⚑ Supervisor: ", "⚑ Superviseur : ") + c
+		rows := min(textHeight(text, width), 3)
+		iv.layout.AddItem(tview.NewTextView().SetWordWrap(true).SetDynamicColors(true).
+			SetText("[black:yellow]"+tview.Escape(text)+"[-:-]"), rows, 0, false)
+		height -= rows
+	}
 	n := len(iv.fields)
 	need := make([]int, n)
 	for j, fv := range iv.fields {

@@ -68,6 +68,9 @@ type Summary struct {
 type Session interface {
 	// ID is the interview's id ("uuid:…").
 	ID() string
+	// Comment is the supervisor's comment on a rejected interview
+	// reopened as a draft ("" otherwise).
+	Comment() string
 	// Editable reports whether answers may change (drafts only).
 	Editable() bool
 	// Title is the form's title in the active language.
@@ -132,6 +135,9 @@ type Page struct {
 	Fields []Field // empty on an add-repeat prompt
 	// Repeat is set on pages inside a repeat instance and on add prompts.
 	Repeat *RepeatSlot
+	// Number is the page's first question's place in the form (stable
+	// whatever the skip logic); 0 on an add prompt.
+	Number int
 }
 
 // RepeatSlot places a page within a repeat.

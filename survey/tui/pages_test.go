@@ -224,8 +224,8 @@ func TestIndexThenEscape(t *testing.T) {
 			want = i
 		}
 	}
-	if hdr := h.line("Q "); !strings.Contains(hdr, fmt.Sprintf("Q %d/%d", want+1, len(pages))) {
-		t.Errorf("header %q, want Q %d/%d", hdr, want+1, len(pages))
+	if hdr := h.line(" · "); !strings.Contains(hdr, fmt.Sprintf(" %d/%d ", want+1, len(pages))) {
+		t.Errorf("header %q, want %d/%d", hdr, want+1, len(pages))
 	}
 	if pos := iv.s.Position(); pos != p.ID {
 		t.Errorf("resume position %s, want %s", pos, p.ID)
@@ -288,4 +288,49 @@ func TestDraftListAndDelete(t *testing.T) {
 	if v, err := h.store.Setting(h.ctx, "tui.deleted."+id); err != nil || !strings.HasSuffix(v, " awa") {
 		t.Errorf("deletion not recorded: %q, %v", v, err)
 	}
+}
+
+// TestStableQuestionNumber: a question keeps its number from the form when
+// the skip logic brings a page before it; its place among the pages that
+// apply changes.
+func TestStableQuestionNumber(t *testing.T) {
+	h := pagesSession(t)
+	h.toField("word", tcell.KeyPgDn)
+	before := h.line(" · ")
+	h.typ("show") // brings "early", before this page
+	h.key(tcell.KeyPgUp)
+	h.key(tcell.KeyPgDn)
+	after := h.line(" · ")
+	num := regexp.MustCompile(`Q\d+ `)
+	if num.FindString(before) == "" || num.FindString(before) != num.FindString(after) {
+		t.Errorf("question number changed with the skip logic: %q then %q", before, after)
+	}
+	if before == after {
+		t.Errorf("the place among the pages did not follow the new page: %q", after)
+	}
+}
+
+// TestRejectedBanner reopens an interview the supervisor rejected: the
+// comment is a banner on every page while it is corrected.
+func TestRejectedBanner(t *testing.T) {
+	h := pagesSession(t)
+	id := h.only(survey.StatusDraft).ID
+	h.toField("word", tcell.KeyPgDn)
+	h.typ("fine")
+	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyEnter) // the last note
+	h.key(tcell.KeyF9)
+	h.key(tcell.KeyF9)
+	iv, err := h.store.Get(h.ctx, id)
+	if err != nil || iv.Status != survey.StatusFinalized {
+		t.Fatalf("not finalized: %v %v (%s)", iv, err, h.message())
+	}
+	if err := h.store.Reject(h.ctx, id, "Check the region of birth", iv.Revision, iv.ContentHash()); err != nil {
+		t.Fatal(err)
+	}
+	h.key(tcell.KeyF4) // rejected
+	h.key(tcell.KeyEnter)
+	h.mustSee("Supervisor: Check the region of birth")
+	h.key(tcell.KeyPgUp)
+	h.mustSee("Supervisor: Check the region of birth")
 }
