@@ -333,8 +333,8 @@ type session struct {
 
 func (s *session) ID() string      { return s.iv.ID }
 func (s *session) Comment() string { return s.iv.Comment }
-func (s *session) Editable() bool { return s.iv.Editable() }
-func (s *session) Title() string  { return pick(s.l.f.Title, s.e.Language(), s.l.f) }
+func (s *session) Editable() bool  { return s.iv.Editable() }
+func (s *session) Title() string   { return pick(s.l.f.Title, s.e.Language(), s.l.f) }
 
 func (s *session) ref(str string) (survey.Ref, error) { return s.e.ParseRef(str) }
 
