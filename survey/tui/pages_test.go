@@ -334,3 +334,12 @@ func TestRejectedBanner(t *testing.T) {
 	h.key(tcell.KeyPgUp)
 	h.mustSee("Supervisor: Check the region of birth")
 }
+
+// TestHelpFollowsLanguage opens F1 in an interview switched to French.
+func TestHelpFollowsLanguage(t *testing.T) {
+	h := pagesSession(t)
+	h.key(tcell.KeyF2)
+	h.key(tcell.KeyF1)
+	h.mustSee("Touches")
+	h.mustSee("revoir toutes les réponses et finaliser")
+}
