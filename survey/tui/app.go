@@ -77,6 +77,7 @@ type App struct {
 	edits         map[string]pendingEdit
 	auto          *bool // auto-advance, read once from the settings
 	syncing       bool  // a sync runs
+	theme         theme
 	user          string
 	width, height int
 }
@@ -90,8 +91,9 @@ func New(ctx context.Context, opts Options) *App {
 	if opts.Screen != nil {
 		a.tv.SetScreen(opts.Screen)
 	}
+	// Widgets take tview's styles as they are built: the remembered theme
+	// first.
 	a.header = tview.NewTextView().SetDynamicColors(true).SetWrap(false)
-	a.header.SetBackgroundColor(tcell.ColorDarkBlue)
 	a.message = tview.NewTextView().SetDynamicColors(true).SetWrap(false)
 	a.help = tview.NewTextView().SetDynamicColors(true).SetWrap(false)
 	a.body = tview.NewPages()
@@ -105,6 +107,7 @@ func New(ctx context.Context, opts Options) *App {
 	// questions.
 	a.tv.EnablePaste(true)
 	a.tv.SetRoot(&pasteRoot{Flex: a.layout, a: a}, true)
+	a.loadTheme()
 	a.tv.SetInputCapture(a.capture)
 	a.tv.SetBeforeDrawFunc(func(s tcell.Screen) bool {
 		// The help bar is cut to the width, which changes on resize.

@@ -102,6 +102,14 @@ func (h *home) bindings() []binding {
 			return h.list(h.a.tr("Rejected", "Rejetés"), survey.StatusRejected)
 		}},
 		{keys: []key{k(tcell.KeyF7)}, label: h.a.tr("Sync", "Synchro"), desc: "send the finalized interviews to the server and receive rejections", action: h.a.startSync},
+		{keys: []key{k(tcell.KeyF9)}, label: h.a.tr("Theme", "Thème"), desc: "colours: dark, light for sunlight, high contrast (remembered)", action: func() error {
+			if err := h.a.nextTheme(); err != nil {
+				return err
+			}
+			h.a.reset(newHome(h.a))
+			h.a.info(h.a.tr("Theme: ", "Thème : ") + h.a.tr(h.a.theme.en, h.a.theme.fr))
+			return nil
+		}},
 		{keys: []key{k(tcell.KeyF6)}, label: h.autoLabel(), desc: "auto-advance: a choice made with one key goes on to the next question (on/off)", action: func() error {
 			on := !h.a.autoAdvance()
 			if err := h.a.setAutoAdvance(on); err != nil {

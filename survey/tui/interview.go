@@ -470,7 +470,7 @@ func (iv *interview) newField(f Field) *fieldView {
 			text = displayEntry(f.Type, f.Value)
 		}
 		in := tview.NewInputField().SetText(text).SetPlaceholder(placeholder).SetAcceptanceFunc(accept)
-		in.SetFieldBackgroundColor(tcell.ColorDarkSlateGray).SetPlaceholderTextColor(tcell.ColorGray)
+		in.SetFieldBackgroundColor(iv.a.theme.field).SetFieldTextColor(iv.a.theme.tv.PrimaryTextColor).SetPlaceholderTextColor(tcell.ColorGray)
 		fv.input, fv.get, fv.put = in, in.GetText, func(v string) { in.SetText(displayEntry(f.Type, v)) }
 	}
 	// Numbers and dates take every key and are checked when the field is
@@ -512,7 +512,7 @@ func (iv *interview) newField(f Field) *fieldView {
 		if strings.Contains(f.Appearance, "multiline") {
 			// Three wrapped lines for comments; Enter still goes on.
 			ta := tview.NewTextArea().SetText(f.Value, true).SetWrap(true)
-			ta.SetBackgroundColor(tcell.ColorDarkSlateGray)
+			ta.SetBackgroundColor(iv.a.theme.field)
 			fv.input, fv.get, fv.put = ta, ta.GetText, func(v string) { ta.SetText(v, true) }
 			break
 		}

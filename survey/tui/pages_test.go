@@ -343,3 +343,32 @@ func TestHelpFollowsLanguage(t *testing.T) {
 	h.mustSee("Touches")
 	h.mustSee("revoir toutes les réponses et finaliser")
 }
+
+// TestThemeRemembered switches to the light theme on the home screen: the
+// screen turns light, and the next start on the laptop is light too.
+func TestThemeRemembered(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sira.db")
+	background := func(h *harness) tcell.Color {
+		var bg tcell.Color
+		h.do(func() {
+			cells, w, _ := h.sim.GetContents()
+			_, bg, _ = cells[5*w+40].Style.Decompose()
+		})
+		return bg
+	}
+	h := newHarness(t, harnessOpts{path: path, language: "English (en)"})
+	h.signIn("awa", "4321")
+	if bg := background(h); bg == tcell.ColorWhite {
+		t.Fatalf("light before it was chosen")
+	}
+	h.key(tcell.KeyF9)
+	h.mustSee("Theme: Light")
+	if bg := background(h); bg != tcell.ColorWhite {
+		t.Errorf("background %v after choosing the light theme", bg)
+	}
+	h.stop()
+	h2 := newHarness(t, harnessOpts{path: path, language: "English (en)"})
+	if bg := background(h2); bg != tcell.ColorWhite {
+		t.Errorf("background %v at the next start, want the light theme remembered", bg)
+	}
+}

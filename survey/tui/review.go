@@ -68,7 +68,7 @@ func (rv *review) load() {
 				label = fmt.Sprintf("%s %d › %s", p.Repeat.Label, p.Repeat.Index, label)
 			}
 			val := f.display()
-			color := tcell.ColorWhite
+			color := tview.Styles.PrimaryTextColor
 			if missing[f.Ref] {
 				// Missing and invalid are different words, and a mark,
 				// not colour alone.
@@ -210,7 +210,7 @@ func newIndex(a *App, iv *interview) *index {
 	x.table = tview.NewTable().SetSelectable(true, false)
 	x.table.SetBorder(true).SetTitle(a.tr(" Jump to a question ", " Aller à une question "))
 	for i, p := range iv.pages {
-		label, val, color := "", "", tcell.ColorWhite
+		label, val, color := "", "", tview.Styles.PrimaryTextColor
 		switch {
 		case len(p.Fields) == 0 && p.Repeat != nil:
 			label = fmt.Sprintf(a.tr("(add %s)", "(ajouter %s)"), p.Repeat.Label)

@@ -228,7 +228,7 @@ func (c *choiceBox) Draw(screen tcell.Screen) {
 			}
 			line = fmt.Sprintf("%s %s %s", mark, num, c.choices[i].Label)
 		}
-		style := tcell.StyleDefault
+		style := tcell.StyleDefault.Foreground(tview.Styles.PrimaryTextColor).Background(tview.Styles.PrimitiveBackgroundColor)
 		if i == c.cursor && c.HasFocus() {
 			style = style.Reverse(true)
 		}
@@ -245,7 +245,7 @@ func (c *choiceBox) Draw(screen tcell.Screen) {
 		case c.offset > 0:
 			line = fmt.Sprintf("↑ %d above · type to filter / ↑ %d au-dessus", c.offset, c.offset)
 		}
-		drawText(screen, x, y+h, w, line, tcell.StyleDefault.Dim(true))
+		drawText(screen, x, y+h, w, line, tcell.StyleDefault.Foreground(tview.Styles.PrimaryTextColor).Background(tview.Styles.PrimitiveBackgroundColor).Dim(true))
 	}
 }
 
