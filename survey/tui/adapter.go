@@ -706,6 +706,27 @@ func (s *session) Leave(ctx context.Context) error {
 	return s.persist(ctx)
 }
 
+func (s *session) Note(ref string) string {
+	note := ""
+	for _, ev := range s.iv.Paradata {
+		if ev.Kind == "note" && ev.Field == ref {
+			note = ev.Note
+		}
+	}
+	return note
+}
+
+func (s *session) SetNote(ctx context.Context, ref, text string) error {
+	if !s.iv.Editable() {
+		return fmt.Errorf("note on %s: %w", ref, survey.ErrFinalized)
+	}
+	if len(text) > 2000 {
+		return fmt.Errorf("note on %s: at most 2000 characters", ref)
+	}
+	s.iv.Paradata = append(s.iv.Paradata, survey.Event{At: s.b.opts.Now(), Kind: "note", Field: ref, Note: text})
+	return s.persist(ctx)
+}
+
 func (s *session) Finalize(ctx context.Context) error {
 	if err := s.e.Finalize(); err != nil {
 		return err

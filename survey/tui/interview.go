@@ -181,7 +181,11 @@ func (iv *interview) bindings() []binding {
 			bs = append(bs, binding{keys: []key{k(tcell.KeyF6)}, label: iv.a.tr("Del", "Suppr"), desc: "remove this instance of the repeat (press twice)", action: iv.removeRepeat})
 		}
 	}
-	return append(bs, binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: iv.a.tr("Home", "Accueil"), desc: "save and go back home (the draft can be resumed)", action: iv.home})
+	bs = append(bs, binding{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: iv.a.tr("Home", "Accueil"), desc: "save and go back home (the draft can be resumed)", action: iv.home})
+	if iv.s.Editable() && iv.focused < len(iv.fields) {
+		bs = append(bs, binding{keys: []key{k(tcell.KeyF8)}, label: iv.a.tr("Note", "Note"), desc: "write a note on this question, kept with the interview", action: iv.editNote})
+	}
+	return bs
 }
 
 // fieldLabel names Tab in the help bar on pages with several fields, where
@@ -366,7 +370,7 @@ func (iv *interview) relayout() {
 	need := make([]int, n)
 	for j, fv := range iv.fields {
 		l, h, w := iv.block(fv, width)
-		need[j] = l + h + w + iv.msgRows(fv, width)
+		need[j] = l + h + w + iv.msgRows(fv, width) + iv.noteRows(fv, width)
 	}
 	total := 0
 	for _, x := range need {
@@ -423,6 +427,10 @@ func (iv *interview) relayout() {
 			iv.layout.AddItem(in, w, 0, false)
 		}
 		iv.layout.AddItem(fv.msg, iv.msgRows(fv, width), 0, false)
+		if rows := iv.noteRows(fv, width); rows > 0 {
+			iv.layout.AddItem(tview.NewTextView().SetDynamicColors(true).SetWordWrap(true).
+				SetText("[::i]"+tview.Escape("✎ "+iv.s.Note(fv.f.Ref))+"[::-]"), rows, 0, false)
+		}
 	}
 	if last < n-1 {
 		more(fmt.Sprintf(iv.a.tr("↓ %d more question(s) below (Tab)", "↓ %d autre(s) question(s) en dessous (Tab)"), n-1-last))
@@ -430,6 +438,16 @@ func (iv *interview) relayout() {
 	if total <= height {
 		iv.layout.AddItem(nil, 0, 1, false)
 	}
+}
+
+// noteRows is the rows the enumerator's note on the field takes (at most
+// three), 0 without one.
+func (iv *interview) noteRows(fv *fieldView, width int) int {
+	note := iv.s.Note(fv.f.Ref)
+	if note == "" {
+		return 0
+	}
+	return min(textHeight("✎ "+note, width), 3)
 }
 
 // msgRows is the rows the field's message takes, at least one.
@@ -949,6 +967,20 @@ func (iv *interview) paste(text string) bool {
 		return false
 	}
 	return true
+}
+
+// editNote opens a line to write the enumerator's note on the focused
+// question (F8): Enter keeps it, Esc leaves it as it was.
+func (iv *interview) editNote() error {
+	if iv.focused >= len(iv.fields) {
+		return nil
+	}
+	if _, err := iv.commitAll(); err != nil {
+		return err
+	}
+	fv := iv.fields[iv.focused]
+	iv.a.push(newNoteEditor(iv.a, iv, fv.f))
+	return nil
 }
 
 // save commits the page's answers where they are (Ctrl-C before quitting);

@@ -123,6 +123,11 @@ type Session interface {
 	Focus(ref string)
 	// Finalize locks the interview; it fails while Missing is not empty.
 	Finalize(ctx context.Context) error
+	// Note is the enumerator's note on the question at ref ("" if none);
+	// SetNote records one durably, kept with the interview (a "note"
+	// event of its paradata, which sync carries), "" removing it.
+	Note(ref string) string
+	SetNote(ctx context.Context, ref, text string) error
 }
 
 // Page is one screen of an interview.

@@ -372,3 +372,31 @@ func TestThemeRemembered(t *testing.T) {
 		t.Errorf("background %v at the next start, want the light theme remembered", bg)
 	}
 }
+
+// TestEnumeratorNote writes a note on a question: it shows under it, is
+// kept with the interview (paradata) and comes back after a resume.
+func TestEnumeratorNote(t *testing.T) {
+	h := pagesSession(t)
+	id := h.only(survey.StatusDraft).ID
+	h.toField("word", tcell.KeyPgDn)
+	h.key(tcell.KeyF8)
+	h.typ("Said it twice")
+	h.key(tcell.KeyEnter)
+	h.mustSee("✎ Said it twice")
+	iv, err := h.store.Get(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range iv.Paradata {
+		if ev.Kind == "note" && ev.Field == "/data/word" && ev.Note == "Said it twice" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the note is not stored with the interview")
+	}
+	h.key(tcell.KeyEscape)
+	h.key(tcell.KeyF5)
+	h.mustSee("✎ Said it twice")
+}
