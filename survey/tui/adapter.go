@@ -50,9 +50,9 @@ func NewBackend(ctx context.Context, st survey.Store, fs []*forms.Form, opts Bac
 	return b, nil
 }
 
-// instanceName is the interview's instance_name, computed once per
-// revision and change (names are cached by id, revision and update time).
-func (b *backend) instanceName(ctx context.Context, s survey.Summary) string {
+// Name is the interview's instance_name, computed once per revision and
+// change (names are cached by id, revision and update time).
+func (b *backend) Name(ctx context.Context, s Summary) string {
 	key := fmt.Sprintf("%s@%d@%d", s.ID, s.Revision, s.Updated.UnixNano())
 	if n, ok := b.names[key]; ok {
 		return n
@@ -73,7 +73,7 @@ func (b *backend) instanceName(ctx context.Context, s survey.Summary) string {
 }
 
 type backend struct {
-	names   map[string]string // instanceName's cache
+	names   map[string]string // Name's cache
 	st      survey.Store
 	opts    BackendOptions
 	offered []*loaded
@@ -235,8 +235,7 @@ func (b *backend) List(ctx context.Context, statuses ...survey.Status) ([]Summar
 		}
 		for _, s := range ss {
 			out = append(out, Summary{ID: s.ID, FormID: s.FormID, Status: s.Status, Enumerator: s.Enumerator,
-				Revision: s.Revision, Comment: s.Comment, Updated: s.Updated, Started: s.Started,
-				Name: b.instanceName(ctx, s)})
+				Revision: s.Revision, Comment: s.Comment, Updated: s.Updated, Started: s.Started})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })

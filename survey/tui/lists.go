@@ -46,6 +46,9 @@ func (l *list) load() error {
 	if err != nil {
 		return fmt.Errorf("list %s: %w", l.name, err)
 	}
+	for i := range items {
+		items[i].Name = l.a.opts.Backend.Name(l.a.ctx, items[i])
+	}
 	l.items = items
 	l.table.Clear()
 	heads := []string{"Started", "Interview", "Status", "Rev", "Enumerator"}

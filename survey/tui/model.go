@@ -24,8 +24,11 @@ type Backend interface {
 	Forms() []FormInfo
 	// Counts counts the stored interviews by status.
 	Counts(ctx context.Context) (map[survey.Status]int, error)
-	// List lists the interviews in any of the statuses, most recent first.
+	// List lists the interviews in any of the statuses, most recent first,
+	// without their Name; Name computes it (the form's instance_name on
+	// the answers, which opens the interview).
 	List(ctx context.Context, statuses ...survey.Status) ([]Summary, error)
+	Name(ctx context.Context, s Summary) string
 	// New starts a draft of formID for the enumerator and stores it.
 	New(ctx context.Context, formID, enumerator string) (Session, error)
 	// Open opens a stored interview: drafts are editable, others read-only.
