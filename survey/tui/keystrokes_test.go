@@ -3,6 +3,8 @@ package tui
 import (
 	"context"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/gdamore/tcell/v2"
@@ -147,4 +149,41 @@ func TestKeystrokes(t *testing.T) {
 	if on > 185 {
 		t.Errorf("%d keys with auto-advance, was 180", on)
 	}
+}
+
+// headerRE is an interview page's header: the question's number in the
+// form (notes have none), the page's place, the progress.
+var headerRE = regexp.MustCompile(`^ (Q\d+ · )?\d+/\d+ · \d+% `)
+
+// TestReadableAt80x24 goes through the built-in form at 80×24 in French
+// (the longer texts) and checks every page: the header with the question's
+// number, the question's first words, a choice list's first choice, and
+// the key bar with F1.
+func TestReadableAt80x24(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	h.drive(map[string][]string{"nb_legs": {"2"}}, func(p *Page) bool {
+		lines := strings.Split(h.text(), "\n")
+		if !headerRE.MatchString(lines[0]) || !strings.Contains(lines[0], "FR ·") {
+			t.Errorf("%s: header %q", p.ID, lines[0])
+		}
+		if !strings.Contains(lines[23], "F1") {
+			t.Errorf("%s: key bar %q", p.ID, lines[23])
+		}
+		if len(p.Fields) > 0 {
+			f := p.Fields[0]
+			words := strings.Fields(f.Label)
+			if len(words) > 3 {
+				words = words[:3]
+			}
+			if first := strings.Join(words, " "); !strings.Contains(strings.Join(lines, " "), first) {
+				t.Errorf("%s: the question's first words %q are not on screen:\n%s", p.ID, first, h.text())
+			}
+			if len(f.Choices) > 0 && !strings.Contains(h.text(), f.Choices[0].Label[:min(len(f.Choices[0].Label), 20)]) {
+				t.Errorf("%s: first choice %q not on screen:\n%s", p.ID, f.Choices[0].Label, h.text())
+			}
+		}
+		return false
+	})
 }
