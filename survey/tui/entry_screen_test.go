@@ -87,3 +87,23 @@ func TestRefusedValueAfterResume(t *testing.T) {
 		t.Errorf("review line %q: want the age called invalid", l)
 	}
 }
+
+// TestWarningsGoWhenFixed presses PgDn on the functional-difficulty page
+// with nothing answered: every question is marked; answering the first
+// takes its mark away and leaves the others'.
+func TestWarningsGoWhenFixed(t *testing.T) {
+	h := newHarness(t, harnessOpts{language: "English (en)"})
+	h.signIn("awa", "4321")
+	h.key(tcell.KeyEnter)
+	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "wg" })
+	h.key(tcell.KeyPgDn)
+	before := strings.Count(h.text(), "⚠")
+	if before < 2 {
+		t.Fatalf("%d marks after PgDn on an empty page:\n%s", before, h.text())
+	}
+	h.typ("1")
+	h.key(tcell.KeyTab)
+	if after := strings.Count(h.text(), "⚠"); after != before-1 {
+		t.Errorf("%d marks after answering one of %d:\n%s", after, before, h.text())
+	}
+}
