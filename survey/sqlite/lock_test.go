@@ -20,7 +20,7 @@ import (
 // (sira sync, sira status) still works; after Close the lock is free.
 func TestExclusiveLock(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "sira.db")
+	path := filepath.Join(lockDir(t), "sira.db")
 	a, err := sqlite.Open(ctx, path, sqlite.Options{Exclusive: true})
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func TestLockHolder(t *testing.T) {
 // button or a crash would end it: the lock goes with the process.
 func TestExclusiveLockKilled(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "sira.db")
+	path := filepath.Join(lockDir(t), "sira.db")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHolder$", "-test.v")
 	cmd.Env = append(os.Environ(), "SIRA_LOCK_HOLDER="+path)
 	out, err := cmd.StdoutPipe()
@@ -104,4 +104,17 @@ func TestExclusiveLockKilled(t *testing.T) {
 		t.Fatalf("open after the holder was killed: %v", err)
 	}
 	st.Close()
+}
+
+// lockDir is a temporary directory removed at the end as far as the system
+// allows: these tests also run under Wine (.ci/wine), whose file deletion
+// fails on a closed SQLite file where Windows' does not.
+func lockDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "sira-lock-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
