@@ -47,7 +47,9 @@ func (x *elem) Children() []xpath.Node {
 // calculation's own typed result, else the stored answer typed by the
 // question's type.
 func (x *elem) Value() xpath.Value {
-	if !x.relevant || x.slots != nil {
+	// A value its constraint refuses is not an answer: expressions read
+	// it as empty, as they would had ODK Collect refused it at entry.
+	if !x.relevant || x.slots != nil || x.invalid {
 		return xpath.String("")
 	}
 	if x.vk == vNone {

@@ -66,7 +66,9 @@ func runCollect(ctx context.Context, env *Env, args []string) error {
 			return usageErrorf("form %s has no language %q (it has %q)", f.ID, *lang, f.Languages)
 		}
 	}
-	st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger})
+	// One collector per database: a second window would overwrite the
+	// first one's answers.
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger, Exclusive: true})
 	if err != nil {
 		return err
 	}
@@ -79,7 +81,8 @@ func runCollect(ctx context.Context, env *Env, args []string) error {
 	if ui == "" {
 		ui = f.DefaultLanguage
 	}
-	return tui.New(ctx, tui.Options{Backend: b, Logger: logger, Language: ui}).Run()
+	french := strings.Contains(strings.ToLower(ui), "fr")
+	return tui.New(ctx, tui.Options{Backend: b, Logger: logger, Language: ui, Sync: collectSync(st, french)}).Run()
 }
 
 // collectForm loads the form to collect: the built-in survey, a compiled

@@ -38,7 +38,7 @@ var simGateAnswers = map[string]string{"already_interviewed": "no", "consent": "
 func runSimulate(ctx context.Context, env *Env, args []string) error {
 	fl := flag.NewFlagSet("sira simulate", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	db := fl.String("db", "", "database `path` (default: the user's data directory, sira/sira.db)")
+	db := fl.String("db", "", "database `path` (required: simulated interviews never go into an enumerator's real database)")
 	formFile := fl.String("form", "", "XLSForm (.xlsx, .xls, .csv, .md) or compiled form (.json) `file`, or a built-in form id: returnee, flow_count (default: the built-in returnee survey)")
 	n := fl.Int("n", 0, "number of interviews (required)")
 	seed := fl.Uint64("seed", 1, "random seed: the same seed gives the same interviews")
@@ -46,7 +46,7 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	deviceFlag := fl.String("device", "", "device `id` recorded in the interviews (default: the database's own, which differs between databases)")
 	uniform := fl.Bool("uniform", false, "draw every answer uniformly within its constraints (edge cases); by default the built-in forms get plausible answers")
 	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), "Usage: sira simulate -n N [--db PATH] [--form FILE] [--seed S] [--enumerator E] [--device D]\n\nStores N finalized interviews with realistic, valid answers.")
+		fmt.Fprintln(fl.Output(), "Usage: sira simulate -n N --db PATH [--form FILE] [--seed S] [--enumerator E] [--device D] [--uniform]\n\nStores N finalized interviews with realistic, valid answers.")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -59,7 +59,12 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		return usageErrorf("unexpected argument %q (try sira simulate -h)", fl.Arg(0))
 	}
 	if *n <= 0 {
-		return usageErrorf("-n must be a positive number of interviews (try sira simulate -n 100)")
+		return usageErrorf("-n must be a positive number of interviews (try sira simulate -n 100 --db demo.db)")
+	}
+	if *db == "" {
+		// The default database is the enumerator's own: fake finalized
+		// interviews there would go with the next sync.
+		return usageErrorf("--db is required: simulate writes finalized interviews that sync would send (try sira simulate -n 100 --db demo.db)")
 	}
 	path, err := resolveDBPath(env, *db)
 	if err != nil {

@@ -157,6 +157,7 @@ func TestSimulateUsage(t *testing.T) {
 	}{
 		{"NoN", []string{"simulate", "--db", filepath.Join(t.TempDir(), "x.db")}, 2, "-n must be"},
 		{"BadN", []string{"simulate", "-n", "many"}, 2, "invalid value"},
+		{"ErrNoDB", []string{"simulate", "-n", "1"}, 2, "--db is required"},
 		{"MissingForm", []string{"simulate", "--db", filepath.Join(t.TempDir(), "x.db"), "-n", "1", "--form", "nope.xlsx"}, 1, "nope.xlsx"},
 	}
 	for _, tt := range tests {

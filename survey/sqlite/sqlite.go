@@ -70,6 +70,11 @@ type Options struct {
 	// simulate, whose output can be generated again; never for collection,
 	// where each autosave must survive a flat battery.
 	BulkLoad bool
+	// Exclusive takes an operating-system lock on a file beside the
+	// database (path + ".lock") for as long as the Store is open, so that
+	// a second collector on the same database refuses to start
+	// (ErrLocked). A killed process's lock is released by the system.
+	Exclusive bool
 }
 
 // Store is the SQLite implementation of survey.Store.
@@ -79,6 +84,7 @@ type Store struct {
 	now    func() time.Time
 	maxAtt int64
 	log    *slog.Logger
+	lock   *fileLock // Options.Exclusive
 }
 
 var _ survey.Store = (*Store)(nil)
@@ -121,6 +127,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open database %s: %w", path, err)
 		}
 	}
+	var lock *fileLock
+	if opts.Exclusive {
+		if lock, err = acquire(path); err != nil {
+			return nil, err
+		}
+	}
 	sync := "FULL"
 	if opts.BulkLoad {
 		sync = "NORMAL"
@@ -129,9 +141,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		"&_pragma=busy_timeout(10000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		lock.release()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: opts.Now, maxAtt: opts.MaxAttachment, log: opts.Logger}
+	s := &Store{db: db, path: path, now: opts.Now, maxAtt: opts.MaxAttachment, log: opts.Logger, lock: lock}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -143,14 +156,19 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if err := s.migrate(ctx, ms); err != nil {
 		db.Close()
+		lock.release()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the database.
+// Close closes the database and releases its lock (Options.Exclusive).
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if lerr := s.lock.release(); err == nil && lerr != nil {
+		err = lerr
+	}
+	if err != nil {
 		return fmt.Errorf("close database %s: %w", s.path, err)
 	}
 	return nil

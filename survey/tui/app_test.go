@@ -200,7 +200,7 @@ func TestConstraintBlocks(t *testing.T) {
 	}
 	// The review lists what is missing and finalizing is refused.
 	h.key(tcell.KeyF4)
-	h.mustSee("required answer(s) missing")
+	h.mustSee("answer(s) missing or invalid")
 	h.key(tcell.KeyF9)
 	if m := h.message(); !strings.Contains(m, "missing") {
 		t.Errorf("F9 with missing answers: %q", m)
@@ -310,6 +310,14 @@ func TestFreeRepeatMediaAndCheckboxes(t *testing.T) {
 	if err := os.WriteFile(small, []byte("\xff\xd8\xff jpeg"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	doc := filepath.Join(dir, "notes.pdf")
+	if err := os.WriteFile(doc, []byte("%PDF-1.4"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.typ(doc) // a document for an image question
+	h.key(tcell.KeyEnter)
+	h.mustSee("takes a photo or image")
+	h.key(tcell.KeyCtrlU)
 	h.typ(big)
 	h.key(tcell.KeyEnter)
 	h.mustSee("too large")
@@ -500,7 +508,8 @@ func TestEventLoop(t *testing.T) {
 	if v, _ := valueOf(h.answers(h.only(survey.StatusDraft).ID), "border_post"); v != "diboli" {
 		t.Errorf("border_post = %q", v)
 	}
-	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // tview stops on Ctrl-C
+	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // asks
+	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // quits
 	select {
 	case err := <-h.done:
 		if err != nil {

@@ -42,6 +42,8 @@ type harness struct {
 	app   *App
 	done  chan error
 
+	keys     int  // keys pressed
+	stopped  bool // stop ran
 	mu       sync.Mutex
 	accepted map[string]string // ref → value the screen accepted
 }
@@ -55,6 +57,7 @@ type harnessOpts struct {
 	uiLang   string      // Options.Language
 	onAccept func(ref, value string)
 	onPage   func(id string, stored bool)
+	auto     bool // auto-advance on, as it is by default for enumerators
 }
 
 func newHarness(tb testing.TB, o harnessOpts) *harness {
@@ -76,6 +79,12 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 	if err != nil {
 		tb.Fatalf("backend: %v", err)
 	}
+	if !o.auto {
+		// Most tests type a digit and then Enter, key by key.
+		if err := b.SetSetting(ctx, "auto-advance", "off"); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	h := &harness{tb: tb, ctx: ctx, path: o.path, store: st, done: make(chan error, 1), accepted: map[string]string{}}
 	h.sim = tcell.NewSimulationScreen("UTF-8")
 	h.app = New(ctx, Options{Backend: b, Screen: h.sim, Language: o.uiLang, OnAccept: func(ref, v string) {
@@ -94,6 +103,10 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 }
 
 func (h *harness) stop() {
+	if h.stopped {
+		return
+	}
+	h.stopped = true
 	select {
 	case <-h.done:
 		return
@@ -112,6 +125,7 @@ func (h *harness) do(f func()) { h.app.tv.QueueUpdateDraw(f) }
 
 // press sends one key through the app's key handling, synchronously.
 func (h *harness) press(k tcell.Key, r rune) {
+	h.keys++
 	h.do(func() { h.app.dispatch(tcell.NewEventKey(k, r, tcell.ModNone)) })
 }
 

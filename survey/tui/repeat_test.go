@@ -49,7 +49,8 @@ func TestNestedRepeats(t *testing.T) {
 	}
 	h.key(tcell.KeyCtrlU)
 	h.typ("1995")
-	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyEnter) // to Place
+	h.key(tcell.KeyEnter) // to the next page
 	h.mustSee("Trip: 1 so far")
 	h.key(tcell.KeyEnter)
 	h.key(tcell.KeyEnter) // members
@@ -91,6 +92,10 @@ func TestRepeatCountShrinks(t *testing.T) {
 	h.key(tcell.KeyCtrlU)
 	h.typ("2")
 	h.key(tcell.KeyEnter)
+	if got := h.answers(id); got["/data/interview/migration/legs[3]/leg_country"] == "" {
+		t.Fatalf("the third leg went before the enumerator confirmed")
+	}
+	h.key(tcell.KeyEnter) // confirms
 	got := h.answers(id)
 	if got["/data/interview/migration/legs[2]/leg_country"] == "" {
 		t.Errorf("second leg lost")
