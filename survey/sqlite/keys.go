@@ -430,3 +430,44 @@ func (s *Store) ResetPIN(ctx context.Context, enumerator, code, newPIN string) e
 	}
 	return s.opened(ctx, id, dk, newPIN, true)
 }
+
+// Accounts lists the enumerators who can sign in on this laptop (with a
+// PIN, or a PIN from before the upgrade), in lower case.
+func (s *Store) Accounts(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT enumerator FROM keys WHERE pin_wrap IS NOT NULL OR legacy IS NOT NULL OR owner IS NOT NULL
+			UNION SELECT lower(id) FROM enumerators WHERE pin_hash <> '' ORDER BY 1`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	return out, nil
+}
+
+// HasAccount reports whether enumerator can sign in on this laptop with an
+// existing PIN (false: the first sign-in creates the account).
+func (s *Store) HasAccount(ctx context.Context, enumerator string) (bool, error) {
+	as, err := s.Accounts(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range as {
+		if a == norm(enumerator) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
