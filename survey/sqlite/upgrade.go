@@ -146,9 +146,10 @@ func (s *Store) swap(ctx context.Context) error {
 		s.db = db
 		return nil
 	}
-	if fi, err := os.Stat(s.path + "-wal"); err == nil && fi.Size() > 0 {
-		// Another connection (another process?) holds the database open:
-		// its WAL was not checkpointed. Keep the old file.
+	if inUse(s.path) {
+		// Another connection (another process) holds the database open:
+		// the last one to close removes the WAL and shared memory. Keep
+		// the old file; the next sign-in tries again.
 		os.Remove(s.path + encryptingSuffix)
 		if err := reopen(); err != nil {
 			return err
@@ -172,6 +173,17 @@ func (s *Store) swap(ctx context.Context) error {
 		return err
 	}
 	return reopen()
+}
+
+// inUse reports whether the database's WAL or shared memory outlived our
+// closing it: another connection has it open.
+func inUse(path string) bool {
+	for _, p := range []string{path + "-wal", path + "-shm"} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // encryptCopy writes the sealed copy of the database and checks it.

@@ -328,3 +328,31 @@ func TestUpgradeKill(t *testing.T) {
 	}
 	t.Logf("%d rounds, %d finished before the kill", rounds, finished)
 }
+
+// TestUpgradeWaitsForOtherHandles: while another connection has the
+// database open the file is not swapped (that connection would go on
+// writing to the old one); the next sign-in, alone, encrypts it.
+func TestUpgradeWaitsForOtherHandles(t *testing.T) {
+	ctx := context.Background()
+	path := newPath(t)
+	L := legacyDB(t, path, 5)
+	other := MustOpenLocked(t, path)
+	if _, err := other.Counts(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := MustOpenLocked(t, path)
+	err := s.Unlock(ctx, "awa", "1234")
+	if err == nil || !strings.Contains(err.Error(), "open in another program") {
+		t.Fatalf("Unlock with another handle open = %v", err)
+	}
+	if c, err := other.Counts(ctx); err != nil || c["returnee"][survey.StatusFinalized] == 0 {
+		t.Fatalf("the other handle after the refused upgrade: %v, %v", c, err)
+	}
+	other.Close()
+	if err := s.Unlock(ctx, "awa", "1234"); err != nil {
+		t.Fatal(err)
+	}
+	checkLegacy(t, s, L, "awa")
+	s.Close()
+	assertNoMarker(t, path)
+}
