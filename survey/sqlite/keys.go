@@ -471,3 +471,30 @@ func (s *Store) HasAccount(ctx context.Context, enumerator string) (bool, error)
 	}
 	return false, nil
 }
+
+// UnlockRecovered unlocks an enumerator with a data key the office opened
+// from its recovery copy (RecoveryKeys, vault.OpenRecovery): for sira
+// recover, which reads a laptop's file at the office. The key must be the
+// one the enumerator's data is sealed under. Errors: ErrNotFound (no such
+// enumerator on this laptop), ErrWrongPIN (another key).
+func (s *Store) UnlockRecovered(ctx context.Context, enumerator string, dataKey []byte) error {
+	id := norm(enumerator)
+	r, err := s.keyRow(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !r.found {
+		return fmt.Errorf("recover %s: %w", id, survey.ErrNotFound)
+	}
+	k, err := vault.FromBytes(dataKey)
+	if err != nil {
+		return fmt.Errorf("recover %s: %w", id, err)
+	}
+	if string(k.Public()) != string(r.public) {
+		return fmt.Errorf("recover %s: the recovered key is not this laptop's: %w", id, survey.ErrWrongPIN)
+	}
+	s.kmu.Lock()
+	s.keys[id], s.raw[id] = k, append([]byte(nil), dataKey...)
+	s.kmu.Unlock()
+	return nil
+}

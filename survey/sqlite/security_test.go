@@ -344,6 +344,17 @@ func TestEnrolledLaptop(t *testing.T) {
 	if _, err := vault.OpenRecovery(rks[0].Key, other); err == nil {
 		t.Error("another office's identity opened the recovery copy")
 	}
+	// sira recover: a store opened at the office unlocks with the key.
+	s.Lock("awa")
+	if err := s.UnlockRecovered(ctx, "awa", make([]byte, 32)); !errors.Is(err, survey.ErrWrongPIN) {
+		t.Errorf("UnlockRecovered(another key) = %v", err)
+	}
+	if err := s.UnlockRecovered(ctx, "awa", dk); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "uuid:awa"); err != nil || got.Data.Values["/data/a"] != marker {
+		t.Errorf("Get after UnlockRecovered: %v", err)
+	}
 }
 
 // TestPINReset: the office's package and the code read over the phone set
