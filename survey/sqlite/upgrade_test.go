@@ -251,13 +251,13 @@ func TestUpgradeKill(t *testing.T) {
 		fmt.Println("DONE")
 		os.Exit(0)
 	}
-	rounds := 12
+	rounds := 10
 	if testing.Short() {
-		rounds = 4
+		rounds = 3
 	}
 	dir := t.TempDir()
 	pristine := filepath.Join(dir, "pristine.db")
-	L := legacyDB(t, pristine, 3000)
+	L := legacyDB(t, pristine, 1000)
 	copyDB := func(to string) {
 		for _, suf := range []string{"", "-wal"} {
 			b, err := os.ReadFile(pristine + suf)
