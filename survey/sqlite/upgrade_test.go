@@ -216,6 +216,13 @@ func TestUpgradeEncrypts(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkLegacy(t, s, L, "awa", "bob", "sim")
+	// awa's 4-digit PIN is changed for a valid one (the sign-in screen asks).
+	if err := s.SetPIN(ctx, "awa", "1234"); !errors.Is(err, survey.ErrBadPIN) {
+		t.Errorf("SetPIN(4 digits) = %v, want ErrBadPIN", err)
+	}
+	if err := s.SetPIN(ctx, "awa", "123456"); err != nil {
+		t.Fatal(err)
+	}
 	ps, err := s.Pending(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -224,6 +231,14 @@ func TestUpgradeEncrypts(t *testing.T) {
 		if p.Hash != L.ivs[p.ID].ContentHash() {
 			t.Errorf("%s: pending hash changed", p.ID)
 		}
+	}
+	s.Close()
+	s = MustOpenLocked(t, path)
+	if err := s.Unlock(ctx, "awa", "1234"); !errors.Is(err, survey.ErrWrongPIN) {
+		t.Errorf("old PIN after the change = %v", err)
+	}
+	if err := s.Unlock(ctx, "awa", "123456"); err != nil {
+		t.Errorf("new PIN = %v", err)
 	}
 	assertNoMarker(t, path)
 	if m, _ := filepath.Glob(path + ".*"); len(m) != 0 {
