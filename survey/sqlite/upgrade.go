@@ -361,79 +361,92 @@ func (s *Store) sealAll(ctx context.Context, db *sql.DB, signer string, k *vault
 		return err
 	}
 
-	// Interviews: answers and comments.
-	type ivRow struct {
-		id, enumerator, comment string
-		data                    []byte
-	}
-	var ivs []ivRow
-	rows, err = tx.QueryContext(ctx, "SELECT id, enumerator, comment, data FROM interviews")
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var r ivRow
-		if err := rows.Scan(&r.id, &r.enumerator, &r.comment, &r.data); err != nil {
-			rows.Close()
-			return err
-		}
-		ivs = append(ivs, r)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
+	// Interviews (answers and comments), then paradata, a page at a time
+	// so that a large database is not held in memory.
 	owner := map[string]string{}
-	for _, r := range ivs {
-		owner[r.id] = norm(r.enumerator)
-		if vault.IsSealed(r.data) {
-			continue
+	const page = 500
+	for after := int64(-1); ; {
+		type ivRow struct {
+			rowid                   int64
+			id, enumerator, comment string
+			data                    []byte
 		}
-		sl := sealers[norm(r.enumerator)]
-		data, err := sl.seal(nil, r.data, vault.AD(r.id, fieldAnswers))
+		var ivs []ivRow
+		rows, err := tx.QueryContext(ctx, "SELECT rowid, id, enumerator, comment, data FROM interviews WHERE rowid > ? ORDER BY rowid LIMIT ?", after, page)
 		if err != nil {
 			return err
 		}
-		comment, err := sealComment(sl, r.id, r.comment)
+		for rows.Next() {
+			var r ivRow
+			if err := rows.Scan(&r.rowid, &r.id, &r.enumerator, &r.comment, &r.data); err != nil {
+				rows.Close()
+				return err
+			}
+			ivs = append(ivs, r)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if len(ivs) == 0 {
+			break
+		}
+		after = ivs[len(ivs)-1].rowid
+		for _, r := range ivs {
+			owner[r.id] = norm(r.enumerator)
+			if vault.IsSealed(r.data) {
+				continue
+			}
+			sl := sealers[norm(r.enumerator)]
+			data, err := sl.seal(nil, r.data, vault.AD(r.id, fieldAnswers))
+			if err != nil {
+				return err
+			}
+			comment, err := sealComment(sl, r.id, r.comment)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE interviews SET data = ?, comment = ? WHERE id = ?", data, comment, r.id); err != nil {
+				return fmt.Errorf("interview %s: %w", r.id, err)
+			}
+		}
+	}
+	for after := int64(-1); ; {
+		type pRow struct {
+			seq int64
+			id  string
+			ev  []byte
+		}
+		var ps []pRow
+		rows, err := tx.QueryContext(ctx, "SELECT seq, interview_id, events FROM paradata WHERE seq > ? ORDER BY seq LIMIT ?", after, page)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE interviews SET data = ?, comment = ? WHERE id = ?", data, comment, r.id); err != nil {
-			return fmt.Errorf("interview %s: %w", r.id, err)
+		for rows.Next() {
+			var r pRow
+			if err := rows.Scan(&r.seq, &r.id, &r.ev); err != nil {
+				rows.Close()
+				return err
+			}
+			ps = append(ps, r)
 		}
-	}
-
-	// Paradata.
-	type pRow struct {
-		seq int64
-		id  string
-		ev  []byte
-	}
-	var ps []pRow
-	rows, err = tx.QueryContext(ctx, "SELECT seq, interview_id, events FROM paradata")
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var r pRow
-		if err := rows.Scan(&r.seq, &r.id, &r.ev); err != nil {
-			rows.Close()
+		if err := rows.Close(); err != nil {
 			return err
 		}
-		ps = append(ps, r)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	for _, r := range ps {
-		if vault.IsSealed(r.ev) {
-			continue
+		if len(ps) == 0 {
+			break
 		}
-		b, err := sealers[owner[r.id]].seal(nil, r.ev, vault.AD(r.id, fieldParadata))
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE paradata SET events = ? WHERE seq = ?", b, r.seq); err != nil {
-			return err
+		after = ps[len(ps)-1].seq
+		for _, r := range ps {
+			if vault.IsSealed(r.ev) {
+				continue
+			}
+			b, err := sealers[owner[r.id]].seal(nil, r.ev, vault.AD(r.id, fieldParadata))
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE paradata SET events = ? WHERE seq = ?", b, r.seq); err != nil {
+				return err
+			}
 		}
 	}
 
