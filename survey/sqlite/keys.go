@@ -255,6 +255,9 @@ func (s *Store) opened(ctx context.Context, id string, dk []byte, pin string, re
 	s.kmu.Lock()
 	s.keys[id], s.raw[id] = k, dk
 	s.kmu.Unlock()
+	if err := s.supervise(ctx, id, k, dk); err != nil {
+		return err
+	}
 	return s.writeRecoveries(ctx)
 }
 
