@@ -28,9 +28,12 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	token := fl.String("token", "", "device `token` from the intake administrator; remembered after first use")
 	out := fl.String("out", "", "write a batch `file` (USB stick) instead of syncing over the network")
 	asJSON := fl.Bool("json", false, "print the session's result as JSON")
+	pin := addPINFlags(fl, nil)
 	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), `Usage: sira sync --db PATH --server URL [--token T]
-       sira sync --db PATH --out FILE
+		fmt.Fprintln(fl.Output(), `Usage: sira sync --db PATH --server URL [--token T] [--enumerator E] [--pin-stdin]
+       sira sync --db PATH --out FILE [--enumerator E] [--pin-stdin]
+
+The enumerator's PIN comes from --pin-stdin, $SIRA_PIN, or a prompt.
 
 Sends the finalized interviews not yet acknowledged by the intake server and
 receives new form versions and rejected interviews; or writes them to a batch
@@ -61,6 +64,9 @@ file for 'sira intake import'.`)
 		return err
 	}
 	defer st.Close()
+	if _, err := pin.signIn(ctx, env, st, false); err != nil {
+		return err
+	}
 
 	if *out != "" {
 		res, err := client.Export(ctx, st, *out)

@@ -8,10 +8,10 @@ import (
 	"strings"
 )
 
-// ErrLocked: another process holds the database open for collection
+// ErrInUse: another process holds the database open for collection
 // (Options.Exclusive). The operating system releases the lock when that
 // process ends, even killed, so a crash never locks the laptop out.
-var ErrLocked = errors.New("database is open in another Sira collector")
+var ErrInUse = errors.New("database is open in another Sira collector")
 
 // fileLock is an exclusive operating-system lock on a file beside the
 // database: flock on Unix, LockFileEx on Windows.
@@ -30,14 +30,14 @@ func acquire(path string) (*fileLock, error) {
 	}
 	if err := lockFile(f); err != nil {
 		f.Close()
-		if errors.Is(err, ErrLocked) {
+		if errors.Is(err, ErrInUse) {
 			owner := ""
 			if b, rerr := os.ReadFile(lp); rerr == nil {
 				if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil && pid > 0 {
 					owner = fmt.Sprintf(" (process %d)", pid)
 				}
 			}
-			return nil, fmt.Errorf("%s: %w%s; close it first, or use another --db", path, ErrLocked, owner)
+			return nil, fmt.Errorf("%s: %w%s; close it first, or use another --db", path, ErrInUse, owner)
 		}
 		return nil, fmt.Errorf("lock database %s: %w", path, err)
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // TestExclusiveLock opens one database for collection twice: the second is
-// refused with ErrLocked and the first owner's process id; a plain open
+// refused with ErrInUse and the first owner's process id; a plain open
 // (sira sync, sira status) still works; after Close the lock is free.
 func TestExclusiveLock(t *testing.T) {
 	ctx := context.Background()
@@ -26,8 +26,8 @@ func TestExclusiveLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = sqlite.Open(ctx, path, sqlite.Options{Exclusive: true})
-	if !errors.Is(err, sqlite.ErrLocked) {
-		t.Fatalf("second exclusive open: %v, want ErrLocked", err)
+	if !errors.Is(err, sqlite.ErrInUse) {
+		t.Fatalf("second exclusive open: %v, want ErrInUse", err)
 	}
 	if want := fmt.Sprintf("process %d", os.Getpid()); !strings.Contains(err.Error(), want) {
 		t.Errorf("message %q does not name the owner (%s)", err, want)
@@ -92,8 +92,8 @@ func TestExclusiveLockKilled(t *testing.T) {
 	if !locked {
 		t.Fatalf("child never took the lock")
 	}
-	if _, err := sqlite.Open(ctx, path, sqlite.Options{Exclusive: true}); !errors.Is(err, sqlite.ErrLocked) {
-		t.Fatalf("open while the child holds the lock: %v, want ErrLocked", err)
+	if _, err := sqlite.Open(ctx, path, sqlite.Options{Exclusive: true}); !errors.Is(err, sqlite.ErrInUse) {
+		t.Fatalf("open while the child holds the lock: %v, want ErrInUse", err)
 	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
