@@ -9,6 +9,7 @@ import (
 	"sira/forms"
 	"sira/survey"
 	"sira/survey/sqlite"
+	"sira/survey/vault"
 )
 
 // TestLastSavedFromStore: a new interview's ${last-saved#place} default
@@ -19,11 +20,14 @@ func TestLastSavedFromStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "l.db"), sqlite.Options{})
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "l.db"), sqlite.Options{KDF: vault.Params{Time: 1, Memory: 8 * 1024, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	if err := st.Unlock(ctx, "awa", "123456"); err != nil {
+		t.Fatal(err)
+	}
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	for i, place := range []string{"Kayes", "Gao"} {
 		iv, err := survey.NewInterview(f, "awa", "dev", at.Add(time.Duration(i)*time.Hour))

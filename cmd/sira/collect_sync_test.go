@@ -98,11 +98,12 @@ func TestCollectSync(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
-	for _, r := range "awa" {
+	// simulate's interviews are sim's, sealed under the PIN it read from $SIRA_PIN.
+	for _, r := range "sim" {
 		sim.InjectKey(tcell.KeyRune, r, tcell.ModNone)
 	}
 	sim.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
-	for _, r := range "4321" {
+	for _, r := range testPIN {
 		sim.InjectKey(tcell.KeyRune, r, tcell.ModNone)
 	}
 	sim.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)

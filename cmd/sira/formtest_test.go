@@ -118,6 +118,7 @@ func TestSimulateMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	mustUnlock(t, st, "E7")
 	for _, iv := range ivs {
 		if len(iv.Attachments) < 5 {
 			t.Fatalf("%s: %d attachments", iv.ID, len(iv.Attachments))

@@ -35,7 +35,7 @@ var simGateAnswers = map[string]string{"already_interviewed": "no", "consent": "
 
 // runSimulate is the "simulate" subcommand: fill a database with realistic
 // finalized interviews, deterministically for a seed.
-func runSimulate(ctx context.Context, env *Env, args []string) error {
+func runSimulate(ctx context.Context, env *Env, args []string) (err error) {
 	fl := flag.NewFlagSet("sira simulate", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
 	db := fl.String("db", "", "database `path` (required: simulated interviews never go into an enumerator's real database)")
@@ -103,8 +103,17 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	if err := simStoreMedia(ctx, st, f, *enumerator, device); err != nil {
+	holder, err := simStoreMedia(ctx, st, f, *enumerator, device)
+	if err != nil {
 		return err
+	}
+	if holder != "" {
+		defer func() {
+			// By now the contents' keys are held by the interviews that cite them.
+			if derr := st.Delete(context.WithoutCancel(ctx), holder); derr != nil && err == nil {
+				err = derr
+			}
+		}()
 	}
 	opts := survey.SimOptions{Plan: plan, Enumerator: *enumerator, DeviceID: device, Files: survey.PlaceholderFiles(f), Media: true}
 	if len(f.Missing) > 0 {
@@ -179,9 +188,11 @@ func simForm(ctx context.Context, file string) (*forms.Form, error) {
 
 // simStoreMedia stores the contents of the sample files that simulated
 // interviews attach to media questions, before the interviews that refer
-// to them: through a draft that holds them and is deleted (the contents
-// stay, content-addressed). Nothing when the form has no media question.
-func simStoreMedia(ctx context.Context, st *sqlite.Store, f *forms.Form, enumerator, device string) error {
+// to them, through a draft that holds them; it returns that draft's id, to
+// delete once the interviews cite the contents (a content's key is sealed
+// in the rows that cite it, so it must stay cited). "" when the form has
+// no media question.
+func simStoreMedia(ctx context.Context, st *sqlite.Store, f *forms.Form, enumerator, device string) (holder string, err error) {
 	field := ""
 	for _, n := range f.Nodes() {
 		if survey.SampleMediaFor(n) != nil {
@@ -190,21 +201,21 @@ func simStoreMedia(ctx context.Context, st *sqlite.Store, f *forms.Form, enumera
 		}
 	}
 	if field == "" {
-		return nil
+		return "", nil
 	}
-	holder, err := survey.NewInterview(f, enumerator, device, time.Now())
+	iv, err := survey.NewInterview(f, enumerator, device, time.Now())
 	if err != nil {
-		return err
+		return "", err
 	}
-	if err := st.Create(ctx, holder); err != nil {
-		return err
+	if err := st.Create(ctx, iv); err != nil {
+		return "", err
 	}
 	for _, m := range survey.SampleMediaFiles() {
-		if _, err := st.PutAttachment(ctx, holder.ID, survey.Attachment{Field: field, Name: m.Name, Type: m.Type}, bytes.NewReader(m.Data)); err != nil {
-			return err
+		if _, err := st.PutAttachment(ctx, iv.ID, survey.Attachment{Field: field, Name: m.Name, Type: m.Type}, bytes.NewReader(m.Data)); err != nil {
+			return "", err
 		}
 	}
-	return st.Delete(ctx, holder.ID)
+	return iv.ID, nil
 }
 
 // simBlocked collects the interviews simulate could not complete, by

@@ -41,7 +41,7 @@ func legAnswers(got map[string]string) map[string]string {
 // journey cost, with two legs.
 func twoLegs(t *testing.T, h *harness) string {
 	t.Helper()
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(map[string][]string{"nb_legs": {"2"}}, func(p *Page) bool { return fieldName(p.ID) == "journey_cost" })
 	id := h.only(survey.StatusDraft).ID
@@ -153,7 +153,7 @@ func TestExportHasNoUnseenRepeatRows(t *testing.T) {
 // Ctrl-C quits.
 func TestCtrlCKeepsTypedAnswer(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "age" })
 	h.typ("41")
@@ -219,7 +219,7 @@ func (h *harness) paste(text string) {
 // whole, newlines included).
 func TestMultiLinePaste(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "origin_locality" })
 	h.paste("Kati\nQuartier Mali\n30")
@@ -249,12 +249,12 @@ func TestMultiLinePaste(t *testing.T) {
 func TestResumeOfferAfterCrash(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sira.db")
 	h := newHarness(t, harnessOpts{path: path, language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "sex" })
 	h.stop() // no Esc, no quit
 	h2 := newHarness(t, harnessOpts{path: path, language: "English (en)"})
-	h2.signIn("awa", "4321")
+	h2.signIn("awa", "432100")
 	h2.mustSee("interrupted")
 	h2.key(tcell.KeyF5)
 	if _, p := h2.current(); p == nil || fieldName(p.ID) != "sex" {

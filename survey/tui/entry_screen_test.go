@@ -16,7 +16,7 @@ import (
 // back, dates are typed day first and stored as ISO.
 func TestFrenchKeyboardEntry(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.key(tcell.KeyEnter) // the introduction
 	id := h.only(survey.StatusDraft).ID
@@ -69,7 +69,7 @@ func TestFrenchKeyboardEntry(t *testing.T) {
 // the progress, and the review calls it invalid, not missing.
 func TestRefusedValueAfterResume(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "age" })
 	before := h.line(" · ")
@@ -93,7 +93,7 @@ func TestRefusedValueAfterResume(t *testing.T) {
 // takes its mark away and leaves the others'.
 func TestWarningsGoWhenFixed(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "wg" })
 	h.key(tcell.KeyPgDn)

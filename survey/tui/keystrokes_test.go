@@ -83,7 +83,7 @@ func countKeys(t *testing.T, auto bool) int {
 		t.Fatal(err)
 	}
 	h := newHarness(t, harnessOpts{form: f, language: "English (en)", auto: auto})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	start := h.keys
 	h.key(tcell.KeyEnter) // new interview
 	for range 300 {
@@ -161,7 +161,7 @@ var headerRE = regexp.MustCompile(`^ (Q\d+ · )?\d+/\d+ · \d+% `)
 // the key bar with F1.
 func TestReadableAt80x24(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(map[string][]string{"nb_legs": {"2"}}, func(p *Page) bool {
 		lines := strings.Split(h.text(), "\n")

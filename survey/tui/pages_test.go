@@ -22,7 +22,7 @@ func pagesSession(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := newHarness(t, harnessOpts{form: f, language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	return h
 }
@@ -264,7 +264,7 @@ func TestLanguageRememberedPerInterview(t *testing.T) {
 // the laptop.
 func TestDraftListAndDelete(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.key(tcell.KeyEnter) // the introduction
 	h.typ("2")            // diboli
@@ -357,7 +357,7 @@ func TestThemeRemembered(t *testing.T) {
 		return bg
 	}
 	h := newHarness(t, harnessOpts{path: path, language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	if bg := background(h); bg == tcell.ColorWhite {
 		t.Fatalf("light before it was chosen")
 	}
