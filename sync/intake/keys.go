@@ -2,14 +2,14 @@ package intake
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"filippo.io/age"
+
+	"sira/sync/wire"
 )
 
 // OfficeKey is one generation of the office's age X25519 identity. The
@@ -115,14 +115,9 @@ func Identities(keys []OfficeKey) ([]age.Identity, error) {
 	return ids, nil
 }
 
-// Fingerprint is what a laptop shows of an office recipient: "SHA256:" and
-// the first 16 hex digits of SHA-256 of the recipient string, in groups of
-// four ("SHA256:1a2b-3c4d-5e6f-7a8b").
-func Fingerprint(recipient string) string {
-	sum := sha256.Sum256([]byte(recipient))
-	h := hex.EncodeToString(sum[:8])
-	return "SHA256:" + h[0:4] + "-" + h[4:8] + "-" + h[8:12] + "-" + h[12:16]
-}
+// Fingerprint is what a laptop shows of an office recipient
+// (wire.Fingerprint).
+func Fingerprint(recipient string) string { return wire.Fingerprint(recipient) }
 
 // OfficeID names the office across key rotations: the fingerprint of its
 // first recipient (keys are newest first).

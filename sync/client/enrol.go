@@ -1,0 +1,268 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"sira/survey"
+	"sira/sync/wire"
+)
+
+// Settings the laptop keeps its enrolment in (survey/SECURITY.md, "Who
+// may use the laptop").
+const (
+	// SettingEnrolment holds the Enrolment as JSON.
+	SettingEnrolment = "enrolment"
+	// SettingSigningKey holds the device's Ed25519 seed, base64.
+	SettingSigningKey = "device.signing_key"
+	// settingEnrolSent + server URL: SHA-256 of the last enrolment request
+	// the server accepted, so the next one is sent only when it changed.
+	settingEnrolSent = "enrolment.sent "
+	// settingPINResets + server URL: the highest PIN reset Seq stored.
+	settingPINResets = "pin_resets.after "
+)
+
+// Enrolment is what a laptop knows of the office it is enrolled with.
+type Enrolment struct {
+	Office      string            `json:"office"`
+	Recipient   string            `json:"recipient"`
+	Fingerprint string            `json:"fingerprint"`
+	Enumerators []wire.Enumerator `json:"enumerators"`
+	Enrolled    time.Time         `json:"enrolled"`
+	// Pending is an offline enrolment to present in carried files.
+	Pending *PendingEnrolment `json:"pending,omitempty"`
+}
+
+// PendingEnrolment is an offline enrolment's id and code.
+type PendingEnrolment struct {
+	ID   string `json:"id"`
+	Code []byte `json:"code"`
+}
+
+// ErrOtherOffice: the laptop is enrolled with another office.
+var ErrOtherOffice = errors.New("this laptop is enrolled with another office")
+
+// LoadEnrolment returns the laptop's enrolment, or nil when it was never
+// enrolled.
+func LoadEnrolment(ctx context.Context, st survey.Store) (*Enrolment, error) {
+	v, err := st.Setting(ctx, SettingEnrolment)
+	if errors.Is(err, survey.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("enrolment: %w", err)
+	}
+	var e Enrolment
+	if err := json.Unmarshal([]byte(v), &e); err != nil {
+		return nil, fmt.Errorf("enrolment setting: %w", err)
+	}
+	return &e, nil
+}
+
+func saveEnrolment(ctx context.Context, st survey.Store, e *Enrolment) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := st.SetSetting(ctx, SettingEnrolment, string(b)); err != nil {
+		return fmt.Errorf("enrolment: %w", err)
+	}
+	return nil
+}
+
+// merge applies what the office said (enrolment reply or file) to e (nil:
+// first enrolment); a reply from another office is ErrOtherOffice.
+func merge(e *Enrolment, r wire.EnrolReply, now time.Time) (*Enrolment, error) {
+	if _, err := age.ParseX25519Recipient(r.Recipient); err != nil {
+		return nil, fmt.Errorf("enrolment: the office's recipient %.80q is not an age X25519 recipient", r.Recipient)
+	}
+	if r.Office == "" {
+		return nil, errors.New("enrolment: no office id")
+	}
+	if e == nil {
+		e = &Enrolment{Office: r.Office, Enrolled: now.UTC().Truncate(time.Second)}
+	}
+	if e.Office != r.Office {
+		return nil, fmt.Errorf("%w (%s, not %s): a laptop belongs to one office", ErrOtherOffice, e.Office, r.Office)
+	}
+	e.Recipient, e.Fingerprint = r.Recipient, wire.Fingerprint(r.Recipient)
+	for _, n := range r.Enumerators {
+		found := false
+		for i, have := range e.Enumerators {
+			if strings.EqualFold(have.ID, n.ID) {
+				e.Enumerators[i], found = n, true
+			}
+		}
+		if !found {
+			e.Enumerators = append(e.Enumerators, n)
+		}
+	}
+	return e, nil
+}
+
+// SigningKey returns the device's Ed25519 signing key, creating it on
+// first use.
+func SigningKey(ctx context.Context, st survey.Store) (ed25519.PrivateKey, error) {
+	v, err := st.Setting(ctx, SettingSigningKey)
+	if err == nil {
+		seed, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(seed) != ed25519.SeedSize {
+			return nil, errors.New("device signing key setting is damaged")
+		}
+		return ed25519.NewKeyFromSeed(seed), nil
+	}
+	if !errors.Is(err, survey.ErrNotFound) {
+		return nil, fmt.Errorf("device signing key: %w", err)
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, fmt.Errorf("device signing key: %w", err)
+	}
+	if err := st.SetSetting(ctx, SettingSigningKey, base64.StdEncoding.EncodeToString(seed)); err != nil {
+		return nil, fmt.Errorf("device signing key: %w", err)
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// recoveryKeys returns the store's recovery copies of its data keys, when
+// the store keeps any.
+func recoveryKeys(ctx context.Context, st survey.Store) ([]wire.RecoveryKey, error) {
+	return nil, nil // until survey.Store has RecoveryKeys (branch i11a)
+}
+
+// Enrol registers the laptop's device key and recovery copies with the
+// server (POST /api/v2/enrol) when they changed since the last time it
+// accepted them, and stores what the office answered. It returns the
+// laptop's enrolment.
+func (cl *Client) Enrol(ctx context.Context, st survey.Store) (*Enrolment, error) {
+	cur, err := LoadEnrolment(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	id, err := st.DeviceID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("enrol: %w", err)
+	}
+	key, err := SigningKey(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := recoveryKeys(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	req := wire.EnrolRequest{DeviceID: id, DeviceKey: key.Public().(ed25519.PublicKey), Recovery: rec}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(append(body, cl.c.token...))
+	sentKey := settingEnrolSent + cl.c.base
+	if v, err := st.Setting(ctx, sentKey); err == nil && cur != nil && v == hex.EncodeToString(sum[:]) {
+		return cur, nil
+	}
+	var reply wire.EnrolReply
+	if _, err := cl.c.postJSON(ctx, wire.PathEnrol, req, &reply); err != nil {
+		return nil, fmt.Errorf("enrol: %w", err)
+	}
+	e, err := merge(cur, reply, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := saveEnrolment(ctx, st, e); err != nil {
+		return nil, err
+	}
+	if err := st.SetSetting(ctx, sentKey, hex.EncodeToString(sum[:])); err != nil {
+		return nil, fmt.Errorf("enrol: %w", err)
+	}
+	return e, nil
+}
+
+// EnrolFromFile enrols the laptop from an offline enrolment file written
+// by `sira intake enrol` (`sira enrol --db L FILE`): it stores the office,
+// its recipient, the enumerators and the enrolment to present in the next
+// carried file, and creates the device signing key.
+func EnrolFromFile(ctx context.Context, st survey.Store, b []byte) (*Enrolment, error) {
+	line, rest, ok := bytes.Cut(b, []byte("\n"))
+	if !ok || string(bytes.TrimRight(line, "\r")) != wire.EnrolmentFileMagic {
+		return nil, fmt.Errorf("not a Sira enrolment file (its first line is not %q)", wire.EnrolmentFileMagic)
+	}
+	if len(rest) > 1<<20 {
+		return nil, errors.New("enrolment file: over 1 MiB")
+	}
+	var f wire.EnrolmentFile
+	dec := json.NewDecoder(bytes.NewReader(rest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("enrolment file: %w", err)
+	}
+	if f.Enrolment == "" || len(f.Enrolment) > 200 || len(f.Code) != 32 || len(f.Enumerators) == 0 {
+		return nil, errors.New("enrolment file: enrolment id, 32-byte code and enumerators are required")
+	}
+	for _, n := range f.Enumerators {
+		if n.ID == "" || len(n.ID) > 200 || len(n.Name) > 200 {
+			return nil, fmt.Errorf("enrolment file: enumerator %.40q is not an id", n.ID)
+		}
+	}
+	cur, err := LoadEnrolment(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	e, err := merge(cur, f.EnrolReply, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	e.Pending = &PendingEnrolment{ID: f.Enrolment, Code: f.Code}
+	if _, err := SigningKey(ctx, st); err != nil {
+		return nil, err
+	}
+	if err := saveEnrolment(ctx, st, e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// applyRecipient records the office's current recipient from a
+// downstream answer (a rotation at the office).
+func applyRecipient(ctx context.Context, st survey.Store, recipient string) error {
+	if recipient == "" {
+		return nil
+	}
+	e, err := LoadEnrolment(ctx, st)
+	if err != nil || e == nil || e.Recipient == recipient {
+		return err
+	}
+	if _, err := age.ParseX25519Recipient(recipient); err != nil {
+		return fmt.Errorf("sync: the office's new recipient %.80q is not an age X25519 recipient", recipient)
+	}
+	e.Recipient, e.Fingerprint = recipient, wire.Fingerprint(recipient)
+	return saveEnrolment(ctx, st, e)
+}
+
+// storePINResets hands PIN reset packages to the store.
+func storePINResets(ctx context.Context, st survey.Store, rs []wire.PINReset) error {
+	ps, ok := st.(interface {
+		StorePINReset(ctx context.Context, enumerator string, pkg []byte) error
+	})
+	if !ok {
+		return nil
+	}
+	for _, r := range rs {
+		if err := ps.StorePINReset(ctx, r.Enumerator, r.Package); err != nil {
+			return fmt.Errorf("sync: PIN reset for %s: %w", r.Enumerator, err)
+		}
+	}
+	return nil
+}
