@@ -30,6 +30,20 @@ type KeyStore interface {
 	AddOfficeKey(ctx context.Context, k OfficeKey) (inserted bool, err error)
 	// OfficeKeys returns every generation, newest first (none on a new store).
 	OfficeKeys(ctx context.Context) ([]OfficeKey, error)
+	// RecordKeyEvent appends to the log of the office key's uses.
+	RecordKeyEvent(ctx context.Context, e KeyEvent) error
+	// KeyEvents returns the log, newest first, at most limit entries.
+	KeyEvents(ctx context.Context, limit int) ([]KeyEvent, error)
+}
+
+// KeyEvent is one use of the office's secret key: the identity printed
+// (`sira intake key --secret`), a rotation, a PIN reset issued.
+type KeyEvent struct {
+	Seq    int64
+	At     time.Time
+	Who    string // "cli:<OS user>", or a dashboard user
+	Action string // "key.secret", "key.rotate", "pin.reset"
+	Detail string
 }
 
 // OfficeKeys returns the office's identities, newest first, creating

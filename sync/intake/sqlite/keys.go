@@ -45,3 +45,35 @@ func (s *Store) OfficeKeys(ctx context.Context) ([]intake.OfficeKey, error) {
 	}
 	return out, rows.Err()
 }
+
+// RecordKeyEvent implements intake.KeyStore.
+func (s *Store) RecordKeyEvent(ctx context.Context, e intake.KeyEvent) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO key_events (at, who, action, detail) VALUES (?, ?, ?, ?)`, stamp(e.At), e.Who, e.Action, e.Detail)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("record key event %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// KeyEvents implements intake.KeyStore.
+func (s *Store) KeyEvents(ctx context.Context, limit int) ([]intake.KeyEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, at, who, action, detail FROM key_events ORDER BY seq DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("key events: %w", err)
+	}
+	defer rows.Close()
+	var out []intake.KeyEvent
+	for rows.Next() {
+		var e intake.KeyEvent
+		var at string
+		if err := rows.Scan(&e.Seq, &at, &e.Who, &e.Action, &e.Detail); err != nil {
+			return nil, fmt.Errorf("key events: %w", err)
+		}
+		e.At = parseStamp(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -237,3 +237,20 @@ func testPINResets(t *testing.T, open Open) {
 		t.Errorf("resets of awa after %d: %+v", seqs[0], rs)
 	}
 }
+
+func testKeyEvents(t *testing.T, open Open) {
+	st := open(t)
+	ctx := context.Background()
+	for i, a := range []string{"key.secret", "key.rotate", "pin.reset"} {
+		if err := st.RecordKeyEvent(ctx, intake.KeyEvent{At: received.Add(time.Duration(i) * time.Second), Who: "cli:ops", Action: a, Detail: "d"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	es, err := st.KeyEvents(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 2 || es[0].Action != "pin.reset" || es[1].Action != "key.rotate" || es[0].Who != "cli:ops" || !es[1].At.Equal(received.Add(time.Second)) {
+		t.Errorf("key events: %+v", es)
+	}
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, open Open) {
 		{"Recovery", testRecovery},
 		{"Enrolments", testEnrolments},
 		{"PINResets", testPINResets},
+		{"KeyEvents", testKeyEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

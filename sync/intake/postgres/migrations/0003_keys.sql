@@ -54,3 +54,13 @@ CREATE TABLE pin_resets (
 	created    timestamptz NOT NULL
 );
 CREATE INDEX pin_resets_enumerator ON pin_resets (folded, seq);
+
+-- Uses of the office's secret key (`sira intake key --secret`, rotations,
+-- PIN resets, recoveries): who, when, what.
+CREATE TABLE key_events (
+	seq    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	at     timestamptz NOT NULL,
+	who    text NOT NULL,
+	action text NOT NULL,
+	detail text NOT NULL
+);

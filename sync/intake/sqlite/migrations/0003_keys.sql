@@ -52,3 +52,13 @@ CREATE TABLE pin_resets (
 	created    TEXT NOT NULL
 );
 CREATE INDEX pin_resets_enumerator ON pin_resets (folded, seq);
+
+-- Uses of the office's secret key (`sira intake key --secret`, rotations,
+-- PIN resets, recoveries): who, when, what.
+CREATE TABLE key_events (
+	seq    INTEGER PRIMARY KEY,
+	at     TEXT NOT NULL,
+	who    TEXT NOT NULL,
+	action TEXT NOT NULL,
+	detail TEXT NOT NULL
+);
