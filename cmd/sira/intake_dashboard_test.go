@@ -36,7 +36,7 @@ func TestIntakeServeDashboard(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stderr lockedBuffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: testGetenv}
 	exited := make(chan int, 1)
 	go func() { exited <- Main(ctx, env, []string{"intake", "serve", "--db", db, "--addr", "127.0.0.1:0"}) }()
 	var base string
@@ -106,7 +106,7 @@ func TestIntakeServeDashboard(t *testing.T) {
 func runMainStdin(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: testGetenv}
 	code = Main(context.Background(), env, args)
 	return code, out.String(), errb.String()
 }

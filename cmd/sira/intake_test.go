@@ -202,7 +202,7 @@ func TestIntakeServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stderr lockedBuffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: testGetenv}
 	exited := make(chan int, 1)
 	go func() { exited <- Main(ctx, env, []string{"intake", "serve", "--db", db, "--addr", "127.0.0.1:0"}) }()
 	var base string

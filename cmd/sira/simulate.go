@@ -39,9 +39,10 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 	n := fl.Int("n", 0, "number of interviews (required)")
 	seed := fl.Uint64("seed", 1, "random seed: the same seed gives the same interviews")
 	enumerator := fl.String("enumerator", "sim", "enumerator `id` recorded in the interviews")
+	pin := addPINFlags(fl, enumerator)
 	deviceFlag := fl.String("device", "", "device `id` recorded in the interviews (default: the database's own, which differs between databases)")
 	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), "Usage: sira simulate -n N [--db PATH] [--form FILE] [--seed S] [--enumerator E] [--device D]\n\nStores N finalized interviews with realistic, valid answers.")
+		fmt.Fprintln(fl.Output(), "Usage: sira simulate -n N [--db PATH] [--form FILE] [--seed S] [--enumerator E] [--pin-stdin] [--device D]\n\nStores N finalized interviews with realistic, valid answers, sealed under the enumerator's key:\nthe PIN comes from --pin-stdin, $SIRA_PIN or a prompt; on a new database it creates the enumerator's local account.")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -80,6 +81,9 @@ func runSimulate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if *enumerator, err = pin.signIn(ctx, env, st, true); err != nil {
+		return err
+	}
 	if err := st.PutForm(ctx, f.ID, f.Version, f.Hash, compiled); err != nil {
 		return err
 	}

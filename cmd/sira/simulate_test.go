@@ -22,6 +22,7 @@ func simulated(t *testing.T, path string) map[string]*survey.Interview {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	unlockAll(t, s)
 	list, err := s.List(ctx, survey.Filter{})
 	if err != nil {
 		t.Fatal(err)
@@ -196,6 +197,7 @@ func BenchmarkInsertSimulated(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	mustUnlock(b, s, "E7")
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -227,7 +229,7 @@ func BenchmarkSimulateCommand(b *testing.B) {
 		path := filepath.Join(dir, fmt.Sprintf("sim%d.db", i))
 		i++
 		var out, errb strings.Builder
-		env := &Env{Stdout: &out, Stderr: &errb}
+		env := &Env{Stdout: &out, Stderr: &errb, Getenv: testGetenv}
 		if err := runSimulate(ctx, env, []string{"--db", path, "-n", fmt.Sprint(n), "--seed", "7"}); err != nil {
 			b.Fatalf("%v\n%s", err, errb.String())
 		}

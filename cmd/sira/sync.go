@@ -29,9 +29,12 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	out := fl.String("out", "", "write a carried `file` (USB stick) instead of syncing over the network, encrypted to the office")
 	plaintext := fl.Bool("plaintext", false, "with --out: write the file unencrypted when the laptop knows no office key (not enrolled)")
 	asJSON := fl.Bool("json", false, "print the session's result as JSON")
+	pin := addPINFlags(fl, nil)
 	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), `Usage: sira sync --db PATH --server URL [--token T]
-       sira sync --db PATH --out FILE [--plaintext]
+		fmt.Fprintln(fl.Output(), `Usage: sira sync --db PATH --server URL [--token T] [--enumerator E] [--pin-stdin]
+       sira sync --db PATH --out FILE [--plaintext] [--enumerator E] [--pin-stdin]
+
+The enumerator's PIN comes from --pin-stdin, $SIRA_PIN, or a prompt.
 
 Sends the finalized interviews not yet acknowledged by the intake server and
 receives new form versions and rejected interviews; or writes them to a batch
@@ -65,6 +68,9 @@ file for 'sira intake import'.`)
 		return err
 	}
 	defer st.Close()
+	if _, err := pin.signIn(ctx, env, st, false); err != nil {
+		return err
+	}
 
 	if *out != "" {
 		res, err := client.ExportOptions(ctx, st, *out, client.ExportOpts{Plaintext: *plaintext})

@@ -37,9 +37,13 @@ func durabilityValue(n int) (survey.Ref, string) {
 func runDurabilityChild(spec string) {
 	path, id, _ := strings.Cut(spec, "|")
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 	if err != nil {
 		fmt.Println("ERR open:", err)
+		os.Exit(3)
+	}
+	if err := s.Unlock(ctx, "E01", testPIN); err != nil {
+		fmt.Println("ERR unlock:", err)
 		os.Exit(3)
 	}
 	if err := s.Create(ctx, draft(id)); err != nil {
@@ -141,11 +145,12 @@ func TestAutosaveDurability(t *testing.T) {
 func checkDurable(t *testing.T, path string, acked map[string]int, created map[string]bool) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 	if err != nil {
 		t.Fatalf("reopen after kill: %v", err)
 	}
 	defer s.Close()
+	mustUnlock(t, s)
 	for id, n := range acked {
 		iv, err := s.Get(ctx, id)
 		if errors.Is(err, survey.ErrNotFound) && !created[id] && n == 0 {

@@ -122,6 +122,11 @@ func (s *session) load(ctx context.Context) ([]*pending, error) {
 	out := make([]*pending, 0, len(pend))
 	for _, p := range pend {
 		iv, err := s.st.Get(ctx, p.ID)
+		if errors.Is(err, survey.ErrLocked) {
+			// Another enumerator's, sealed under their key: sent when they sync.
+			s.cl.log.Info("sync: interview of an enumerator not signed in; not sent now", "id", p.ID)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("sync: interview %s: %w", p.ID, err)
 		}
@@ -614,11 +619,19 @@ func applyRejection(ctx context.Context, st survey.Store, log *slog.Logger, r wi
 	switch {
 	case err == nil, errors.Is(err, survey.ErrConflict):
 		return nil
+	case errors.Is(err, survey.ErrLocked):
+		// An enumerator with no key on this laptop: nothing to seal it for.
+		log.Warn("sync: rejection for an enumerator with no key on this laptop; not stored here", "id", r.ID)
+		return nil
 	case errors.Is(err, survey.ErrNotFound) && r.Interview != nil:
 		iv := *r.Interview
 		iv.Status = survey.StatusRejected
 		iv.Comment = r.Comment
 		err := st.Insert(ctx, []*survey.Interview{&iv})
+		if errors.Is(err, survey.ErrLocked) {
+			log.Warn("sync: rejected interview of an enumerator with no key on this laptop; not stored here", "id", r.ID, "revision", r.Revision)
+			return nil
+		}
 		if errors.Is(err, survey.ErrNotFound) {
 			// It cites an attachment this laptop never held (made on
 			// another one): the copy cannot be stored here. Failing
