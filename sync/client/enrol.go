@@ -136,10 +136,17 @@ func SigningKey(ctx context.Context, st survey.Store) (ed25519.PrivateKey, error
 	return ed25519.NewKeyFromSeed(seed), nil
 }
 
-// recoveryKeys returns the store's recovery copies of its data keys, when
-// the store keeps any.
+// recoveryKeys returns the store's recovery copies of its data keys.
 func recoveryKeys(ctx context.Context, st survey.Store) ([]wire.RecoveryKey, error) {
-	return nil, nil // until survey.Store has RecoveryKeys (branch i11a)
+	ks, err := st.RecoveryKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("recovery keys: %w", err)
+	}
+	out := make([]wire.RecoveryKey, 0, len(ks))
+	for _, k := range ks {
+		out = append(out, wire.RecoveryKey{Enumerator: k.Enumerator, Key: k.Key})
+	}
+	return out, nil
 }
 
 // Enrol registers the laptop's device key and recovery copies with the
@@ -253,14 +260,8 @@ func applyRecipient(ctx context.Context, st survey.Store, recipient string) erro
 
 // storePINResets hands PIN reset packages to the store.
 func storePINResets(ctx context.Context, st survey.Store, rs []wire.PINReset) error {
-	ps, ok := st.(interface {
-		StorePINReset(ctx context.Context, enumerator string, pkg []byte) error
-	})
-	if !ok {
-		return nil
-	}
 	for _, r := range rs {
-		if err := ps.StorePINReset(ctx, r.Enumerator, r.Package); err != nil {
+		if err := st.StorePINReset(ctx, r.Enumerator, r.Package); err != nil {
 			return fmt.Errorf("sync: PIN reset for %s: %w", r.Enumerator, err)
 		}
 	}

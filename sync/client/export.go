@@ -77,6 +77,9 @@ func ExportOptions(ctx context.Context, st survey.Store, path string, opt Export
 	var items []survey.PendingInterview
 	for _, p := range pend {
 		iv, err := st.Get(ctx, p.ID)
+		if errors.Is(err, survey.ErrLocked) {
+			continue // another enumerator's, sealed: in their file, once they sign in
+		}
 		if err != nil {
 			return nil, fmt.Errorf("export: interview %s: %w", p.ID, err)
 		}
