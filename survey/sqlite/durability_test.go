@@ -27,9 +27,9 @@ const childEnv = "SIRA_SQLITE_DURABILITY_CHILD"
 func durabilityValue(n int) (survey.Ref, string) {
 	// Every fourth answer goes into a repeat instance, to cover instance creation.
 	if n%4 == 3 {
-		return ref("/data/legs/note", step("/data/legs", n/4+1)), "leg note " + strconv.Itoa(n)
+		return ref("/data/legs/note", step("/data/legs", n/4+1)), "leg note " + strconv.Itoa(n) + marker
 	}
-	return ref("/data/q" + strconv.Itoa(n)), "value " + strconv.Itoa(n) + strings.Repeat("·", n%17)
+	return ref("/data/q" + strconv.Itoa(n)), "value " + strconv.Itoa(n) + marker + strings.Repeat("·", n%17)
 }
 
 // runDurabilityChild saves answers forever, printing "ACK n" after each
@@ -133,6 +133,9 @@ func TestAutosaveDurability(t *testing.T) {
 		acked[id] = n
 		t.Logf("round %d: killed after %d acknowledged saves (by time: %v)", round, n, byTime)
 
+		// Killed mid-save: the database, its WAL and shared memory hold
+		// no answer in clear.
+		assertNoMarker(t, path)
 		checkDurable(t, path, acked, created)
 		if t.Failed() {
 			return

@@ -81,6 +81,11 @@ func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) 
 			err := s.readTx(ctx, func(tx *sql.Tx) error {
 				var err error
 				sl, err = s.sealerFor(ctx, tx, iv.Enumerator)
+				if err == nil && op == "create" && sl.key == nil {
+					// A new draft is its signed-in enumerator's; only
+					// Insert (sync, imports) seals for someone else.
+					err = fmt.Errorf("enumerator %q: %w", iv.Enumerator, survey.ErrLocked)
+				}
 				return err
 			})
 			if err != nil {

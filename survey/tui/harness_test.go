@@ -15,6 +15,7 @@ import (
 	"sira/forms/builtin"
 	"sira/survey"
 	"sira/survey/sqlite"
+	"sira/survey/vault"
 )
 
 // builtinForm compiles the built-in returnee survey once per test binary.
@@ -56,6 +57,10 @@ type harnessOpts struct {
 	onPage   func(id string, stored bool)
 }
 
+// testKDF is a cheap argon2id for tests: sign-in costs what the store's
+// own benchmark measures.
+var testKDF = vault.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
+
 func newHarness(tb testing.TB, o harnessOpts) *harness {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,7 +68,7 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 	if o.path == "" {
 		o.path = filepath.Join(tb.TempDir(), "sira.db")
 	}
-	st, err := sqlite.Open(ctx, o.path, sqlite.Options{MaxAttachment: o.maxAtt})
+	st, err := sqlite.Open(ctx, o.path, sqlite.Options{MaxAttachment: o.maxAtt, KDF: testKDF})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -169,7 +174,22 @@ func (h *harness) signIn(id, pin string) {
 	h.key(tcell.KeyEnter)
 	h.typ(pin)
 	h.key(tcell.KeyEnter)
+	if h.confirming() { // first sign-in: the PIN typed twice
+		h.typ(pin)
+		h.key(tcell.KeyEnter)
+	}
 	h.mustSee("Drafts")
+}
+
+// confirming reports whether the sign-in screen asks for the PIN again.
+func (h *harness) confirming() bool {
+	var c bool
+	h.do(func() {
+		if s, ok := h.app.cur.(*signIn); ok {
+			c = s.index(s.again) >= 0
+		}
+	})
+	return c
 }
 
 // current returns the interview screen's current page, or nil when the

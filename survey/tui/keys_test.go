@@ -121,7 +121,7 @@ func TestChoiceBoxKeys(t *testing.T) {
 
 func TestFieldListScrolls(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "wg" })
 	h.mustSee("difficulty seeing")

@@ -20,7 +20,7 @@ func TestNestedRepeats(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, harnessOpts{form: f})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.mustSee("Member: 0 so far")
 	h.key(tcell.KeyF5)
@@ -75,7 +75,7 @@ func TestNestedRepeats(t *testing.T) {
 // the dropped leg leaves the database too.
 func TestRepeatCountShrinks(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "journey_cost" })
 	id := h.only(survey.StatusDraft).ID

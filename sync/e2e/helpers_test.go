@@ -20,6 +20,7 @@ import (
 	"sira/forms/builtin"
 	"sira/survey"
 	lsqlite "sira/survey/sqlite"
+	"sira/survey/vault"
 	"sira/sync/client"
 	"sira/sync/intake"
 	isqlite "sira/sync/intake/sqlite"
@@ -103,11 +104,23 @@ type laptop struct {
 func newLaptop(tb testing.TB, dir, name string, ivs []*survey.Interview) *laptop {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := lsqlite.Open(ctx, filepath.Join(dir, name+".db"), lsqlite.Options{})
+	st, err := lsqlite.Open(ctx, filepath.Join(dir, name+".db"), lsqlite.Options{KDF: vault.Params{Time: 1, Memory: 8 * 1024, Threads: 1}})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	// The laptop's enumerator (named as the laptop) and each enumerator of
+	// ivs sign in (a cheap PIN derivation: these tests are not about it).
+	signedIn := map[string]bool{}
+	for _, iv := range append([]*survey.Interview{{Enumerator: name}}, ivs...) {
+		if signedIn[iv.Enumerator] {
+			continue
+		}
+		signedIn[iv.Enumerator] = true
+		if err := st.Unlock(ctx, iv.Enumerator, "135790"); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	f := builtinForm(tb)
 	js, err := f.MarshalCanonical()
 	if err != nil {

@@ -168,6 +168,9 @@ func TestRejectionOnReplacementLaptop(t *testing.T) {
 	}
 
 	repl := newLaptop(t, dir, "new", nil)
+	if err := repl.store.Unlock(ctx, "kadi", "135790"); err != nil { // kadi signs in on the new laptop
+		t.Fatal(err)
+	}
 	clNew := newClient(t, "http://"+c.addr(), c.token(t, "kadi"), true)
 	res, err := clNew.Sync(ctx, repl.store)
 	if err != nil {
