@@ -158,43 +158,56 @@ func (cl *Client) Enrol(ctx context.Context, st survey.Store) (*Enrolment, error
 	if err != nil {
 		return nil, err
 	}
+	// Twice at most: storing the first enrolment's recipient makes the
+	// store write its recovery copies, which then travel at once.
+	for range 2 {
+		req, sum, err := enrolRequest(ctx, st, cl.c.token)
+		if err != nil {
+			return nil, err
+		}
+		sentKey := settingEnrolSent + cl.c.base
+		if v, err := st.Setting(ctx, sentKey); err == nil && cur != nil && v == sum {
+			return cur, nil
+		}
+		var reply wire.EnrolReply
+		if _, err := cl.c.postJSON(ctx, wire.PathEnrol, req, &reply); err != nil {
+			return nil, fmt.Errorf("enrol: %w", err)
+		}
+		if cur, err = merge(cur, reply, time.Now()); err != nil {
+			return nil, err
+		}
+		if err := saveEnrolment(ctx, st, cur); err != nil {
+			return nil, err
+		}
+		if err := st.SetSetting(ctx, sentKey, sum); err != nil {
+			return nil, fmt.Errorf("enrol: %w", err)
+		}
+	}
+	return cur, nil
+}
+
+// enrolRequest builds the enrolment request and its fingerprint (with
+// the token: a new token enrols again).
+func enrolRequest(ctx context.Context, st survey.Store, token string) (wire.EnrolRequest, string, error) {
 	id, err := st.DeviceID(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("enrol: %w", err)
+		return wire.EnrolRequest{}, "", fmt.Errorf("enrol: %w", err)
 	}
 	key, err := SigningKey(ctx, st)
 	if err != nil {
-		return nil, err
+		return wire.EnrolRequest{}, "", err
 	}
 	rec, err := recoveryKeys(ctx, st)
 	if err != nil {
-		return nil, err
+		return wire.EnrolRequest{}, "", err
 	}
 	req := wire.EnrolRequest{DeviceID: id, DeviceKey: key.Public().(ed25519.PublicKey), Recovery: rec}
 	body, err := json.Marshal(req)
 	if err != nil {
-		return nil, err
+		return wire.EnrolRequest{}, "", err
 	}
-	sum := sha256.Sum256(append(body, cl.c.token...))
-	sentKey := settingEnrolSent + cl.c.base
-	if v, err := st.Setting(ctx, sentKey); err == nil && cur != nil && v == hex.EncodeToString(sum[:]) {
-		return cur, nil
-	}
-	var reply wire.EnrolReply
-	if _, err := cl.c.postJSON(ctx, wire.PathEnrol, req, &reply); err != nil {
-		return nil, fmt.Errorf("enrol: %w", err)
-	}
-	e, err := merge(cur, reply, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	if err := saveEnrolment(ctx, st, e); err != nil {
-		return nil, err
-	}
-	if err := st.SetSetting(ctx, sentKey, hex.EncodeToString(sum[:])); err != nil {
-		return nil, fmt.Errorf("enrol: %w", err)
-	}
-	return e, nil
+	sum := sha256.Sum256(append(body, token...))
+	return req, hex.EncodeToString(sum[:]), nil
 }
 
 // EnrolFromFile enrols the laptop from an offline enrolment file written

@@ -46,7 +46,7 @@ func (s *Server) EnrolReply(ctx context.Context, enumerators []string) (wire.Enr
 
 // handleEnrol answers POST /api/v2/enrol: it registers the device key for
 // the token's enumerator and stores the recovery copies of the data keys
-// of enumerators enrolled on the device. A device id registered with
+// of enumerators enrolled on the device (copies for others are ignored). A device id registered with
 // another key is 409 conflict until the office revokes the device.
 func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request, tok *Token) error {
 	var req wire.EnrolRequest
@@ -73,11 +73,14 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request, tok *Token)
 	}
 	copies := make([]RecoveryCopy, 0, len(req.Recovery))
 	for i, c := range req.Recovery {
-		switch {
-		case !dev.Enrolled(c.Enumerator):
-			return wire.Errorf(wire.CodeBadRequest, "enrol: recovery copy %d is for %q, who is not enrolled on device %s", i+1, c.Enumerator, dev.ID)
-		case len(c.Key) > maxRecoveryCopy || !bytes.HasPrefix(c.Key, []byte("age-encryption.org/v1\n")):
+		if len(c.Key) > maxRecoveryCopy || !bytes.HasPrefix(c.Key, []byte("age-encryption.org/v1\n")) {
 			return wire.Errorf(wire.CodeBadRequest, "enrol: recovery copy %d is not an age file of at most %d bytes", i+1, maxRecoveryCopy)
+		}
+		if !dev.Enrolled(c.Enumerator) {
+			// A local account from before the enrolment, or an enumerator
+			// enrolled with a token of their own later: not this token's
+			// to register.
+			continue
 		}
 		copies = append(copies, RecoveryCopy{Device: dev.ID, Enumerator: c.Enumerator, Copy: c.Key, Updated: now})
 	}
