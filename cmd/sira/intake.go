@@ -33,9 +33,10 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 		"stats":  runIntakeStats,
 		"user":   runIntakeUser,
 		// Keys and enrolment (survey/SECURITY.md).
-		"key":    runIntakeKey,
-		"enrol":  runIntakeEnrol,
-		"device": runIntakeDevice,
+		"key":       runIntakeKey,
+		"enrol":     runIntakeEnrol,
+		"device":    runIntakeDevice,
+		"pin-reset": runIntakePINReset,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(env.Stderr, intakeUsage)
