@@ -17,6 +17,7 @@ import (
 	"filippo.io/age"
 
 	"sira/survey"
+	"sira/survey/vault"
 	"sira/sync/wire"
 )
 
@@ -113,27 +114,40 @@ func merge(e *Enrolment, r wire.EnrolReply, now time.Time) (*Enrolment, error) {
 }
 
 // SigningKey returns the device's Ed25519 signing key, creating it on
-// first use.
+// first use. The seed is stored in SettingSigningKey, base64 of a zero
+// byte and the seed, wrapped with DPAPI (user scope) on Windows
+// (vault.Protect), so a copied disk also needs the Windows account.
 func SigningKey(ctx context.Context, st survey.Store) (ed25519.PrivateKey, error) {
 	v, err := st.Setting(ctx, SettingSigningKey)
 	if err == nil {
-		seed, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(seed) != ed25519.SeedSize {
+		stored, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
 			return nil, errors.New("device signing key setting is damaged")
 		}
-		return ed25519.NewKeyFromSeed(seed), nil
+		b, err := vault.Unprotect(stored)
+		if err != nil {
+			return nil, fmt.Errorf("device signing key: %w", err)
+		}
+		if len(b) != 1+ed25519.SeedSize || b[0] != 0 {
+			return nil, errors.New("device signing key setting is damaged")
+		}
+		return ed25519.NewKeyFromSeed(b[1:]), nil
 	}
 	if !errors.Is(err, survey.ErrNotFound) {
 		return nil, fmt.Errorf("device signing key: %w", err)
 	}
-	seed := make([]byte, ed25519.SeedSize)
-	if _, err := rand.Read(seed); err != nil {
+	b := make([]byte, 1+ed25519.SeedSize)
+	if _, err := rand.Read(b[1:]); err != nil {
 		return nil, fmt.Errorf("device signing key: %w", err)
 	}
-	if err := st.SetSetting(ctx, SettingSigningKey, base64.StdEncoding.EncodeToString(seed)); err != nil {
+	stored, err := vault.Protect(b)
+	if err != nil {
 		return nil, fmt.Errorf("device signing key: %w", err)
 	}
-	return ed25519.NewKeyFromSeed(seed), nil
+	if err := st.SetSetting(ctx, SettingSigningKey, base64.StdEncoding.EncodeToString(stored)); err != nil {
+		return nil, fmt.Errorf("device signing key: %w", err)
+	}
+	return ed25519.NewKeyFromSeed(b[1:]), nil
 }
 
 // recoveryKeys returns the store's recovery copies of its data keys.
@@ -215,26 +229,9 @@ func enrolRequest(ctx context.Context, st survey.Store, token string) (wire.Enro
 // its recipient, the enumerators and the enrolment to present in the next
 // carried file, and creates the device signing key.
 func EnrolFromFile(ctx context.Context, st survey.Store, b []byte) (*Enrolment, error) {
-	line, rest, ok := bytes.Cut(b, []byte("\n"))
-	if !ok || string(bytes.TrimRight(line, "\r")) != wire.EnrolmentFileMagic {
-		return nil, fmt.Errorf("not a Sira enrolment file (its first line is not %q)", wire.EnrolmentFileMagic)
-	}
-	if len(rest) > 1<<20 {
-		return nil, errors.New("enrolment file: over 1 MiB")
-	}
-	var f wire.EnrolmentFile
-	dec := json.NewDecoder(bytes.NewReader(rest))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("enrolment file: %w", err)
-	}
-	if f.Enrolment == "" || len(f.Enrolment) > 200 || len(f.Code) != 32 || len(f.Enumerators) == 0 {
-		return nil, errors.New("enrolment file: enrolment id, 32-byte code and enumerators are required")
-	}
-	for _, n := range f.Enumerators {
-		if n.ID == "" || len(n.ID) > 200 || len(n.Name) > 200 {
-			return nil, fmt.Errorf("enrolment file: enumerator %.40q is not an id", n.ID)
-		}
+	f, err := ParseEnrolmentFile(b)
+	if err != nil {
+		return nil, err
 	}
 	cur, err := LoadEnrolment(ctx, st)
 	if err != nil {
@@ -252,6 +249,36 @@ func EnrolFromFile(ctx context.Context, st survey.Store, b []byte) (*Enrolment, 
 		return nil, err
 	}
 	return e, nil
+}
+
+// ParseEnrolmentFile reads an offline enrolment file (its first line
+// wire.EnrolmentFileMagic, then JSON), checking every field's size.
+func ParseEnrolmentFile(b []byte) (*wire.EnrolmentFile, error) {
+	line, rest, ok := bytes.Cut(b, []byte("\n"))
+	if !ok || string(bytes.TrimRight(line, "\r")) != wire.EnrolmentFileMagic {
+		return nil, fmt.Errorf("not a Sira enrolment file (its first line is not %q)", wire.EnrolmentFileMagic)
+	}
+	if len(rest) > 1<<20 {
+		return nil, errors.New("enrolment file: over 1 MiB")
+	}
+	var f wire.EnrolmentFile
+	dec := json.NewDecoder(bytes.NewReader(rest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("enrolment file: %w", err)
+	}
+	if f.Enrolment == "" || len(f.Enrolment) > 200 || len(f.Code) != 32 || len(f.Enumerators) == 0 || len(f.Enumerators) > 1000 {
+		return nil, errors.New("enrolment file: enrolment id, 32-byte code and enumerators are required")
+	}
+	for _, n := range f.Enumerators {
+		if n.ID == "" || len(n.ID) > 200 || len(n.Name) > 200 || len(n.Role) > 50 {
+			return nil, fmt.Errorf("enrolment file: enumerator %.40q is not an id", n.ID)
+		}
+	}
+	if _, err := age.ParseX25519Recipient(f.Recipient); err != nil {
+		return nil, fmt.Errorf("enrolment file: the office's recipient %.80q is not an age X25519 recipient", f.Recipient)
+	}
+	return &f, nil
 }
 
 // applyRecipient records the office's current recipient from a
