@@ -33,7 +33,11 @@ func validID(s string) bool {
 // EnrolReply is what an enrolled laptop learns: the office, its current
 // recipient and the enumerators enrolled on the laptop.
 func (s *Server) EnrolReply(ctx context.Context, enumerators []string) (wire.EnrolReply, error) {
-	keys, err := OfficeKeys(ctx, s.store, s.now())
+	return enrolReply(ctx, s.store, enumerators, s.now())
+}
+
+func enrolReply(ctx context.Context, st KeyStore, enumerators []string, now time.Time) (wire.EnrolReply, error) {
+	keys, err := OfficeKeys(ctx, st, now)
 	if err != nil {
 		return wire.EnrolReply{}, err
 	}
@@ -125,8 +129,7 @@ func OfflineEnrolment(ctx context.Context, st Store, enumerators []string, now t
 	}
 	sum := sha256.Sum256(code)
 	e := Enrolment{ID: "enr_" + hex.EncodeToString(raw[:]), CodeHash: hex.EncodeToString(sum[:]), Enumerators: enumerators, Created: now.UTC().Truncate(time.Microsecond)}
-	srv := &Server{store: st, now: func() time.Time { return now }}
-	reply, err := srv.EnrolReply(ctx, enumerators)
+	reply, err := enrolReply(ctx, st, enumerators, now)
 	if err != nil {
 		return nil, err
 	}
