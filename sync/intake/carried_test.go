@@ -226,6 +226,17 @@ func TestImportOfflineEnrolment(t *testing.T) {
 	if _, err := e.store.Device(ctx, "lap-2"); err == nil {
 		t.Error("lap-2 was registered")
 	}
+	// Revoked, lap-1 cannot enrol again with the enrolment it used.
+	if ok, err := e.store.RevokeDevice(ctx, "lap-1", time.Now()); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	_, key3, _ := ed25519.GenerateKey(nil)
+	if _, err := e.srv.ImportFile(ctx, writeCarried(t, []age.Recipient{office}, carrySection{present("lap-1", key3, f.Code), key3, e.frame(e.interviews(2, 8))})); err == nil || !strings.Contains(err.Error(), "already used") {
+		t.Fatalf("a revoked device presenting its used enrolment: %v", err)
+	}
+	if _, err := e.srv.ImportFile(ctx, writeCarried(t, []age.Recipient{office}, carrySection{header("lap-1"), key, e.frame(e.interviews(2, 8))})); err == nil || !strings.Contains(err.Error(), "revoked") {
+		t.Fatalf("a file of a revoked device: %v", err)
+	}
 }
 
 // TestEnrolEndpoint: POST /api/v2/enrol registers the device key for the

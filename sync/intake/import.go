@@ -243,7 +243,9 @@ func (s *Server) sectionKey(ctx context.Context, h carry.Header) (sectionPlan, e
 	if err != nil || herr != nil || subtle.ConstantTimeCompare(sum[:], want) != 1 {
 		return p, fmt.Errorf("enrolment %s: wrong code", e.ID)
 	}
-	if !e.Used.IsZero() && e.Device != h.Device {
+	// A used enrolment is presented again by the laptop that used it (it
+	// keeps presenting it); it never enrols a revoked device anew.
+	if !e.Used.IsZero() && (e.Device != h.Device || p.key == nil) {
 		return p, fmt.Errorf("enrolment %s: %w (%s)", e.ID, ErrEnrolmentUsed, e.Device)
 	}
 	if p.key == nil {
