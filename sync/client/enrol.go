@@ -187,9 +187,17 @@ func (cl *Client) Enrol(ctx context.Context, st survey.Store) (*Enrolment, error
 		if _, err := cl.c.postJSON(ctx, wire.PathEnrol, req, &reply); err != nil {
 			return nil, fmt.Errorf("enrol: %w", err)
 		}
-		if cur, err = merge(cur, reply, time.Now()); err != nil {
+		next, err := merge(cur, reply, time.Now())
+		if errors.Is(err, ErrOtherOffice) {
+			// Not asked again of this server until something changes.
+			if serr := st.SetSetting(ctx, sentKey, sum); serr != nil {
+				return nil, fmt.Errorf("enrol: %w", serr)
+			}
+		}
+		if err != nil {
 			return nil, err
 		}
+		cur = next
 		if err := saveEnrolment(ctx, st, cur); err != nil {
 			return nil, err
 		}
@@ -282,14 +290,14 @@ func ParseEnrolmentFile(b []byte) (*wire.EnrolmentFile, error) {
 }
 
 // applyRecipient records the office's current recipient from a
-// downstream answer (a rotation at the office).
-func applyRecipient(ctx context.Context, st survey.Store, recipient string) error {
+// downstream answer of the laptop's own office (a rotation there).
+func applyRecipient(ctx context.Context, st survey.Store, office, recipient string) error {
 	if recipient == "" {
 		return nil
 	}
 	e, err := LoadEnrolment(ctx, st)
-	if err != nil || e == nil || e.Recipient == recipient {
-		return err
+	if err != nil || e == nil || e.Recipient == recipient || e.Office != office {
+		return err // another office's (a relay's) recipient is not the laptop's
 	}
 	if _, err := age.ParseX25519Recipient(recipient); err != nil {
 		return fmt.Errorf("sync: the office's new recipient %.80q is not an age X25519 recipient", recipient)

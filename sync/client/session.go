@@ -100,7 +100,11 @@ func (s *session) report(phase string, toSend int64) {
 }
 
 func (s *session) run(ctx context.Context) error {
-	if _, err := s.cl.Enrol(ctx, s.st); err != nil {
+	if _, err := s.cl.Enrol(ctx, s.st); errors.Is(err, ErrOtherOffice) {
+		// A relay (or another office) the laptop is not enrolled with:
+		// the interviews still travel; the enrolment stays the laptop's.
+		s.cl.log.Warn("sync: the server is not this laptop's office; enrolment unchanged", "err", err)
+	} else if err != nil {
 		return err
 	}
 	items, err := s.load(ctx)
@@ -561,7 +565,7 @@ func (s *session) downstream(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("sync: downstream: %w", err)
 		}
-		if err := applyRecipient(ctx, s.st, d.Recipient); err != nil {
+		if err := applyRecipient(ctx, s.st, d.Office, d.Recipient); err != nil {
 			return err
 		}
 		if err := storePINResets(ctx, s.st, d.PINResets); err != nil {

@@ -253,3 +253,53 @@ func TestOnlineEnrolmentAndPINReset(t *testing.T) {
 		t.Errorf("reset for an enumerator without a copy: %v", err)
 	}
 }
+
+// TestEnrolledLaptopThroughRelay: a laptop enrolled (offline) with the
+// central office syncs through a supervisor's relay, an intake of its own
+// with its own key: the interviews travel, the laptop's enrolment and
+// office key stay the central's, and its later USB file still goes to
+// the central office.
+func TestEnrolledLaptopThroughRelay(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	c := startCentral(t, filepath.Join(dir, "central.db"))
+	rn := startRelay(t, filepath.Join(dir, "relay.db"), "http://"+c.addr(), c.token(t, "relay"))
+	defer rn.stop()
+	ivs := simulated(t, 10, 31, "ali")
+	l := newLaptop(t, dir, "ali", ivs)
+	c.enrolOffline(t, l, "ali")
+	before, err := client.LoadEnrolment(ctx, l.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := intake.CreateToken(ctx, rn.store, "ali", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := newClient(t, "http://"+rn.ln.Addr().String(), tok, true)
+	if res, err := cl.Sync(ctx, l.store); err != nil || res.Acknowledged != len(ivs) {
+		t.Fatalf("sync through the relay: %+v, %v", res, err)
+	}
+	if _, err := cl.Sync(ctx, l.store); err != nil {
+		t.Fatalf("second sync through the relay: %v", err)
+	}
+	waitForwarded(t, c, rn, int64(len(ivs)))
+	after, err := client.LoadEnrolment(ctx, l.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Office != before.Office || after.Recipient != before.Recipient {
+		t.Errorf("syncing through the relay changed the enrolment: %+v, was %+v", after, before)
+	}
+	more := simulated(t, 3, 32, "ali")
+	if err := l.store.Insert(ctx, more); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "ali.sira")
+	if _, err := client.Export(ctx, l.store, file); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c.srv.ImportFile(ctx, file); err != nil || res.Counts[wire.Stored] != len(more) {
+		t.Fatalf("the USB file at the central office: %+v, %v", res, err)
+	}
+}

@@ -12,11 +12,11 @@ import (
 // made for the asking device, when the token's enumerator is enrolled on
 // it.
 func (s *Server) downstreamKeys(ctx context.Context, tok *Token, req *wire.DownstreamRequest, out *wire.Downstream) error {
-	k, err := CurrentOfficeKey(ctx, s.store, s.now())
+	keys, err := OfficeKeys(ctx, s.store, s.now())
 	if err != nil {
 		return err
 	}
-	out.Recipient = k.Recipient
+	out.Office, out.Recipient = OfficeID(keys), keys[0].Recipient
 	if req.Device == "" || !validID(req.Device) {
 		return nil
 	}

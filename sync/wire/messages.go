@@ -148,8 +148,9 @@ type Downstream struct {
 	Forms      []FormVersion `json:"forms"`
 	Rejections []Rejection   `json:"rejections"`
 	More       bool          `json:"more,omitempty"` // more rejections wait: ask again with the highest Seq received
-	// Recipient is the office's current age recipient, so a key rotation
-	// reaches laptops at their next contact.
+	// Office and Recipient are the office's id and current age recipient,
+	// so a key rotation reaches its laptops at their next contact.
+	Office    string     `json:"office,omitempty"`
 	Recipient string     `json:"recipient,omitempty"`
 	PINResets []PINReset `json:"pin_resets,omitempty"`
 }
