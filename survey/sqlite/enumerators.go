@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
 	"database/sql"
 	"encoding/base64"
@@ -25,18 +24,6 @@ const (
 	argonThreads = 1
 	argonKeyLen  = 32
 )
-
-// hashPIN makes a pre-upgrade PIN hash (tests build old databases with it).
-func hashPIN(pin string) (string, error) {
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("hash PIN: %w", err)
-	}
-	key := argon2.IDKey([]byte(pin), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
-}
 
 // verifyPIN checks pin against an encoded hash, with the parameters stored in it.
 func verifyPIN(encoded, pin string) (bool, error) {

@@ -2,10 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 )
 
 // DB exposes the pool to the black-box tests, to check connection pragmas.
@@ -36,3 +40,15 @@ func CreateAtVersion(ctx context.Context, path string, version int) error {
 func nowFunc() time.Time { return time.Now() }
 
 var discard = slog.New(slog.DiscardHandler)
+
+// hashPIN makes a pre-upgrade PIN hash (tests build old databases with it).
+func hashPIN(pin string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("hash PIN: %w", err)
+	}
+	key := argon2.IDKey([]byte(pin), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}

@@ -134,6 +134,8 @@ func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) 
 				}
 			}
 			for i, a := range iv.Attachments {
+				a.SHA256 = strings.ToLower(a.SHA256) // as stored, and as Get returns it
+				iv.Attachments[i].SHA256 = a.SHA256
 				if att == nil {
 					if att, err = tx.PrepareContext(ctx, `INSERT INTO attachments (interview_id, field, name, sha256, size, type, key)
 						SELECT ?, ?, ?, sha256, size, ?, ? FROM blobs WHERE sha256 = ?`); err != nil {

@@ -344,6 +344,17 @@ func TestEnrolledLaptop(t *testing.T) {
 	if _, err := vault.OpenRecovery(rks[0].Key, other); err == nil {
 		t.Error("another office's identity opened the recovery copy")
 	}
+	// sira recover: a store opened at the office unlocks with the key.
+	s.Lock("awa")
+	if err := s.UnlockRecovered(ctx, "awa", make([]byte, 32)); !errors.Is(err, survey.ErrWrongPIN) {
+		t.Errorf("UnlockRecovered(another key) = %v", err)
+	}
+	if err := s.UnlockRecovered(ctx, "awa", dk); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "uuid:awa"); err != nil || got.Data.Values["/data/a"] != marker {
+		t.Errorf("Get after UnlockRecovered: %v", err)
+	}
 }
 
 // TestPINReset: the office's package and the code read over the phone set
@@ -437,4 +448,54 @@ func TestPINReset(t *testing.T) {
 		t.Errorf("E01's package for E02 = %v, want ErrWrongPIN", err)
 	}
 	assertNoMarker(t, path)
+}
+
+// TestSupervisorSeesAll: a supervisor enrolled as such on the laptop opens
+// every enumerator's interviews; an enumerator does not open the
+// supervisor's nor another enumerator's.
+func TestSupervisorSeesAll(t *testing.T) {
+	ctx := context.Background()
+	path := newPath(t)
+	s := MustOpenLocked(t, path)
+	if err := s.SetSetting(ctx, "enrolment", `{"enumerators":[{"id":"awa","role":"enumerator"},{"id":"bob","role":"enumerator"},{"id":"Sup","role":"supervisor"}]}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Unlock(ctx, "sup", "111111"); err != nil {
+		t.Fatal(err)
+	}
+	s.Lock("sup")
+	for _, e := range []string{"awa", "bob"} {
+		if err := s.Unlock(ctx, e, "222222"); err != nil {
+			t.Fatal(err)
+		}
+		iv := draft("uuid:" + e)
+		iv.Enumerator = e
+		iv.Data = &survey.Record{Values: map[string]string{"/data/a": e + " " + marker}}
+		if err := s.Create(ctx, iv); err != nil {
+			t.Fatal(err)
+		}
+		s.Lock(e)
+	}
+	s.Close()
+
+	s = MustOpenLocked(t, path)
+	if err := s.Unlock(ctx, "awa", "222222"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "uuid:bob"); !errors.Is(err, survey.ErrLocked) {
+		t.Errorf("awa reads bob's: %v", err)
+	}
+	s.Close()
+	s = MustOpenLocked(t, path)
+	if err := s.Unlock(ctx, "SUP", "111111"); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []string{"awa", "bob"} {
+		if iv, err := s.Get(ctx, "uuid:"+e); err != nil || iv.Data.Values["/data/a"] != e+" "+marker {
+			t.Errorf("supervisor reads %s's: %v", e, err)
+		}
+	}
+	if ss, err := s.List(ctx, survey.Filter{}); err != nil || len(ss) != 2 {
+		t.Errorf("supervisor lists %d interviews, %v; want 2", len(ss), err)
+	}
 }

@@ -869,6 +869,8 @@ func TestPragmas(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
 		{"application_id", "1397314113"},
+		{"secure_delete", "1"}, // freed content overwritten
+		{"temp_store", "2"},    // MEMORY: no temporary files
 	}
 	for _, tt := range tests {
 		var got string

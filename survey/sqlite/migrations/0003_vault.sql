@@ -22,3 +22,12 @@ ALTER TABLE attachments ADD COLUMN key BLOB;
 INSERT INTO settings (key, value)
 SELECT 'vault.upgrade', 'plaintext'
 WHERE EXISTS (SELECT 1 FROM interviews) OR EXISTS (SELECT 1 FROM blobs) OR EXISTS (SELECT 1 FROM enumerators);
+
+-- An enumerator's data key sealed to a laptop supervisor's (vault.SealTo
+-- the supervisor's public key): a supervisor enrolled as such sees all.
+CREATE TABLE supervision (
+	enumerator TEXT NOT NULL,  -- lower case
+	supervisor TEXT NOT NULL,  -- lower case
+	wrap       BLOB NOT NULL,
+	PRIMARY KEY (enumerator, supervisor)
+) STRICT;
