@@ -2,11 +2,9 @@ package intake
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 
 	"filippo.io/age"
 
@@ -16,12 +14,17 @@ import (
 	"sira/sync/wire"
 )
 
+// RecoverableStore is a laptop store that can be unlocked with data keys
+// the office opened from its recovery copies (survey/sqlite.Store).
+type RecoverableStore interface {
+	RecoveryKeys(ctx context.Context) ([]survey.RecoveryKey, error)
+	UnlockRecovered(ctx context.Context, enumerator string, dataKey []byte) error
+}
+
 // UnlockWithRecovery opens the recovery copies held in a laptop's store
-// with the office's identities and signs their enumerators in, by way of a
-// reset package under a fresh code and a random PIN that nobody keeps: it
-// REPLACES the enumerators' PINs, so st must be a copy of the laptop's
-// file (`sira recover` works on one). It returns the enumerators unlocked.
-func UnlockWithRecovery(ctx context.Context, st survey.Store, ids []age.Identity) ([]string, error) {
+// with the office's identities and unlocks their enumerators in memory;
+// nothing is written. It returns the enumerators unlocked.
+func UnlockWithRecovery(ctx context.Context, st RecoverableStore, ids []age.Identity) ([]string, error) {
 	rks, err := st.RecoveryKeys(ctx)
 	if err != nil {
 		return nil, err
@@ -39,36 +42,14 @@ func UnlockWithRecovery(ctx context.Context, st survey.Store, ids []age.Identity
 			}
 			return out, fmt.Errorf("%s's recovery copy: %w", rk.Enumerator, err)
 		}
-		code, err := vault.NewResetCode()
-		if err != nil {
-			return out, err
-		}
-		pkg, err := vault.SealReset(dk, rk.Enumerator, code)
+		err = st.UnlockRecovered(ctx, rk.Enumerator, dk)
 		clear(dk)
 		if err != nil {
 			return out, err
 		}
-		pin, err := randomPIN()
-		if err != nil {
-			return out, err
-		}
-		if err := st.StorePINReset(ctx, rk.Enumerator, pkg); err != nil {
-			return out, err
-		}
-		if err := st.ResetPIN(ctx, rk.Enumerator, code, pin); err != nil {
-			return out, fmt.Errorf("%s: %w", rk.Enumerator, err)
-		}
 		out = append(out, rk.Enumerator)
 	}
 	return out, nil
-}
-
-func randomPIN() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(1e12))
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%012d", n), nil
 }
 
 // IngestLaptop stores every interview of st its unlocked enumerators can
