@@ -57,6 +57,9 @@ func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request, tok *Token)
 	if err := readJSON(r, w, 1<<20, &req); err != nil {
 		return err
 	}
+	if tok.Enumerator == "" {
+		return wire.Errorf(wire.CodeBadRequest, "enrol: only an enumerator's device token enrols a laptop")
+	}
 	if !validID(req.DeviceID) {
 		return wire.Errorf(wire.CodeBadRequest, "enrol: device_id must be 1 to %d characters of text", maxIDLen)
 	}

@@ -1,4 +1,4 @@
--- Reserved for another change being made at the same time (branch i11a);
--- this placeholder keeps the versions contiguous and is replaced when the
--- branches are merged.
+-- Reserved for the migration another branch (i10) adds at the same time;
+-- this placeholder keeps the versions contiguous and is replaced by that
+-- migration when the branches are merged.
 SELECT 1;
