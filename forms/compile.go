@@ -222,7 +222,12 @@ func (c *compiler) readSettings(f *Form) {
 	f.Version = f.Settings["version"]
 	f.DefaultLanguage = f.Settings["default_language"]
 	f.InstanceName = f.Settings["instance_name"]
-	f.PublicKey = f.Settings["public_key"]
+	f.PublicKey = strings.TrimSpace(f.Settings["public_key"])
+	// An RSA key compiles (ODK's forms stay readable, as pyxform reads
+	// them) with a warning; the intake refuses to publish it (PublicKeyError).
+	if msg := PublicKeyError(f.PublicKey); msg != "" && s != nil {
+		c.warnf(s.Name, 2, "public_key", "%s; the intake will refuse to publish this form", msg)
+	}
 	c.clean = !isNo(f.Settings["clean_text_values"])
 	c.allowDup = isYes(f.Settings["allow_choice_duplicates"])
 	if isYes(f.Settings["omit_instanceid"]) && f.PublicKey != "" && s != nil {

@@ -32,6 +32,11 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 		"import": runIntakeImport,
 		"stats":  runIntakeStats,
 		"user":   runIntakeUser,
+		// Keys and enrolment (survey/SECURITY.md).
+		"key":       runIntakeKey,
+		"enrol":     runIntakeEnrol,
+		"device":    runIntakeDevice,
+		"pin-reset": runIntakePINReset,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(env.Stderr, intakeUsage)
@@ -59,12 +64,20 @@ const intakeUsage = `Usage: sira intake <subcommand> [flags]
   token revoke --db PATH (--id ID | --enumerator E | TOKEN)
                         revoke tokens; refused at the next request
   token list --db PATH  list tokens (ids, enumerators, revoked)
-  import --db PATH [--json] FILE
-                        ingest a batch file written by 'sira sync --out'
+  import --db PATH [--json] [--plaintext] [--legacy] FILE
+                        ingest a carried file written by 'sira sync --out'
   stats --db PATH [--json]
                         submissions, duplicates, conflicts, bytes received...
   user add|assign|list --db PATH ...
                         dashboard accounts (sira intake user help); the dashboard is at /dashboard/
+  key --db PATH [--secret | --rotate]
+                        the office's age recipient (last line); --secret its identities (audited)
+  enrol --db PATH --enumerator E[,E...] --out FILE
+                        an enrolment file for a laptop that never goes online (sira enrol)
+  device list|revoke --db PATH [DEVICE]
+                        enrolled laptops (id, key, enumerators, last seen); revoke one
+  pin-reset --db PATH --enumerator E
+                        a PIN reset code to read over the phone; the laptop gets it at its next sync
 `
 
 // intakeFlags is a FlagSet with --db, shared by every intake subcommand.
@@ -302,6 +315,8 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 func runIntakeImport(ctx context.Context, env *Env, args []string) error {
 	fs, db := intakeFlags(env, "import")
 	asJSON := fs.Bool("json", false, "print the result as JSON (receipts and counts)")
+	plaintext := fs.Bool("plaintext", false, "accept a file written with sira sync --plaintext (sections still verified)")
+	legacy := fs.Bool("legacy", false, "accept an unsigned, unencrypted batch file from a Sira before version 3 files")
 	if err := parseIntake(fs, db, args); err != nil {
 		return err
 	}
@@ -313,7 +328,7 @@ func runIntakeImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := srv.ImportFile(ctx, fs.Arg(0))
+	res, err := srv.ImportFileOptions(ctx, fs.Arg(0), intake.ImportOptions{Plaintext: *plaintext, Legacy: *legacy})
 	if err != nil {
 		return err
 	}

@@ -94,7 +94,7 @@ func TestIntakeImportTwice(t *testing.T) {
 	fh.Close()
 
 	imp := func() intake.ImportResult {
-		code, out, errs := runMain(t, "intake", "import", "--db", db, "--json", file)
+		code, out, errs := runMain(t, "intake", "import", "--db", db, "--json", "--legacy", file)
 		if code != 0 {
 			t.Fatalf("import: exit %d: %s", code, errs)
 		}
@@ -119,6 +119,11 @@ func TestIntakeImportTwice(t *testing.T) {
 			}
 		}
 		return m
+	}
+	// An old batch file proves nothing of its origin: refused unless
+	// --legacy says the operator knows where it came from.
+	if code, _, errs := runMain(t, "intake", "import", "--db", db, file); code != 1 || !strings.Contains(errs, "--legacy") {
+		t.Fatalf("legacy file without --legacy: exit %d: %s", code, errs)
 	}
 	r1 := imp()
 	if r1.Counts[wire.Stored] != 30 || r1.Attachments != 1 || r1.Frames != 3 {
@@ -147,7 +152,7 @@ func TestIntakeImportTwice(t *testing.T) {
 	if code, _, errs := runMain(t, "intake", "form", "publish", "--db", db2, formPath); code != 0 {
 		t.Fatalf("publish: %s", errs)
 	}
-	if code, _, errs := runMain(t, "intake", "import", "--db", db2, bad); code != 1 || !strings.Contains(errs, "truncated") {
+	if code, _, errs := runMain(t, "intake", "import", "--db", db2, "--legacy", bad); code != 1 || !strings.Contains(errs, "truncated") {
 		t.Errorf("truncated file: exit %d: %s", code, errs)
 	}
 	db = db2

@@ -26,12 +26,13 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	db := fl.String("db", "", "database `path` (default: the user's data directory, sira/sira.db)")
 	server := fl.String("server", "", "intake server `URL` (default: the last one used)")
 	token := fl.String("token", "", "device `token` from the intake administrator; remembered after first use")
-	out := fl.String("out", "", "write a batch `file` (USB stick) instead of syncing over the network")
+	out := fl.String("out", "", "write a carried `file` (USB stick) instead of syncing over the network, encrypted to the office")
+	plaintext := fl.Bool("plaintext", false, "with --out: write the file unencrypted when the laptop knows no office key (not enrolled)")
 	asJSON := fl.Bool("json", false, "print the session's result as JSON")
 	pin := addPINFlags(fl, nil)
 	fl.Usage = func() {
 		fmt.Fprintln(fl.Output(), `Usage: sira sync --db PATH --server URL [--token T] [--enumerator E] [--pin-stdin]
-       sira sync --db PATH --out FILE [--enumerator E] [--pin-stdin]
+       sira sync --db PATH --out FILE [--plaintext] [--enumerator E] [--pin-stdin]
 
 The enumerator's PIN comes from --pin-stdin, $SIRA_PIN, or a prompt.
 
@@ -48,6 +49,9 @@ file for 'sira intake import'.`)
 	}
 	if fl.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (try sira sync -h)", fl.Arg(0))
+	}
+	if *plaintext && *out == "" {
+		return usageErrorf("--plaintext goes with --out FILE (try sira sync -h)")
 	}
 	if *out != "" && (*server != "" || *token != "") {
 		return usageErrorf("--out writes a file: it takes no --server or --token (try sira sync -h)")
@@ -69,7 +73,7 @@ file for 'sira intake import'.`)
 	}
 
 	if *out != "" {
-		res, err := client.Export(ctx, st, *out)
+		res, err := client.ExportOptions(ctx, st, *out, client.ExportOpts{Plaintext: *plaintext})
 		if err != nil {
 			return err
 		}

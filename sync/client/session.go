@@ -100,6 +100,13 @@ func (s *session) report(phase string, toSend int64) {
 }
 
 func (s *session) run(ctx context.Context) error {
+	if _, err := s.cl.Enrol(ctx, s.st); errors.Is(err, ErrOtherOffice) {
+		// A relay (or another office) the laptop is not enrolled with:
+		// the interviews still travel; the enrolment stays the laptop's.
+		s.cl.log.Warn("sync: the server is not this laptop's office; enrolment unchanged", "err", err)
+	} else if err != nil {
+		return err
+	}
 	items, err := s.load(ctx)
 	if err != nil {
 		return err
@@ -533,6 +540,11 @@ func (s *session) quarantine(ctx context.Context, p *pending, reason string, rem
 func (s *session) downstream(ctx context.Context) error {
 	s.report("downstream", 0)
 	key := settingRejections + s.cl.c.base
+	resetKey := settingPINResets + s.cl.c.base
+	device, err := s.st.DeviceID(ctx)
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
 	for page := 0; page < 1000; page++ {
 		fis, err := s.st.Forms(ctx)
 		if err != nil {
@@ -545,9 +557,29 @@ func (s *session) downstream(ctx context.Context) error {
 		if v, err := s.st.Setting(ctx, key); err == nil {
 			req.RejectionsAfter, _ = strconv.ParseInt(v, 10, 64)
 		}
+		req.Device = device
+		if v, err := s.st.Setting(ctx, resetKey); err == nil {
+			req.PINResetsAfter, _ = strconv.ParseInt(v, 10, 64)
+		}
 		d, err := s.cl.Downstream(ctx, req)
 		if err != nil {
 			return fmt.Errorf("sync: downstream: %w", err)
+		}
+		if err := applyRecipient(ctx, s.st, d.Office, d.Recipient); err != nil {
+			return err
+		}
+		if err := storePINResets(ctx, s.st, d.PINResets); err != nil {
+			return err
+		}
+		for _, r := range d.PINResets {
+			if r.Seq > req.PINResetsAfter {
+				req.PINResetsAfter = r.Seq
+			}
+		}
+		if len(d.PINResets) > 0 {
+			if err := s.st.SetSetting(ctx, resetKey, strconv.FormatInt(req.PINResetsAfter, 10)); err != nil {
+				return fmt.Errorf("sync: %w", err)
+			}
 		}
 		for _, fv := range d.Forms {
 			f, err := forms.Load(fv.Form)

@@ -216,6 +216,20 @@ func (c *central) token(tb testing.TB, enumerator string) string {
 	return secret
 }
 
+// enrolOffline enrols the laptop with enumerators through an offline
+// enrolment file, as `sira intake enrol` and `sira enrol` do.
+func (c *central) enrolOffline(tb testing.TB, l *laptop, enumerators ...string) {
+	tb.Helper()
+	ctx := context.Background()
+	b, err := intake.OfflineEnrolment(ctx, c.store, enumerators, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := client.EnrolFromFile(ctx, l.store, b); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // fastRetry shrinks the client's intervals for tests.
 var fastRetry = client.Retry{Attempts: 6, Base: 5 * time.Millisecond, Max: 100 * time.Millisecond, Timeout: 10 * time.Second}
 

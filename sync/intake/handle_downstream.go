@@ -51,6 +51,9 @@ func (s *Server) handleDownstream(w http.ResponseWriter, r *http.Request, tok *T
 		out.Rejections = rej
 	}
 	out.More = len(rej) == maxRejections
+	if err := s.downstreamKeys(ctx, tok, &req, &out); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, out)
 	s.synced(r.Context(), tok, nil)
 	return nil

@@ -22,6 +22,8 @@ type Store interface {
 	AttachmentStore
 	RejectionStore
 	OutboxStore
+	KeyStore
+	DeviceStore
 	// Stats returns the counters of `sira intake stats`.
 	Stats(ctx context.Context) (Stats, error)
 	Close() error

@@ -29,6 +29,9 @@ const (
 	// not derive from its form (two Sira versions derive differently); the
 	// sender re-encodes the batch without the dictionary.
 	CodeDictionary Code = "dictionary_mismatch"
+	// CodeConflict (409): the request contradicts what the server holds
+	// (a device id enrolled with another key).
+	CodeConflict Code = "conflict"
 )
 
 var statuses = map[Code]int{
@@ -45,6 +48,7 @@ var statuses = map[Code]int{
 	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
 	CodeUnavailable:      http.StatusServiceUnavailable,
 	CodeDictionary:       http.StatusBadRequest,
+	CodeConflict:         http.StatusConflict,
 }
 
 // StatusOf returns the HTTP status for code; unknown codes are 500.

@@ -136,6 +136,10 @@ type BatchReply struct {
 type DownstreamRequest struct {
 	Forms           []string `json:"forms"`            // hashes of the compiled forms the laptop holds
 	RejectionsAfter int64    `json:"rejections_after"` // the highest Rejection.Seq the laptop has stored (0 at first)
+	// Device and PINResetsAfter ask for the PIN reset packages made for
+	// this device after the highest PINReset.Seq it has stored.
+	Device         string `json:"device,omitempty"`
+	PINResetsAfter int64  `json:"pin_resets_after,omitempty"`
 }
 
 // Downstream is what travels back to the laptop in the same session: the
@@ -144,6 +148,11 @@ type Downstream struct {
 	Forms      []FormVersion `json:"forms"`
 	Rejections []Rejection   `json:"rejections"`
 	More       bool          `json:"more,omitempty"` // more rejections wait: ask again with the highest Seq received
+	// Office and Recipient are the office's id and current age recipient,
+	// so a key rotation reaches its laptops at their next contact.
+	Office    string     `json:"office,omitempty"`
+	Recipient string     `json:"recipient,omitempty"`
+	PINResets []PINReset `json:"pin_resets,omitempty"`
 }
 
 // FormVersion is one published compiled form.

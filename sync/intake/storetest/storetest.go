@@ -51,6 +51,12 @@ func Run(t *testing.T, open Open) {
 		{"Rejections", testRejections},
 		{"Outbox", testOutbox},
 		{"Stats", testStats},
+		{"OfficeKeys", testOfficeKeys},
+		{"Devices", testDevices},
+		{"Recovery", testRecovery},
+		{"Enrolments", testEnrolments},
+		{"PINResets", testPINResets},
+		{"KeyEvents", testKeyEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
