@@ -303,7 +303,7 @@ func TestRelayUpstreamRefusals(t *testing.T) {
 			c := startCentral(t, filepath.Join(dir, "central.db"))
 			var batches atomic.Int64
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == wire.PathBatch || r.URL.Path == wire.PathBatchV2 {
+				if r.URL.Path == wire.PathBatchV2 {
 					body, _ := io.ReadAll(r.Body)
 					r.Body = io.NopCloser(bytes.NewReader(body))
 					if f, err := wire.ParseFrame(body, wire.DefaultLimits); err == nil {

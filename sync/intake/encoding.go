@@ -2,6 +2,7 @@ package intake
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"strconv"
@@ -38,12 +39,23 @@ func withEncoding(h http.Handler, w http.ResponseWriter, r *http.Request) {
 	switch ce := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); ce {
 	case "", "identity":
 	case "zstd":
-		d, err := zstd.NewReader(r.Body, zstd.WithDecoderMaxMemory(uint64(wire.DefaultLimits.MaxDecoded)), zstd.WithDecoderConcurrency(1))
+		if !codedPath(r) {
+			// Frames and attachment chunks are compressed already or
+			// stored as sent: a content coding there only multiplies
+			// what a few bytes on the wire can make the server hold.
+			writeJSON(w, http.StatusUnsupportedMediaType, wire.ErrorBody{Error: wire.Errorf(wire.CodeBadRequest, "content encoding %q not accepted on %s: batches and attachments are sent as they are", ce, r.URL.Path)})
+			return
+		}
+		// Streamed against the handler's byte cap (bodyCap), with the
+		// decoder's own memory bounded: its window cannot exceed what the
+		// largest coded body decodes to.
+		d, err := zstd.NewReader(r.Body, zstd.WithDecoderMaxMemory(maxOfferBody), zstd.WithDecoderMaxWindow(maxOfferBody), zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, wire.ErrorBody{Error: wire.Errorf(wire.CodeBadRequest, "bad zstd body: %v", err)})
 			return
 		}
 		defer d.Close()
+		r = r.WithContext(context.WithValue(r.Context(), codedKey{}, r.ContentLength))
 		r.Body = io.NopCloser(d)
 		r.Header.Del("Content-Encoding")
 		r.ContentLength = -1
@@ -58,6 +70,37 @@ func withEncoding(h http.Handler, w http.ResponseWriter, r *http.Request) {
 	bw := &bufferedWriter{w: w, status: http.StatusOK}
 	h.ServeHTTP(bw, r)
 	bw.flush()
+}
+
+// codedPath reports whether r's path accepts a content-coded body: the
+// offer and the downstream request, nothing else.
+func codedPath(r *http.Request) bool {
+	return r.URL.Path == wire.PathOfferV2 || r.URL.Path == wire.PathDownstream
+}
+
+// codedKey is the context key of a content-coded request's length on the
+// wire (-1 when chunked).
+type codedKey struct{}
+
+// maxCodingRatio bounds how much a content-coded body may decode to per
+// byte on the wire: offers are mostly hashes (1.5×), downstream requests
+// a list of hashes.
+const maxCodingRatio = 64
+
+// bodyCap is the most bytes a handler reads of r's (decoded) body, at most
+// limit: a coded body of n bytes on the wire decodes to at most
+// maxCodingRatio×n + 64 KiB, so a few kilobytes cannot become megabytes.
+func bodyCap(r *http.Request, limit int64) int64 {
+	if n, ok := r.Context().Value(codedKey{}).(int64); ok {
+		if n >= 0 {
+			return min(limit, maxCodingRatio*n+64<<10)
+		}
+		return limit
+	}
+	if r.ContentLength >= 0 {
+		return min(limit, r.ContentLength)
+	}
+	return limit
 }
 
 // bufferedWriter holds a reply (API replies are small JSON) to compress it

@@ -43,6 +43,32 @@ type Config struct {
 	// sync and the drafts count its laptop reports (nil when it reports
 	// none, and always nil for downstream). It must not block for long.
 	OnSync func(ctx context.Context, tok *Token, drafts *int)
+
+	// TokenRequests bounds the requests one token has in progress at once
+	// (default 6); more are answered 429.
+	TokenRequests int
+	// TokenBytes bounds the bytes one token's requests may hold at once
+	// (bodies and what decoding them takes; default 48 MiB).
+	TokenBytes int64
+	// Budget bounds those bytes for all clients together (default 192
+	// MiB); past it requests are answered 503 with Retry-After.
+	Budget int64
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (`sira intake serve --trusted-proxy`).
+	TrustedProxies Proxies
+	// IdleRead is how long a request body may send nothing before the
+	// connection is dropped (default 30s: a 64 kbit/s link sends
+	// continuously, a stalled client does not).
+	IdleRead time.Duration
+	// AttachmentQuota bounds the bytes of unfinished uploads one token may
+	// hold (default 1 GiB); UploadTTL is how long an unfinished upload
+	// untouched is kept (default 72h).
+	AttachmentQuota int64
+	UploadTTL       time.Duration
+	// PostField names the answer holding an interview's post, which a
+	// relay token scoped to posts is checked against (default
+	// "border_post").
+	PostField string
 }
 
 // Server is the intake HTTP server. It is an http.Handler; other packages
@@ -63,6 +89,12 @@ type Server struct {
 
 	notify  chan struct{} // a batch was stored (for the relay's forwarder)
 	batches chan struct{} // semaphore of batches in progress
+
+	guard     *guard
+	proxies   Proxies
+	idleRead  time.Duration
+	uploads   *uploads
+	postField string
 }
 
 type formEntry struct {
@@ -96,6 +128,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.MaxBatches = 32
 	}
 	s.batches = make(chan struct{}, cfg.MaxBatches)
+	s.guard = newGuard(cfg.TokenRequests, cfg.TokenBytes, cfg.Budget)
+	s.proxies = cfg.TrustedProxies
+	s.idleRead = cfg.IdleRead
+	if s.idleRead <= 0 {
+		s.idleRead = 30 * time.Second
+	}
+	s.uploads = newUploads(cfg.AttachmentQuota, cfg.UploadTTL)
+	s.postField = cfg.PostField
+	if s.postField == "" {
+		s.postField = "border_post"
+	}
 	if s.validate == nil {
 		s.validate = EngineValidation()
 	}
@@ -104,8 +147,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("intake: builtin form %s: %w", f.ID, err)
 		}
 	}
-	s.mux.Handle("POST "+wire.PathOffer, s.api(s.handleOffer))
-	s.mux.Handle("POST "+wire.PathBatch, s.api(s.handleBatch))
 	s.mux.Handle("POST "+wire.PathOfferV2, s.api(s.handleOfferV2))
 	s.mux.Handle("POST "+wire.PathBatchV2, s.api(s.handleBatchV2))
 	s.mux.Handle("HEAD "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentHead))
@@ -153,7 +194,12 @@ func (s *Server) api(h apiHandler) http.Handler {
 			tok, err = s.authenticate(r)
 		}
 		if err == nil {
-			err = h(w, r, tok)
+			var done func()
+			if done, err = s.guard.enter(tok.ID); err == nil {
+				r.Body = &idleReader{r: r.Body, rc: http.NewResponseController(w), idle: s.idleRead}
+				err = h(w, r, tok)
+				done()
+			}
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -185,9 +231,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		we = wire.Errorf(wire.CodeTooLarge, "request body over the limit of %d bytes", mbe.Limit)
 	case errors.Is(err, context.Canceled):
 		we = wire.Errorf(wire.CodeUnavailable, "request cancelled")
+	case isDiskFull(err):
+		s.log.Error("intake: disk full", "method", r.Method, "path", r.URL.Path, "err", err)
+		we = wire.Errorf(wire.CodeInsufficientStorage, "the intake server's disk is full: nothing was stored; the office must free space, then sync again")
 	default:
 		s.log.Error("intake request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		we = wire.Errorf(wire.CodeInternal, "internal error")
+	}
+	switch we.Code {
+	case wire.CodeRateLimited, wire.CodeUnavailable:
+		w.Header().Set("Retry-After", "5")
+	case wire.CodeInsufficientStorage:
+		w.Header().Set("Retry-After", "300")
 	}
 	writeJSON(w, wire.StatusOf(we.Code), wire.ErrorBody{Error: we})
 }

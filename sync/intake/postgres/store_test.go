@@ -1,15 +1,14 @@
 package postgres_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"sira/sync/intake"
+	"sira/sync/intake/intaketest"
 	"sira/sync/intake/postgres"
 	"sira/sync/wire"
 	"sira/sync/wire/wiretest"
@@ -86,7 +86,7 @@ func TestMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	if got, err := st.TokenByHash(ctx, tok.Hash); err != nil || *got != tok {
+	if got, err := st.TokenByHash(ctx, tok.Hash); err != nil || !reflect.DeepEqual(*got, tok) {
 		t.Errorf("token after reopening: %+v, %v", got, err)
 	}
 	var versions int
@@ -256,26 +256,8 @@ func newServer(tb testing.TB) *server {
 }
 
 func (s *server) post(c *http.Client, frame []byte) ([]wire.Receipt, error) {
-	req, err := http.NewRequest("POST", s.http.URL+wire.PathBatch, bytes.NewReader(frame))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	req.Header.Set(wire.HeaderProtocol, fmt.Sprint(wire.ProtocolVersion))
-	req.Header.Set("Content-Type", wire.ContentTypeBatch)
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	var br wire.BatchReply
-	if err := json.NewDecoder(resp.Body).Decode(&br); err != nil {
-		return nil, err
-	}
-	return br.Receipts, nil
+	rs, _, err := intaketest.PostFrame(c, s.http.URL, s.token, s.codec, frame)
+	return rs, err
 }
 
 // TestServer runs the intake server on PostgreSQL over HTTP: a batch is

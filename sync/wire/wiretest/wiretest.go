@@ -123,3 +123,4 @@ func Interviews(f *forms.Form, n int, seed uint64, enum, dev string) []*survey.I
 	}
 	return out
 }
+
