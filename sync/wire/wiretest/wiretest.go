@@ -123,4 +123,3 @@ func Interviews(f *forms.Form, n int, seed uint64, enum, dev string) []*survey.I
 	}
 	return out
 }
-
