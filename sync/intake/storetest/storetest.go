@@ -190,8 +190,13 @@ func testReceipts(t *testing.T, open Open) {
 			[]row{{sub{0, 1, 0}, true, false}}},
 		{"Updated", [][]sub{{{0, 1, 0}}, {{0, 2, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Updated}},
 			[]row{{sub{0, 1, 0}, false, false}, {sub{0, 2, 0}, true, false}}},
-		{"Superseded", [][]sub{{{0, 1, 0}}, {{0, 3, 0}}, {{0, 2, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Updated}, {wire.Superseded}},
-			[]row{{sub{0, 1, 0}, false, false}, {sub{0, 3, 0}, true, false}, {sub{0, 2, 0}, false, false}}},
+		{"Superseded", [][]sub{{{0, 2, 0}}, {{0, 3, 0}}, {{0, 1, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Updated}, {wire.Superseded}},
+			[]row{{sub{0, 2, 0}, false, false}, {sub{0, 3, 0}, true, false}, {sub{0, 1, 0}, false, false}}},
+		// Revisions advance one at a time: revision 3 over revision 1 is
+		// refused (an id locked far ahead would leave its laptop superseded).
+		{"SkipsAhead", [][]sub{{{0, 1, 0}}, {{0, 3, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Invalid}},
+			[]row{{sub{0, 1, 0}, true, false}}},
+		{"FarAheadFirst", [][]sub{{{0, 65, 0}}}, [][]wire.ReceiptStatus{{wire.Invalid}}, nil},
 		{"SupersededFirst", [][]sub{{{0, 2, 0}}, {{0, 1, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Superseded}},
 			[]row{{sub{0, 2, 0}, true, false}, {sub{0, 1, 0}, false, false}}},
 		{"Conflict", [][]sub{{{0, 1, 0}}, {{0, 1, 1}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Conflict}},
