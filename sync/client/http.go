@@ -146,6 +146,10 @@ func (c *conn) do(ctx context.Context, req request) (transient int, err error) {
 		switch {
 		case errors.As(err, &re) && !re.Retryable():
 			return transient, err
+		case errors.As(err, &re) && re.Status == http.StatusInsufficientStorage:
+			// The office's disk is full: retrying within this session
+			// cannot help; the message says what the office must do.
+			return transient, err
 		case errors.As(err, &re):
 			wait = retryAfter(hdr, c.retry.Max)
 		}

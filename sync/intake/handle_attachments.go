@@ -66,7 +66,8 @@ func (s *Server) handleAttachmentPut(w http.ResponseWriter, r *http.Request, tok
 		return wire.Errorf(wire.CodeTooLarge, "chunk of %d bytes: at most %d here", r.ContentLength, limit)
 	}
 	limit = bodyCap(r, limit)
-	release, err := s.guard.reserve(tok.ID, limit)
+	// The chunk and, while it grows, its previous buffer.
+	release, err := s.guard.reserve(tok.ID, 2*limit)
 	if err != nil {
 		return err
 	}

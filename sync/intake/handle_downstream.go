@@ -23,7 +23,7 @@ const (
 // token's enumerator after the laptop's last one.
 func (s *Server) handleDownstream(w http.ResponseWriter, r *http.Request, tok *Token) error {
 	limit := bodyCap(r, maxDownstreamBody)
-	release, err := s.guard.reserve(tok.ID, downstreamWeight+4*limit)
+	release, err := s.guard.reserve(tok.ID, downstreamWeight+4*limit+codingCost(r, limit))
 	if err != nil {
 		return err
 	}

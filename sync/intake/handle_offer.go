@@ -8,22 +8,23 @@ import (
 )
 
 // maxOfferItems bounds one offer; a laptop with more offers in several rounds.
-const maxOfferItems = 100000
+const maxOfferItems = 50000
 
-// maxOfferBody bounds an offer's (decoded) body: 100,000 items of 51
-// bytes and 100,000 attachments of 32.
-const maxOfferBody = 8 << 20
+// maxOfferBody bounds an offer's (decoded) body: 50,000 items of 51
+// bytes and as many attachments of 32 (a laptop offers 250 at a time, a
+// relay 1,000).
+const maxOfferBody = 4 << 20
 
 // offerWeight is the memory an offer is reckoned to take per byte of its
 // body: the items decoded from it (ids and hashes as strings) and the
 // answer.
-const offerWeight = 5
+const offerWeight = 12
 
 // handleOfferV2 answers POST /api/v2/offer: the compact offer, answered by
 // position in the offer (wire.MarshalOfferReply).
 func (s *Server) handleOfferV2(w http.ResponseWriter, r *http.Request, tok *Token) error {
 	limit := bodyCap(r, maxOfferBody)
-	release, err := s.guard.reserve(tok.ID, offerWeight*limit)
+	release, err := s.guard.reserve(tok.ID, offerWeight*limit+codingCost(r, limit))
 	if err != nil {
 		return err
 	}

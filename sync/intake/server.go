@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -269,26 +270,45 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// readBody reads a request body of at most limit bytes. A body the client
-// cut short (a dropped link, a killed laptop) is the client's doing: a
-// quiet 400, not an internal error in the operator's log. Over the limit
-// stays *http.MaxBytesError (413).
+// readBody reads a request body of at most limit (decoded) bytes, the
+// buffer growing with the bytes that arrive. A body the client cut short
+// (a dropped link, a killed laptop) is the client's doing: a quiet 400,
+// not an internal error in the operator's log. Over the limit stays
+// *http.MaxBytesError (413).
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := openBody(w, r, limit)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) || errors.Is(err, context.Canceled) {
-			return nil, err
-		}
-		return nil, wire.Errorf(wire.CodeBadRequest, "request body cut short or undecodable (client closed?): %v", err)
+		return nil, err
 	}
-	return b, nil
+	defer body.Close()
+	b := make([]byte, 0, min(limit, 64<<10))
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, min(max(cap(b), 64<<10), int(limit)+1-len(b)))
+		}
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) || errors.Is(err, context.Canceled) {
+				return nil, err
+			}
+			return nil, wire.Errorf(wire.CodeBadRequest, "request body cut short or undecodable (client closed?): %v", err)
+		}
+	}
 }
 
-// readJSON decodes a JSON request body of at most limit bytes.
+// readJSON decodes a JSON request body of at most limit (decoded) bytes.
 func readJSON(r *http.Request, w http.ResponseWriter, limit int64, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	if err := dec.Decode(v); err != nil {
+	body, err := openBody(w, r, limit)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	if err := json.NewDecoder(body).Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err
