@@ -19,6 +19,7 @@ import (
 	"sira/forms"
 	"sira/forms/builtin"
 	"sira/sync/intake"
+	"sira/sync/intake/dashboard"
 	"sira/sync/wire"
 )
 
@@ -54,8 +55,9 @@ const intakeUsage = `Usage: sira intake <subcommand> [flags]
                         run the intake server (with --upstream: a relay that forwards)
   form publish --db PATH FORM.xlsx|FORM.json
                         publish a form (or a new version); laptops get it at their next sync
-  token create --db PATH --enumerator E
-                        make a device token; printed alone on the last line
+  token create --db PATH (--enumerator E | --relay NAME [--post P,...])
+                        make a device token (one enumerator's laptop) or a relay token
+                        (forwards for its posts, all without --post); printed alone on the last line
   token revoke --db PATH (--id ID | --enumerator E | TOKEN)
                         revoke tokens; refused at the next request
   token list --db PATH  list tokens (ids, enumerators, revoked)
@@ -238,7 +240,9 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 	}
 	sub := args[0]
 	fs, db := intakeFlags(env, "token "+sub)
-	enum := fs.String("enumerator", "", "the enumerator's `NAME` (create: required; revoke: all their tokens)")
+	enum := fs.String("enumerator", "", "the enumerator's `NAME` (create: a device token; revoke: all their tokens)")
+	relayName := fs.String("relay", "", "create: a relay token for the relay `NAME` (it forwards others' interviews)")
+	relayPosts := fs.String("post", "", "create --relay: the `POSTS` it may forward for (comma-separated; default all)")
 	id := fs.String("id", "", "revoke: the token's `ID` (as listed)")
 	switch sub {
 	case "create", "revoke", "list":
@@ -256,14 +260,31 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 	now := time.Now()
 	switch sub {
 	case "create":
-		if *enum == "" || fs.NArg() > 0 {
-			return usageErrorf("intake token create: --enumerator NAME is required")
+		if (*enum == "") == (*relayName == "") || fs.NArg() > 0 || *relayPosts != "" && *relayName == "" {
+			return usageErrorf("intake token create: --enumerator NAME, or --relay NAME [--post P,...]")
 		}
-		secret, t, err := intake.CreateToken(ctx, st, *enum, now)
+		var secret string
+		var t intake.Token
+		var err error
+		if *relayName != "" {
+			secret, t, err = intake.CreateRelayToken(ctx, st, *relayName, splitComma(*relayPosts), now)
+		} else {
+			secret, t, err = intake.CreateToken(ctx, st, *enum, now)
+		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "device token %s for %s (shown once; the server keeps only its hash):\n%s\n", t.ID, t.Enumerator, secret)
+		what := "device token " + t.ID + " for " + t.Enumerator
+		if t.IsRelay() {
+			what = "relay token " + t.ID + " for relay " + t.Relay
+			if len(t.Posts) > 0 {
+				what += " (posts " + strings.Join(t.Posts, ",") + ")"
+			}
+		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditTokenCreate, t.ID, what); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%s (shown once; the server keeps only its hash):\n%s\n", what, secret)
 	case "revoke":
 		key := *id
 		if fs.NArg() == 1 && key == "" {
@@ -279,6 +300,16 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 		if n == 0 {
 			return errors.New("no valid token matched")
 		}
+		target := *id
+		if target == "" {
+			target = "enumerator " + *enum
+			if *enum == "" {
+				target = key[:12]
+			}
+		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditTokenRevoke, target, fmt.Sprintf("%d token(s)", n)); err != nil {
+			return err
+		}
 		fmt.Fprintf(env.Stdout, "revoked %d token(s)\n", n)
 	case "list":
 		ts, err := st.Tokens(ctx)
@@ -286,13 +317,20 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tENUMERATOR\tCREATED\tREVOKED")
+		fmt.Fprintln(tw, "ID\tKIND\tENUMERATOR\tCREATED\tREVOKED")
 		for _, t := range ts {
 			rev := "-"
 			if !t.Revoked.IsZero() {
 				rev = t.Revoked.Format(time.RFC3339)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Enumerator, t.Created.Format(time.RFC3339), rev)
+			who := t.Enumerator
+			if t.IsRelay() {
+				who = t.Relay
+				if len(t.Posts) > 0 {
+					who += " (" + strings.Join(t.Posts, ",") + ")"
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, tokenKindOf(t), who, t.Created.Format(time.RFC3339), rev)
 		}
 		tw.Flush()
 	}
@@ -373,4 +411,11 @@ func runIntakeStats(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%d\t\n", row.k, row.v)
 	}
 	return tw.Flush()
+}
+
+func tokenKindOf(t intake.Token) string {
+	if t.IsRelay() {
+		return intake.TokenRelay
+	}
+	return intake.TokenDevice
 }

@@ -93,12 +93,18 @@ func runIntakeUser(ctx context.Context, env *Env, args []string) error {
 		if err := users.Add(ctx, u, pw); err != nil {
 			return err
 		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditUserChange, u.Name, "add "+string(u.Role)); err != nil {
+			return err
+		}
 		fmt.Fprintf(env.Stdout, "user %s (%s) created\n", u.Name, u.Role)
 	case "assign":
 		if _, err := users.Get(ctx, fs.Arg(0)); err != nil {
 			return fmt.Errorf("intake user assign: no user %s", fs.Arg(0))
 		}
 		if err := users.Assign(ctx, fs.Arg(0), splitComma(*posts), splitComma(*enums)); err != nil {
+			return err
+		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditUserChange, fs.Arg(0), "assign"); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "user %s: posts %q, enumerators %q\n", fs.Arg(0), splitComma(*posts), splitComma(*enums))
@@ -110,9 +116,15 @@ func runIntakeUser(ctx context.Context, env *Env, args []string) error {
 		if err := users.SetPassword(ctx, fs.Arg(0), pw); err != nil {
 			return err
 		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditUserChange, fs.Arg(0), "passwd"); err != nil {
+			return err
+		}
 		fmt.Fprintf(env.Stdout, "user %s: password changed\n", fs.Arg(0))
 	case "disable", "enable":
 		if err := users.SetDisabled(ctx, fs.Arg(0), sub == "disable"); err != nil {
+			return err
+		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditUserChange, fs.Arg(0), sub); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "user %s %sd\n", fs.Arg(0), sub)

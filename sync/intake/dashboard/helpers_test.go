@@ -96,8 +96,14 @@ func newEnv(tb testing.TB) *env {
 	}
 	tb.Cleanup(func() { db.Close() })
 	ck := &clock{t: time.Now().UTC()}
+	// The test server's peer is the loopback address, trusted as a proxy:
+	// a browser with ip set comes from that address.
+	proxies, err := intake.ParseProxies("127.0.0.1")
+	if err != nil {
+		tb.Fatal(err)
+	}
 	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, KDF: testKDF, Now: ck.Now,
-		Logger: slogDiscard()})
+		Logger: slogDiscard(), TrustedProxies: proxies})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -168,8 +174,9 @@ func (e *env) ingest(ivs []*survey.Interview, enumerator string) []wire.Receipt 
 
 // browser is a cookie-keeping HTTP client that does not follow redirects.
 type browser struct {
-	e *env
-	c *http.Client
+	e  *env
+	c  *http.Client
+	ip string // when set, the client address a trusted proxy forwards (X-Forwarded-For)
 }
 
 type page struct {
@@ -185,6 +192,9 @@ func (e *env) browser() *browser {
 
 func (b *browser) do(req *http.Request) page {
 	b.e.t.Helper()
+	if b.ip != "" {
+		req.Header.Set("X-Forwarded-For", b.ip)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.e.t.Fatal(err)
