@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -18,6 +17,7 @@ import (
 
 	"sira/forms"
 	"sira/forms/builtin"
+	"sira/sync/client"
 	"sira/sync/intake"
 	"sira/sync/intake/dashboard"
 	"sira/sync/wire"
@@ -33,6 +33,7 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 		"import": runIntakeImport,
 		"stats":  runIntakeStats,
 		"user":   runIntakeUser,
+		"tls":    runIntakeTLS,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(env.Stderr, intakeUsage)
@@ -51,8 +52,11 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 
 const intakeUsage = `Usage: sira intake <subcommand> [flags]
 
-  serve --db PATH [--addr 127.0.0.1:8080] [--upstream URL --token T]
+  serve --db PATH [--addr 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR,...]
+        [--upstream URL --token T [--upstream-ca FILE | --upstream-fingerprint SHA256:…]]
                         run the intake server (with --upstream: a relay that forwards)
+  tls selfsigned --db PATH --host NAME,IP,...
+                        write intake.crt and intake.key beside the database; prints the fingerprint
   form publish --db PATH FORM.xlsx|FORM.json
                         publish a form (or a new version); laptops get it at their next sync
   token create --db PATH (--enumerator E | --relay NAME [--post P,...])
@@ -107,23 +111,30 @@ func openIntake(ctx context.Context, env *Env, path string) (intake.Store, *inta
 // newIntakeServer starts a server on st with the built-in form; onSync,
 // when set, hears of each device's answered sync requests.
 func newIntakeServer(ctx context.Context, env *Env, st intake.Store, onSync func(context.Context, *intake.Token, *int)) (*intake.Server, error) {
+	return newIntakeServerWith(ctx, env, intake.Config{Store: st, OnSync: onSync})
+}
+
+// newIntakeServerWith is newIntakeServer with more of cfg set.
+func newIntakeServerWith(ctx context.Context, env *Env, cfg intake.Config) (*intake.Server, error) {
 	bf, err := builtin.Form(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return intake.New(ctx, intake.Config{
-		Store:   st,
-		Logger:  slog.New(slog.NewTextHandler(env.Stderr, nil)),
-		Builtin: []*forms.Form{bf},
-		OnSync:  onSync,
-	})
+	cfg.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	cfg.Builtin = []*forms.Form{bf}
+	return intake.New(ctx, cfg)
 }
 
 func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	fs, db := intakeFlags(env, "serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `ADDRESS` (host:port; port 0 picks one)")
 	upstream := fs.String("upstream", "", "relay mode: the central intake server's `URL`")
-	token := fs.String("token", "", "relay mode: this relay's device `TOKEN` on the upstream")
+	token := fs.String("token", "", "relay mode: this relay's relay `TOKEN` on the upstream (sira intake token create --relay)")
+	proxies := fs.String("trusted-proxy", "", "reverse proxies (`CIDR,...`) whose X-Forwarded-For names the client")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate `FILE` (PEM; with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "the certificate's private key `FILE` (PEM)")
+	upCA := fs.String("upstream-ca", "", "relay mode: trust the upstream's certificate when this CA `FILE` signed it")
+	upPin := fs.String("upstream-fingerprint", "", "relay mode: trust only the upstream certificate with this `SHA256:…` fingerprint")
 	if err := parseIntake(fs, db, args); err != nil {
 		return err
 	}
@@ -132,6 +143,13 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if (*upstream == "") != (*token == "") {
 		return usageErrorf("intake serve: --upstream and --token go together")
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageErrorf("intake serve: --tls-cert and --tls-key go together")
+	}
+	trusted, err := intake.ParseProxies(*proxies)
+	if err != nil {
+		return usageErrorf("intake serve: --trusted-proxy: %v", err)
 	}
 	if env.Getenv("GOGC") == "" {
 		debug.SetGCPercent(intake.GCPercent)
@@ -146,7 +164,7 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	defer st.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	dash, err := openDashboard(ctx, env, st, *db)
+	dash, err := openDashboard(ctx, env, st, *db, *tlsCert != "", trusted)
 	if err != nil {
 		return err
 	}
@@ -154,7 +172,7 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	if dash != nil {
 		onSync = dash.RecordSync
 	}
-	srv, err := newIntakeServer(ctx, env, st, onSync)
+	srv, err := newIntakeServerWith(ctx, env, intake.Config{Store: st, OnSync: onSync, TrustedProxies: trusted})
 	if err != nil {
 		return err
 	}
@@ -162,7 +180,7 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 		dash.Mount(srv)
 	}
 	if *upstream != "" {
-		fw, err := newRelayForwarder(*upstream, *token)
+		fw, err := newRelayForwarder(*upstream, *token, client.TLS{CAFile: *upCA, Fingerprint: *upPin})
 		if err != nil {
 			return err
 		}
@@ -172,13 +190,21 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
-	// A batch or chunk may take minutes on a 64 kbit/s link: the read
-	// timeout is generous; headers (sent before authentication) are not.
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, WriteTimeout: 30 * time.Minute, IdleTimeout: 2 * time.Minute}
+	hs := intake.NewHTTPServer(srv)
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
 	// The address line is for people and for scripts that asked for port 0.
-	fmt.Fprintf(env.Stderr, "sira intake: listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(env.Stderr, "sira intake: listening on %s://%s\n", scheme, ln.Addr())
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if *tlsCert != "" {
+			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)

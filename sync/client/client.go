@@ -35,6 +35,9 @@ type Config struct {
 	// Progress, when set, is called as the session advances (from the
 	// goroutine running Sync).
 	Progress func(Progress)
+	// TLS says how an https server's certificate is trusted (ignored when
+	// HTTP is set).
+	TLS TLS
 }
 
 // BatchPolicy sizes batches to the link: start small, double after a batch
@@ -104,7 +107,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTP
 	if hc == nil {
+		tc, err := cfg.TLS.config()
+		if err != nil {
+			return nil, err
+		}
 		hc = &http.Client{Transport: &http.Transport{
+			TLSClientConfig:       tc,
 			Proxy:                 http.ProxyFromEnvironment,
 			TLSHandshakeTimeout:   30 * time.Second,
 			ResponseHeaderTimeout: 0, // the per-request deadline covers it

@@ -42,3 +42,14 @@ func isDiskFull(err error) bool {
 	return strings.Contains(msg, "database or disk is full") || strings.Contains(msg, "SQLSTATE 53100") ||
 		strings.Contains(msg, "No space left on device") || strings.Contains(msg, "(13)") && strings.Contains(msg, "SQLITE_FULL")
 }
+
+// NewHTTPServer returns the http.Server `sira intake serve` runs h on.
+// Headers (sent before any authentication) must arrive within 15 s; a
+// request body that sends nothing for the server's IdleRead is cut
+// (idleReader); an idle keep-alive connection is closed after 2 minutes.
+// The whole-request limits stay generous: a batch or a chunk may take
+// minutes on a 64 kbit/s link.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 15 * time.Second, ReadTimeout: 30 * time.Minute,
+		WriteTimeout: 30 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+}
