@@ -22,7 +22,9 @@ func startServe(t *testing.T, args ...string) string {
 	var stderr lockedBuffer
 	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }}
 	exited := make(chan int, 1)
-	go func() { exited <- Main(ctx, env, append([]string{"intake", "serve", "--addr", "127.0.0.1:0"}, args...)) }()
+	go func() {
+		exited <- Main(ctx, env, append([]string{"intake", "serve", "--addr", "127.0.0.1:0"}, args...))
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
