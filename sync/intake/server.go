@@ -62,8 +62,8 @@ type Config struct {
 	// continuously, a stalled client does not).
 	IdleRead time.Duration
 	// AttachmentQuota bounds the bytes of unfinished uploads one token may
-	// hold (default 1 GiB); UploadTTL is how long an unfinished upload
-	// untouched is kept (default 72h).
+	// hold (default 2 GiB, the largest attachment); UploadTTL is how long
+	// an unfinished upload untouched is kept (default 72h).
 	AttachmentQuota int64
 	UploadTTL       time.Duration
 	// PostField names the answer holding an interview's post, which a

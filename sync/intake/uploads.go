@@ -8,7 +8,9 @@ import (
 
 // Upload defaults.
 const (
-	defaultAttachmentQuota = 1 << 30
+	// defaultAttachmentQuota lets one attachment of the largest size
+	// (maxAttachment) finish, and no more than that be left unfinished.
+	defaultAttachmentQuota = maxAttachment
 	defaultUploadTTL       = 72 * time.Hour
 	// maxOffered bounds the (token, attachment) pairs remembered from
 	// offers, for all tokens together (≈ 80 bytes each).

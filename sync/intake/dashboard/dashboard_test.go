@@ -877,3 +877,42 @@ func TestOddIDEscaped(t *testing.T) {
 		t.Errorf("interview page %d: approve action not escaped", p.status)
 	}
 }
+
+// TestSigninHeadersAndCrossOrigin: the sign-in page cannot be framed,
+// sniffed or cached and sends no referrer; a cross-origin POST is refused
+// (CrossOriginProtection) even with a valid CSRF token, and audited.
+func TestSigninHeadersAndCrossOrigin(t *testing.T) {
+	e, _, _ := seeded(t)
+	req, _ := http.NewRequest("GET", e.hs.URL+"/dashboard/login", nil)
+	resp, err := http.DefaultClient.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	for k, want := range map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+		"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"} {
+		if got := resp.Header.Get(k); got != want {
+			t.Errorf("sign-in page %s: %q, want %q", k, got, want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("sign-in page CSP %q", csp)
+	}
+	b := e.signedIn("admin")
+	tok := b.csrf("/dashboard/settings")
+	req, _ = http.NewRequest("POST", e.hs.URL+"/dashboard/settings/targets", strings.NewReader(url.Values{"csrf": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := b.do(req); p.status != http.StatusForbidden {
+		t.Errorf("cross-origin POST with a valid CSRF token: %d", p.status)
+	}
+	if n := e.count(`SELECT count(*) FROM dash_audit WHERE action = 'forbidden'`); n != 1 {
+		t.Errorf("%d refused requests audited, want 1", n)
+	}
+	// A viewer refused a reviewer's page is audited too.
+	v := e.signedIn("view")
+	if p := v.get("/dashboard/settings"); p.status != http.StatusForbidden {
+		t.Fatalf("viewer on settings: %d", p.status)
+	}
+	if n := e.count(`SELECT count(*) FROM dash_audit WHERE action = 'forbidden' AND user = 'view'`); n != 1 {
+		t.Errorf("the viewer's 403 audited %d times, want 1", n)
+	}
+}

@@ -69,6 +69,7 @@ type Dashboard struct {
 	postField  string
 	perRequest int
 	cop        *http.CrossOriginProtection
+	guarded    http.Handler // mux behind cop
 	tmpl       map[string]*template.Template
 	mux        *http.ServeMux
 
@@ -130,6 +131,7 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, err
 	}
 	d.routes()
+	d.guarded = d.cop.Handler(d.mux)
 	return d, nil
 }
 
@@ -142,7 +144,7 @@ func (d *Dashboard) Users() *Users { return d.users }
 // refused (net/http's CrossOriginProtection, beside the CSRF tokens).
 func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
-	d.cop.Handler(d.mux).ServeHTTP(w, r)
+	d.guarded.ServeHTTP(w, r)
 }
 
 // securityHeaders sets the headers of every dashboard response.
