@@ -916,3 +916,29 @@ func TestSigninHeadersAndCrossOrigin(t *testing.T) {
 		t.Errorf("the viewer's 403 audited %d times, want 1", n)
 	}
 }
+
+// TestSigninKDFCapped: 40 sign-ins at once from 40 addresses (each within
+// its own limits) run the 64 MiB argon2id at most two at a time: the rest
+// wait their turn briefly, then get 503 instead of 40 × 64 MiB at once.
+func TestSigninKDFCapped(t *testing.T) {
+	e := newEnvWith(t, func(c *dashboard.Config) { c.KDFWait = 300 * time.Millisecond })
+	var mu sync.Mutex
+	codes := map[int]int{}
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := e.browser()
+			b.ip = fmt.Sprintf("198.51.100.%d", i+1)
+			p := b.signIn("nobody", "x") // unknown: the dummy hash, 64 MiB
+			mu.Lock()
+			codes[p.status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if codes[http.StatusServiceUnavailable] == 0 || codes[http.StatusUnauthorized] == 0 || codes[http.StatusUnauthorized]+codes[http.StatusServiceUnavailable] != 40 {
+		t.Errorf("40 concurrent sign-ins: %v, want 401s and 503s", codes)
+	}
+}

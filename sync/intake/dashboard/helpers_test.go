@@ -82,6 +82,12 @@ type env struct {
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, nil)
+}
+
+// newEnvWith is newEnv with the dashboard's Config adjusted by configure.
+func newEnvWith(tb testing.TB, configure func(*dashboard.Config)) *env {
+	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "intake.db")
 	st, err := isqlite.Open(ctx, path)
@@ -102,8 +108,11 @@ func newEnv(tb testing.TB) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, KDF: testKDF, Now: ck.Now,
-		Logger: slogDiscard(), TrustedProxies: proxies})
+	cfg := dashboard.Config{DB: db, Store: st, KDF: testKDF, Now: ck.Now, Logger: slogDiscard(), TrustedProxies: proxies}
+	if configure != nil {
+		configure(&cfg)
+	}
+	d, err := dashboard.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -43,6 +43,8 @@ type Config struct {
 	// MaxKDF bounds the password hashes (argon2id, 64 MiB each) computed
 	// at once (default 2); a sign-in waits 3 s for a turn, then gets 503.
 	MaxKDF int
+	// KDFWait is how long a sign-in waits for its turn (default 3 s).
+	KDFWait time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client a sign-in is throttled by (`--trusted-proxy`).
 	TrustedProxies intake.Proxies
@@ -120,6 +122,9 @@ func New(cfg Config) (*Dashboard, error) {
 		cfg.MaxKDF = 2
 	}
 	d.signin = newSigninGuard(cfg.LoginLimit, cfg.LoginWindow, cfg.MaxKDF)
+	if cfg.KDFWait > 0 {
+		d.signin.kdfWait = cfg.KDFWait
+	}
 	d.proxies = cfg.TrustedProxies
 	d.users = &Users{DB: cfg.DB, KDF: cfg.KDF, Now: d.now}
 	d.cop = http.NewCrossOriginProtection()
