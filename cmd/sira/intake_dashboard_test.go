@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -77,8 +76,8 @@ func TestIntakeServeDashboard(t *testing.T) {
 	}
 	// A laptop's offer with its drafts count reaches the dashboard (OnSync).
 	five := 5
-	offer, _ := json.Marshal(wire.Offer{Items: []wire.Item{}, Drafts: &five})
-	req, _ := http.NewRequest("POST", base+wire.PathOffer, bytes.NewReader(offer))
+	offer, _ := wire.MarshalOffer(wire.Offer{Items: []wire.Item{}, Drafts: &five})
+	req, _ := http.NewRequest("POST", base+wire.PathOfferV2, bytes.NewReader(offer))
 	req.Header.Set("Authorization", "Bearer "+token)
 	oresp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -88,18 +88,6 @@ func confirmSecret(env *Env) error {
 	return nil
 }
 
-// cliUser names the operator in audit entries: "cli:" and the OS account.
-func cliUser(env *Env) string {
-	if env.Getenv != nil {
-		for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
-			if v := env.Getenv(k); v != "" {
-				return "cli:" + v
-			}
-		}
-	}
-	return "cli:?"
-}
-
 // auditKey records a use of the office key in the store's key log and,
 // when the dashboard's tables are in the SQLite file, in its audit log.
 func auditKey(ctx context.Context, env *Env, st intake.Store, db, action, detail string) error {

@@ -30,8 +30,11 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	plaintext := fl.Bool("plaintext", false, "with --out: write the file unencrypted when the laptop knows no office key (not enrolled)")
 	asJSON := fl.Bool("json", false, "print the session's result as JSON")
 	pin := addPINFlags(fl, nil)
+	caFile := fl.String("ca", "", "trust the server's certificate when a CA `file` (PEM) signed it")
+	fingerprint := fl.String("fingerprint", "", "trust only the server certificate with this `SHA256:…` fingerprint (remembered after first use)")
+	insecure := fl.Bool("insecure", false, "sync over plain http:// even when a form sets public_key")
 	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), `Usage: sira sync --db PATH --server URL [--token T] [--enumerator E] [--pin-stdin]
+		fmt.Fprintln(fl.Output(), `Usage: sira sync --db PATH --server URL [--token T] [--ca FILE | --fingerprint SHA256:…] [--insecure] [--enumerator E] [--pin-stdin]
        sira sync --db PATH --out FILE [--plaintext] [--enumerator E] [--pin-stdin]
 
 The enumerator's PIN comes from --pin-stdin, $SIRA_PIN, or a prompt.
@@ -89,7 +92,14 @@ file for 'sira intake import'.`)
 	if err != nil {
 		return err
 	}
-	cfg := client.Config{URL: url, Token: tok}
+	certPin, err := syncPin(ctx, st, *server, url, *fingerprint)
+	if err != nil {
+		return err
+	}
+	if err := checkPlaintext(ctx, env, st, url, *insecure); err != nil {
+		return err
+	}
+	cfg := client.Config{URL: url, Token: tok, TLS: client.TLS{CAFile: *caFile, Fingerprint: certPin}}
 	bar := newProgressBar(env.Stderr)
 	if bar != nil {
 		cfg.Progress = bar.update
@@ -106,6 +116,9 @@ file for 'sira intake import'.`)
 		// The server accepted the token: remember it (and the server) so
 		// the next sync needs neither flag.
 		if serr := rememberTarget(ctx, st, url, tok); serr != nil && err == nil {
+			err = serr
+		}
+		if serr := st.SetSetting(ctx, client.SettingFingerprint, certPin); serr != nil && err == nil {
 			err = serr
 		}
 	}
@@ -230,3 +243,53 @@ func (b *progressBar) update(p client.Progress) {
 }
 
 func (b *progressBar) finish() { fmt.Fprintln(b.w) }
+
+// syncPin returns the certificate fingerprint to pin: the flag's, or the
+// one remembered for this server when no --server or no --fingerprint was
+// given (a new --server forgets the old pin).
+func syncPin(ctx context.Context, st survey.Store, serverFlag, url, flag string) (string, error) {
+	if flag != "" {
+		if _, err := client.ParseFingerprint(flag); err != nil {
+			return "", usageErrorf("--fingerprint: %v", err)
+		}
+		return flag, nil
+	}
+	if s, _ := st.Setting(ctx, client.SettingServer); serverFlag != "" && s != url {
+		return "", nil
+	}
+	v, err := st.Setting(ctx, client.SettingFingerprint)
+	if errors.Is(err, survey.ErrNotFound) {
+		return "", nil
+	}
+	return v, err
+}
+
+// checkPlaintext warns, every time, before syncing over plain http:// to a
+// host that is not this machine; when a form on the laptop sets public_key
+// (its answers are meant for the office alone) it refuses unless insecure.
+func checkPlaintext(ctx context.Context, env *Env, st survey.Store, url string, insecure bool) error {
+	if !client.Plaintext(url) {
+		return nil
+	}
+	fmt.Fprintf(env.Stderr, "warning: %s is plain http: anyone on the network can read and change what is sent (use https://, see sira intake tls selfsigned)\n", url)
+	if insecure {
+		return nil
+	}
+	fs, err := st.Forms(ctx)
+	if err != nil {
+		return err
+	}
+	for _, fi := range fs {
+		b, err := st.GetForm(ctx, fi.Hash)
+		if err != nil {
+			return err
+		}
+		var f struct {
+			PublicKey string `json:"public_key"`
+		}
+		if json.Unmarshal(b, &f) == nil && f.PublicKey != "" {
+			return usageErrorf("form %s sets public_key: its interviews do not go over plain http:// (use https://, or --insecure to send anyway)", fi.FormID)
+		}
+	}
+	return nil
+}

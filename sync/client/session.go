@@ -18,6 +18,9 @@ const (
 	// SettingServer and SettingToken remember the last server and its token.
 	SettingServer = "sync.server"
 	SettingToken  = "sync.token"
+	// SettingFingerprint remembers the pinned certificate fingerprint of
+	// the last server ("" when none is pinned).
+	SettingFingerprint = "sync.fingerprint"
 	// settingRejections + server URL: the highest rejection Seq applied from
 	// that server (sequence numbers are per server).
 	settingRejections = "sync.rejections_after "

@@ -230,6 +230,16 @@ func (c *central) enrolOffline(tb testing.TB, l *laptop, enumerators ...string) 
 	}
 }
 
+// relayToken returns a relay token (every post) for a relay named name.
+func (c *central) relayToken(tb testing.TB, name string) string {
+	tb.Helper()
+	secret, _, err := intake.CreateRelayToken(context.Background(), c.store, name, nil, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return secret
+}
+
 // fastRetry shrinks the client's intervals for tests.
 var fastRetry = client.Retry{Attempts: 6, Base: 5 * time.Millisecond, Max: 100 * time.Millisecond, Timeout: 10 * time.Second}
 

@@ -22,12 +22,13 @@ import (
 const (
 	maxRecoveryCopies = 64
 	maxRecoveryCopy   = 4096 // an age file of a 32-byte key is ~200 bytes
-	maxIDLen          = 200
+	maxEnrolIDLen     = 200
+	maxEnrolBody      = 1 << 20
 )
 
 // validID reports whether s can be a device or enumerator id.
 func validID(s string) bool {
-	return s != "" && len(s) <= maxIDLen && utf8.ValidString(s) && !strings.ContainsAny(s, "\x00\r\n")
+	return s != "" && len(s) <= maxEnrolIDLen && utf8.ValidString(s) && !strings.ContainsAny(s, "\x00\r\n")
 }
 
 // EnrolReply is what an enrolled laptop learns: the office, its current
@@ -53,15 +54,24 @@ func enrolReply(ctx context.Context, st KeyStore, enumerators []string, now time
 // of enumerators enrolled on the device (copies for others are ignored). A device id registered with
 // another key is 409 conflict until the office revokes the device.
 func (s *Server) handleEnrol(w http.ResponseWriter, r *http.Request, tok *Token) error {
+	if tok.IsRelay() || tok.Enumerator == "" {
+		return wire.Errorf(wire.CodeRefused, "enrol: only an enumerator's device token enrols a laptop, not a relay's")
+	}
+	limit := bodyCap(r, maxEnrolBody)
+	release, err := s.guard.reserve(tok.ID, downstreamWeight+4*limit+codingCost(r, limit))
+	if err != nil {
+		return err
+	}
+	defer release()
 	var req wire.EnrolRequest
-	if err := readJSON(r, w, 1<<20, &req); err != nil {
+	if err := readJSON(r, w, limit, &req); err != nil {
 		return err
 	}
 	if tok.Enumerator == "" {
 		return wire.Errorf(wire.CodeBadRequest, "enrol: only an enumerator's device token enrols a laptop")
 	}
 	if !validID(req.DeviceID) {
-		return wire.Errorf(wire.CodeBadRequest, "enrol: device_id must be 1 to %d characters of text", maxIDLen)
+		return wire.Errorf(wire.CodeBadRequest, "enrol: device_id must be 1 to %d characters of text", maxEnrolIDLen)
 	}
 	if len(req.DeviceKey) != ed25519.PublicKeySize {
 		return wire.Errorf(wire.CodeBadRequest, "enrol: device_key must be an Ed25519 public key (%d bytes), got %d bytes", ed25519.PublicKeySize, len(req.DeviceKey))

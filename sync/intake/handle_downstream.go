@@ -10,13 +10,30 @@ import (
 // the highest Seq it got while it receives a full page (More).
 const maxRejections = 200
 
+// A downstream request is a list of form hashes: its body is small, its
+// answer (forms, rejected interviews) reckoned at downstreamWeight.
+const (
+	maxDownstreamBody  = 1 << 20
+	maxDownstreamForms = 10000
+	downstreamWeight   = 8 << 20
+)
+
 // handleDownstream answers POST /api/v1/downstream: the newest published
 // version of each form that the laptop lacks, and the rejections for the
 // token's enumerator after the laptop's last one.
 func (s *Server) handleDownstream(w http.ResponseWriter, r *http.Request, tok *Token) error {
-	var req wire.DownstreamRequest
-	if err := readJSON(r, w, 4<<20, &req); err != nil {
+	limit := bodyCap(r, maxDownstreamBody)
+	release, err := s.guard.reserve(tok.ID, downstreamWeight+4*limit+codingCost(r, limit))
+	if err != nil {
 		return err
+	}
+	defer release()
+	var req wire.DownstreamRequest
+	if err := readJSON(r, w, limit, &req); err != nil {
+		return err
+	}
+	if len(req.Forms) > maxDownstreamForms {
+		return wire.Errorf(wire.CodeTooLarge, "downstream request naming %d forms: at most %d", len(req.Forms), maxDownstreamForms)
 	}
 	ctx := r.Context()
 	have := map[string]bool{}
@@ -43,9 +60,12 @@ func (s *Server) handleDownstream(w http.ResponseWriter, r *http.Request, tok *T
 		}
 		out.Forms = append(out.Forms, wire.FormVersion{FormID: f.FormID, Version: f.Version, Hash: f.Hash, Published: f.Published, Form: f.JSON})
 	}
-	rej, err := s.store.Rejections(ctx, tok.Enumerator, req.RejectionsAfter, maxRejections)
-	if err != nil {
-		return err
+	var rej []wire.Rejection
+	if !tok.IsRelay() {
+		rej, err = s.store.Rejections(ctx, tok.Enumerator, req.RejectionsAfter, maxRejections)
+		if err != nil {
+			return err
+		}
 	}
 	if rej != nil {
 		out.Rejections = rej

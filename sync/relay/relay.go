@@ -276,7 +276,11 @@ func (f *Forwarder) send(ctx context.Context, fh string, codec *wire.Codec, part
 	if *frame, err = encode((*frame)[:0], ivs); err != nil {
 		return nil, fmt.Errorf("relay: encode: %w", err)
 	}
-	rs, _, err := f.cl.SendBatch(ctx, *frame)
+	items := make([]wire.Item, len(part))
+	for i, e := range part {
+		items[i] = e.it
+	}
+	rs, _, err := f.cl.SendFrame(ctx, *frame, items)
 	if err == nil {
 		return rs, nil
 	}

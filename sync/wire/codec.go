@@ -429,9 +429,15 @@ func (c *Codec) decode(f *Frame, lim Limits, bodies bool) ([]Decoded, error) {
 	}
 	raw := f.Payload
 	if f.Flags&FlagZstd != 0 {
-		// The declared length sizes dst and WithDecodeAllCapLimit stops the
-		// decoder there: a bomb costs at most MaxDecoded bytes.
-		out, err := c.dec.DecodeAll(f.Payload, make([]byte, 0, f.DecodedLen))
+		// WithDecodeAllCapLimit stops the decoder at dst's capacity. The
+		// first try is sized by the payload, not by the declared length
+		// (a header may declare 64 MiB for 100 bytes); only a payload that
+		// really decodes past it gets the declared length, at most
+		// MaxDecoded, which the caller has budgeted for.
+		out, err := c.dec.DecodeAll(f.Payload, make([]byte, 0, min(f.DecodedLen, firstDecodeCap(len(f.Payload)))))
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) && cap(out) < f.DecodedLen {
+			out, err = c.dec.DecodeAll(f.Payload, make([]byte, 0, f.DecodedLen))
+		}
 		if err != nil {
 			if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
 				return nil, Errorf(CodeTooLarge, "payload decodes to more than its declared %d bytes", f.DecodedLen)
@@ -502,6 +508,10 @@ func (c *Codec) decode(f *Frame, lim Limits, bodies bool) ([]Decoded, error) {
 	}
 	return out, nil
 }
+
+// firstDecodeCap is the decoded size first allowed for a payload of n
+// bytes: far above what records compress to (8–10×), far below a bomb's.
+func firstDecodeCap(n int) int { return 32*n + 64<<10 }
 
 // bodyRoom is the room to make for the bodies of the payload left (rest
 // bytes) after the first interview, whose record took first bytes and its

@@ -26,13 +26,12 @@ const (
 	// ContentTypeBatch is the media type of a batch frame body.
 	ContentTypeBatch = "application/vnd.sira.batch"
 
-	PathOffer      = "/api/v1/offer"        // POST Offer → OfferReply
-	PathBatch      = "/api/v1/batch"        // POST frame → BatchReply
+	// Attachments and downstream kept their first paths.
 	PathAttachment = "/api/v1/attachments/" // HEAD|PUT + <sha256 hex>[?offset=N&size=S]
 	PathDownstream = "/api/v1/downstream"   // POST DownstreamRequest → Downstream
 
-	// Version 2 paths: compact bodies (MarshalOffer, MarshalOfferReply,
-	// MarshalReceipts); the v1 paths keep answering JSON for older clients.
+	// Offers and batches: compact bodies (MarshalOffer, MarshalOfferReply,
+	// MarshalReceipts).
 	PathOfferV2 = "/api/v2/offer" // POST compact Offer → compact answer by position
 	PathBatchV2 = "/api/v2/batch" // POST frame → compact receipts by position
 )
@@ -92,7 +91,7 @@ type Receipt struct {
 	Reason   string        `json:"reason,omitempty"` // set with Invalid
 }
 
-// Offer is the body of POST /api/v1/offer: what the client holds and has not
+// Offer is what the body of POST /api/v2/offer carries (MarshalOffer): what the client holds and has not
 // seen acknowledged, and the attachments those interviews reference.
 type Offer struct {
 	Items       []Item   `json:"items"`
@@ -124,12 +123,6 @@ type AttachmentReply struct {
 	SHA256   string `json:"sha256"`
 	Offset   int64  `json:"offset"`
 	Complete bool   `json:"complete"` // whole and verified against the sha256
-}
-
-// BatchReply answers POST /api/v1/batch: one receipt per interview of the
-// batch, in batch order.
-type BatchReply struct {
-	Receipts []Receipt `json:"receipts"`
 }
 
 // DownstreamRequest is the body of POST /api/v1/downstream.

@@ -82,6 +82,12 @@ type env struct {
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, nil)
+}
+
+// newEnvWith is newEnv with the dashboard's Config adjusted by configure.
+func newEnvWith(tb testing.TB, configure func(*dashboard.Config)) *env {
+	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "intake.db")
 	st, err := isqlite.Open(ctx, path)
@@ -96,8 +102,17 @@ func newEnv(tb testing.TB) *env {
 	}
 	tb.Cleanup(func() { db.Close() })
 	ck := &clock{t: time.Now().UTC()}
-	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, KDF: testKDF, Now: ck.Now,
-		Logger: slogDiscard()})
+	// The test server's peer is the loopback address, trusted as a proxy:
+	// a browser with ip set comes from that address.
+	proxies, err := intake.ParseProxies("127.0.0.1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := dashboard.Config{DB: db, Store: st, KDF: testKDF, Now: ck.Now, Logger: slogDiscard(), TrustedProxies: proxies}
+	if configure != nil {
+		configure(&cfg)
+	}
+	d, err := dashboard.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -169,8 +184,9 @@ func (e *env) ingest(ivs []*survey.Interview, enumerator string) []wire.Receipt 
 
 // browser is a cookie-keeping HTTP client that does not follow redirects.
 type browser struct {
-	e *env
-	c *http.Client
+	e  *env
+	c  *http.Client
+	ip string // when set, the client address a trusted proxy forwards (X-Forwarded-For)
 }
 
 type page struct {
@@ -186,6 +202,9 @@ func (e *env) browser() *browser {
 
 func (b *browser) do(req *http.Request) page {
 	b.e.t.Helper()
+	if b.ip != "" {
+		req.Header.Set("X-Forwarded-For", b.ip)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.e.t.Fatal(err)

@@ -141,6 +141,7 @@ var messages = map[string][2]string{
 	"err_internal":       {"Erreur interne ; elle a été consignée.", "Internal error; it has been logged."},
 	"err_notfound":       {"Page ou entretien introuvable.", "Page or interview not found."},
 	"err_badlogin":       {"Nom d'utilisateur ou mot de passe incorrect.", "Wrong user name or password."},
+	"err_busy":           {"Le serveur est occupé : réessayez dans quelques secondes.", "The server is busy: try again in a few seconds."},
 	"err_ratelimit":      {"Trop de tentatives : réessayez dans quelques minutes.", "Too many attempts: try again in a few minutes."},
 	"err_date":           {"Date invalide (AAAA-MM-JJ).", "Invalid date (YYYY-MM-DD)."},
 	"err_cursor":         {"Page invalide.", "Invalid page."},

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"sira/sync/intake/dashboard"
+)
+
+// cliUser is the audit log's name for the person at the command line:
+// "cli:" and the OS account.
+func cliUser(env *Env) string {
+	if env.Getenv != nil {
+		for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
+			if v := env.Getenv(k); v != "" {
+				return "cli:" + v
+			}
+		}
+	}
+	return "cli:?"
+}
+
+// auditCLI records a token or account change made at the command line in
+// the dashboard's audit log (an SQLite intake holds it; a PostgreSQL one
+// has no dashboard yet). The change is already made: a failure to record
+// it is returned for the command to report.
+func auditCLI(ctx context.Context, env *Env, path, action, target, detail string) error {
+	if !intakeIsFile(path) {
+		return nil
+	}
+	db, err := dashboard.OpenDB(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return dashboard.RecordAudit(ctx, db, time.Now(), cliUser(env), action, target, detail)
+}
