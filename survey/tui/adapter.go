@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -177,6 +178,25 @@ func (b *backend) Setting(ctx context.Context, key string) (string, error) {
 
 func (b *backend) SetSetting(ctx context.Context, key, value string) error {
 	return b.st.SetSetting(ctx, "tui."+key, value)
+}
+
+// Office reads the fingerprint from the laptop's enrolment (the setting
+// "enrolment", written by the sync client: survey/SECURITY.md).
+func (b *backend) Office(ctx context.Context) (string, error) {
+	v, err := b.st.Setting(ctx, "enrolment")
+	if errors.Is(err, survey.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var e struct {
+		Fingerprint string `json:"fingerprint"`
+	}
+	if err := json.Unmarshal([]byte(v), &e); err != nil {
+		return "", fmt.Errorf("enrolment setting: %w", err)
+	}
+	return e.Fingerprint, nil
 }
 
 func (b *backend) Delete(ctx context.Context, id, enumerator string) error {

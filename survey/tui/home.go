@@ -54,6 +54,7 @@ func (h *home) reload() {
 		h.a.fail(err)
 		return
 	}
+	h.counts.SetTitle(h.a.tr(" Interviews on this laptop · ", " Entretiens sur cet ordinateur · ") + h.office() + " ")
 	h.counts.SetText(fmt.Sprintf(h.a.tr(" Drafts [yellow]%d[-]   Finalized [green]%d[-]   Sent [green]%d[-]   Rejected [red]%d[-]\n [::d]device %s[::-]",
 		" Brouillons [yellow]%d[-]   Finalisés [green]%d[-]   Envoyés [green]%d[-]   Rejetés [red]%d[-]\n [::d]appareil %s[::-]"),
 		c[survey.StatusDraft], c[survey.StatusFinalized], c[survey.StatusSent]+c[survey.StatusAcknowledged], c[survey.StatusRejected], tview.Escape(h.device)))
@@ -63,6 +64,20 @@ func (h *home) reload() {
 			"Un entretien a été interrompu (enregistré à %s) : F5 le reprend."),
 			h.interrupted.Updated.Local().Format("2006-01-02 15:04"))) + "[-]")
 	}
+}
+
+// office names the office this laptop is enrolled with by the fingerprint
+// of its key (survey/SECURITY.md: the enumerator can compare it with the
+// one the office reads out), or says the laptop is a stand-alone demo.
+func (h *home) office() string {
+	fp, err := h.a.opts.Backend.Office(h.a.ctx)
+	if err != nil {
+		h.a.fail(err)
+	}
+	if fp == "" {
+		return h.a.tr("not enrolled", "non inscrit")
+	}
+	return h.a.tr("office ", "bureau ") + tview.Escape(fp)
 }
 
 // findInterrupted looks up the draft left open by a run that did not end

@@ -43,6 +43,9 @@ type Backend interface {
 	// never set); SetSetting stores one.
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
+	// Office returns the fingerprint of the office key this laptop is
+	// enrolled with ("" when it was never enrolled: a stand-alone demo).
+	Office(ctx context.Context) (string, error)
 }
 
 // FormInfo describes one form on the home screen.
