@@ -3,6 +3,8 @@ package office
 import (
 	"errors"
 	"time"
+
+	"sira/survey"
 )
 
 // ErrNotFound is returned by lookups that find nothing.
@@ -79,11 +81,8 @@ type Decision struct {
 
 // QuestionComment is a supervisor's comment on one question of a rejected
 // interview: Field is the question's path in the form (as the laptop's
-// answers name it).
-type QuestionComment struct {
-	Field   string `json:"field"`
-	Comment string `json:"comment"`
-}
+// answers name it). The laptop stores the same type.
+type QuestionComment = survey.QuestionComment
 
 // HistoryEntry is one line of an interview's review history.
 type HistoryEntry struct {

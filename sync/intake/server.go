@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"sira/forms"
+	"sira/office"
 	"sira/survey"
 	"sira/sync/wire"
 )
@@ -43,6 +44,12 @@ type Config struct {
 	// sync and the drafts count its laptop reports (nil when it reports
 	// none, and always nil for downstream). It must not block for long.
 	OnSync func(ctx context.Context, tok *Token, drafts *int)
+	// Office, when set, is the office domain: downstream rejections and
+	// their withdrawals are its notices (instead of Store.Rejections), a
+	// laptop's RejectionsAfter acknowledges them, and answers carry its
+	// office id. Several servers on one office database then deliver each
+	// notice once.
+	Office office.Store
 }
 
 // Server is the intake HTTP server. It is an http.Handler; other packages
@@ -60,6 +67,7 @@ type Server struct {
 	codecs map[string]*formEntry // by form hash; "" is the generic codec
 
 	onSync func(context.Context, *Token, *int)
+	office office.Store
 
 	notify  chan struct{} // a batch was stored (for the relay's forwarder)
 	batches chan struct{} // semaphore of batches in progress
@@ -77,7 +85,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store: cfg.Store, log: cfg.Logger, now: cfg.Now, lim: cfg.Limits, maxChunk: cfg.MaxChunk,
-		validate: cfg.Validate, onSync: cfg.OnSync, mux: http.NewServeMux(), codecs: map[string]*formEntry{},
+		validate: cfg.Validate, onSync: cfg.OnSync, office: cfg.Office, mux: http.NewServeMux(), codecs: map[string]*formEntry{},
 		notify: make(chan struct{}, 1),
 	}
 	if s.log == nil {

@@ -110,7 +110,7 @@ func (f *Forwarder) pullForms(ctx context.Context, s *intake.Server) error {
 	if err != nil {
 		return fmt.Errorf("relay: forms: %w", err)
 	}
-	req := wire.DownstreamRequest{Forms: make([]string, 0, len(pfs)), RejectionsAfter: math.MaxInt64}
+	req := wire.DownstreamRequest{Forms: make([]string, 0, len(pfs)), RejectionsAfter: math.MaxInt64, Relay: true}
 	for _, pf := range pfs {
 		req.Forms = append(req.Forms, pf.Hash)
 	}

@@ -136,6 +136,10 @@ type BatchReply struct {
 type DownstreamRequest struct {
 	Forms           []string `json:"forms"`            // hashes of the compiled forms the laptop holds
 	RejectionsAfter int64    `json:"rejections_after"` // the highest Rejection.Seq the laptop has stored (0 at first)
+	// Relay is set by a relay fetching forms for itself: its
+	// RejectionsAfter acknowledges nothing (a relay holding a rejection
+	// is not the laptop).
+	Relay bool `json:"relay,omitempty"`
 }
 
 // Downstream is what travels back to the laptop in the same session: the
@@ -144,6 +148,10 @@ type Downstream struct {
 	Forms      []FormVersion `json:"forms"`
 	Rejections []Rejection   `json:"rejections"`
 	More       bool          `json:"more,omitempty"` // more rejections wait: ask again with the highest Seq received
+	// Office identifies the office database (the same on every server of
+	// it): a laptop keeps its RejectionsAfter per office, not per address,
+	// so syncing through two addresses or servers delivers each notice once.
+	Office string `json:"office,omitempty"`
 }
 
 // FormVersion is one published compiled form.
@@ -159,8 +167,15 @@ type FormVersion struct {
 // submitted it. Seq increases on the server; the laptop stores the highest
 // it has applied and sends it as RejectionsAfter, so delivery is exact and
 // resumable.
+//
+// Kind "withdraw" withdraws an earlier rejection of the same ID, Revision
+// and Hash (a supervisor approved it before the laptop acknowledged it):
+// a laptop holding that rejection returns the interview to acknowledged;
+// one that does not ignores it. Interview is nil on withdrawals.
 type Rejection struct {
 	Seq       int64             `json:"seq"`
+	Kind      string            `json:"kind,omitempty"` // "" (a rejection) or RejectionWithdraw
+	Questions []QuestionComment `json:"questions,omitempty"`
 	ID        string            `json:"id"`
 	Revision  int               `json:"revision"`
 	Hash      string            `json:"hash"`
@@ -169,3 +184,10 @@ type Rejection struct {
 	At        time.Time         `json:"at"`
 	Interview *survey.Interview `json:"interview"` // the rejected submission as the server holds it
 }
+
+// RejectionWithdraw is the Kind of a withdrawal.
+const RejectionWithdraw = "withdraw"
+
+// QuestionComment is a supervisor's comment on one question of a rejected
+// interview; Field is the question's path (survey.Ref.Path).
+type QuestionComment = survey.QuestionComment
