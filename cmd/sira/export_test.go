@@ -281,8 +281,16 @@ func TestReportCommand(t *testing.T) {
 	if want := `<span id="universe">` + itoa(consenting) + `</span>`; !strings.Contains(string(b), want) {
 		t.Errorf("report lacks %s", want)
 	}
-	if !strings.Contains(string(b), `href="/interviews?`) {
+	if !strings.Contains(string(b), `href="/interviews?form=returnee&amp;lang=en&amp;`) {
 		t.Errorf("report numbers are not linked")
+	}
+	// The dashboard's address, as README documents it: numbers link to its
+	// list of the interviews they count, for this form.
+	if code, _, stderr := runMain(t, "report", "--db", db, "--out", html, "--link-base", "http://office:8080/dashboard/"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(html); !strings.Contains(string(b), `href="http://office:8080/dashboard/report/interviews?form=returnee&amp;lang=fr&amp;`) {
+		t.Errorf("--link-base of the dashboard does not link to its interview list")
 	}
 	csvPath := filepath.Join(dir, "r.csv")
 	if code, _, stderr := runMain(t, "report", "--db", db, "--out", csvPath); code != 0 {

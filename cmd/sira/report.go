@@ -24,7 +24,7 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 	out := fl.String("out", "", "output `file`: .html or .csv (default: HTML on standard output)")
 	lang := fl.String("lang", "fr", "language of labels: fr or en")
 	small := fl.Int("small", report.DefaultSmallCell, "flag cells counting fewer than `N` interviews")
-	linkBase := fl.String("link-base", "", "`URL` of the dashboard's interview list; each number links to URL?<filter>")
+	linkBase := fl.String("link-base", "", "the dashboard's `URL` (http://HOST:8080/dashboard/); each number links to the interviews it counts")
 	fl.Usage = func() {
 		fmt.Fprintln(fl.Output(), "Usage: sira report --db PATH [--form ID] [--out FILE.html|FILE.csv] [--lang fr|en] [--small N]\n\n"+
 			"Returnees by sex, age group, type of return, destination and region of origin (GCM objective 1)\n"+
@@ -84,7 +84,7 @@ func writeReport(ctx context.Context, env *Env, src interviewSource, formID, pat
 		if format == "csv" {
 			err = report.WriteCSV(w, r, lang)
 		} else {
-			err = report.WriteHTML(w, r, report.HTMLOptions{Lang: lang, LinkBase: linkBase})
+			err = report.WriteHTML(w, r, report.HTMLOptions{Lang: lang, LinkBase: report.LinkBase(linkBase, f.ID, lang)})
 		}
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -311,6 +312,7 @@ type view struct {
 	Data   any
 
 	posts map[string]string // border post code → label in Lang
+	query url.Values        // the page's query: the language switch keeps it
 }
 
 // Post is the label of border post code in the page's language, or the
@@ -332,7 +334,7 @@ func (v *view) Is(role string) bool { return v.User != nil && string(v.User.Role
 func (v *view) CanReview() bool { return v.Is("admin") || v.Is("supervisor") }
 
 func (d *Dashboard) view(w http.ResponseWriter, r *http.Request, s *session, active string) *view {
-	v := &view{Lang: d.lang(w, r), Active: active}
+	v := &view{Lang: d.lang(w, r), Active: active, query: r.URL.Query()}
 	if s != nil {
 		v.User, v.CSRF = s.user, s.csrf
 		v.posts = d.postLabels(r.Context(), v.Lang)
