@@ -32,6 +32,7 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 		"import": runIntakeImport,
 		"stats":  runIntakeStats,
 		"user":   runIntakeUser,
+		"backup": runIntakeBackup,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(env.Stderr, intakeUsage)
@@ -63,6 +64,8 @@ const intakeUsage = `Usage: sira intake <subcommand> [flags]
                         ingest a batch file written by 'sira sync --out'
   stats --db PATH [--json]
                         submissions, duplicates, conflicts, bytes received...
+  backup --db PATH --out FILE
+                        a consistent copy of an SQLite intake while it serves
   user add|assign|list --db PATH ...
                         dashboard accounts (sira intake user help); the dashboard is at /dashboard/
 `

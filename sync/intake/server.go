@@ -119,6 +119,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.mux.Handle("HEAD "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentHead))
 	s.mux.Handle("PUT "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentPut))
 	s.mux.Handle("POST "+wire.PathDownstream, s.api(s.handleDownstream))
+	s.mux.HandleFunc("GET "+PathHealth, s.handleHealth)
+	s.mux.HandleFunc("GET "+PathReady, s.handleReady)
 	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request, _ *Token) error {
 		return wire.Errorf(wire.CodeNotFound, "no API endpoint %s %s", r.Method, r.URL.Path)
 	}))
