@@ -169,7 +169,12 @@ func TestExportReviewStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := dashboard.New(dashboard.Config{DB: ddb, Store: st})
+	of, err := openOffice(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer of.Close()
+	d, err := dashboard.New(dashboard.Config{DB: ddb, Store: st, Office: of})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	"sira/forms"
 	"sira/forms/builtin"
+	"sira/office"
 	"sira/sync/intake"
 	"sira/sync/wire"
 )
@@ -97,7 +98,7 @@ func openIntake(ctx context.Context, env *Env, path string) (intake.Store, *inta
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err := newIntakeServer(ctx, env, st, nil)
+	srv, err := newIntakeServer(ctx, env, st, nil, nil)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -106,8 +107,9 @@ func openIntake(ctx context.Context, env *Env, path string) (intake.Store, *inta
 }
 
 // newIntakeServer starts a server on st with the built-in form; onSync,
-// when set, hears of each device's answered sync requests.
-func newIntakeServer(ctx context.Context, env *Env, st intake.Store, onSync func(context.Context, *intake.Token, *int)) (*intake.Server, error) {
+// when set, hears of each device's answered sync requests; of, when set,
+// is the office whose notices the downstream serves.
+func newIntakeServer(ctx context.Context, env *Env, st intake.Store, onSync func(context.Context, *intake.Token, *int), of office.Store) (*intake.Server, error) {
 	bf, err := builtin.Form(ctx)
 	if err != nil {
 		return nil, err
@@ -117,6 +119,7 @@ func newIntakeServer(ctx context.Context, env *Env, st intake.Store, onSync func
 		Logger:  slog.New(slog.NewTextHandler(env.Stderr, nil)),
 		Builtin: []*forms.Form{bf},
 		OnSync:  onSync,
+		Office:  of,
 	})
 }
 
@@ -147,7 +150,12 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	defer st.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	dash, err := openDashboard(ctx, env, st, *db)
+	of, err := openOffice(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer of.Close()
+	dash, err := openDashboard(ctx, env, st, of, *db)
 	if err != nil {
 		return err
 	}
@@ -155,7 +163,7 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	if dash != nil {
 		onSync = dash.RecordSync
 	}
-	srv, err := newIntakeServer(ctx, env, st, onSync)
+	srv, err := newIntakeServer(ctx, env, st, onSync, of)
 	if err != nil {
 		return err
 	}

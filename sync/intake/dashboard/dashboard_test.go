@@ -16,6 +16,7 @@ import (
 
 	"sira/survey"
 	"sira/sync/intake"
+	"sira/office"
 	"sira/sync/intake/dashboard"
 	"sira/sync/wire"
 )
@@ -106,7 +107,7 @@ func TestViewerCannotReview(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM dash_interviews WHERE review != 'pending'`); n != 0 {
 		t.Errorf("%d interviews reviewed by a viewer", n)
 	}
-	rs, err := e.store.Rejections(e.ctx, "awa", 0, 10)
+	rs, err := e.office.Notices(e.ctx, "awa", 0, 10)
 	must(t, err)
 	if len(rs) != 0 {
 		t.Errorf("a viewer's rejection reached the laptop queue: %d", len(rs))
@@ -334,9 +335,9 @@ func TestRejectReturnsAndRevisionTwo(t *testing.T) {
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("reject: status %d: %s", p.status, p.body)
 	}
-	rs, err := e.store.Rejections(e.ctx, "awa", 0, 10)
+	rs, err := e.office.Notices(e.ctx, "awa", 0, 10)
 	must(t, err)
-	if len(rs) != 1 || rs[0].ID != iv.ID || rs[0].Comment != "Vérifiez l'âge" || rs[0].By != "sup" {
+	if len(rs) != 1 || rs[0].ID != iv.ID || rs[0].Comment != "Vérifiez l'âge" || rs[0].By != "sup" || rs[0].Kind != office.NoticeReject {
 		t.Fatalf("rejections for the laptop: %+v", rs)
 	}
 	page := b.get(ivPath(iv.ID))

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sira/office"
 )
 
 // silentAfter is how long without a sync makes a device "silent".
@@ -356,13 +358,16 @@ func (d *Dashboard) approve(w http.ResponseWriter, r *http.Request, s *session) 
 	if err != nil {
 		return err
 	}
-	if err := d.recordReview(ctx, row, "approve", "", s.user.Name); err != nil {
+	if err := d.applyReview(ctx, row, office.Approve, office.Decision{By: s.user.Name}); err != nil {
 		return err
 	}
 	d.audit(ctx, s.user.Name, AuditApprove, row.ID, "revision "+strconv.Itoa(row.Revision))
 	http.Redirect(w, r, Prefix+"interviews/"+url.PathEscape(row.ID)+"?done=approved", http.StatusSeeOther)
 	return nil
 }
+
+// maxQuestionComments bounds the per-question comments of one rejection.
+const maxQuestionComments = 200
 
 func (d *Dashboard) reject(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
@@ -374,11 +379,25 @@ func (d *Dashboard) reject(w http.ResponseWriter, r *http.Request, s *session) e
 	if comment == "" || len(comment) > 2000 {
 		return errStatus(http.StatusBadRequest, "err_comment")
 	}
-	// The intake delivers the rejection to the laptop at its next sync.
-	if _, err := d.store.Reject(ctx, row.ID, comment, s.user.Name, d.now()); err != nil {
-		return err
+	// Comments on questions: fields q:<ref> (the answers table's boxes).
+	var qs []office.QuestionComment
+	for k, vs := range r.PostForm {
+		ref, ok := strings.CutPrefix(k, "q:")
+		if !ok || !strings.HasPrefix(ref, "/") || len(vs) == 0 {
+			continue
+		}
+		c := strings.TrimSpace(vs[0])
+		if c == "" {
+			continue
+		}
+		if len(c) > 2000 || len(qs) >= maxQuestionComments {
+			return errStatus(http.StatusBadRequest, "err_comment")
+		}
+		qs = append(qs, office.QuestionComment{Field: ref, Comment: c})
 	}
-	if err := d.recordReview(ctx, row, "reject", comment, s.user.Name); err != nil {
+	sort.Slice(qs, func(i, j int) bool { return qs[i].Field < qs[j].Field })
+	// The office queues it for the laptop's next sync, through any server.
+	if err := d.applyReview(ctx, row, office.Reject, office.Decision{By: s.user.Name, Comment: comment, Questions: qs}); err != nil {
 		return err
 	}
 	d.audit(ctx, s.user.Name, AuditReject, row.ID, "revision "+strconv.Itoa(row.Revision))
@@ -386,21 +405,55 @@ func (d *Dashboard) reject(w http.ResponseWriter, r *http.Request, s *session) e
 	return nil
 }
 
-// recordReview stores a decision in the history and the projection's
-// review state for this revision; a later revision resets it to pending.
-func (d *Dashboard) recordReview(ctx context.Context, row *Row, action, comment, by string) error {
-	state := ReviewApproved
-	if action == "reject" {
-		state = ReviewRejected
-	}
-	err := inTx(ctx, d.db, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO dash_reviews (id, revision, action, comment, by, at) VALUES (?, ?, ?, ?, ?, ?)`,
-			row.ID, row.Revision, action, comment, by, stamp(d.now())); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE dash_interviews SET review = ?, review_rev = revision WHERE id = ? AND revision = ?`, state, row.ID, row.Revision)
+// applyReview applies an approval or a rejection of row's revision through the
+// office domain (see office's state machine) and mirrors the outcome in the
+// projection. The office first learns of the current submission, so a
+// decision on a revision the laptop has replaced is refused (ErrStale).
+func (d *Dashboard) applyReview(ctx context.Context, row *Row, kind office.EventKind, dec office.Decision) error {
+	subs, err := d.store.Submissions(ctx, row.ID)
+	if err != nil {
 		return err
-	})
+	}
+	for _, x := range subs {
+		if x.Current {
+			if _, err := d.office.Arrived(ctx, office.Arrival{ID: x.ID, Revision: x.Revision, Hash: x.Hash, Enumerator: x.Enumerator, At: x.Received}); err != nil {
+				return err
+			}
+		}
+	}
+	dec.ID, dec.Revision, dec.At = row.ID, row.Revision, d.now()
+	var rv office.Review
+	if kind == office.Approve {
+		rv, err = d.office.Approve(ctx, dec)
+	} else {
+		rv, err = d.office.Reject(ctx, dec)
+	}
+	switch {
+	case errors.Is(err, office.ErrDelivered):
+		return errStatus(http.StatusConflict, "err_delivered")
+	case errors.Is(err, office.ErrStale):
+		return errStatus(http.StatusConflict, "err_stale")
+	case errors.Is(err, office.ErrAlreadyRejected):
+		return errStatus(http.StatusConflict, "err_already_rejected")
+	case err != nil:
+		return err
+	}
+	return d.recordReview(ctx, row, string(rv.State))
+}
+
+// recordReview mirrors the office's review state of row's revision in
+// the projection (the lists filter on it); a later revision resets it to
+// pending.
+func (d *Dashboard) recordReview(ctx context.Context, row *Row, state string) error {
+	switch state {
+	case string(office.Approved):
+		state = ReviewApproved
+	case string(office.Rejected):
+		state = ReviewRejected
+	default:
+		state = ReviewPending
+	}
+	_, err := d.db.ExecContext(ctx, `UPDATE dash_interviews SET review = ?, review_rev = revision WHERE id = ? AND revision = ?`, state, row.ID, row.Revision)
 	if err != nil {
 		return fmt.Errorf("review %s: %w", row.ID, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"sira/office"
 	"sira/sync/intake"
 )
 
@@ -30,8 +31,11 @@ const Prefix = "/dashboard/"
 
 // Config configures a Dashboard. DB and Store are required.
 type Config struct {
-	DB     *sql.DB      // the dashboard's tables (OpenDB on the intake's file)
-	Store  intake.Store // the intake's store: submissions, forms, tokens, rejections
+	DB    *sql.DB      // the dashboard's tables (OpenDB on the intake's file)
+	Store intake.Store // the intake's store: submissions, forms, tokens
+	// Office is the office domain: reviews, their history and the notices
+	// (rejections, withdrawals) the intake serves to laptops. Required.
+	Office office.Store
 	Logger *slog.Logger // slog.Default() when nil; answers are never logged
 	Now    func() time.Time
 	// SecureCookies marks cookies Secure even on plain HTTP (behind a TLS
@@ -57,6 +61,7 @@ type Config struct {
 type Dashboard struct {
 	db         *sql.DB
 	store      intake.Store
+	office     office.Store
 	log        *slog.Logger
 	now        func() time.Time
 	secure     bool
@@ -83,11 +88,11 @@ type Dashboard struct {
 // New returns a Dashboard on cfg; the dashboard migrations must be applied
 // (OpenDB does).
 func New(cfg Config) (*Dashboard, error) {
-	if cfg.DB == nil || cfg.Store == nil {
-		return nil, errors.New("dashboard: DB and Store are required")
+	if cfg.DB == nil || cfg.Store == nil || cfg.Office == nil {
+		return nil, errors.New("dashboard: DB, Store and Office are required")
 	}
 	d := &Dashboard{
-		db: cfg.DB, store: cfg.Store, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies,
+		db: cfg.DB, store: cfg.Store, office: cfg.Office, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies,
 		sessionTTL: cfg.SessionTTL, postField: cfg.PostField, perRequest: cfg.CatchUpPerRequest,
 		forms: map[string]*formInfo{}, mux: http.NewServeMux(),
 	}
