@@ -26,4 +26,3 @@ func openOffice(ctx context.Context, db string) (office.Store, error) {
 	}
 	return st, nil
 }
-

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"sira/office"
 	"sira/survey"
 	"sira/sync/intake"
-	"sira/office"
 	"sira/sync/intake/dashboard"
 	"sira/sync/wire"
 )
