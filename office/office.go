@@ -132,6 +132,13 @@ type Choice struct {
 	At       time.Time
 }
 
+// Audit actions of copies of the data leaving the office (the dashboard
+// has its own for pages).
+const (
+	AuditExport = "export"
+	AuditReport = "report"
+)
+
 // AuditEntry is one line of the audit log.
 type AuditEntry struct {
 	Seq    int64

@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sira/office"
 	"sira/report"
-	"sira/sync/intake/dashboard"
 )
 
 // runReport is the "report" subcommand: the migration statistics tables of
@@ -66,7 +66,7 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 	if err := writeReport(ctx, env, src, *formID, *out, format, *lang, *small, *linkBase); err != nil {
 		return err
 	}
-	return src.audit(ctx, env, *db, dashboard.AuditReport, *formID, "sira report "+format)
+	return src.audit(ctx, env, office.AuditReport, *formID, "sira report "+format)
 }
 
 // writeReport computes the report from src and writes it to path (standard

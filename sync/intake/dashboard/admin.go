@@ -163,7 +163,8 @@ func (d *Dashboard) duplicates(w http.ResponseWriter, r *http.Request, s *sessio
 func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	kind, a, b, state := r.PostFormValue("kind"), r.PostFormValue("a"), r.PostFormValue("b"), r.PostFormValue("state")
-	if (kind != "duplicate" && kind != "conflict") || (state != "confirmed" && state != "dismissed") {
+	// Conflicts are settled by choosing a copy (conflicts.go), not here.
+	if kind != "duplicate" || (state != "confirmed" && state != "dismissed") {
 		return errStatus(http.StatusBadRequest, "err_form")
 	}
 	if _, err := d.visible(ctx, s.user, a); err != nil {

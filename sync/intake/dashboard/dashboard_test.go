@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -692,18 +693,44 @@ func TestExactIDConflict(t *testing.T) {
 	if n := len(regexpSeq.FindAllString(page.body, -1)); n != 2 {
 		t.Errorf("history shows %d versions, want 2", n)
 	}
-	p = b.postForm("/dashboard/duplicates", "/dashboard/duplicates/decide", url.Values{"kind": {"conflict"}, "a": {iv.ID}, "b": {"1"}, "state": {"confirmed"}})
-	if p.status != http.StatusSeeOther {
-		t.Fatalf("decide: %d", p.status)
+	// The comparison: both copies side by side, the age marked as differing.
+	cmp := b.get("/dashboard/conflicts/" + iv.ID)
+	if cmp.status != 200 {
+		t.Fatalf("conflict page: %d", cmp.status)
 	}
-	if strings.Contains(b.get("/dashboard/duplicates").body, `<a href="/dashboard/interviews/`+iv.ID+`">`) {
-		t.Errorf("decided conflict still listed")
+	mustContain(t, cmp.body, `<tr class="differs"><td class="d2">Quel âge avez-vous ?</td><td>`+iv.Data.Values["/data/interview/demographics/age"]+`</td><td>77</td></tr>`)
+	if m := regexp.MustCompile(`id="differ">(\d+)<`).FindStringSubmatch(cmp.body); m == nil || m[1] != "1" {
+		t.Errorf("differing answers: %v, want 1", m)
 	}
-	// A viewer cannot decide; the supervisor of another post cannot either.
+	// The old confirm/dismiss of a conflict said nothing of the copy kept: gone.
+	if p := b.postForm("/dashboard/duplicates", "/dashboard/duplicates/decide", url.Values{"kind": {"conflict"}, "a": {iv.ID}, "b": {"1"}, "state": {"confirmed"}}); p.status != http.StatusBadRequest {
+		t.Errorf("deciding a conflict without a copy: %d, want 400", p.status)
+	}
+	// Another post's supervisor cannot choose.
 	e.addUser("sup2", dashboard.RoleSupervisor, []string{"diboli"}, nil)
 	b2 := e.signedIn("sup2")
-	if p := b2.postForm("/dashboard/", "/dashboard/duplicates/decide", url.Values{"kind": {"conflict"}, "a": {iv.ID}, "b": {"1"}, "state": {"dismissed"}}); p.status != http.StatusNotFound {
-		t.Errorf("other supervisor's decision: %d, want 404", p.status)
+	if p := b2.postForm("/dashboard/", "/dashboard/conflicts/"+iv.ID+"/choose", url.Values{"revision": {"1"}, "hash": {other.ContentHash()}}); p.status != http.StatusNotFound {
+		t.Errorf("other supervisor's choice: %d, want 404", p.status)
+	}
+	if p := b.postForm("/dashboard/conflicts/"+iv.ID, "/dashboard/conflicts/"+iv.ID+"/choose", url.Values{"revision": {"1"}, "hash": {"sha256:nothing"}}); p.status != http.StatusConflict {
+		t.Errorf("choosing an unknown copy: %d, want 409", p.status)
+	}
+	p = b.postForm("/dashboard/conflicts/"+iv.ID, "/dashboard/conflicts/"+iv.ID+"/choose", url.Values{"revision": {"1"}, "hash": {other.ContentHash()}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("choose: %d %s", p.status, p.body)
+	}
+	// Everywhere: the conflict is settled, the chosen copy is the interview.
+	if strings.Contains(b.get("/dashboard/duplicates").body, `<a href="/dashboard/interviews/`+iv.ID+`">`) {
+		t.Errorf("settled conflict still listed")
+	}
+	mustContain(t, b.get("/dashboard/").body, `id="conflicts">0<`)
+	mustContain(t, b.get(ivPath(iv.ID)).body, `data-name="age"><td class="d2">Quel âge avez-vous ?</td><td>77<`, "copie retenue")
+	mustContain(t, b.get("/dashboard/conflicts/"+iv.ID).body, "copie retenue")
+	if n := e.count(`SELECT count(*) FROM dash_interviews WHERE id = ? AND status = 'conflict'`, iv.ID); n != 0 {
+		t.Errorf("projection still says conflict")
+	}
+	if n := e.count(`SELECT count(*) FROM dash_audit WHERE action = 'choose_copy' AND target = ?`, iv.ID); n != 1 {
+		t.Errorf("audit entries for the choice: %d", n)
 	}
 	e.checkCounts()
 }

@@ -157,6 +157,16 @@ func (d *Dashboard) interview(w http.ResponseWriter, r *http.Request, s *session
 	if cur == nil {
 		return errStatus(http.StatusNotFound, "err_notfound")
 	}
+	// A conflict settled by choosing a copy: that copy is the interview.
+	if c, err := d.office.Choice(ctx, row.ID, cur.Revision); err == nil {
+		for i := range subs {
+			if subs[i].Revision == c.Revision && subs[i].Hash == c.Hash {
+				cur = &subs[i]
+			}
+		}
+	} else if !errors.Is(err, office.ErrNotFound) {
+		return err
+	}
 	// ?seq= shows another stored version: an older revision, or the other
 	// side of a conflict.
 	if q := r.URL.Query().Get("seq"); q != "" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sira/forms"
+	"sira/office"
 	"sira/sync/intake"
 )
 
@@ -234,6 +235,18 @@ func (d *Dashboard) project(ctx context.Context, id string) (projection, bool, e
 			conflict = true
 		}
 	}
+	if conflict {
+		// A reviewer chose the copy that counts: it is the interview now.
+		c, err := d.office.Choice(ctx, id, cur.Revision)
+		if err != nil && !errors.Is(err, office.ErrNotFound) {
+			return projection{}, false, fmt.Errorf("index %s: %w", id, err)
+		}
+		for i := range subs {
+			if c != nil && subs[i].Revision == cur.Revision && subs[i].Hash == c.Hash {
+				cur, conflict = &subs[i], false
+			}
+		}
+	}
 	iv, err := decodeBody(cur.Body)
 	if err != nil {
 		return projection{}, false, fmt.Errorf("index %s: decode: %w", id, err)
@@ -314,6 +327,9 @@ func (d *Dashboard) upsert(ctx context.Context, ps []projection, cursor int64) e
 				p.status, p.started, p.day, p.received, p.kx, p.kn); err != nil {
 				return fmt.Errorf("%s: %w", p.id, err)
 			}
+		}
+		if cursor < 0 { // one interview projected again: the cursor stays
+			return nil
 		}
 		return setState(ctx, tx, "cursor", strconv.FormatInt(cursor, 10))
 	})

@@ -209,6 +209,8 @@ func (d *Dashboard) routes() {
 	m.Handle("POST "+Prefix+"interviews/{id}/reject", d.page(reviewers, d.reject))
 	m.Handle("GET "+Prefix+"duplicates", d.page(reviewers, d.duplicates))
 	m.Handle("POST "+Prefix+"duplicates/decide", d.page(reviewers, d.decide))
+	m.Handle("GET "+Prefix+"conflicts/{id}", d.page(reviewers, d.conflict))
+	m.Handle("POST "+Prefix+"conflicts/{id}/choose", d.page(reviewers, d.chooseCopy))
 	m.Handle("GET "+Prefix+"devices", d.page(adminsOnly, d.devices))
 	m.Handle("POST "+Prefix+"devices/token", d.page(adminsOnly, d.tokenCreate))
 	m.Handle("POST "+Prefix+"devices/revoke", d.page(adminsOnly, d.tokenRevoke))
