@@ -94,6 +94,10 @@ type DuplicateStore interface {
 	// sharing k.Form and k.Exact within r.Days are read (an index range).
 	// It returns the pairs of k.ID (new and old).
 	IndexKey(ctx context.Context, r DupRule, k DupKey, at time.Time) ([]Pair, error)
+	// IndexKeys is IndexKey for many keys in one transaction (the
+	// dashboard's projection, a batch at a time); a key with Exact ""
+	// drops that interview's key and open pairs instead.
+	IndexKeys(ctx context.Context, r DupRule, ks []DupKey, at time.Time) error
 	// DropKey removes id's key and its open pairs (its answers no longer
 	// complete the rule).
 	DropKey(ctx context.Context, form, id string) error

@@ -67,57 +67,78 @@ const maxCandidates = 1000
 
 // IndexKey implements office.Store.
 func (s *Store) IndexKey(ctx context.Context, r office.DupRule, k office.DupKey, at time.Time) ([]office.Pair, error) {
+	if err := s.IndexKeys(ctx, r, []office.DupKey{k}, at); err != nil {
+		return nil, err
+	}
+	return s.pairs(ctx, `WHERE a = ? OR b = ? ORDER BY a, b`, k.ID, k.ID)
+}
+
+// IndexKeys implements office.Store.
+func (s *Store) IndexKeys(ctx context.Context, r office.DupRule, ks []office.DupKey, at time.Time) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO office_dupkeys (form, id, exact, num, has_n, day) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (form, id) DO UPDATE SET exact = excluded.exact, num = excluded.num, has_n = excluded.has_n, day = excluded.day`),
-			k.Form, k.ID, k.Exact, k.Num, b2i(k.HasN), day(k.Day)); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM office_pairs WHERE state = 'open' AND (a = ? OR b = ?)`), k.ID, k.ID); err != nil {
-			return err
-		}
-		from, to := k.Day.AddDate(0, 0, -r.Days), k.Day.AddDate(0, 0, r.Days)
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT id, num, has_n, day FROM office_dupkeys
-			WHERE form = ? AND exact = ? AND day >= ? AND day <= ? AND id <> ? ORDER BY day LIMIT ?`),
-			k.Form, k.Exact, day(from), day(to), k.ID, maxCandidates)
-		if err != nil {
-			return err
-		}
-		var match []string
-		for rows.Next() {
-			o := office.DupKey{Form: k.Form, Exact: k.Exact}
-			var hasN int
-			var d string
-			if err := rows.Scan(&o.ID, &o.Num, &hasN, &d); err != nil {
-				rows.Close()
-				return err
-			}
-			o.HasN = hasN != 0
-			o.Day, _ = time.Parse(time.DateOnly, d)
-			if r.Matches(k, o) {
-				match = append(match, o.ID)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, o := range match {
-			a, b := k.ID, o
-			if b < a {
-				a, b = b, a
-			}
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO office_pairs (a, b, form, state, found, by_user, at) VALUES (?, ?, ?, 'open', ?, '', '')
-				ON CONFLICT (a, b) DO NOTHING`), a, b, k.Form, Stamp(at)); err != nil {
-				return err
+		for _, k := range ks {
+			if err := s.indexKey(ctx, tx, r, k, at); err != nil {
+				return fmt.Errorf("%s: %w", k.ID, err)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("duplicate key of %s: %w", k.ID, err)
+		return fmt.Errorf("duplicate keys: %w", err)
 	}
-	return s.pairs(ctx, `WHERE a = ? OR b = ? ORDER BY a, b`, k.ID, k.ID)
+	return nil
+}
+
+func (s *Store) indexKey(ctx context.Context, tx *sql.Tx, r office.DupRule, k office.DupKey, at time.Time) error {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM office_pairs WHERE state = 'open' AND (a = ? OR b = ?)`), k.ID, k.ID); err != nil {
+		return err
+	}
+	if k.Exact == "" {
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM office_dupkeys WHERE form = ? AND id = ?`), k.Form, k.ID)
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO office_dupkeys (form, id, exact, num, has_n, day) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (form, id) DO UPDATE SET exact = excluded.exact, num = excluded.num, has_n = excluded.has_n, day = excluded.day`),
+		k.Form, k.ID, k.Exact, k.Num, b2i(k.HasN), day(k.Day)); err != nil {
+		return err
+	}
+	from, to := k.Day.AddDate(0, 0, -r.Days), k.Day.AddDate(0, 0, r.Days)
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, num, has_n, day FROM office_dupkeys
+		WHERE form = ? AND exact = ? AND day >= ? AND day <= ? AND id <> ? ORDER BY day LIMIT ?`),
+		k.Form, k.Exact, day(from), day(to), k.ID, maxCandidates)
+	if err != nil {
+		return err
+	}
+	var match []string
+	for rows.Next() {
+		o := office.DupKey{Form: k.Form, Exact: k.Exact}
+		var hasN int
+		var d string
+		if err := rows.Scan(&o.ID, &o.Num, &hasN, &d); err != nil {
+			rows.Close()
+			return err
+		}
+		o.HasN = hasN != 0
+		o.Day, _ = time.Parse(time.DateOnly, d)
+		if r.Matches(k, o) {
+			match = append(match, o.ID)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, o := range match {
+		a, b := k.ID, o
+		if b < a {
+			a, b = b, a
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO office_pairs (a, b, form, state, found, by_user, at) VALUES (?, ?, ?, 'open', ?, '', '')
+			ON CONFLICT (a, b) DO NOTHING`), a, b, k.Form, Stamp(at)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DropKey implements office.Store.

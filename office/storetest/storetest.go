@@ -514,7 +514,12 @@ func testDuplicates(t *testing.T, open Open) {
 	if ps, _ := st.IndexKey(ctx, rule, key("x", "F", "30", "gogui", old), t0); len(ps) != 1 {
 		t.Errorf("after reset, pairs of x = %+v", ps)
 	}
-	must(t, st.DropKey(ctx, "returnee", "x"))
+	// In a batch: w pairs with y and x; a key with Exact "" drops x.
+	must(t, st.IndexKeys(ctx, rule, []office.DupKey{key("w", "F", "30", "gogui", old), {Form: "returnee", ID: "x"}}, t0))
+	if ps, _ := st.Pairs(ctx, office.PairOpen, 10); len(ps) != 1 || ps[0].A != "w" || ps[0].B != "y" {
+		t.Errorf("after the batch: %+v", ps)
+	}
+	must(t, st.DropKey(ctx, "returnee", "w"))
 	if ps, _ := st.Pairs(ctx, office.PairOpen, 10); len(ps) != 0 {
 		t.Errorf("after DropKey: %+v", ps)
 	}

@@ -180,5 +180,8 @@ func (d *Dashboard) reproject(ctx context.Context, id string) error {
 	if err != nil || !ok {
 		return err
 	}
-	return d.upsert(ctx, []projection{p}, -1)
+	if err := d.upsert(ctx, []projection{p}, -1); err != nil {
+		return err
+	}
+	return d.indexDuplicates(ctx, []projection{p})
 }

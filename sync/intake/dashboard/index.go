@@ -89,6 +89,27 @@ func (d *Dashboard) SetDupSettings(ctx context.Context, s DupSettings) error {
 		return fmt.Errorf("duplicate settings: %w", err)
 	}
 	d.dup = nil
+	if err := d.office.ResetKeys(ctx); err != nil {
+		return fmt.Errorf("duplicate settings: %w", err)
+	}
+	return nil
+}
+
+// Rule is s as the office's duplicate rule.
+func (s DupSettings) Rule() office.DupRule {
+	return office.DupRule{Exact: s.Exact, Numeric: s.Numeric, Tolerance: s.Tolerance, SamePost: s.SamePost, Days: s.Days}
+}
+
+// indexDuplicates hands the projected interviews' keys to the office, which
+// records the probable duplicates each one makes with any other.
+func (d *Dashboard) indexDuplicates(ctx context.Context, ps []projection) error {
+	ks := make([]office.DupKey, 0, len(ps))
+	for _, p := range ps {
+		ks = append(ks, p.dup)
+	}
+	if err := d.office.IndexKeys(ctx, d.dup.Rule(), ks, d.now()); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
 	return nil
 }
 
@@ -204,6 +225,9 @@ func (d *Dashboard) catchUpBatch(ctx context.Context, n int) (int, error) {
 	if err := d.upsert(ctx, projs, last); err != nil {
 		return 0, err
 	}
+	if err := d.indexDuplicates(ctx, projs); err != nil {
+		return 0, err
+	}
 	return read, nil
 }
 
@@ -213,6 +237,7 @@ type projection struct {
 	seq                                                                    int64
 	revision, revisions                                                    int
 	kn                                                                     sql.NullFloat64
+	dup                                                                    office.DupKey // Exact "" when incomplete
 }
 
 func (d *Dashboard) project(ctx context.Context, id string) (projection, bool, error) {
@@ -304,6 +329,12 @@ func (d *Dashboard) project(ctx context.Context, id string) (projection, bool, e
 		if p.kx == "" {
 			p.kx = "\x1f" // numeric key alone
 		}
+	}
+	// The office's index of the rule's keys: each arrival is checked
+	// against every interview, whatever its age.
+	p.dup = office.DupKey{Form: p.form, ID: id}
+	if k, ok := ds.Rule().KeyOf(p.form, id, p.post, iv.Started, val); ok {
+		p.dup = k
 	}
 	return p, true, nil
 }
