@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -225,16 +224,11 @@ type settingsData struct {
 func (d *Dashboard) settings(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	data := &settingsData{}
-	tg, err := d.targets(ctx)
+	tg, err := d.office.Targets(ctx)
 	if err != nil {
 		return err
 	}
-	var lines []string
-	for k, n := range tg {
-		lines = append(lines, fmt.Sprintf("%s=%d", k, n))
-	}
-	sortStrings(lines)
-	data.Targets = strings.Join(lines, "\n")
+	data.Targets = FormatTargets(tg)
 	if data.Dup, err = d.DupSettings(ctx); err != nil {
 		return err
 	}
@@ -249,41 +243,6 @@ func (d *Dashboard) settings(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	d.render(w, http.StatusOK, "settings", v)
 	return nil
-}
-
-// ParseTargets reads "post:CODE=N" / "enumerator:NAME=N" lines.
-func ParseTargets(s string) (map[string]int64, error) {
-	out := map[string]int64{}
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		k, n, ok := strings.Cut(line, "=")
-		kind, key, ok2 := strings.Cut(strings.TrimSpace(k), ":")
-		v, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
-		if !ok || !ok2 || (kind != "post" && kind != "enumerator") || strings.TrimSpace(key) == "" || err != nil || v < 0 {
-			return nil, fmt.Errorf("target line %q: want post:CODE=N or enumerator:NAME=N", line)
-		}
-		out[kind+":"+strings.TrimSpace(key)] = v
-	}
-	return out, nil
-}
-
-// SetTargets replaces every target.
-func (d *Dashboard) SetTargets(ctx context.Context, tg map[string]int64) error {
-	return inTx(ctx, d.db, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM dash_targets`); err != nil {
-			return err
-		}
-		for k, n := range tg {
-			kind, key, _ := strings.Cut(k, ":")
-			if _, err := tx.ExecContext(ctx, `INSERT INTO dash_targets (kind, key, target) VALUES (?, ?, ?)`, kind, key, n); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 func (d *Dashboard) setTargets(w http.ResponseWriter, r *http.Request, s *session) error {

@@ -603,7 +603,7 @@ func TestCompletionMatchesDatabase(t *testing.T) {
 	must(t, err)
 	p := b.get("/dashboard/")
 	mustContain(t, p.body, `id="total-interviews">`+strconv.FormatInt(st.Interviews, 10)+`<`,
-		`<meter min="0" max="10" value="4">`, `<meter min="0" max="8" value="4">`, "kouremale")
+		`<meter min="0" max="10" value="`, `<meter min="0" max="8" value="`, "kouremale", "par mois")
 }
 
 func TestTokensCreateRevoke(t *testing.T) {

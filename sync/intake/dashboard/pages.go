@@ -21,7 +21,8 @@ const silentAfter = 72 * time.Hour
 type counted struct {
 	Key      string
 	N        int64
-	Target   int64
+	Target   int64 // the target of the current period (Progress), 0 when none
+	Progress office.Progress
 	LastSync time.Time
 	LastRecv time.Time
 	Drafts   int64 // -1: unknown
@@ -44,24 +45,8 @@ type completionData struct {
 	Posts, Enums                                  []counted
 	Devices                                       []counted
 	Forms                                         []string
-}
-
-func (d *Dashboard) targets(ctx context.Context) (map[string]int64, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT kind, key, target FROM dash_targets`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var k, key string
-		var n int64
-		if err := rows.Scan(&k, &key, &n); err != nil {
-			return nil, err
-		}
-		out[k+":"+key] = n
-	}
-	return out, rows.Err()
+	Behind                                        []office.Progress // posts and enumerators behind their pace this week
+	Week, Month                                   string            // the current periods, for the headings
 }
 
 func (d *Dashboard) groupCount(ctx context.Context, u *User, col string) ([]counted, error) {
@@ -154,7 +139,7 @@ func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, e
 		}
 		c.Days = append(c.Days, dayBar{Day: day, N: n, X: i * (barW + 4), Y: chartH - h + 14, H: h, W: barW})
 	}
-	tg, err := d.targets(ctx)
+	tg, err := d.periodTargets(ctx, u, c)
 	if err != nil {
 		return nil, fmt.Errorf("completion targets: %w", err)
 	}
@@ -170,11 +155,13 @@ func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, e
 	// Targets set for posts and enumerators without interviews show too.
 	seen := map[string]bool{}
 	for i := range c.Posts {
-		c.Posts[i].Target = tg["post:"+c.Posts[i].Key]
+		c.Posts[i].Progress = tg["post:"+c.Posts[i].Key]
+		c.Posts[i].Target = int64(c.Posts[i].Progress.N)
 		seen["post:"+c.Posts[i].Key] = true
 	}
 	for i := range c.Enums {
-		c.Enums[i].Target = tg["enumerator:"+c.Enums[i].Key]
+		c.Enums[i].Progress = tg["enumerator:"+c.Enums[i].Key]
+		c.Enums[i].Target = int64(c.Enums[i].Progress.N)
 		seen["enumerator:"+c.Enums[i].Key] = true
 	}
 	// Syncs and drafts per enumerator, from the devices the sync API saw.
@@ -197,12 +184,12 @@ func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, e
 		}
 		return byEnum[e] != nil
 	}
-	for k, n := range tg {
+	for k, p := range tg {
 		kind, key, _ := strings.Cut(k, ":")
 		if seen[k] || (u.Role == RoleSupervisor && kind == "post" && !contains(u.Posts, key)) || (kind == "enumerator" && !visibleEnum(key)) {
 			continue
 		}
-		row := counted{Key: key, Target: n, Drafts: -1}
+		row := counted{Key: key, Target: int64(p.N), Progress: p, Drafts: -1}
 		if kind == "post" {
 			c.Posts = append(c.Posts, row)
 		} else {
