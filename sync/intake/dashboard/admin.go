@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -133,6 +134,8 @@ type tokenRow struct {
 	intake.Token
 	LastSync time.Time
 	Drafts   int64
+	Post     string // of the enumerator's latest interview
+	Silent   bool   // valid, and no sync for longer than silentAfter
 }
 
 type devicesData struct {
@@ -155,11 +158,17 @@ func (d *Dashboard) devicesData(ctx context.Context) (*devicesData, error) {
 		by[s.token] = s
 	}
 	data := &devicesData{}
+	now := d.now()
 	for _, t := range ts {
 		row := tokenRow{Token: t, Drafts: -1}
 		if s, ok := by[t.ID]; ok {
 			row.LastSync, row.Drafts = s.last, s.drafts
 		}
+		err := d.db.QueryRowContext(ctx, `SELECT post FROM dash_totals WHERE enumerator = ? ORDER BY last_received DESC LIMIT 1`, t.Enumerator).Scan(&row.Post)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		row.Silent = t.Revoked.IsZero() && (row.LastSync.IsZero() || now.Sub(row.LastSync) > silentAfter)
 		data.Tokens = append(data.Tokens, row)
 	}
 	return data, nil

@@ -524,19 +524,28 @@ func TestSyncRecordsDevicesAndDrafts(t *testing.T) {
 	if p.status != 200 {
 		t.Fatalf("offer: %d %s", p.status, p.body)
 	}
-	if n := e.count(`SELECT drafts FROM dash_devices WHERE token_id = ?`, tok.ID); n != 3 {
-		t.Errorf("drafts recorded: %d, want 3", n)
+	ds, err := e.office.Devices(e.ctx)
+	must(t, err)
+	if len(ds) != 1 || ds[0].TokenID != tok.ID || ds[0].Drafts != 3 || ds[0].Enumerator != "awa" {
+		t.Errorf("devices recorded: %+v, want %s with 3 drafts", ds, tok.ID)
 	}
 	// A refused request (bad token) records nothing.
 	req, _ = http.NewRequest("POST", e.hs.URL+"/api/v1/offer", strings.NewReader(`{"items":[],"drafts":9}`))
 	req.Header.Set("Authorization", "Bearer sira_nope")
 	e.browser().do(req)
-	if n := e.count(`SELECT count(*) FROM dash_devices`); n != 1 {
-		t.Errorf("%d devices recorded, want 1", n)
+	if ds, _ := e.office.Devices(e.ctx); len(ds) != 1 {
+		t.Errorf("%d devices recorded, want 1", len(ds))
 	}
+	// A second token of bob's never synced: silent.
+	_, silent, err := intake.CreateToken(e.ctx, e.store, "bob", time.Now())
+	must(t, err)
 	b := e.signedIn("admin")
 	mustContain(t, b.get("/dashboard/").body, `id="drafts">3<`)
-	mustContain(t, b.get("/dashboard/devices").body, tok.ID)
+	// The devices page names the enumerator, the post of their latest
+	// interview and the last sync, and marks the silent device.
+	dev := b.get("/dashboard/devices").body
+	mustContain(t, dev, `<tr><td>awa</td><td>Gogui (frontière mauritanienne, cercle de Nioro du Sahel)</td><td>`, tok.ID,
+		`<tr><td>bob</td><td>—</td><td class="silent">— (silencieux)</td><td><code>`+silent.ID)
 }
 
 func TestReportAndExportPages(t *testing.T) {

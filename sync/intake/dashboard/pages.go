@@ -20,6 +20,7 @@ const silentAfter = 72 * time.Hour
 
 type counted struct {
 	Key      string
+	Enumerator, Post string // devices: of their latest interview
 	N        int64
 	Target   int64 // the target of the current period (Progress), 0 when none
 	Progress office.Progress
@@ -47,6 +48,29 @@ type completionData struct {
 	Forms                                         []string
 	Behind                                        []office.Progress // posts and enumerators behind their pace this week
 	Week, Month                                   string            // the current periods, for the headings
+}
+
+// deviceCounts counts interviews per laptop (device id) with the
+// enumerator and post of its latest interview (SQLite returns the bare
+// columns of the row holding max()).
+func (d *Dashboard) deviceCounts(ctx context.Context, u *User) ([]counted, error) {
+	w, args := scope(u)
+	rows, err := d.db.QueryContext(ctx, `SELECT device, enumerator, post, sum(n), max(last_received) FROM dash_totals WHERE `+w+` GROUP BY device ORDER BY device`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count by device: %w", err)
+	}
+	defer rows.Close()
+	var out []counted
+	for rows.Next() {
+		c := counted{Drafts: -1}
+		var last string
+		if err := rows.Scan(&c.Key, &c.Enumerator, &c.Post, &c.N, &last); err != nil {
+			return nil, err
+		}
+		c.LastRecv = parseSort(last)
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 func (d *Dashboard) groupCount(ctx context.Context, u *User, col string) ([]counted, error) {
@@ -149,7 +173,7 @@ func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, e
 	if c.Enums, err = d.groupCount(ctx, u, "enumerator"); err != nil {
 		return nil, err
 	}
-	if c.Devices, err = d.groupCount(ctx, u, "device"); err != nil {
+	if c.Devices, err = d.deviceCounts(ctx, u); err != nil {
 		return nil, err
 	}
 	// Targets set for posts and enumerators without interviews show too.
@@ -254,22 +278,15 @@ type deviceSync struct {
 }
 
 func (d *Dashboard) deviceSyncs(ctx context.Context) ([]deviceSync, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT token_id, enumerator, last_sync, drafts FROM dash_devices`)
+	ds, err := d.office.Devices(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("device syncs: %w", err)
 	}
-	defer rows.Close()
-	var out []deviceSync
-	for rows.Next() {
-		var s deviceSync
-		var last string
-		if err := rows.Scan(&s.token, &s.enumerator, &last, &s.drafts); err != nil {
-			return nil, err
-		}
-		s.last = parseStamp(last)
-		out = append(out, s)
+	out := make([]deviceSync, 0, len(ds))
+	for _, x := range ds {
+		out = append(out, deviceSync{token: x.TokenID, enumerator: x.Enumerator, last: x.LastSync, drafts: int64(x.Drafts)})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (d *Dashboard) completion(w http.ResponseWriter, r *http.Request, s *session) error {
