@@ -19,15 +19,15 @@ import (
 const silentAfter = 72 * time.Hour
 
 type counted struct {
-	Key      string
+	Key              string
 	Enumerator, Post string // devices: of their latest interview
-	N        int64
-	Target   int64 // the target of the current period (Progress), 0 when none
-	Progress office.Progress
-	LastSync time.Time
-	LastRecv time.Time
-	Drafts   int64 // -1: unknown
-	Silent   bool
+	N                int64
+	Target           int64 // the target of the current period (Progress), 0 when none
+	Progress         office.Progress
+	LastSync         time.Time
+	LastRecv         time.Time
+	Drafts           int64 // -1: unknown
+	Silent           bool
 }
 
 type dayBar struct {
