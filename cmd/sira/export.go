@@ -21,7 +21,7 @@ import (
 func runExport(ctx context.Context, env *Env, args []string) error {
 	fl := flag.NewFlagSet("sira export", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	db := fl.String("db", "", "intake server database `path` (required)")
+	db := fl.String("db", officeDB(env), "intake database: an SQLite `path` or postgres://… (default $SIRA_DB; required)")
 	formID := fl.String("form", "returnee", "form `id` to export")
 	out := fl.String("out", "", "output `directory` (created if missing; required)")
 	labels := fl.Bool("labels", false, "write choice labels instead of choice names")

@@ -75,7 +75,7 @@ const intakeUsage = `Usage: sira intake <subcommand> [flags]
 func intakeFlags(env *Env, name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("sira intake "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	db := fs.String("db", "", "intake database `PATH` (SQLite)")
+	db := fs.String("db", officeDB(env), "intake database: an SQLite `PATH` or postgres://… (default $SIRA_DB)")
 	return fs, db
 }
 

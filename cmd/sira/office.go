@@ -26,3 +26,12 @@ func openOffice(ctx context.Context, db string) (office.Store, error) {
 	}
 	return st, nil
 }
+
+// officeDB is the default of --db for the office's commands: $SIRA_DB (a
+// postgres:// URL keeps its password out of the process list), else "".
+func officeDB(env *Env) string {
+	if env == nil || env.Getenv == nil {
+		return ""
+	}
+	return env.Getenv("SIRA_DB")
+}

@@ -19,7 +19,7 @@ import (
 func runReport(ctx context.Context, env *Env, args []string) error {
 	fl := flag.NewFlagSet("sira report", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	db := fl.String("db", "", "intake server database `path` (required)")
+	db := fl.String("db", officeDB(env), "intake database: an SQLite `path` or postgres://… (default $SIRA_DB; required)")
 	formID := fl.String("form", "returnee", "form `id` to report on")
 	out := fl.String("out", "", "output `file`: .html or .csv (default: HTML on standard output)")
 	lang := fl.String("lang", "fr", "language of labels: fr or en")
