@@ -87,7 +87,46 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open office database %s: %w", name, err)
 	}
+	if err := importIntakeRejections(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open office database %s: %w", name, err)
+	}
 	return s, nil
+}
+
+// importIntakeRejections carries the rejections the intake queued before
+// the office served them into the office's notices once, under their own
+// Seq, and starts the notice sequence after them (see office/sqlite).
+func importIntakeRejections(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("intake rejections: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLock); err != nil {
+		return fmt.Errorf("intake rejections: %w", err)
+	}
+	var has, done bool
+	if err := tx.QueryRowContext(ctx, `SELECT to_regclass('rejections') IS NOT NULL,
+		EXISTS (SELECT 1 FROM office_meta WHERE key = 'intake_rejections_imported')`).Scan(&has, &done); err != nil {
+		return fmt.Errorf("intake rejections: %w", err)
+	}
+	if !has || done {
+		return nil
+	}
+	for _, q := range []string{
+		`INSERT INTO office_notices (seq, kind, id, revision, hash, enumerator, comment, questions, by_user, at, withdraws, withdrawn)
+			SELECT seq, 'reject', id, revision, hash, enumerator, comment, '', by_user,
+				to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 0, 0 FROM rejections
+			ON CONFLICT (seq) DO NOTHING`,
+		`UPDATE office_counters SET value = greatest(value, (SELECT coalesce(max(seq), 0) FROM rejections)) WHERE name = 'notice'`,
+		`INSERT INTO office_meta (key, value) VALUES ('intake_rejections_imported', '1')`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("intake rejections: %w", err)
+		}
+	}
+	return tx.Commit()
 }
 
 // apply runs the migrations the schema lacks, each in its own transaction

@@ -118,3 +118,46 @@ func TestConcurrentOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestIntakeRejectionsCarried: rejections an intake queued in the schema
+// before the office existed become its first notices, under their Seq.
+func TestIntakeRejectionsCarried(t *testing.T) {
+	ctx := context.Background()
+	d := dsn(t)
+	sc := schema(t, d)
+	conn, err := pgx.Connect(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pgx.Identifier{sc}.Sanitize()
+	_, err = conn.Exec(ctx, `CREATE SCHEMA `+q+`; CREATE TABLE `+q+`.rejections (seq bigint PRIMARY KEY, id text, revision integer, hash text,
+		enumerator text, comment text, by_user text, at timestamptz);
+		INSERT INTO `+q+`.rejections VALUES (4, 'iv1', 1, 'sha256:a', 'awa', 'c1', 'sup', now()), (7, 'iv2', 1, 'sha256:b', 'awa', 'c2', 'sup', now())`)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second open carries nothing again
+		st, err := postgres.Open(ctx, d, postgres.Options{Schema: sc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns, err := st.Notices(ctx, "awa", 0, 10)
+		if err != nil || len(ns) != 2 || ns[0].Seq != 4 || ns[1].Seq != 7 || ns[1].Comment != "c2" || ns[0].At.IsZero() {
+			t.Fatalf("notices = %+v, %v", ns, err)
+		}
+		st.Close()
+	}
+	st, err := postgres.Open(ctx, d, postgres.Options{Schema: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Arrived(ctx, office.Arrival{ID: "iv3", Revision: 1, Hash: "h", Enumerator: "awa"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Reject(ctx, office.Decision{ID: "iv3", Revision: 1, By: "sup", Comment: "new"})
+	if err != nil || r.Notice != 8 {
+		t.Errorf("the next notice: %+v, %v; want seq 8", r, err)
+	}
+}

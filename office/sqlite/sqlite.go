@@ -87,5 +87,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open office database %s: %w", path, err)
 	}
+	if err := importIntakeRejections(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open office database %s: %w", path, err)
+	}
 	return s, nil
 }

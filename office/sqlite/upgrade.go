@@ -67,3 +67,42 @@ func importDashboard(ctx context.Context, db *sql.DB) error {
 	}
 	return tx.Commit()
 }
+
+// importIntakeRejections carries the rejections the intake queued before
+// the office served them (the intake's rejections table, same file) into
+// the office's notices once, under their own Seq, and starts the notice
+// sequence after them: a laptop's cursor stays valid, and a rejection it
+// has not fetched yet still reaches it, once. They count as delivered
+// (nobody recorded whether the laptop had them), so they are not withdrawn.
+func importIntakeRejections(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'rejections'`).Scan(&n); err != nil {
+		return fmt.Errorf("intake rejections: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("intake rejections: %w", err)
+	}
+	defer tx.Rollback()
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM office_meta WHERE key = 'intake_rejections_imported'`).Scan(&done); err != nil {
+		return fmt.Errorf("intake rejections: %w", err)
+	}
+	if done > 0 {
+		return nil
+	}
+	for _, q := range []string{
+		`INSERT OR IGNORE INTO office_notices (seq, kind, id, revision, hash, enumerator, comment, questions, by_user, at, withdraws, withdrawn)
+			SELECT seq, 'reject', id, revision, hash, enumerator, comment, '', by, at, 0, 0 FROM rejections`,
+		`UPDATE office_counters SET value = max(value, (SELECT coalesce(max(seq), 0) FROM rejections)) WHERE name = 'notice'`,
+		`INSERT INTO office_meta (key, value) VALUES ('intake_rejections_imported', '1')`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("intake rejections: %w", err)
+		}
+	}
+	return tx.Commit()
+}

@@ -23,6 +23,7 @@ import (
 	"sira/sync/client"
 	"sira/sync/intake"
 	ipostgres "sira/sync/intake/postgres"
+	isqlite "sira/sync/intake/sqlite"
 )
 
 // arrivedAll tells the office of every current submission (what the
@@ -288,5 +289,73 @@ func TestTwoServersOneRejection(t *testing.T) {
 	}
 	if _, err := b.office.Approve(ctx, decision(ivs[1].ID, 1, "")); !errors.Is(err, office.ErrDelivered) {
 		t.Errorf("approving through B a rejection acknowledged through A: %v", err)
+	}
+}
+
+// TestOfficeUpgradeKeepsRejections: rejections the intake queued before
+// the office served them still reach the laptop once after the upgrade,
+// and the laptop's cursor from before stays valid.
+func TestOfficeUpgradeKeepsRejections(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "central.db")
+	old := startCentral(t, path) // a server without the office
+	ivs := simulated(t, 4, 17, "mariam")
+	l := newLaptop(t, dir, "mariam", ivs)
+	secret := old.token(t, "mariam")
+	if _, err := newClient(t, "http://"+old.addr(), secret, true).Sync(ctx, l.store); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 1} {
+		if _, err := old.store.Reject(ctx, ivs[i].ID, "old queue", "sup", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The laptop fetches the first only (its cursor moves to 1), then the
+	// office takes over.
+	if res, err := newClient(t, "http://"+old.addr(), secret, true).Sync(ctx, l.store); err != nil || res.Rejections != 2 {
+		t.Fatalf("before the upgrade: %+v, %v", res, err)
+	}
+	if _, err := old.store.Reject(ctx, ivs[2].ID, "queued before the upgrade", "sup", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	addr := old.addr()
+	old.stop()
+	// The upgraded server, at the same address (laptops know it by it).
+	st, err := isqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	of, err := osqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := intake.New(ctx, intake.Config{Store: st, Office: of, Logger: quiet, Builtin: []*forms.Form{builtinForm(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close(); of.Close(); st.Close() })
+	c := &central{store: st}
+	cl := newClient(t, "http://"+addr, secret, true)
+	res, err := cl.Sync(ctx, l.store)
+	if err != nil || res.Rejections != 1 {
+		t.Fatalf("after the upgrade: %+v, %v; want the one rejection queued before it", res, err)
+	}
+	if got, _ := l.store.Get(ctx, ivs[2].ID); got.Status != survey.StatusRejected {
+		t.Errorf("interview 2 is %s", got.Status)
+	}
+	// New notices continue after the old sequence.
+	arrivedAll(t, c.store, of, l.ids)
+	if _, err := of.Reject(ctx, decision(ivs[3].ID, 1, "new")); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := cl.Sync(ctx, l.store); err != nil || res.Rejections != 1 {
+		t.Errorf("a new rejection: %+v, %v", res, err)
 	}
 }
