@@ -27,13 +27,14 @@ import (
 // administration, each subcommand on the intake's SQLite database.
 func runIntake(ctx context.Context, env *Env, args []string) error {
 	subs := map[string]func(context.Context, *Env, []string) error{
-		"serve":  runIntakeServe,
-		"form":   runIntakeForm,
-		"token":  runIntakeToken,
-		"import": runIntakeImport,
-		"stats":  runIntakeStats,
-		"user":   runIntakeUser,
-		"backup": runIntakeBackup,
+		"serve":   runIntakeServe,
+		"form":    runIntakeForm,
+		"token":   runIntakeToken,
+		"import":  runIntakeImport,
+		"stats":   runIntakeStats,
+		"user":    runIntakeUser,
+		"backup":  runIntakeBackup,
+		"migrate": runIntakeMigrate,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(env.Stderr, intakeUsage)
@@ -65,6 +66,8 @@ const intakeUsage = `Usage: sira intake <subcommand> [flags]
                         ingest a batch file written by 'sira sync --out'
   stats --db PATH [--json]
                         submissions, duplicates, conflicts, bytes received...
+  migrate --from FILE --to postgres://...
+                        move the whole office into PostgreSQL, verified; rerunnable
   backup --db PATH --out FILE
                         a consistent copy of an SQLite intake while it serves
   user add|assign|list --db PATH ...
