@@ -108,7 +108,7 @@ func TestBrowserTwoServers(t *testing.T) {
 	if d := text(t, ctx, "#delivery"); !strings.Contains(d, "a atteint") {
 		t.Errorf("delivery note: %q", d)
 	}
-	do(t, ctx, chromedp.Click(chromedp.CSS("#approve")), chromedp.WaitVisible(chromedp.CSS("main")))
+	do(t, ctx, chromedp.Click(chromedp.CSS("#approve")), chromedp.WaitNotPresent(chromedp.CSS("#approve")))
 	if body := text(t, ctx, "main"); !strings.Contains(body, "ne peut plus être retiré") {
 		t.Errorf("approving a delivered rejection: %q", body)
 	}
