@@ -86,8 +86,11 @@ func (d *Dashboard) periodTargets(ctx context.Context, u *User, c *completionDat
 	c.Week = ws.Format(time.DateOnly) + " – " + we.AddDate(0, 0, -1).Format(time.DateOnly)
 	c.Month = ms.Format("2006-01")
 	counts := map[string]map[string]int{} // period + scope → key → n
-	count := func(period, scope string) (map[string]int, error) {
-		k := period + scope
+	count := func(period, col string) (map[string]int, error) {
+		if col != office.ScopePost && col != office.ScopeEnumerator {
+			return map[string]int{}, nil // a column name: only these two
+		}
+		k := period + col
 		if m, ok := counts[k]; ok {
 			return m, nil
 		}
@@ -95,8 +98,8 @@ func (d *Dashboard) periodTargets(ctx context.Context, u *User, c *completionDat
 		if period == office.PeriodMonth {
 			from, to = ms, me
 		}
-		w, args := scope2(u)
-		rows, err := d.db.QueryContext(ctx, `SELECT `+scope+`, sum(n) FROM dash_counts WHERE day >= ? AND day < ? AND `+w+` GROUP BY `+scope,
+		w, args := scope(u)
+		rows, err := d.db.QueryContext(ctx, `SELECT `+col+`, sum(n) FROM dash_counts WHERE day >= ? AND day < ? AND `+w+` GROUP BY `+col,
 			append([]any{from.Format(time.DateOnly), to.Format(time.DateOnly)}, args...)...)
 		if err != nil {
 			return nil, err
@@ -126,15 +129,15 @@ func (d *Dashboard) periodTargets(ctx context.Context, u *User, c *completionDat
 			out[k] = p
 		}
 	}
-	for _, scope := range []string{office.ScopePost, office.ScopeEnumerator} {
+	for _, col := range []string{office.ScopePost, office.ScopeEnumerator} {
 		for _, period := range []string{office.PeriodWeek, office.PeriodMonth} {
-			m, err := count(period, scope)
+			m, err := count(period, col)
 			if err != nil {
 				return nil, err
 			}
-			for _, p := range office.BehindNow(ts, scope, period, now, func(k string) int { return m[k] }) {
-				if u.Role == RoleSupervisor && ((scope == office.ScopePost && !contains(u.Posts, p.Key)) ||
-					(scope == office.ScopeEnumerator && !contains(u.Enumerators, p.Key) && m[p.Key] == 0)) {
+			for _, p := range office.BehindNow(ts, col, period, now, func(k string) int { return m[k] }) {
+				if u.Role == RoleSupervisor && ((col == office.ScopePost && !contains(u.Posts, p.Key)) ||
+					(col == office.ScopeEnumerator && !contains(u.Enumerators, p.Key) && m[p.Key] == 0)) {
 					continue
 				}
 				c.Behind = append(c.Behind, p)
@@ -143,6 +146,3 @@ func (d *Dashboard) periodTargets(ctx context.Context, u *User, c *completionDat
 	}
 	return out, nil
 }
-
-// scope2 is scope(u) (a name that does not shadow the scope variables above).
-func scope2(u *User) (string, []any) { return scope(u) }
