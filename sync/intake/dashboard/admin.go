@@ -75,7 +75,7 @@ func (d *Dashboard) duplicates(w http.ResponseWriter, r *http.Request, s *sessio
 	if data.Pairs, data.Settings, err = d.Duplicates(ctx, s.user, 200); err != nil {
 		return err
 	}
-	data.Rule = data.Settings.Rule().Describe(d.lang(w, r))
+	data.Rule = data.Settings.Describe(d.lang(w, r))
 	wh, args := scope(s.user)
 	rows, err := d.db.QueryContext(ctx, `SELECT id, post, enumerator, revision, received FROM dash_interviews
 		WHERE status = 'conflict' AND `+wh+`

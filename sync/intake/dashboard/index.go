@@ -30,19 +30,12 @@ const (
 )
 
 // DupSettings are the admin's choice of key fields for probable duplicate
-// respondents: the same values on Exact fields, Numeric within ±Tolerance,
-// the same post if SamePost, interviews at most Days apart.
-type DupSettings struct {
-	Exact     []string // field names, e.g. sex, origin_region
-	Numeric   string   // a numeric field name, e.g. age; "" for none
-	Tolerance float64
-	SamePost  bool
-	Days      int
-}
+// respondents: the office's rule (stored as JSON in dash_state).
+type DupSettings = office.DupRule
 
 // DefaultDupSettings fit the built-in returnee form, which records no
 // names: sex, region and locality of origin, age ±1, same post, 7 days.
-var DefaultDupSettings = DupSettings{Exact: []string{"sex", "origin_region", "origin_locality"}, Numeric: "age", Tolerance: 1, SamePost: true, Days: 7}
+var DefaultDupSettings = office.DefaultDupRule
 
 func (d *Dashboard) state(ctx context.Context, key string) (string, error) {
 	var v string
@@ -95,11 +88,6 @@ func (d *Dashboard) SetDupSettings(ctx context.Context, s DupSettings) error {
 	return nil
 }
 
-// Rule is s as the office's duplicate rule.
-func (s DupSettings) Rule() office.DupRule {
-	return office.DupRule{Exact: s.Exact, Numeric: s.Numeric, Tolerance: s.Tolerance, SamePost: s.SamePost, Days: s.Days}
-}
-
 // indexDuplicates hands the projected interviews' keys to the office, which
 // records the probable duplicates each one makes with any other.
 func (d *Dashboard) indexDuplicates(ctx context.Context, ps []projection) error {
@@ -107,7 +95,7 @@ func (d *Dashboard) indexDuplicates(ctx context.Context, ps []projection) error 
 	for _, p := range ps {
 		ks = append(ks, p.dup)
 	}
-	if err := d.office.IndexKeys(ctx, d.dup.Rule(), ks, d.now()); err != nil {
+	if err := d.office.IndexKeys(ctx, *d.dup, ks, d.now()); err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil
@@ -333,7 +321,7 @@ func (d *Dashboard) project(ctx context.Context, id string) (projection, bool, e
 	// The office's index of the rule's keys: each arrival is checked
 	// against every interview, whatever its age.
 	p.dup = office.DupKey{Form: p.form, ID: id}
-	if k, ok := ds.Rule().KeyOf(p.form, id, p.post, iv.Started, val); ok {
+	if k, ok := ds.KeyOf(p.form, id, p.post, iv.Started, val); ok {
 		p.dup = k
 	}
 	return p, true, nil
