@@ -3,14 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"sira/forms/builtin"
 	"sira/office"
 	opostgres "sira/office/postgres"
+	"sira/survey"
+	"sira/sync/intake"
+	"sira/sync/intake/postgres"
 	"sira/sync/wire"
 	"sira/sync/wire/wiretest"
 )
@@ -119,5 +124,56 @@ func TestOfficeCommandsPostgres(t *testing.T) {
 	code, _, errs = runMain(t, "export", "--db", "postgres://sira:s3cret-pw@127.0.0.1:5432/nosuchdb?sslmode=disable&connect_timeout=3", "--out", out)
 	if code == 0 || strings.Contains(errs, "s3cret-pw") {
 		t.Errorf("bad DSN: exit %d, stderr %q", code, errs)
+	}
+}
+
+// TestReportPostgres: sira report reads a PostgreSQL intake (SIRA_DB).
+func TestReportPostgres(t *testing.T) {
+	ctx := context.Background()
+	db := intakePostgres(t)
+	t.Chdir(t.TempDir())
+	f, err := builtin.Form(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := f.MarshalCanonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := postgres.Open(ctx, db, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.PutForm(ctx, intake.PublishedForm{Hash: f.Hash, FormID: f.ID, Version: f.Version, Published: time.Now(), JSON: js}); err != nil {
+		t.Fatal(err)
+	}
+	plan, _ := survey.NewPlan(f)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var in []intake.Incoming
+	for range 12 {
+		iv, err := survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Enumerator: "enq01", DeviceID: "laptop-01",
+			Answers: map[string]string{"already_interviewed": "no", "consent": "yes"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = append(in, incoming(t, iv))
+	}
+	if _, err := st.Ingest(ctx, intake.BatchMeta{Source: "import", Received: time.Now()}, in); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	var out, errb bytes.Buffer
+	e := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(k string) string {
+		if k == "SIRA_DB" {
+			return db
+		}
+		return ""
+	}}
+	if code := Main(ctx, e, []string{"report", "--form", "returnee", "--out", "r.html", "--lang", "en"}); code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile("r.html")
+	if err != nil || !strings.Contains(string(b), `<span id="universe">12</span>`) {
+		t.Errorf("report on PostgreSQL lacks the 12 interviews (%v)", err)
 	}
 }
