@@ -23,16 +23,33 @@ type CompileOptions struct {
 	Files map[string]*ChoiceList
 	// Dir, when Files lacks a file, is the directory to read it from.
 	Dir string
+	// RequireFiles makes a file the form reads (choices CSV or GeoJSON,
+	// pulldata CSV) missing from Files and Dir a problem; otherwise it is
+	// a warning and Form.Missing names it (sira form check, simulate and
+	// form test go on without it).
+	RequireFiles bool
 }
 
-// CompileFile reads and compiles the XLSForm at path. select_one_from_file
-// CSVs are read from the form's directory into Form.Files.
+// CompileFile reads and compiles the XLSForm at path. The files it reads
+// (select_one_from_file CSVs and GeoJSON, pulldata CSVs) are read from the
+// form's directory into Form.Files; a missing one is a problem (what a
+// laptop or the intake needs). CompileFileWith with RequireFiles false
+// only warns, for checking and testing a form before its files exist.
 func CompileFile(ctx context.Context, path string) (*Form, error) {
+	return CompileFileWith(ctx, path, CompileOptions{RequireFiles: true})
+}
+
+// CompileFileWith is CompileFile with options; opts.Dir is the form's
+// directory when empty.
+func CompileFileWith(ctx context.Context, path string, opts CompileOptions) (*Form, error) {
 	wb, err := ReadFile(ctx, path)
 	if err != nil {
 		return nil, err
 	}
-	return Compile(ctx, wb, CompileOptions{Dir: filepath.Dir(path)})
+	if opts.Dir == "" {
+		opts.Dir = filepath.Dir(path)
+	}
+	return Compile(ctx, wb, opts)
 }
 
 // Compile turns a workbook into a Form. It collects every problem it finds
@@ -67,6 +84,7 @@ func Compile(ctx context.Context, wb *Workbook, opts CompileOptions) (*Form, err
 		return nil, c.problems
 	}
 	f.Warnings = c.warnings
+	f.Missing = c.missing
 	if _, err := f.MarshalCanonical(); err != nil {
 		return nil, fmt.Errorf("compile %s: %w", wb.Name, err)
 	}
@@ -88,6 +106,7 @@ type compiler struct {
 	hasChoicesHeaders bool
 	spaceChecked      map[string]bool // select_multiple lists checked for names with spaces
 	allowDup          bool
+	missing           []string // files not found beside the form
 }
 
 // ncName is an XML NCName as pyxform checks it (ASCII letters plus any
@@ -203,7 +222,12 @@ func (c *compiler) readSettings(f *Form) {
 	f.Version = f.Settings["version"]
 	f.DefaultLanguage = f.Settings["default_language"]
 	f.InstanceName = f.Settings["instance_name"]
-	f.PublicKey = f.Settings["public_key"]
+	f.PublicKey = strings.TrimSpace(f.Settings["public_key"])
+	// An RSA key compiles (ODK's forms stay readable, as pyxform reads
+	// them) with a warning; the intake refuses to publish it (PublicKeyError).
+	if msg := PublicKeyError(f.PublicKey); msg != "" && s != nil {
+		c.warnf(s.Name, 2, "public_key", "%s; the intake will refuse to publish this form", msg)
+	}
 	c.clean = !isNo(f.Settings["clean_text_values"])
 	c.allowDup = isYes(f.Settings["allow_choice_duplicates"])
 	if isYes(f.Settings["omit_instanceid"]) && f.PublicKey != "" && s != nil {
@@ -422,6 +446,11 @@ func (c *compiler) node(f *Form, r Row, pt parsedType, name string, label Text) 
 	if !ncName.MatchString(n.Name) {
 		c.errorf(sh, r.Num, c.columnHeader(colName), "invalid name %q: names start with a letter or _ and contain only letters, digits, _, - and .", n.Name)
 	}
+	if n.Name == "meta" {
+		// pyxform reserves it: it writes the form's own meta group
+		// (instanceID…) there.
+		c.errorf(sh, r.Num, c.columnHeader(colName), "the name \"meta\" is reserved for form metadata")
+	}
 	if pt.typ == TypeAudit && n.Name != "audit" {
 		c.errorf(sh, r.Num, c.columnHeader(colName), "an audit's name must be empty or \"audit\"")
 	}
@@ -485,7 +514,7 @@ func (c *compiler) node(f *Form, r Row, pt parsedType, name string, label Text) 
 		}
 	}
 
-	if pt.kind == kindQuestion && needsLabel(n.Type) && n.Calculation == "" && n.Label == nil && n.Hint == nil && n.Media == nil {
+	if pt.kind == kindQuestion && needsLabel(n.Type) && n.Calculation == "" && n.Label == nil && n.Hint == nil && n.Media == nil && !tableRow(n) {
 		c.errorf(sh, r.Num, c.columnHeader(colLabel), "question %q has no label or hint", n.Name)
 	}
 	if pt.kind == kindBeginRepeat && n.Label == nil {
@@ -504,6 +533,23 @@ func (c *compiler) node(f *Form, r Row, pt parsedType, name string, label Text) 
 	return n
 }
 
+// tableRow reports whether n is a select shown as a row of a table-list
+// grid, appearance "label" (the header row: choice labels only) or
+// "list-nolabel" (the choices without their labels): such rows need no
+// label of their own. pyxform refuses them without one; ODK Collect and
+// Enketo render them, and forms use them so (a deliberate difference).
+func tableRow(n *Node) bool {
+	if !isSelect(n.Type) && n.Type != TypeSelectFile && n.Type != TypeSelectMultiFile {
+		return false
+	}
+	for _, a := range strings.Fields(n.Appearance) {
+		if a == "label" || a == "list-nolabel" {
+			return true
+		}
+	}
+	return false
+}
+
 // boolExpr normalises pyxform's yes/no spellings to XPath booleans.
 func boolExpr(s string) string {
 	switch {
@@ -515,31 +561,6 @@ func boolExpr(s string) string {
 		return "false()"
 	}
 	return s
-}
-
-// isDynamicDefault follows pyxform: a default is an expression when it
-// contains an operator, a predicate, a ${} reference or a function call.
-func isDynamicDefault(s string, t Type) bool {
-	if strings.Contains(s, "${") {
-		return true
-	}
-	if strings.ContainsAny(s, "+*|[]") {
-		return true
-	}
-	if strings.Contains(s, " div ") || strings.Contains(s, " mod ") {
-		return true
-	}
-	if strings.Contains(s, "-") {
-		switch t {
-		case TypeDate, TypeDateTime, TypeTime, TypeGeopoint, TypeGeotrace, TypeGeoshape:
-		default:
-			// A negative number or a name with a dash is not an operator.
-			if _, err := strconv.ParseFloat(s, 64); err != nil && strings.Contains(s, " - ") {
-				return true
-			}
-		}
-	}
-	return funcCall.MatchString(s)
 }
 
 var spacedEquals = regexp.MustCompile(`\s*=\s*`)
@@ -790,12 +811,50 @@ func (c *compiler) languages(f *Form) {
 	}
 }
 
-// loadFiles fills Form.Files for select_one_from_file questions.
+// loadFiles fills Form.Files with the files the form reads beside it:
+// select_one_from_file choices (.csv, .geojson), pulldata() and
+// instance('name') CSVs, csv-external instances, and the external_choices
+// lists of select_one_external questions (ODK's itemsets.csv). A missing
+// file is a warning naming it, or a problem with CompileOptions.RequireFiles
+// (the laptop needs every file).
 func (c *compiler) loadFiles(f *Form) {
 	var walk func(n *Node)
 	walk = func(n *Node) {
-		if (n.Type == TypeSelectFile || n.Type == TypeSelectMultiFile) && n.TypeArg != "" {
-			c.loadFile(f, n)
+		switch {
+		case (n.Type == TypeSelectFile || n.Type == TypeSelectMultiFile) && n.TypeArg != "":
+			// The file's instance is named by its name without extension,
+			// as a choice list's is by its list name: pyxform refuses two
+			// instances of one name.
+			if stem := strings.TrimSuffix(n.TypeArg, filepath.Ext(n.TypeArg)); c.lists[stem] != nil {
+				c.errorf(c.survey.Name, n.Row, c.columnHeader(colType), "file %s and the choice list %q would both be instance('%s'): rename one", n.TypeArg, stem, stem)
+				return
+			}
+			c.loadFile(f, n, n.TypeArg, n.Parameters["value"], n.Parameters["label"])
+		case n.Type == TypeCSVExternal:
+			c.loadFile(f, n, n.Name+".csv", anyColumn, "")
+		case n.Type == TypeSelectOneExternal:
+			if l := c.external[n.TypeArg]; l != nil {
+				if f.Files == nil {
+					f.Files = map[string]*ChoiceList{}
+				}
+				f.Files[n.TypeArg] = l
+			}
+		}
+		for _, src := range []string{n.Calculation, n.Default, n.Relevant, n.Constraint, n.ChoiceFilter, n.Required, n.ReadOnly} {
+			for _, m := range fileCall.FindAllStringSubmatch(src, -1) {
+				name := m[2]
+				if m[1] == "instance" {
+					if c.lists[name] != nil || c.external[name] != nil || f.Files[name] != nil || fileInstance(f, name) {
+						continue // a choices list or a file already loaded
+					}
+					if filepath.Ext(name) == "" {
+						name += ".csv"
+					}
+				} else if filepath.Ext(name) == "" {
+					name += ".csv"
+				}
+				c.loadFile(f, n, name, anyColumn, "")
+			}
 		}
 		for _, k := range n.Children {
 			walk(k)
@@ -804,28 +863,61 @@ func (c *compiler) loadFiles(f *Form) {
 	walk(f.Root)
 }
 
-func (c *compiler) loadFile(f *Form, n *Node) {
-	name := n.TypeArg
+// anyColumn as a value column reads a CSV whose rows need no "name"
+// column (pulldata tables); the first column then names each row.
+const anyColumn = "\x00any"
+
+// fileCall finds pulldata('file', …) and instance('name') in an expression.
+var fileCall = regexp.MustCompile(`\b(pulldata|instance)\s*\(\s*['"]([^'"]+)['"]`)
+
+// fileInstance reports whether instance('name') names a file of f by its
+// name without extension, as ODK names a select_one_from_file's instance.
+func fileInstance(f *Form, name string) bool {
+	for k := range f.Files {
+		if strings.TrimSuffix(k, filepath.Ext(k)) == name {
+			return true
+		}
+	}
+	return false
+}
+
+// loadFile reads the file name (a choices list) for node n into f.Files.
+func (c *compiler) loadFile(f *Form, n *Node, name, valueCol, labelCol string) {
 	if f.Files[name] != nil {
 		return
 	}
 	l := c.opts.Files[name]
 	if l == nil {
 		ext := strings.ToLower(filepath.Ext(name))
-		if ext != ".csv" {
-			// .xml and .geojson files are shipped as they are; Sira only
-			// reads CSV choices.
-			c.warnf(c.survey.Name, n.Row, c.columnHeader(colType), "file %s is not a CSV; its choices are not checked", name)
+		if ext != ".csv" && ext != ".geojson" {
+			// .xml files are shipped as they are; Sira reads CSV and GeoJSON.
+			c.warnf(c.survey.Name, n.Row, c.columnHeader(colType), "file %s is not a CSV or GeoJSON file; its choices are not checked", name)
 			return
 		}
-		if c.opts.Dir == "" {
-			c.errorf(c.survey.Name, n.Row, c.columnHeader(colType), "choices file %s not provided", name)
+		path := filepath.Join(c.opts.Dir, name)
+		if filepath.Base(name) != name || name == "" {
+			c.errorf(c.survey.Name, n.Row, c.columnHeader(colType), "file name %q: the file must be beside the form", name)
 			return
 		}
 		var err error
-		l, err = readChoiceCSV(filepath.Join(c.opts.Dir, name), n.Parameters["value"], n.Parameters["label"])
+		if c.opts.Dir == "" {
+			err = os.ErrNotExist
+		} else if ext == ".geojson" {
+			l, err = readChoiceGeoJSON(path, valueCol, labelCol)
+		} else {
+			l, err = readChoiceCSV(path, valueCol, labelCol)
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			if c.opts.RequireFiles {
+				c.errorf(c.survey.Name, n.Row, c.columnHeader(colType), "file %s is not beside the form: compiling for laptops needs it", name)
+			} else {
+				c.warnf(c.survey.Name, n.Row, c.columnHeader(colType), "file %s is not beside the form: put it there before compiling or publishing (ODK attaches it as a media file)", name)
+			}
+			c.missing = append(c.missing, name)
+			return
+		}
 		if err != nil {
-			c.errorf(c.survey.Name, n.Row, c.columnHeader(colType), "choices file %s: %v", name, err)
+			c.errorf(c.survey.Name, n.Row, c.columnHeader(colType), "file %s: %v", name, err)
 			return
 		}
 	}
@@ -857,7 +949,8 @@ func readChoiceCSV(path, valueCol, labelCol string) (*ChoiceList, error) {
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	if valueCol == "" {
+	anyKey := valueCol == anyColumn
+	if valueCol == "" || anyKey {
 		valueCol = "name"
 	}
 	if labelCol == "" {
@@ -876,6 +969,10 @@ func readChoiceCSV(path, valueCol, labelCol string) (*ChoiceList, error) {
 		case strings.HasPrefix(h, labelCol+"::"):
 			labels[i] = strings.TrimPrefix(h, labelCol+"::")
 		}
+	}
+	keepFirst := false
+	if vi < 0 && anyKey && len(header) > 0 {
+		vi, keepFirst = 0, true // a pulldata() table: its rows are keyed by any column
 	}
 	if vi < 0 {
 		return nil, fmt.Errorf("no %q column", valueCol)
@@ -911,7 +1008,7 @@ func readChoiceCSV(path, valueCol, labelCol string) (*ChoiceList, error) {
 			}
 		}
 		for i, h := range header {
-			if _, isLabel := labels[i]; i == vi || isLabel || h == "" {
+			if _, isLabel := labels[i]; (i == vi && !keepFirst) || isLabel || h == "" {
 				continue
 			}
 			if v := get(i); v != "" {

@@ -26,6 +26,9 @@ type Form struct {
 	// Warnings found by Compile (comment rows, missing translations…); not
 	// serialised.
 	Warnings Problems `json:"-"`
+	// Missing names the files the form reads that Compile did not find
+	// beside it (without CompileOptions.RequireFiles); not serialised.
+	Missing []string `json:"-"`
 
 	// Set by Prepare (and so by Compile and Load); not serialised.
 	nodes  []*Node

@@ -67,6 +67,18 @@ var settingsAliases = map[string]string{
 	"form_id": "form_id", "id_string": "form_id", "set_form_id": "form_id",
 }
 
+// prefixedAttrs maps the attributes written after "bind::" or
+// "control::" (lower-cased) to the column they stand for, after pyxform's
+// aliases.survey_header, whose entries name ("bind", "relevant") and so on.
+var prefixedAttrs = map[string]map[string]string{
+	"bind": {
+		"relevant": colRelevant, "required": colRequired, "constraint": colConstraint, "calculate": colCalculation,
+		"readonly": colReadOnly, "jr:constraintmsg": colConstraintMessage, "jr:requiredmsg": colRequiredMessage,
+	},
+	"control": {"appearance": colAppearance, "jr:count": colRepeatCount},
+	"body":    {"appearance": colAppearance, "jr:count": colRepeatCount},
+}
+
 // translatable columns take "::Language" suffixes.
 var translatable = map[string]bool{
 	colLabel: true, colHint: true, colGuidanceHint: true, colRequiredMessage: true, colConstraintMessage: true,
@@ -156,9 +168,15 @@ func resolveHeader(h string, double bool, aliases map[string]string) (key, lang 
 	switch snake(parts[0]) {
 	case "bind", "control", "body":
 		// "bind:jr:constraintMsg", "control:appearance": the rest is the
-		// column itself, never a language.
-		if k, ok := lookupAlias(strings.Join(parts[1:], ":"), aliases); ok {
-			return k, ""
+		// attribute itself, never a language. As in pyxform, only the
+		// attributes a column stands for are that column: "bind::type" is
+		// the bind's type attribute, not the question type, and is kept as
+		// an unknown column.
+		rest := strings.Join(parts[1:], ":")
+		if k, ok := prefixedAttrs[snake(parts[0])][strings.ToLower(rest)]; ok {
+			if _, known := aliases[k]; known {
+				return k, ""
+			}
 		}
 		return "", ""
 	case "media":

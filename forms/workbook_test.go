@@ -346,8 +346,16 @@ func TestSelectFromFile(t *testing.T) {
 	os.Remove(filepath.Join(dir, "posts.csv"))
 	_, err = forms.CompileFile(context.Background(), filepath.Join(dir, "form.md"))
 	got := problemsOf(t, err)
-	if len(got) != 1 || !strings.HasPrefix(got[0], "form.md: survey row 3, column type: choices file posts.csv: open ") {
+	if len(got) != 1 || got[0] != "form.md: survey row 3, column type: file posts.csv is not beside the form: compiling for laptops needs it" {
 		t.Errorf("problems = %q", got)
+	}
+	// Checking a form before its files exist: a warning naming the file.
+	f, err = forms.CompileFileWith(context.Background(), filepath.Join(dir, "form.md"), forms.CompileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Missing) != 1 || f.Missing[0] != "posts.csv" || !strings.Contains(f.Warnings.Error(), "file posts.csv is not beside the form") {
+		t.Errorf("missing %q, warnings %v", f.Missing, f.Warnings)
 	}
 }
 

@@ -6,13 +6,21 @@ import (
 	"iter"
 	"sort"
 	"strings"
+	"time"
 
 	"sira/export"
 	"sira/forms"
+	"sira/survey"
 )
 
-// DefaultSmallCell is the default threshold under which a count is flagged.
+// DefaultSmallCell is the default threshold under which a count is flagged
+// (and, in a published report, suppressed).
 const DefaultSmallCell = 5
+
+// MinBase is the unweighted base under which a published report suppresses
+// percentages (the DHS convention: percentages on fewer than 25 cases are
+// not shown).
+const MinBase = 25
 
 // Options tune Compute.
 type Options struct {
@@ -21,24 +29,46 @@ type Options struct {
 	// SmallCell flags cells counting 1..SmallCell-1 interviews; 0 means
 	// DefaultSmallCell. Empty cells (0) are not flagged: they disclose nothing.
 	SmallCell int
+	// Arrivals are the daily flow counts (form flow_count) from which
+	// post × day × sex expansion weights are computed; nil: unweighted.
+	Arrivals *Arrivals
+	// ApprovedOnly counts only interviews whose review state is "approved".
+	ApprovedOnly bool
+	// Now is the generation time (time.Now if nil).
+	Now func() time.Time
 }
 
 // Report is the computed statistics of one form's interviews.
 type Report struct {
 	FormID     string
 	FormTitle  forms.Text
-	Interviews int // interviews read
-	Universe   int // interviews counted: those with consent (see Mapping.Consent)
+	Interviews int // interviews read (approved ones only with ApprovedOnly)
+	Universe   int // interviews counted: consent given and, if the form screens, eligible
 	SmallCell  int // threshold used for Cell.Small
 	Tables     []*Table
-	Cube       *Cube
+	Stats      []*StatTable
+	Cube       *Cube // nil in a published report
+
+	Generated          time.Time
+	PeriodFrom         string   // first interview day counted (YYYY-MM-DD), "" if none
+	PeriodTo           string   // last interview day counted
+	Versions           []string // form versions of the interviews read, sorted
+	ApprovedOnly       bool     // only approved interviews were read
+	NotApproved        int      // interviews left out by ApprovedOnly
+	Weighted           bool     // weighted figures are shown beside the counts
+	Coverage           *Coverage
+	Published          bool // suppressed for circulation (Publish)
+	MinBase            int  // base under which Publish suppressed percentages
+	ComplementarySuppr int  // cells suppressed only to protect others
+	Flow               bool // a report of the flow count form (arrivals, not interviews)
 }
 
 // Table is one table of counts with column percentages.
 type Table struct {
 	Key       string     // stable identifier: "age_sex", "occupation", …
-	Objective int        // GCM objective: 1 or 18
+	Objective int        // GCM objective
 	Title     forms.Text // keyed "fr", "en"
+	Universe  forms.Text // who the table counts
 	RowKey    string     // the row dimension's key ("code" when columns are dimensions sharing a code list)
 	ColKey    string     // the column dimension's key ("variable" when columns are dimensions)
 	RowTitle  forms.Text // the row variable's label
@@ -51,15 +81,40 @@ type Table struct {
 	// columns, as in the occupation table, where a total would be meaningless).
 	RowTotals []Cell
 	ColTotals []Cell // the Total row: each column's base
-	Total     Cell   // the table's population
+	Total     Cell   // the table's base
+	// Excluded counts the table's population outside the base: not
+	// applicable or not stated (shown apart, never in a percentage).
+	// ExcludedSuppressed hides it in a published report when small.
+	Excluded           int
+	ExcludedSuppressed bool
+	// Multi: a multiple-response table (a person counts in every row
+	// ticked; column percentages add up to more than 100).
+	Multi bool
+	// RowPercent: percentages are of the row total (quality tables).
+	RowPercent bool
+	// Unit names what cells count when not interviews ("arrivals").
+	Unit forms.Text
 }
 
 // Cell is one count.
 type Cell struct {
 	Count   int
-	Percent float64 // of the column's total (of the table's total in the Total column); 0 when the base is 0
+	Percent float64 // of the column's base (of the table's base in the Total column); 0 when the base is 0 or the row is out of base
 	Small   bool    // 0 < Count < Report.SmallCell
-	Filter  Filter  // selects exactly the interviews counted
+	Filter  Filter  // selects exactly the interviews counted (when Linked)
+	// Linked: Filter selects what the cell counts, so it may link to the
+	// list of interviews (not for multiple-response, quality and flow tables).
+	Linked bool
+	// OutOfBase: a "don't know" or "refused" row, shown apart and outside
+	// the percentage base.
+	OutOfBase bool
+	// Weighted is the sum of the expansion weights of the interviews
+	// counted, and WPercent its column percentage (with Report.Weighted).
+	Weighted float64
+	WPercent float64
+	// Suppressed hides the count (and percentage) in a published report;
+	// PctSuppressed hides only the percentage (small base).
+	Suppressed, PctSuppressed bool
 }
 
 // Query renders the cell's filter as a URL query ("sex=female&…").
@@ -78,45 +133,65 @@ type CubeCell struct {
 	Cell            // Percent is of the universe
 }
 
-// tableSpec describes a table: rows by one dimension, columns by another,
-// or (cols) columns that are several dimensions sharing one code list.
-type tableSpec struct {
-	key       string
-	objective int
-	title     forms.Text
-	row, col  string
-	cols      []string
-	where     Filter
+// rec is one interview of the universe: its dimensions' values (interned:
+// a report may hold many thousands), the raw answers of the extra fields
+// the statistics read (nil when none), and its weight.
+type rec struct {
+	codes []uint32
+	extra []string
+	wkey  string
+	w     float64
 }
 
-// The value "yes" is the XLSForm yes_no convention the built-in form uses.
-var tableSpecs = []tableSpec{
-	{key: "age_sex", objective: 1, title: tx("Migrants de retour par groupe d'âge et sexe", "Returnees by age group and sex"), row: "age_group", col: "sex"},
-	{key: "return_sex", objective: 1, title: tx("Migrants de retour par type de retour et sexe", "Returnees by type of return and sex"), row: "return_type", col: "sex"},
-	{key: "destination_sex", objective: 1, title: tx("Migrants de retour par pays de destination et sexe", "Returnees by destination country and sex"), row: "destination", col: "sex"},
-	{key: "region_sex", objective: 1, title: tx("Migrants de retour par région d'origine et sexe", "Returnees by region of origin and sex"), row: "region", col: "sex"},
-	{key: "destination_return", objective: 1, title: tx("Migrants de retour par pays de destination et type de retour", "Returnees by destination country and type of return"), row: "destination", col: "return_type"},
-	{key: "age_return", objective: 1, title: tx("Migrants de retour par groupe d'âge et type de retour", "Returnees by age group and type of return"), row: "age_group", col: "return_type"},
-	{key: "occupation", objective: 18, title: tx("Profession avant le départ, à l'étranger et maintenant (CITP-08, grands groupes)", "Occupation before leaving, abroad and now (ISCO-08 major groups)"), row: "occupation_before", cols: []string{"occupation_before", "occupation_abroad", "occupation_now"}},
-	{key: "education_sex", objective: 18, title: tx("Niveau d'instruction le plus élevé (CITE 2011) par sexe", "Highest level of education (ISCED 2011) by sex"), row: "education", col: "sex"},
-	{key: "certificate_sex", objective: 18, title: tx("Diplôme ou certificat obtenu à l'étranger, par sexe", "Diploma or certificate obtained abroad, by sex"), row: "certificate", col: "sex"},
-	{key: "recognised_sex", objective: 18, title: tx("Reconnaissance au Mali du diplôme ou certificat obtenu à l'étranger, par sexe", "Recognition in Mali of the diploma or certificate obtained abroad, by sex"), row: "recognised", col: "sex", where: Filter{{"certificate", "yes"}}},
-	{key: "wish_sex", objective: 18, title: tx("Souhait de reconnaissance des compétences ou certificats, par sexe", "Wish for recognition of skills or certificates, by sex"), row: "recognition_wish", col: "sex"},
+// interner maps the few distinct values of the dimensions to small codes.
+type interner struct {
+	code map[string]uint32
+	strs []string
 }
 
-var cubeKeys = []string{"sex", "age_group", "return_type", "destination", "region"}
+func newInterner() *interner { return &interner{code: map[string]uint32{}} }
 
-// counter accumulates one table.
-type counter struct {
-	spec   tableSpec
-	row    int   // index of the row dimension
-	col    int   // index of the column dimension (-1 for cols tables)
-	cols   []int // indices of the column dimensions of a cols table
-	counts map[[2]string]int
+func (in *interner) encode(vals []string) []uint32 {
+	out := make([]uint32, len(vals))
+	for i, v := range vals {
+		c, ok := in.code[v]
+		if !ok {
+			c = uint32(len(in.strs))
+			in.code[v] = c
+			in.strs = append(in.strs, v)
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// decode writes x's values into buf (grown as needed) and returns it.
+func (in *interner) decode(x rec, buf []string) []string {
+	buf = buf[:0]
+	for _, c := range x.codes {
+		buf = append(buf, in.strs[c])
+	}
+	return buf
+}
+
+// records are the universe's interviews with their interner.
+type records struct {
+	in   *interner
+	list []rec
+}
+
+// each calls fn with every record and its decoded values (the slice is
+// reused between calls).
+func (rs *records) each(fn func(x rec, vals []string)) {
+	var buf []string
+	for _, x := range rs.list {
+		buf = rs.in.decode(x, buf)
+		fn(x, buf)
+	}
 }
 
 // Compute counts rows of form f. It fails with a *MissingFieldsError when f
-// lacks a mapped field, with the iterator's error (wrapped), or ctx.Err().
+// lacks a required mapped field, with the iterator's error (wrapped), or ctx.Err().
 // Rows of another form are an error (export.ErrWrongForm).
 func Compute(ctx context.Context, f *forms.Form, rows iter.Seq2[export.Row, error], opts Options) (*Report, error) {
 	m := DefaultMapping()
@@ -131,81 +206,108 @@ func Compute(ctx context.Context, f *forms.Form, rows iter.Seq2[export.Row, erro
 	if small <= 0 {
 		small = DefaultSmallCell
 	}
-	r := &Report{FormID: f.ID, FormTitle: tx(text(f.Title, "fr"), text(f.Title, "en")), SmallCell: small}
-	var cs []*counter
-	for _, s := range tableSpecs {
-		c := &counter{spec: s, row: sel.byKey[s.row], col: -1, counts: map[[2]string]int{}}
-		if s.col != "" {
-			c.col = sel.byKey[s.col]
-		}
-		for _, k := range s.cols {
-			c.cols = append(c.cols, sel.byKey[k])
-		}
-		cs = append(cs, c)
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
 	}
-	var cubeIdx []int
-	for _, k := range cubeKeys {
-		cubeIdx = append(cubeIdx, sel.byKey[k])
-	}
-	cube := map[string]int{}
-	var vals []string
-	var key strings.Builder
+	r := &Report{FormID: f.ID, FormTitle: tx(text(f.Title, "fr"), text(f.Title, "en")), SmallCell: small,
+		Generated: now().UTC(), ApprovedOnly: opts.ApprovedOnly, MinBase: MinBase}
+	ex := newExtras(f)
+	q := newQuality(f, m, sel)
+	dateNode := sel.Dim("month").Node
+	versions := map[string]bool{}
+	recs := &records{in: newInterner()}
 	for row, err := range rows {
 		if err != nil {
 			return nil, fmt.Errorf("read interviews: %w", err)
+		}
+		iv := row.Interview
+		if iv == nil {
+			return nil, fmt.Errorf("row %d: no interview", r.Interviews+r.NotApproved+1)
+		}
+		if iv.FormID != f.ID {
+			return nil, fmt.Errorf("interview %s: form %q, reporting on %q: %w", iv.ID, iv.FormID, f.ID, export.ErrWrongForm)
+		}
+		if opts.ApprovedOnly && row.Meta.ReviewState != "approved" {
+			r.NotApproved++
+			continue
 		}
 		if r.Interviews++; r.Interviews&1023 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		iv := row.Interview
-		if iv == nil {
-			return nil, fmt.Errorf("row %d: no interview", r.Interviews)
-		}
-		if iv.FormID != f.ID {
-			return nil, fmt.Errorf("interview %s: form %q, reporting on %q: %w", iv.ID, iv.FormID, f.ID, export.ErrWrongForm)
-		}
-		var ok bool
-		if vals, ok = sel.Values(iv, vals); !ok {
+		versions[iv.FormVersion] = true
+		vals, ok := sel.Values(iv, nil)
+		q.add(iv, ok)
+		if !ok {
 			continue
 		}
 		r.Universe++
-		for _, c := range cs {
-			if !sel.matchVals(c.spec.where, vals) {
-				continue
-			}
-			if c.cols != nil {
-				for _, j := range c.cols {
-					c.counts[[2]string{vals[j], sel.dims[j].Key}]++
-				}
-				continue
-			}
-			c.counts[[2]string{vals[c.row], vals[c.col]}]++
+		day := interviewDay(iv, dateNode)
+		if day != "" && (r.PeriodFrom == "" || day < r.PeriodFrom) {
+			r.PeriodFrom = day
 		}
-		key.Reset()
-		for i, j := range cubeIdx {
-			if i > 0 {
-				key.WriteByte(0)
-			}
-			key.WriteString(vals[j])
+		if day > r.PeriodTo {
+			r.PeriodTo = day
 		}
-		cube[key.String()]++
+		recs.list = append(recs.list, rec{codes: recs.in.encode(vals), extra: ex.read(iv), wkey: weightKey(vals[sel.byKey["post"]], day, vals[sel.byKey["sex"]])})
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	for _, c := range cs {
-		r.Tables = append(r.Tables, c.table(sel, small))
+	for v := range versions {
+		r.Versions = append(r.Versions, v)
 	}
-	r.Cube = buildCube(sel, cubeIdx, cube, r.Universe, small)
+	sort.Strings(r.Versions)
+	if opts.Arrivals != nil {
+		r.Weighted = true
+		r.Coverage = applyWeights(recs.list, opts.Arrivals)
+	}
+	for _, s := range tableSpecs {
+		if t := twoWay(sel, s, recs, small); t != nil {
+			r.Tables = append(r.Tables, t)
+		}
+	}
+	for _, s := range multiSpecs {
+		if t := multiTable(f, sel, ex, s, recs, small); t != nil {
+			r.Tables = append(r.Tables, t)
+		}
+	}
+	r.Tables = append(r.Tables, q.tables(small)...)
+	r.Stats = stats(sel, ex, recs)
+	var cubeIdx []int
+	for _, k := range cubeKeys {
+		cubeIdx = append(cubeIdx, sel.byKey[k])
+	}
+	r.Cube = buildCube(sel, cubeIdx, recs, r.Universe, small)
 	return r, nil
 }
 
+// interviewDay is the interview's day: the form's date field (today), else
+// the day it started.
+func interviewDay(iv *survey.Interview, date *forms.Node) string {
+	if date != nil && iv.Data != nil {
+		if v := strings.TrimSpace(iv.Data.Values[date.Path]); len(v) >= 10 {
+			return v[:10]
+		}
+	}
+	if iv.Started.IsZero() {
+		return ""
+	}
+	return iv.Started.UTC().Format(time.DateOnly)
+}
+
 // categories lists a dimension's categories for a table: the code list in
-// order, then values seen that are not in it (sorted), then Missing.
-func categories(d *Dim, seen map[string]bool) []Category {
-	cats := append([]Category(nil), d.Cats...)
+// order, then values seen that are not in it (sorted). Missing is never a
+// category: not applicable and not stated are outside the base.
+func categories(d *Dim, seen map[string]bool, all bool) []Category {
+	var cats []Category
+	for _, c := range d.Cats {
+		if all || seen[c.Value] {
+			cats = append(cats, c)
+		}
+	}
 	var extra []string
 	for v := range seen {
 		if _, known := d.index[v]; !known && v != Missing {
@@ -216,107 +318,191 @@ func categories(d *Dim, seen map[string]bool) []Category {
 	for _, v := range extra {
 		cats = append(cats, Category{Value: v, Label: tx(v, v)})
 	}
-	if seen[Missing] {
-		cats = append(cats, Category{Value: Missing, Label: missingLabel})
-	}
 	return cats
 }
 
-func pct(n, base int) float64 {
+func pct(n, base float64) float64 {
 	if base == 0 {
 		return 0
 	}
-	return 100 * float64(n) / float64(base)
+	return 100 * n / base
 }
 
 func mkCell(n, base, small int, fl Filter) Cell {
-	return Cell{Count: n, Percent: pct(n, base), Small: n > 0 && n < small, Filter: fl}
+	return Cell{Count: n, Percent: pct(float64(n), float64(base)), Small: n > 0 && n < small, Filter: fl, Linked: true}
 }
 
-// table turns counts into a Table. Rows whose total is zero are dropped;
-// columns are the code list's categories, plus unlisted or Missing values
-// only when they occur.
-func (c *counter) table(sel *Selector, small int) *Table {
-	s := c.spec
-	rd := sel.dims[c.row]
-	t := &Table{Key: s.key, Objective: s.objective, Title: s.title, RowKey: rd.Key, RowTitle: rd.Label, Where: s.where}
-	seenRow, seenCol := map[string]bool{}, map[string]bool{}
-	for k := range c.counts {
-		seenRow[k[0]] = true
-		seenCol[k[1]] = true
+type pair [2]string
+
+// twoWay counts one table of spec s, or returns nil when the form lacks
+// one of its dimensions.
+func twoWay(sel *Selector, s tableSpec, recs *records, small int) *Table {
+	keys := append([]string{s.row, s.col}, s.cols...)
+	for _, c := range s.where {
+		keys = append(keys, c.Key)
 	}
-	if c.cols != nil {
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		if d := sel.Dim(k); d == nil || !d.Present() {
+			return nil
+		}
+	}
+	rd := sel.Dim(s.row)
+	t := &Table{Key: s.key, Objective: s.objective, Title: s.title, Universe: s.universe, RowKey: rd.Key, RowTitle: rd.Label, Where: s.where}
+	counts := map[pair]int{}
+	wcounts := map[pair]float64{}
+	seenRow := map[string]bool{}
+	if s.cols != nil {
 		t.RowKey, t.ColKey = "code", "variable"
 		t.RowTitle = tx("Grand groupe de la CITP-08", "ISCO-08 major group")
-		for _, j := range c.cols {
-			d := sel.dims[j]
+		for _, k := range s.cols {
+			d := sel.Dim(k)
 			t.Cols = append(t.Cols, Category{Value: d.Key, Label: d.Label})
 		}
-	} else {
-		cd := sel.dims[c.col]
-		t.ColTitle = cd.Label
-		t.ColKey = cd.Key
-		t.Cols = categories(cd, seenCol)
-	}
-	rowTotal := map[string]int{}
-	colTotal := make([]int, len(t.Cols))
-	total := 0
-	for k, n := range c.counts {
-		rowTotal[k[0]] += n
-		total += n
-	}
-	for j, col := range t.Cols {
-		for v := range seenRow {
-			colTotal[j] += c.counts[[2]string{v, col.Value}]
-		}
-	}
-	for _, cat := range categories(rd, seenRow) {
-		if rowTotal[cat.Value] > 0 {
-			t.Rows = append(t.Rows, cat)
-		}
-	}
-	t.Cells = make([][]Cell, len(t.Rows))
-	for i, row := range t.Rows {
-		t.Cells[i] = make([]Cell, len(t.Cols))
-		for j, col := range t.Cols {
-			n := c.counts[[2]string{row.Value, col.Value}]
-			var fl Filter
-			if c.cols != nil {
-				fl = s.where.with(Cond{col.Value, row.Value})
-			} else {
-				fl = s.where.with(Cond{rd.Key, row.Value}, Cond{sel.dims[c.col].Key, col.Value})
+		recs.each(func(x rec, vals []string) {
+			if !sel.matchVals(s.where, vals) {
+				return
 			}
-			t.Cells[i][j] = mkCell(n, colTotal[j], small, fl)
-		}
-	}
-	for j, col := range t.Cols {
-		fl := s.where.with()
-		if c.cols == nil {
-			fl = s.where.with(Cond{sel.dims[c.col].Key, col.Value})
-		}
-		t.ColTotals = append(t.ColTotals, mkCell(colTotal[j], colTotal[j], small, fl))
-	}
-	if c.cols == nil {
-		for _, row := range t.Rows {
-			t.RowTotals = append(t.RowTotals, mkCell(rowTotal[row.Value], total, small, s.where.with(Cond{rd.Key, row.Value})))
-		}
-		t.Total = mkCell(total, total, small, s.where.with())
+			any := false
+			for _, k := range s.cols {
+				v := vals[sel.byKey[k]]
+				if v == Missing {
+					continue
+				}
+				any = true
+				seenRow[v] = true
+				counts[pair{v, k}]++
+				wcounts[pair{v, k}] += x.w
+			}
+			if !any {
+				t.Excluded++
+			}
+		})
 	} else {
-		// Every person counts once per column: the population is a column base.
-		n := 0
-		if len(colTotal) > 0 {
-			n = colTotal[0]
+		cd := sel.Dim(s.col)
+		t.ColKey, t.ColTitle = cd.Key, cd.Label
+		seenCol := map[string]bool{}
+		recs.each(func(x rec, vals []string) {
+			if !sel.matchVals(s.where, vals) {
+				return
+			}
+			rv, cv := vals[sel.byKey[s.row]], vals[sel.byKey[s.col]]
+			if rv == Missing || OutOfBase(cv) {
+				t.Excluded++
+				return
+			}
+			seenRow[rv], seenCol[cv] = true, true
+			counts[pair{rv, cv}]++
+			wcounts[pair{rv, cv}] += x.w
+		})
+		t.Cols = categories(cd, seenCol, len(cd.Cats) > 0 && len(cd.Cats) <= 12)
+		for i := 0; i < len(t.Cols); i++ { // dk/refused columns are outside the base
+			if OutOfBase(t.Cols[i].Value) {
+				t.Cols = append(t.Cols[:i], t.Cols[i+1:]...)
+				i--
+			}
 		}
-		t.Total = mkCell(n, n, small, s.where.with())
 	}
+	t.Rows = categories(rd, seenRow, false)
+	fillCells(t, counts, wcounts, small, func(row, col string) Filter {
+		if s.cols != nil {
+			return s.where.with(Cond{col, row})
+		}
+		return s.where.with(Cond{s.row, row}, Cond{s.col, col})
+	}, func(col string) Filter {
+		if s.cols != nil {
+			return s.where.with(Cond{col, Base})
+		}
+		return s.where.with(Cond{s.row, Base}, Cond{s.col, col})
+	}, func(row string) Filter { return s.where.with(Cond{s.row, row}, Cond{s.col, Base}) },
+		totalFilter(s), s.cols == nil)
 	return t
 }
 
-func buildCube(sel *Selector, idx []int, counts map[string]int, universe, small int) *Cube {
+// fillCells turns counts into cells: column bases count the rows inside
+// the base only; out-of-base rows (dk, refused) keep their count without a
+// percentage.
+func fillCells(t *Table, counts map[pair]int, wcounts map[pair]float64, small int,
+	cellFl func(row, col string) Filter, colFl func(col string) Filter, rowFl func(row string) Filter, totalFl Filter, totals bool) {
+	colBase := make([]int, len(t.Cols))
+	colW := make([]float64, len(t.Cols))
+	for j, col := range t.Cols {
+		for _, row := range t.Rows {
+			if !OutOfBase(row.Value) {
+				colBase[j] += counts[pair{row.Value, col.Value}]
+				colW[j] += wcounts[pair{row.Value, col.Value}]
+			}
+		}
+	}
+	t.Cells = make([][]Cell, len(t.Rows))
+	base, baseW := 0, 0.0
+	for i, row := range t.Rows {
+		t.Cells[i] = make([]Cell, len(t.Cols))
+		rowN, rowW := 0, 0.0
+		for j, col := range t.Cols {
+			p := pair{row.Value, col.Value}
+			c := mkCell(counts[p], colBase[j], small, cellFl(row.Value, col.Value))
+			c.Weighted = wcounts[p]
+			c.WPercent = pct(c.Weighted, colW[j])
+			if OutOfBase(row.Value) {
+				c.OutOfBase, c.Percent, c.WPercent = true, 0, 0
+			}
+			t.Cells[i][j] = c
+			rowN += counts[p]
+			rowW += wcounts[p]
+		}
+		if totals {
+			t.RowTotals = append(t.RowTotals, Cell{Count: rowN, Weighted: rowW, Small: rowN > 0 && rowN < small, Filter: rowFl(row.Value), Linked: true, OutOfBase: OutOfBase(row.Value)})
+		}
+		if !OutOfBase(row.Value) {
+			base += rowN
+			baseW += rowW
+		}
+	}
+	for i := range t.RowTotals {
+		if !t.RowTotals[i].OutOfBase {
+			t.RowTotals[i].Percent = pct(float64(t.RowTotals[i].Count), float64(base))
+			t.RowTotals[i].WPercent = pct(t.RowTotals[i].Weighted, baseW)
+		}
+	}
+	for j, col := range t.Cols {
+		c := mkCell(colBase[j], colBase[j], small, colFl(col.Value))
+		c.Weighted, c.WPercent = colW[j], pct(colW[j], colW[j])
+		t.ColTotals = append(t.ColTotals, c)
+	}
+	if totals {
+		t.Total = mkCell(base, base, small, totalFl)
+		t.Total.Weighted, t.Total.WPercent = baseW, pct(baseW, baseW)
+	} else {
+		// Every person counts once per column: the population is a column base.
+		n := 0
+		if len(colBase) > 0 {
+			n = colBase[0]
+		}
+		t.Total = mkCell(n, n, small, totalFl)
+		t.Total.Linked = false
+	}
+}
+
+func buildCube(sel *Selector, idx []int, recs *records, universe, small int) *Cube {
 	cb := &Cube{}
 	for _, j := range idx {
 		cb.Dims = append(cb.Dims, sel.dims[j])
 	}
+	counts := map[string]int{}
+	var key strings.Builder
+	recs.each(func(_ rec, vals []string) {
+		key.Reset()
+		for i, j := range idx {
+			if i > 0 {
+				key.WriteByte(0)
+			}
+			key.WriteString(vals[j])
+		}
+		counts[key.String()]++
+	})
 	// Order combinations by each dimension's category order.
 	rank := func(d *Dim, v string) int {
 		if i, ok := d.index[v]; ok {
@@ -349,4 +535,17 @@ func buildCube(sel *Selector, idx []int, counts map[string]int, universe, small 
 		return false
 	})
 	return cb
+}
+
+// weightedTable reports whether t's cells carry weighted figures: tables of
+// interviews, not the quality tables (people approached) nor flow counts.
+func weightedTable(t *Table) bool { return !t.RowPercent && t.Unit == nil }
+
+// totalFilter selects a table's base: both dimensions inside the base (the
+// first column's variable for a table whose columns are variables).
+func totalFilter(s tableSpec) Filter {
+	if s.cols != nil {
+		return s.where.with(Cond{s.cols[0], Base})
+	}
+	return s.where.with(Cond{s.row, Base}, Cond{s.col, Base})
 }

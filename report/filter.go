@@ -10,7 +10,7 @@ import (
 )
 
 // Cond is one condition of a Filter: the dimension Key has Value (Missing
-// for an unanswered field).
+// for an unanswered field; Base for any value inside percentage bases).
 type Cond struct {
 	Key, Value string
 }
@@ -83,6 +83,11 @@ type Selector struct {
 	byKey   map[string]int
 	consent *forms.Node
 	cvalue  string
+	// eligible is the eligibility screen's dimension (-1 when the form has
+	// none): only "yes" is in the universe.
+	eligible int
+	// guardian is the guardian's agreement for minors; "no" is outside.
+	guardian *forms.Node
 }
 
 // NewSelector resolves m against f. It returns a *MissingFieldsError when
@@ -92,9 +97,17 @@ func NewSelector(f *forms.Form, m Mapping) (*Selector, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Selector{form: f, dims: dims, byKey: map[string]int{}, consent: consent, cvalue: m.ConsentValue}
+	s := &Selector{form: f, dims: dims, byKey: map[string]int{}, consent: consent, cvalue: m.ConsentValue, eligible: -1}
+	if m.Guardian != "" {
+		if n := f.ByName(m.Guardian); n != nil && n.Repeat == nil {
+			s.guardian = n
+		}
+	}
 	for i, d := range dims {
 		s.byKey[d.Key] = i
+		if d.Key == "eligible" && d.Node != nil {
+			s.eligible = i
+		}
 	}
 	return s, nil
 }
@@ -126,7 +139,8 @@ func (s *Selector) Check(fl Filter) error {
 
 // Values evaluates every dimension on iv (aligned with Dims) into vals,
 // which it grows as needed and returns. ok is false when iv is outside the
-// universe (no consent), in which case no filter selects it.
+// universe (no consent, or not eligible when the form screens), in which
+// case no filter selects it.
 func (s *Selector) Values(iv *survey.Interview, vals []string) (_ []string, ok bool) {
 	vals = vals[:0]
 	var v map[string]string
@@ -136,15 +150,38 @@ func (s *Selector) Values(iv *survey.Interview, vals []string) (_ []string, ok b
 	if s.consent != nil && v[s.consent.Path] != s.cvalue {
 		return vals, false
 	}
+	if s.guardian != nil && v[s.guardian.Path] == "no" {
+		return vals, false
+	}
 	for _, d := range s.dims {
+		if d.Node == nil {
+			vals = append(vals, Missing)
+			continue
+		}
 		x := strings.TrimSpace(v[d.Node.Path])
 		switch {
 		case x == "":
 			x = Missing
 		case d.group != nil:
 			x = d.ageGroup(x)
+		case d.month:
+			if len(x) >= 7 {
+				x = x[:7]
+			} else {
+				x = Missing
+			}
 		}
 		vals = append(vals, x)
+	}
+	for i, d := range s.dims {
+		if d.derive != nil {
+			vals[i] = d.derive(vals, s)
+		}
+	}
+	// Only a screen that said no excludes: an interview of an earlier
+	// version, which had no screen, stays counted (its version is listed).
+	if s.eligible >= 0 && vals[s.eligible] == "no" {
+		return vals, false
 	}
 	return vals, true
 }
@@ -159,7 +196,14 @@ func (s *Selector) Match(fl Filter, iv *survey.Interview) bool {
 func (s *Selector) matchVals(fl Filter, vals []string) bool {
 	for _, c := range fl {
 		i, ok := s.byKey[c.Key]
-		if !ok || vals[i] != c.Value {
+		if !ok {
+			return false
+		}
+		if c.Value == Base {
+			if OutOfBase(vals[i]) {
+				return false
+			}
+		} else if vals[i] != c.Value {
 			return false
 		}
 	}

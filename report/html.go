@@ -64,9 +64,10 @@ func (v *htmlView) Pct(p float64) string {
 	return s + "\u00a0%"
 }
 
-// Href is the link of a cell, or "" when there is no link base.
+// Href is the link of a cell, or "" when there is no link base, the cell
+// links to nothing or the report is published.
 func (v *htmlView) Href(c Cell) string {
-	if v.base == "" {
+	if v.base == "" || !c.Linked || v.R.Published {
 		return ""
 	}
 	q := c.Filter.String()
@@ -120,6 +121,9 @@ func (v *htmlView) Chart(t *Table) template.HTML {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, labelW-6, y+nc*barH/2+4, template.HTMLEscapeString(clip(v.T(row.Label), 42)))
 		for j := range t.Cols {
 			c := t.Cells[i][j]
+			if c.Suppressed || c.PctSuppressed || c.OutOfBase {
+				continue
+			}
 			w := int(c.Percent / 100 * barW)
 			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"><title>%s: %d (%s)</title></rect>`,
 				labelW, y+j*barH, w, barH-2, colors[j%len(colors)], template.HTMLEscapeString(v.T(t.Cols[j].Label)), c.Count, v.Pct(c.Percent))
@@ -136,6 +140,24 @@ func (v *htmlView) Chart(t *Table) template.HTML {
 	return template.HTML(b.String())
 }
 
+// Num formats a weighted figure without decimals.
+func (v *htmlView) Num(f float64) string { return strconv.FormatFloat(f, 'f', 0, 64) }
+
+// Dec formats a statistic with one decimal, a decimal comma in French.
+func (v *htmlView) Dec(f float64) string {
+	s := strconv.FormatFloat(f, 'f', 1, 64)
+	if v.Lang == "fr" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+// Apart reports whether row i of t is shown apart (dk, refused).
+func (v *htmlView) Apart(t *Table, i int) bool { return OutOfBase(t.Rows[i].Value) }
+
+// Note is the methodology note every output carries.
+func (v *htmlView) Note() []string { return methodology(v.R, v.Lang) }
+
 func clip(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
@@ -147,7 +169,7 @@ func clip(s string, n int) string {
 // pageTmpl is parsed once; it is never modified after.
 var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	// cellArgs pairs the view with a cell for the "cell" template.
-	"cellArgs": func(v *htmlView, c Cell) cellArg { return cellArg{V: v, C: c} },
+	"cellArgs": func(v *htmlView, t *Table, c Cell) cellArg { return cellArg{V: v, T: t, C: c} },
 }).Parse(pageSrc))
 
 const pageSrc = `<!DOCTYPE html>
@@ -162,8 +184,10 @@ th,td{border:1px solid #bbb;padding:.25em .5em;text-align:right}
 th:first-child,td:first-child{text-align:left}
 thead th{background:#eef2f6}
 tr.total td{font-weight:bold;background:#f6f6f6}
+tr.apart td{color:#666;font-style:italic}
 td.small{background:#fff3cd}
 .pct{color:#555;font-size:.9em}
+.w{color:#1b5e20;font-size:.9em}
 a{color:#0b4f8a;text-decoration:none}
 a:hover{text-decoration:underline}
 .note{color:#555;font-size:.9em}
@@ -171,43 +195,76 @@ a:hover{text-decoration:underline}
 </head>
 <body>
 {{if .Home}}<p><a id="home" href="{{.Home}}">← {{.M "Tableau de bord" "Dashboard"}}</a></p>
-{{end}}<h1>{{.M "Statistiques des migrants de retour" "Returnee statistics"}}</h1>
-<p>{{.M "Formulaire" "Form"}} <code>{{.R.FormID}}</code> — {{.T .R.FormTitle}}.
-{{.M "Entretiens lus" "Interviews read"}}: {{.R.Interviews}};
-{{.M "migrants de retour comptés (consentement donné)" "returnees counted (consent given)"}}: <span id="universe">{{.R.Universe}}</span>.</p>
-<p class="note">{{.M "Pourcentages en colonne. Les cellules surlignées et marquées * comptent moins de" "Column percentages. Highlighted cells marked * count fewer than"}} {{.R.SmallCell}} {{.M "entretiens : à interpréter avec prudence." "interviews: interpret with caution."}}
-{{.M "Chaque nombre renvoie à la liste des entretiens qu'il compte." "Every number links to the list of the interviews it counts."}}</p>
+{{end}}<h1>{{if .R.Flow}}{{.M "Comptage journalier des arrivées" "Daily flow count"}}{{else}}{{.M "Statistiques des migrants de retour" "Returnee statistics"}}{{end}}</h1>
+<table id="meta">
+<tr><th>{{.M "Formulaire" "Form"}}</th><td><code>{{.R.FormID}}</code> — {{.T .R.FormTitle}}</td></tr>
+<tr><th>{{.M "Version(s) du formulaire" "Form version(s)"}}</th><td id="versions">{{range $i, $v := .R.Versions}}{{if $i}}, {{end}}{{$v}}{{end}}</td></tr>
+<tr><th>{{.M "Période de référence" "Reference period"}}</th><td id="period">{{.R.PeriodFrom}} – {{.R.PeriodTo}}</td></tr>
+<tr><th>{{.M "Produit le" "Generated"}}</th><td id="generated">{{.R.Generated.Format "2006-01-02 15:04 UTC"}}</td></tr>
+<tr><th>{{.M "Entretiens pris en compte" "Interviews included"}}</th><td id="approved">{{if .R.ApprovedOnly}}{{.M "approuvés seulement" "approved only"}} ({{.R.NotApproved}} {{.M "non approuvés écartés" "not approved left out"}}){{else}}{{.M "tous, y compris non revus et rejetés" "all, including unreviewed and rejected"}}{{end}}</td></tr>
+<tr><th>{{.M "Entretiens lus" "Interviews read"}}</th><td id="read">{{.R.Interviews}}</td></tr>
+<tr><th>{{if .R.Flow}}{{.M "Comptages" "Counts"}}{{else}}{{.M "Migrants de retour comptés (consentement, éligibles)" "Returnees counted (consent, eligible)"}}{{end}}</th><td id="universe">{{.R.Universe}}</td></tr>
+{{if .R.Published}}<tr><th>{{.M "Diffusion" "Circulation"}}</th><td id="published">{{.M "version publiable : effectifs inférieurs à" "publishable version: counts below"}} {{.R.SmallCell}} {{.M "supprimés (x), suppression complémentaire, pourcentages sur moins de" "suppressed (x), complementary suppression, percentages on fewer than"}} {{.R.MinBase}} {{.M "cas supprimés (–)" "cases suppressed (–)"}}</td></tr>{{end}}
+</table>
+<section id="methodology"><h2>{{.M "Note méthodologique" "Methodology note"}}</h2>
+{{range .Note}}<p class="note">{{.}}</p>
+{{end}}</section>
+{{with .R.Coverage}}<section id="coverage"><h2>{{$.M "Couverture et pondération" "Coverage and weights"}}</h2>
+<p class="note">{{$.M "Comptages journaliers lus" "Daily counts read"}}: {{.Counts}}; {{$.M "postes" "posts"}}: {{range $i, $p := .Posts}}{{if $i}}, {{end}}{{$p}}{{end}}; {{$.M "jours-postes" "post-days"}}: {{.Days}}; {{$.M "heures couvertes" "hours covered"}}: {{$.Num .Hours}}; {{$.M "arrivées comptées" "arrivals counted"}}: {{$.Num .Arrivals}}.
+{{$.M "Entretiens couverts par un comptage (poste, jour, sexe)" "Interviews covered by a count (post, day, sex)"}}: {{.Covered}}; {{$.M "sans comptage (non pondérés)" "without a count (unweighted)"}}: {{.Uncovered}}; {{$.M "somme des poids" "sum of weights"}}: {{$.Num .Estimated}}.</p></section>
+{{end}}
 {{range .R.Tables}}{{$t := .}}
 <section id="{{.Key}}">
 <h2>{{$.T .Title}}</h2>
-<p class="note">{{$.M "Objectif" "Objective"}} {{.Objective}} {{$.M "du Pacte mondial sur les migrations" "of the Global Compact for Migration"}}.{{if .Where}} {{$.M "Population" "Population"}}: <code>{{.Where}}</code>.{{end}}</p>
+<p class="note">{{if not $.R.Flow}}{{$.M "Objectif" "Objective"}} {{.Objective}} {{$.M "du Pacte mondial sur les migrations" "of the Global Compact for Migration"}}. {{end}}{{$.M "Population" "Population"}}: {{$.T .Universe}}{{if .Where}} (<code>{{.Where}}</code>){{end}}.
+{{if .Unit}}{{$.M "Unité" "Unit"}}: {{$.T .Unit}}. {{end}}{{if .RowPercent}}{{$.M "Pourcentages en ligne." "Row percentages."}}{{else if .Multi}}{{$.M "Réponses multiples : pourcentages des personnes de la colonne, leur somme dépasse 100." "Multiple responses: percentages of the column's people; they add up to more than 100."}}{{else}}{{$.M "Pourcentages en colonne." "Column percentages."}}{{end}}
+{{if .Excluded}}<span class="excluded">{{$.M "Hors base (non concerné ou non renseigné)" "Outside the base (not applicable or not stated)"}}: {{if .ExcludedSuppressed}}x{{else}}{{.Excluded}}{{end}}.</span>{{end}}</p>
 <table>
 <thead><tr><th>{{$.T .RowTitle}}</th>{{range .Cols}}<th>{{$.T .Label}}</th>{{end}}{{if .RowTotals}}<th>{{$.M "Total" "Total"}}</th>{{end}}</tr></thead>
 <tbody>
-{{range $i, $row := .Rows}}<tr><td>{{$.T $row.Label}}</td>{{range index $t.Cells $i}}{{template "cell" (cellArgs $ .)}}{{end}}{{if $t.RowTotals}}{{template "cell" (cellArgs $ (index $t.RowTotals $i))}}{{end}}</tr>
-{{end}}<tr class="total"><td>{{$.M "Total" "Total"}}</td>{{range .ColTotals}}{{template "cell" (cellArgs $ .)}}{{end}}{{if .RowTotals}}{{template "cell" (cellArgs $ .Total)}}{{end}}</tr>
+{{range $i, $row := .Rows}}<tr{{if $.Apart $t $i}} class="apart"{{end}}><td>{{$.T $row.Label}}</td>{{range index $t.Cells $i}}{{template "cell" (cellArgs $ $t .)}}{{end}}{{if $t.RowTotals}}{{template "cell" (cellArgs $ $t (index $t.RowTotals $i))}}{{end}}</tr>
+{{end}}<tr class="total"><td>{{if .RowPercent}}{{$.M "Total" "Total"}}{{else}}{{$.M "Base (total hors « ne sait pas » et « refus »)" "Base (total without \"don't know\" and \"refused\")"}}{{end}}</td>{{range .ColTotals}}{{template "cell" (cellArgs $ $t .)}}{{end}}{{if .RowTotals}}{{template "cell" (cellArgs $ $t .Total)}}{{end}}</tr>
 </tbody>
 </table>
-{{$.Chart .}}
+{{if not .RowPercent}}{{$.Chart .}}{{end}}
+</section>
+{{end}}
+{{range .R.Stats}}<section id="{{.Key}}">
+<h2>{{$.T .Title}}</h2>
+<p class="note">{{$.M "Objectif" "Objective"}} {{.Objective}}. {{$.M "Population" "Population"}}: {{$.T .Universe}}. {{$.M "Unité" "Unit"}}: {{$.T .Unit}}. {{$.M "Quartiles par interpolation linéaire (type 7)." "Quartiles by linear interpolation (type 7)."}}</p>
+<table>
+<thead><tr><th>{{$.T .GroupTitle}}</th><th>N</th><th>{{$.M "1er quartile" "1st quartile"}}</th><th>{{$.M "Médiane" "Median"}}</th><th>{{$.M "3e quartile" "3rd quartile"}}</th></tr></thead>
+<tbody>
+{{range .Rows}}<tr><td>{{$.T .Group.Label}}</td>{{if .Suppressed}}<td>x</td><td>x</td><td>x</td><td>x</td>{{else}}<td>{{.N}}</td>{{if .SuppressedQuantile}}{{if $.R.Published}}<td>–</td><td>–</td><td>–</td>{{else}}<td>{{$.Dec .Q1}}</td><td>{{$.Dec .Median}}</td><td>{{$.Dec .Q3}}</td>{{end}}{{else}}<td>{{$.Dec .Q1}}</td><td>{{$.Dec .Median}}</td><td>{{$.Dec .Q3}}</td>{{end}}{{end}}</tr>
+{{end}}</tbody>
+</table>
 </section>
 {{end}}
 {{with .R.Cube}}<section id="cube">
-<h2>{{$.M "Tableau croisé complet : sexe × groupe d'âge × type de retour × pays de destination × région d'origine" "Full cross-tabulation: sex × age group × type of return × destination country × region of origin"}}</h2>
+<h2>{{$.M "Tableau croisé complet : sexe × groupe d'âge × type de retour × pays de destination prévu × région d'origine" "Full cross-tabulation: sex × age group × type of return × intended destination country × region of origin"}}</h2>
+<p class="note">{{$.M "Réservé aux rôles connectés : jamais dans une version publiable." "For signed-in roles only: never in a publishable version."}}</p>
 <details><summary>{{len .Cells}} {{$.M "combinaisons non vides" "non-empty combinations"}}</summary>
 <table>
 <thead><tr>{{range .Dims}}<th>{{$.T .Label}}</th>{{end}}<th>{{$.M "Effectif" "Count"}}</th></tr></thead>
 <tbody>
-{{range .Cells}}{{$c := .}}<tr>{{range $.CubeLabel $.R.Cube .}}<td>{{.}}</td>{{end}}{{template "cell" (cellArgs $ $c.Cell)}}</tr>
+{{range .Cells}}{{$c := .}}<tr>{{range $.CubeLabel $.R.Cube .}}<td>{{.}}</td>{{end}}{{template "cell" (cellArgs $ nil $c.Cell)}}</tr>
 {{end}}</tbody>
 </table>
 </details>
 </section>{{end}}
 </body>
 </html>
-{{define "cell"}}<td{{if .C.Small}} class="small"{{end}}>{{with .V.Href .C}}<a href="{{.}}" title="{{$.C.Filter}}">{{$.C.Count}}</a>{{else}}<span title="{{.C.Filter}}">{{.C.Count}}</span>{{end}}{{if .C.Small}}*{{end}} <span class="pct">({{.V.Pct .C.Percent}})</span></td>{{end}}
+{{define "cell"}}<td{{if and .C.Small (not .C.Suppressed)}} class="small"{{end}}>{{if .C.Suppressed}}x{{else}}{{with .V.Href .C}}<a href="{{.}}" title="{{$.C.Filter}}">{{$.C.Count}}</a>{{else}}{{if and .C.Linked (not .V.R.Published)}}<span title="{{.C.Filter}}">{{.C.Count}}</span>{{else}}{{.C.Count}}{{end}}{{end}}{{if and .C.Small (not .V.R.Published)}}*{{end}}{{if not .C.OutOfBase}} <span class="pct">({{if .C.PctSuppressed}}–{{else}}{{.V.Pct .C.Percent}}{{end}})</span>{{end}}{{if .W}} <span class="w">[{{.V.Num .C.Weighted}}{{if and (not .C.OutOfBase) (not .C.PctSuppressed)}}; {{.V.Pct .C.WPercent}}{{end}}]</span>{{end}}{{end}}</td>{{end}}
 `
 
 type cellArg struct {
 	V *htmlView
+	T *Table // nil for the cube
 	C Cell
+}
+
+// W reports whether the cell shows a weighted figure: in a weighted report,
+// for the tables of interviews (not quality, flow or cube cells).
+func (a cellArg) W() bool {
+	return a.V.R.Weighted && a.T != nil && weightedTable(a.T)
 }

@@ -68,7 +68,12 @@ func Handler(src export.Source, opts HandlerOptions) http.Handler {
 		if !formOK(w, opts, id, err) {
 			return
 		}
-		rep, err := Compute(ctx, f, src.Rows(ctx, f), Options{Mapping: opts.Mapping, SmallCell: small})
+		var rep *Report
+		if IsFlowCount(f) {
+			rep, err = ComputeFlow(ctx, f, src.Rows(ctx, f), Options{SmallCell: small})
+		} else {
+			rep, err = Compute(ctx, f, src.Rows(ctx, f), Options{Mapping: opts.Mapping, SmallCell: small})
+		}
 		var mf *MissingFieldsError
 		if errors.As(err, &mf) {
 			http.Error(w, err.Error(), http.StatusUnprocessableEntity)
@@ -169,7 +174,15 @@ func InterviewsHandler(src export.Source, opts HandlerOptions) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		v := listView{Home: opts.HomeURL, Lang: lang, FormID: f.ID, Filter: fl.String(), Dims: sel.Dims()}
+		// The form's own variables only (an earlier version lacks some).
+		var shown []int
+		v := listView{Home: opts.HomeURL, Lang: lang, FormID: f.ID, Filter: fl.String()}
+		for i, d := range sel.Dims() {
+			if d.Present() {
+				shown = append(shown, i)
+				v.Dims = append(v.Dims, d)
+			}
+		}
 		var vals []string
 		for row, err := range src.Rows(ctx, f) {
 			if err != nil {
@@ -184,8 +197,8 @@ func InterviewsHandler(src export.Source, opts HandlerOptions) http.Handler {
 			v.Matched++
 			if len(v.Rows) < limit {
 				lr := listRow{ID: row.Interview.ID, Href: detailHref(opts.DetailURL, row.Interview.ID), Received: export.Timestamp(row.Meta.Received), Enumerator: row.Interview.Enumerator, Post: row.Meta.Post}
-				for i, d := range sel.Dims() {
-					lr.Values = append(lr.Values, labelOf(d, vals[i], lang))
+				for _, i := range shown {
+					lr.Values = append(lr.Values, labelOf(sel.Dims()[i], vals[i], lang))
 				}
 				v.Rows = append(v.Rows, lr)
 			}

@@ -37,6 +37,10 @@ type EngineOptions struct {
 	Location *time.Location
 	// Plan reuses an analysis of the form (NewPlan); built from the form if nil.
 	Plan *Plan
+	// LastSaved is the data of the last interview saved on this device
+	// with this form, read by ${last-saved#name} (empty when nil, as in
+	// ODK Collect before the first interview).
+	LastSaved *Record
 }
 
 // Engine applies a compiled form to one interview's answers: what is
@@ -117,9 +121,20 @@ func (p *Plan) NewInterview(enumerator, deviceID string, now time.Time) (*Interv
 	return newInterview(p.form, p, enumerator, deviceID, now)
 }
 
+// NewInterviewAfter is NewInterview with ${last-saved#name} defaults read
+// from last, the data of the last interview saved with the form on this
+// device (nil: none yet).
+func NewInterviewAfter(f *forms.Form, last *Record, enumerator, deviceID string, now time.Time) (*Interview, error) {
+	return newInterviewAfter(f, nil, last, enumerator, deviceID, now)
+}
+
 func newInterview(f *forms.Form, p *Plan, enumerator, deviceID string, now time.Time) (*Interview, error) {
+	return newInterviewAfter(f, p, nil, enumerator, deviceID, now)
+}
+
+func newInterviewAfter(f *forms.Form, p *Plan, last *Record, enumerator, deviceID string, now time.Time) (*Interview, error) {
 	iv := newDraft(f, enumerator, deviceID, now)
-	opts := EngineOptions{Now: func() time.Time { return now }, DeviceID: deviceID, Username: enumerator, Plan: p}
+	opts := EngineOptions{Now: func() time.Time { return now }, DeviceID: deviceID, Username: enumerator, Plan: p, LastSaved: last}
 	if _, err := newEngine(f, iv, opts, true); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,7 @@ type nodeInfo struct {
 	repeats []*nodeInfo // enclosing repeats, outermost first, excluding the node itself
 	single  bool        // no repeat on the chain: exactly one elem
 	lo, hi  float64     // numeric bounds read from the constraint, for Simulate
+	fit     *fitInfo    // what Simulate fits answers to (simulate_fit.go); nil: nothing
 	rank    int         // topological rank: dependencies have lower ranks
 	deps    []*nodeInfo // nodes whose state reads this node (expressions), plus children (relevance)
 	masks   []uint8     // per dep: which of its expressions read this node (dep* bits)
@@ -253,6 +254,7 @@ func (ni *nodeInfo) parse() error {
 		ni.x.relevant = nil
 	}
 	ni.lo, ni.hi = bounds(n)
+	ni.fit = newFitInfo(n)
 	ni.container, ni.sel, ni.multi = isContainer(n), isSelect(n), isMulti(n)
 	ni.staticRO = staticReadOnly(n, &ni.x)
 	x := &ni.x

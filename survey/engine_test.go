@@ -261,8 +261,9 @@ func TestRepeats(t *testing.T) {
 	if got := e.Count(legs); got != 1 {
 		t.Fatalf("Count = %d after nlegs=1", got)
 	}
-	if got := e.Value(mustRef(t, e, "/data/total_days")); got != "20000" {
-		t.Errorf("total_days after shrinking = %q, want 20000", got)
+	// 20000 breaks its constraint: it is no answer, and sum() leaves it out.
+	if got := e.Value(mustRef(t, e, "/data/total_days")); got != "0" {
+		t.Errorf("total_days after shrinking = %q, want 0 (the only leg's days are invalid)", got)
 	}
 	if _, err := e.AddRepeat(legs); !errors.Is(err, ErrRepeatCount) {
 		t.Errorf("AddRepeat on a counted repeat: %v", err)
@@ -511,5 +512,25 @@ func TestChoiceText(t *testing.T) {
 	}
 	if got := e.Text(countries[1].Label); got != "Algérie" {
 		t.Errorf("French label = %q", got)
+	}
+}
+
+// TestInvalidNotFed: a value its constraint refuses reads as empty in other
+// expressions until it is corrected; its own message still shows it.
+func TestInvalidNotFed(t *testing.T) {
+	f := mustForm(t, "engine.md")
+	e := mustEngine(t, f)
+	mustSet(t, e, "/data/nlegs", "1")
+	mustSet(t, e, "/data/legs[1]/country", "LBY")
+	mustSet(t, e, "/data/legs[1]/days", "20000")
+	if got := e.Value(mustRef(t, e, "/data/total_days")); got != "0" {
+		t.Errorf("total_days with an invalid leg = %q, want 0", got)
+	}
+	if got := e.Value(mustRef(t, e, "/data/legs[1]/leg_label")); got != "LBY:" {
+		t.Errorf("leg_label with invalid days = %q, want LBY:", got)
+	}
+	mustSet(t, e, "/data/legs[1]/days", "0")
+	if got := e.Value(mustRef(t, e, "/data/total_days")); got != "0" {
+		t.Errorf("total_days = %q", got)
 	}
 }

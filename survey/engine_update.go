@@ -215,10 +215,14 @@ func (e *Engine) refresh(x *elem, m uint8) {
 		}
 	}
 	if m&depCons != 0 || valueChanged || relChanged {
+		was := x.invalid
 		x.invalid = false
 		x.errs &^= depCons
 		if xs.constraint != nil && x.relevant && x.raw() != "" {
 			x.invalid = !e.evalKind(x, depCons, xs.constraint, true)
+		}
+		if x.invalid != was {
+			changed = true // what others read of x: its value or ""
 		}
 	}
 	if changed {
@@ -403,6 +407,13 @@ func (e *Engine) syncCount(p *elem, pos int) {
 	for len(p.slots[pos]) < want {
 		e.addInstance(p, ni)
 	}
+	// A repeat hidden by a gate (consent changed, a module skipped) reads
+	// its count as empty: its instances stay while the interview is a
+	// draft, so that undoing the change brings every answer back. Finalize
+	// drops the instances of repeats that are not relevant.
+	if len(p.slots[pos]) > want && !e.repeatRelevant(p, ni) {
+		return
+	}
 	for len(p.slots[pos]) > want {
 		e.removeInstance(p, ni, len(p.slots[pos]))
 	}
@@ -542,7 +553,7 @@ func (e *Engine) normalize(x *elem, raw string) (string, error) {
 	bad := func(code, reason string) error {
 		return &ValueError{Field: x.ref().String(), Value: raw, Reason: reason, Code: code}
 	}
-	if !isSelect(n) {
+	if !isSelect(n) || e.externalWithoutList(n) {
 		v, code, err := normalizeScalar(n, raw, e.loc)
 		if err != nil {
 			return "", bad(code, err.Error())

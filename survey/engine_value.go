@@ -291,7 +291,7 @@ func typedAs(k uint8, s string, loc *time.Location) xpath.Value {
 // isSelect reports whether answers of n are choice names.
 func isSelect(n *forms.Node) bool {
 	switch n.Type {
-	case forms.TypeSelectOne, forms.TypeSelectMulti, forms.TypeSelectFile, forms.TypeSelectMultiFile, forms.TypeRank:
+	case forms.TypeSelectOne, forms.TypeSelectMulti, forms.TypeSelectFile, forms.TypeSelectMultiFile, forms.TypeRank, forms.TypeSelectOneExternal:
 		return true
 	}
 	return false

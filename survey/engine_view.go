@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"sira/forms"
+	"sira/forms/xpath"
 )
 
 // Value returns the stored answer at ref ("" for an unknown ref), whether
@@ -184,6 +185,13 @@ func (e *Engine) Finalize() error {
 // finalize is Finalize after a ValidateAll that found nothing.
 func (e *Engine) finalize() error {
 	now := e.opts.Now()
+	// Instances of repeats that are not asked leave the record: they were
+	// never shown, and ODK leaves such rows out of a submission.
+	for i := 0; i < 4 && e.dropHidden(e.root); i++ {
+		if err := e.update(); err != nil {
+			return err
+		}
+	}
 	e.walk(e.root, func(x *elem) bool {
 		n := x.ni.node
 		if !x.relevant {
@@ -198,8 +206,32 @@ func (e *Engine) finalize() error {
 	return e.iv.Transition(StatusFinalized, now)
 }
 
-// clear deletes the values under x; a non-relevant repeat keeps its
-// instances (their count is part of what was asked) but not their answers.
+// dropHidden removes, under x, the repeat instances that are not relevant
+// (their repeat or an enclosing group is hidden) and reports whether it
+// removed any.
+func (e *Engine) dropHidden(x *elem) bool {
+	dropped := false
+	for pos, slot := range x.slots {
+		ni := x.ni.kids[pos]
+		if ni.node.Type != forms.TypeRepeat {
+			for _, c := range slot {
+				dropped = e.dropHidden(c) || dropped
+			}
+			continue
+		}
+		for i := len(slot); i >= 1; i-- {
+			if inst := x.slots[pos][i-1]; !inst.relevant {
+				e.removeInstance(x, ni, i)
+				dropped = true
+			} else {
+				dropped = e.dropHidden(inst) || dropped
+			}
+		}
+	}
+	return dropped
+}
+
+// clear deletes the values under x.
 func (e *Engine) clear(x *elem) {
 	e.walk(x, func(y *elem) bool {
 		if y.slots == nil {
@@ -251,7 +283,10 @@ func (e *Engine) substitute(x *elem, s string) string {
 		}
 		b.WriteString(s[:i])
 		name := strings.TrimSpace(s[i+2 : i+j])
-		if ex := x.ni.x.outputs[name]; ex != nil {
+		if self := e.plan.byName[name]; self == x.ni && x.slots == nil {
+			// A field's own messages show what was typed, even refused.
+			b.WriteString(x.raw())
+		} else if ex := x.ni.x.outputs[name]; ex != nil {
 			if v, err := e.eval(ex, x); err == nil {
 				b.WriteString(toString(v))
 			}
@@ -424,4 +459,24 @@ func shown(n *forms.Node) bool {
 		return false
 	}
 	return n.Type != forms.TypeCalculate && n.Type != forms.TypeHidden
+}
+
+// InstanceName evaluates the form's instance_name setting on the answers,
+// the name ODK gives an interview in its lists ("diboli-2026-12-07"); ""
+// when the form has none or it cannot be evaluated.
+func (e *Engine) InstanceName() string {
+	if e.form.InstanceName == "" {
+		return ""
+	}
+	x, err := xpath.Parse(e.form.InstanceName)
+	if err != nil {
+		return ""
+	}
+	ex := wrap(x)
+	e.plan.bind(ex)
+	v, err := e.eval(ex, e.root)
+	if err != nil {
+		return ""
+	}
+	return toString(v)
 }

@@ -47,7 +47,9 @@ func (x *elem) Children() []xpath.Node {
 // calculation's own typed result, else the stored answer typed by the
 // question's type.
 func (x *elem) Value() xpath.Value {
-	if !x.relevant || x.slots != nil {
+	// A value its constraint refuses is not an answer: expressions read
+	// it as empty, as they would had ODK Collect refused it at entry.
+	if !x.relevant || x.slots != nil || x.invalid {
 		return xpath.String("")
 	}
 	if x.vk == vNone {
@@ -125,6 +127,38 @@ func (c *evalCtx) ref(name string) (*nodeInfo, bool) {
 		}
 	}
 	return nil, false
+}
+
+// LastSaved implements xpath.LastSavedContext: name's answer in
+// EngineOptions.LastSaved (top level, or the first instance of the
+// repeats it is in), typed by its question's type.
+func (c *evalCtx) LastSaved(name string) xpath.Value {
+	ni := c.e.plan.byName[name]
+	rec := c.e.opts.LastSaved
+	if ni == nil || rec == nil {
+		return xpath.String("")
+	}
+	return typedAs(ni.typed, lastSavedValue(rec, ni.node), c.e.loc)
+}
+
+// lastSavedValue finds n's answer in rec, descending into the first
+// instance of each repeat around n.
+func lastSavedValue(rec *Record, n *forms.Node) string {
+	var reps []*forms.Node
+	for r := n.Repeat; r != nil; r = r.Repeat {
+		reps = append(reps, r)
+	}
+	for i := len(reps) - 1; i >= 0 && rec != nil; i-- {
+		insts := rec.Repeats[reps[i].Path]
+		if len(insts) == 0 {
+			return ""
+		}
+		rec = insts[0]
+	}
+	if rec == nil {
+		return ""
+	}
+	return rec.Values[n.Path]
 }
 
 func (c *evalCtx) ChoiceLabel(path, value string) string {
@@ -250,6 +284,11 @@ func (e *Engine) secondary(id string) *staticNode {
 		root = e.plan.instance(e, id, list)
 	} else if list := e.opts.Files[id]; list != nil {
 		root = e.listInstance(list)
+	} else if name, list := fileByStem(e.form.Files, id); list != nil {
+		// instance('sites') names sites.geojson or sites.csv, as in ODK.
+		root = e.plan.instance(e, name, list)
+	} else if _, list := fileByStem(e.opts.Files, id); list != nil {
+		root = e.listInstance(list)
 	} else {
 		return nil
 	}
@@ -258,6 +297,27 @@ func (e *Engine) secondary(id string) *staticNode {
 	}
 	e.secs[id] = root
 	return root
+}
+
+// externalWithoutList reports whether n is a select_one_external whose
+// list the form does not carry (compiled before Sira read external_choices,
+// or without that sheet): its answer is then free text, as before.
+func (e *Engine) externalWithoutList(n *forms.Node) bool {
+	if n.Type != forms.TypeSelectOneExternal {
+		return false
+	}
+	l, _ := e.listOf(n)
+	return l == nil
+}
+
+// fileByStem finds the file whose name without extension is stem.
+func fileByStem(files map[string]*forms.ChoiceList, stem string) (string, *forms.ChoiceList) {
+	for _, ext := range []string{".csv", ".geojson", ".xml"} {
+		if l := files[stem+ext]; l != nil {
+			return stem + ext, l
+		}
+	}
+	return "", nil
 }
 
 // instance returns the plan's shared, immutable copy of a form list's

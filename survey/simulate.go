@@ -35,6 +35,24 @@ type SimOptions struct {
 	Skip float64
 	// Location is the time zone of dates (UTC if nil).
 	Location *time.Location
+	// LastSaved is the data of the previous interview, for
+	// ${last-saved#name} (as on a laptop: the last one saved with the form).
+	LastSaved *Record
+	// Files are choice files beyond the form's own (PlaceholderFiles for
+	// the missing ones), as EngineOptions.Files.
+	Files map[string]*forms.ChoiceList
+	// Answer, when set, proposes a plausible answer for question q (a
+	// per-form generator: the built-in forms have one); ok false or an
+	// answer the engine refuses falls back to the generic candidates.
+	Answer func(q *forms.Node, r *rand.Rand) (v string, ok bool)
+	// Stats, when set, counts what each question went through (sira form
+	// test); one SimStats per goroutine.
+	Stats *SimStats
+	// Media answers image, signature, audio, video and file questions
+	// with SampleMediaFor's files, listed in Interview.Attachments (a
+	// store needs their contents first: SampleMediaFiles). Without it
+	// they stay unanswered.
+	Media bool
 }
 
 // simTries bounds the random candidates tried per question before the
@@ -51,7 +69,7 @@ const simTries = 16
 // before the interview, so "before today" and "after ${other_date}"
 // constraints are met by drawing. The same seed gives the same interview.
 // It fails if a required question cannot be answered validly.
-func Simulate(f *forms.Form, rng *rand.Rand, opts SimOptions) (*Interview, error) {
+func Simulate(f *forms.Form, rng *rand.Rand, opts SimOptions) (_ *Interview, err error) {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
@@ -74,17 +92,21 @@ func Simulate(f *forms.Form, rng *rand.Rand, opts SimOptions) (*Interview, error
 	}
 	iv := newDraft(f, opts.Enumerator, opts.DeviceID, start)
 	iv.ID = "uuid:" + id.String()
-	e, err := newEngine(f, iv, EngineOptions{Now: now, DeviceID: opts.DeviceID, Username: opts.Enumerator, Location: opts.Location, Plan: opts.Plan}, true)
+	e, err := newEngine(f, iv, EngineOptions{Now: now, DeviceID: opts.DeviceID, Username: opts.Enumerator, Location: opts.Location, Plan: opts.Plan, LastSaved: opts.LastSaved, Files: opts.Files}, true)
 	if err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
 	s := &simulator{e: e, rng: rng, opts: opts}
+	if opts.Stats != nil {
+		s.shown = map[string]bool{}
+		defer func() { opts.Stats.record(e, s.shown, err) }()
+	}
 	s.fill(e.root)
 	// A later answer can invalidate an earlier one (a constraint reading a
 	// later field): answer what is still wrong, a few rounds at most.
 	var issues []Issue
 	for round := 0; ; round++ {
-		if err := e.update(); err != nil {
+		if err = e.update(); err != nil {
 			return nil, fmt.Errorf("simulate: %w", err)
 		}
 		if issues = e.ValidateAll(); len(issues) == 0 || round == 4 {
@@ -92,6 +114,10 @@ func Simulate(f *forms.Form, rng *rand.Rand, opts SimOptions) (*Interview, error
 		}
 		for _, is := range issues {
 			if x, _, err := e.find(is.Ref); err == nil && x != nil {
+				if x.readOnly || !shown(x.ni.node) || x.ni.node.Type == forms.TypeNote {
+					s.unblock(x) // cannot be answered: make it irrelevant
+					continue
+				}
 				s.answer(x, true)
 			}
 		}
@@ -101,16 +127,19 @@ func Simulate(f *forms.Form, rng *rand.Rand, opts SimOptions) (*Interview, error
 		return nil, fmt.Errorf("simulate: %w", &IncompleteError{Issues: issues})
 	}
 	clock = clock.Add(time.Duration(15+rng.IntN(30)) * time.Minute)
-	if err := e.finalize(); err != nil {
+	if err = e.finalize(); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
+	s.attachMedia()
 	return iv, nil
 }
 
 type simulator struct {
-	e    *Engine
-	rng  *rand.Rand
-	opts SimOptions
+	e     *Engine
+	rng   *rand.Rand
+	opts  SimOptions
+	shown map[string]bool         // with Stats: the questions reached while relevant
+	media map[string]*SampleMedia // with Media: attached sample files by answer
 }
 
 // fill answers x's subtree in document order, re-reading the structure
@@ -121,6 +150,9 @@ func (s *simulator) fill(x *elem) {
 		return
 	}
 	if x.slots == nil {
+		if s.shown != nil && shownType(x.ni.node) {
+			s.shown[x.ni.node.Path] = true
+		}
 		if shown(x.ni.node) && !x.readOnly && x.raw() == "" {
 			s.answer(x, false)
 		}
@@ -151,6 +183,20 @@ func (s *simulator) answer(x *elem, force bool) {
 	if v, ok := s.opts.Answers[n.Name]; ok && s.try(x, v) {
 		return
 	}
+	if s.opts.Answer != nil {
+		if v, ok := s.opts.Answer(n, s.rng); ok && s.try(x, v) {
+			return
+		}
+	}
+	for i := 0; i < simTries/2; i++ {
+		v, ok := s.fitted(x)
+		if !ok {
+			break // nothing to fit: the random candidates below
+		}
+		if s.try(x, v) {
+			return
+		}
+	}
 	for i := 0; i < simTries; i++ {
 		if v, ok := s.candidate(x); ok && s.try(x, v) {
 			return
@@ -166,10 +212,24 @@ func (s *simulator) answer(x *elem, force bool) {
 
 // try stores v and reports whether x is then valid.
 func (s *simulator) try(x *elem, v string) bool {
+	st := s.opts.Stats
 	if !s.set(x, v) {
+		if st != nil {
+			st.q(x.ni.node.Path).Refused++
+		}
 		return false
 	}
-	return x.relevant && !x.invalid && x.errs == 0 && (x.raw() != "" || !x.required)
+	ok := x.relevant && !x.invalid && x.errs == 0 && (x.raw() != "" || !x.required)
+	if st != nil && v != "" && x.ni.node.Constraint != "" {
+		q := st.q(x.ni.node.Path)
+		q.Tried++
+		if !x.invalid {
+			q.Satisfied++
+		} else {
+			q.Refused++
+		}
+	}
+	return ok
 }
 
 func (s *simulator) set(x *elem, v string) bool {
@@ -205,9 +265,15 @@ func (s *simulator) candidate(x *elem) (string, bool) {
 	n := x.ni.node
 	r := s.rng
 	today := s.e.opts.Now().In(s.e.loc)
-	lo, hi := x.ni.lo, x.ni.hi
+	lo, hi := s.fieldBounds(x, x.ni.lo, x.ni.hi)
+	if hi < lo {
+		lo, hi = x.ni.lo, x.ni.hi
+	}
 	switch n.Type {
 	case forms.TypeInteger:
+		if math.Floor(hi) < math.Ceil(lo) {
+			return formatNumber(math.Ceil(lo)), true
+		}
 		return strconv.Itoa(int(math.Ceil(lo)) + r.IntN(int(math.Floor(hi)-math.Ceil(lo))+1)), true
 	case forms.TypeDecimal:
 		return formatNumber(math.Round((lo+r.Float64()*(hi-lo))*100) / 100), true
@@ -228,11 +294,11 @@ func (s *simulator) candidate(x *elem) (string, bool) {
 	case forms.TypeBarcode:
 		return strconv.Itoa(100000 + r.IntN(900000)), true
 	case forms.TypeImage, forms.TypeAudio, forms.TypeVideo, forms.TypeFile:
-		return "", false // no attachments in simulated interviews
+		return s.mediaAnswer(x)
 	case forms.TypeGeotrace, forms.TypeGeoshape:
 		return "", false
 	}
-	if isSelect(n) && !isMulti(n) {
+	if isSelect(n) && !isMulti(n) && !s.e.externalWithoutList(n) {
 		// Walk the list in random order and keep the first choice the
 		// filter passes: uniform among the offered choices, one evaluation
 		// per choice looked at instead of one per choice in the list.
@@ -256,7 +322,7 @@ func (s *simulator) candidate(x *elem) (string, bool) {
 			return "", false
 		}
 	}
-	if isSelect(n) {
+	if isSelect(n) && !s.e.externalWithoutList(n) {
 		cs := s.e.choices(x)
 		if len(cs) == 0 {
 			return "", false
@@ -324,7 +390,9 @@ var boundRE = regexp.MustCompile(`(?:^|[\s(])\.\s*(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?
 func bounds(n *forms.Node) (lo, hi float64) {
 	lo, hi = 0, 100
 	haveHi := false
-	for _, m := range boundRE.FindAllStringSubmatch(n.Constraint, -1) {
+	// "${age} >= 15" on age itself is ". >= 15".
+	c := strings.ReplaceAll(n.Constraint, "${"+n.Name+"}", ".")
+	for _, m := range boundRE.FindAllStringSubmatch(c, -1) {
 		v, err := strconv.ParseFloat(m[2], 64)
 		if err != nil {
 			continue

@@ -11,9 +11,11 @@ import (
 	"sira/forms/builtin"
 )
 
+// builtinForm is the built-in returnee survey at its frozen version: these
+// tests measure the simulator on a fixed real form.
 func builtinForm(tb testing.TB) *forms.Form {
 	tb.Helper()
-	f, err := builtin.Form(context.Background())
+	f, err := builtin.Frozen(context.Background())
 	if err != nil {
 		tb.Fatal(err)
 	}

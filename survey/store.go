@@ -24,15 +24,38 @@ var (
 	ErrConflict = errors.New("conflict with the interview's current state")
 	// ErrTooLarge: an attachment over the store's size cap.
 	ErrTooLarge = errors.New("attachment too large")
-	// ErrBadPIN: a PIN that does not meet the rules (4 to 64 characters).
-	ErrBadPIN = errors.New("PIN must be 4 to 64 characters")
+	// ErrBadPIN: a PIN that does not meet the rules (6 to 64 digits).
+	ErrBadPIN = errors.New("PIN must be 6 to 64 digits")
+	// ErrWrongPIN: a PIN (or PIN reset code) that does not open the
+	// enumerator's data key; a tampered wrapped key is refused the same way.
+	ErrWrongPIN = errors.New("wrong PIN")
+	// ErrNotEnrolled: on an enrolled laptop, an enumerator id the office did
+	// not enrol on it.
+	ErrNotEnrolled = errors.New("enumerator not enrolled on this laptop")
+	// ErrLocked: the interview's answers are sealed under the data key of an
+	// enumerator who has not signed in (Unlock) in this process.
+	ErrLocked = errors.New("locked: the enumerator has not signed in with their PIN")
 )
+
+// RecoveryKey is an enumerator's data key age-encrypted to the office's
+// recipient (survey/SECURITY.md, "Data keys"): the office opens it with its
+// identity to issue a PIN reset or recover the laptop's file.
+type RecoveryKey struct {
+	Enumerator string `json:"enumerator"`
+	Key        []byte `json:"key"` // an age file (binary)
+}
 
 // Store is the laptop's durable store of interviews, forms, attachments,
 // enumerators and settings. The terminal app and the sync client use it;
 // the SQLite implementation is sira/survey/sqlite. Every method is safe for
 // concurrent use, and every method that changes something has committed it
 // durably when it returns nil.
+//
+// Answers, attachments, comments and paradata are sealed under their
+// enumerator's data key (survey/SECURITY.md): every method that reads or
+// writes them returns ErrLocked while that enumerator is not unlocked.
+// Lifecycle and counts (Counts, Pending, MarkSent, MarkAcknowledged,
+// Reopen, forms, settings) need no key.
 type Store interface {
 	// Create stores a new interview with its answers, attachments' metadata and
 	// paradata. Status defaults to draft and Revision to 1 when zero.
@@ -83,7 +106,9 @@ type Store interface {
 	// crash between the two leaves a draft, never a half-finalized interview.
 	// Errors: ErrNotFound, ErrConflict (not a draft).
 	Finalize(ctx context.Context, id string, at time.Time, ev ...Event) error
-	// List returns the interviews matching f, most recently updated first.
+	// List returns the interviews matching f, most recently updated first,
+	// among those whose enumerator is unlocked (each enumerator sees only
+	// their own). Errors: ErrLocked when f.Enumerator names a locked one.
 	List(ctx context.Context, f Filter) ([]Summary, error)
 	// Counts returns the number of interviews per form id and status.
 	Counts(ctx context.Context) (map[string]map[Status]int, error)
@@ -137,13 +162,33 @@ type Store interface {
 	// Errors: ErrNotFound.
 	OpenAttachment(ctx context.Context, sha256 string) (io.ReadCloser, error)
 
-	// SetPIN sets (or resets) an enumerator's PIN; only a slow salted hash is
-	// stored. Errors: ErrBadPIN.
+	// Unlock opens the enumerator's data key with pin and keeps it in memory
+	// until Lock: the enumerator's interviews can then be read and written.
+	// On a laptop never enrolled, an unknown id creates a local account whose
+	// PIN is pin. On an enrolled one only enrolled ids may sign in. Ids are
+	// case-insensitive. The first Unlock after an upgrade from a plaintext
+	// database encrypts it (survey/SECURITY.md, "Upgrade").
+	// Errors: ErrWrongPIN, ErrBadPIN (creating an account), ErrNotEnrolled.
+	Unlock(ctx context.Context, enumerator, pin string) error
+	// Lock forgets the enumerator's data key.
+	Lock(enumerator string)
+	// SetPIN sets a new PIN for an unlocked enumerator (or creates the
+	// account, as Unlock does, for an unknown id). Errors: ErrBadPIN,
+	// ErrLocked, ErrNotEnrolled.
 	SetPIN(ctx context.Context, enumerator, pin string) error
-	// CheckPIN reports whether pin is the enumerator's PIN. On first use (no
-	// PIN stored for the enumerator) it sets the PIN and reports true.
-	// Errors: ErrBadPIN (when setting).
+	// CheckPIN is Unlock reporting a wrong PIN as false rather than an error.
 	CheckPIN(ctx context.Context, enumerator, pin string) (bool, error)
+	// RecoveryKeys returns the recovery copies of the data keys, made for
+	// the office recipient in the "enrolment" setting whenever a data key is
+	// unlocked and that recipient is known.
+	RecoveryKeys(ctx context.Context) ([]RecoveryKey, error)
+	// StorePINReset keeps a PIN reset package the office issued for an
+	// enumerator (survey/SECURITY.md, "PIN reset"), for ResetPIN.
+	StorePINReset(ctx context.Context, enumerator string, pkg []byte) error
+	// ResetPIN opens the enumerator's data key with the stored reset package
+	// and the code read over the phone, wraps it under newPIN and unlocks it.
+	// Errors: ErrNotFound (no package), ErrWrongPIN (wrong code), ErrBadPIN.
+	ResetPIN(ctx context.Context, enumerator, code, newPIN string) error
 	// DeviceID returns the store's device id, created once on first call and
 	// stable for the life of the database.
 	DeviceID(ctx context.Context) (string, error)

@@ -23,6 +23,7 @@ import (
 	"sira/forms/builtin"
 	"sira/survey"
 	lsqlite "sira/survey/sqlite"
+	"sira/survey/vault"
 	"sira/sync/intake"
 	isqlite "sira/sync/intake/sqlite"
 )
@@ -35,7 +36,9 @@ var (
 
 func builtinForm(tb testing.TB) *forms.Form {
 	tb.Helper()
-	formOnce.Do(func() { theForm, formErr = builtin.Form(context.Background()) })
+	// The frozen version, so that the figures stay comparable across
+	// revisions of the built-in form.
+	formOnce.Do(func() { theForm, formErr = builtin.Frozen(context.Background()) })
 	if formErr != nil {
 		tb.Fatal(formErr)
 	}
@@ -109,11 +112,22 @@ func (r rngReader) Read(p []byte) (int, error) {
 func newLaptop(tb testing.TB, dir string, ivs []*survey.Interview) *lsqlite.Store {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := lsqlite.Open(ctx, filepath.Join(dir, "laptop.db"), lsqlite.Options{})
+	st, err := lsqlite.Open(ctx, filepath.Join(dir, "laptop.db"), lsqlite.Options{KDF: vault.Params{Time: 1, Memory: 8 * 1024, Threads: 1}})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	// Each enumerator signs in (a cheap PIN derivation: these tests are not about it).
+	signedIn := map[string]bool{}
+	for _, iv := range ivs {
+		if signedIn[iv.Enumerator] {
+			continue
+		}
+		signedIn[iv.Enumerator] = true
+		if err := st.Unlock(ctx, iv.Enumerator, "135790"); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	f := builtinForm(tb)
 	js, err := f.MarshalCanonical()
 	if err != nil {

@@ -23,7 +23,7 @@ func runCollect(ctx context.Context, env *Env, args []string) error {
 	fs := flag.NewFlagSet("collect", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	db := fs.String("db", "", "database `path` (default: sira/sira.db in the user's data directory)")
-	formPath := fs.String("form", "", "form `file`: an XLSForm (.xlsx, .xls, .csv, .md) or a compiled form (.json); default the built-in returnee survey")
+	formPath := fs.String("form", "", "form `file`: an XLSForm (.xlsx, .xls, .csv, .md) or a compiled form (.json), or a built-in form id (returnee, flow_count); default the built-in returnee survey")
 	lang := fs.String("lang", "", "`language` to start in: fr or en (default the form's)")
 	logPath := fs.String("log", "", "write operator logs to `file` (never answers)")
 	fs.Usage = func() {
@@ -66,7 +66,9 @@ func runCollect(ctx context.Context, env *Env, args []string) error {
 			return usageErrorf("form %s has no language %q (it has %q)", f.ID, *lang, f.Languages)
 		}
 	}
-	st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger})
+	// One collector per database: a second window would overwrite the
+	// first one's answers.
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Logger: logger, Exclusive: true})
 	if err != nil {
 		return err
 	}
@@ -79,15 +81,20 @@ func runCollect(ctx context.Context, env *Env, args []string) error {
 	if ui == "" {
 		ui = f.DefaultLanguage
 	}
-	return tui.New(ctx, tui.Options{Backend: b, Logger: logger, Language: ui}).Run()
+	french := strings.Contains(strings.ToLower(ui), "fr")
+	return tui.New(ctx, tui.Options{Backend: b, Logger: logger, Language: ui, Sync: collectSync(st, french)}).Run()
 }
 
 // collectForm loads the form to collect: the built-in survey, a compiled
 // form (.json) or an XLSForm compiled on the spot.
 func collectForm(ctx context.Context, path string) (*forms.Form, error) {
-	switch {
-	case path == "":
+	if path == "" {
 		return builtin.Form(ctx)
+	}
+	if f, ok, err := builtinByID(ctx, path); ok {
+		return f, err
+	}
+	switch {
 	case strings.EqualFold(filepath.Ext(path), ".json"):
 		fh, err := os.Open(path)
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sira/survey/sqlite"
 )
 
 func TestCollectUsage(t *testing.T) {
@@ -61,5 +63,20 @@ func TestCollectForm(t *testing.T) {
 	h, err := collectForm(ctx, path)
 	if err != nil || h.Hash != g.Hash {
 		t.Fatalf("compiled form: %v, %v", h, err)
+	}
+}
+
+// TestCollectLocked starts a collector on a database another collector
+// holds: it says so and exits with an error, leaving the database alone.
+func TestCollectLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sira.db")
+	st, err := sqlite.Open(context.Background(), path, sqlite.Options{Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	code, _, stderr := runMain(t, "collect", "--db", path)
+	if code != 1 || !strings.Contains(stderr, "open in another Sira collector") {
+		t.Errorf("exit %d, stderr %q; want 1 and a message naming the other collector", code, stderr)
 	}
 }

@@ -188,7 +188,10 @@ func (s *intakeSource) audit(ctx context.Context, env *Env, action, target, deta
 }
 
 func (s *intakeSource) Close() error {
-	err := s.Office.Close()
+	var err error
+	if s.Office != nil {
+		err = s.Office.Close()
+	}
 	if cerr := s.Intake.Close(); err == nil {
 		err = cerr
 	}

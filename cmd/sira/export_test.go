@@ -54,7 +54,7 @@ func intakeFixture(t *testing.T, n int) (string, *forms.Form, int) {
 	var in []intake.Incoming
 	consenting := 0
 	for i := range n {
-		answers := map[string]string{"already_interviewed": "no", "consent": "yes"}
+		answers := map[string]string{"already_interviewed": "no", "consent": "yes", "screen_citizen": "yes", "screen_lived_abroad": "yes", "age": "30"}
 		if i%5 == 4 {
 			answers["consent"] = "no"
 		} else {
@@ -118,7 +118,7 @@ func TestExportCommand(t *testing.T) {
 	for i, h := range main[0] {
 		idx[h] = i
 	}
-	for _, col := range []string{"SubmissionDate", "interview-demographics-sex", "interview-migration-journey_financing", "KEY", "ReviewState", "Post"} {
+	for _, col := range []string{"SubmissionDate", "interview-demographics-sex", "interview-main-migration-journey_financing", "KEY", "ReviewState", "Post"} {
 		if _, ok := idx[col]; !ok {
 			t.Errorf("main table lacks column %s", col)
 		}
@@ -134,7 +134,7 @@ func TestExportCommand(t *testing.T) {
 		t.Errorf("--labels wrote choice names: %v", sexes)
 	}
 	legs := readCSV(t, filepath.Join(out, "returnee-legs.csv"))
-	if len(legs) < 2 || !strings.HasPrefix(legs[1][len(legs[1])-1], legs[1][len(legs[1])-2]+"/interview/migration/legs[") {
+	if len(legs) < 2 || !strings.HasPrefix(legs[1][len(legs[1])-1], legs[1][len(legs[1])-2]+"/interview/main/migration/legs[") {
 		t.Errorf("legs table: %d lines, first %v", len(legs), legs[min(1, len(legs)-1)])
 	}
 	for _, f := range []string{"returnee-codebook.csv", "returnee.xlsx"} {
@@ -315,7 +315,7 @@ func TestReportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `<span id="universe">` + itoa(consenting) + `</span>`; !strings.Contains(string(b), want) {
+	if want := `<td id="universe">` + itoa(consenting) + `</td>`; !strings.Contains(string(b), want) {
 		t.Errorf("report lacks %s", want)
 	}
 	if !strings.Contains(string(b), `href="/interviews?form=returnee&amp;lang=en&amp;`) {

@@ -22,13 +22,16 @@ const formUsage = `Usage:
   sira form compile FILE -o OUT.json   write the compiled form (canonical JSON)
   sira form template [-o FILE.xlsx]    write the built-in returnee survey as .xlsx
                                        (to standard output unless -o is given)
+  sira form test FILE [-n N] [--seed S] run N simulated interviews in memory: per question
+                                       how often shown, answered and refused, constraints
+                                       never satisfied, interviews that could not finish
 `
 
 // runForm is the "form" subcommand: check, compile and template.
 func runForm(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
 		io.WriteString(env.Stderr, formUsage)
-		return usageErrorf("form: missing subcommand (check, compile, template)")
+		return usageErrorf("form: missing subcommand (check, compile, template, test)")
 	}
 	switch args[0] {
 	case "check":
@@ -37,6 +40,8 @@ func runForm(ctx context.Context, env *Env, args []string) error {
 		return runFormCompile(ctx, env, args[1:])
 	case "template":
 		return runFormTemplate(ctx, env, args[1:])
+	case "test":
+		return runFormTest(ctx, env, args[1:])
 	case "help", "-h", "--help":
 		io.WriteString(env.Stdout, formUsage)
 		return nil
@@ -85,7 +90,9 @@ func runFormCheck(ctx context.Context, env *Env, args []string) error {
 	if len(pos) != 1 {
 		return usageErrorf("form check: want one FILE, got %d arguments", len(pos))
 	}
-	f, err := forms.CompileFile(ctx, pos[0])
+	// Files the form reads need not exist yet: a warning names each one
+	// (form compile and intake form publish require them).
+	f, err := forms.CompileFileWith(ctx, pos[0], forms.CompileOptions{})
 	var problems forms.Problems
 	if err != nil && !errors.As(err, &problems) {
 		if *asJSON {
@@ -123,6 +130,9 @@ type formCheckResult struct {
 	Repeats   int               `json:"repeats"`
 	Problems  []formJSONProblem `json:"problems"`
 	Warnings  []formJSONProblem `json:"warnings"`
+	// Translations counts per language the labels, hints and messages
+	// translated, out of those written in any language.
+	Translations []translationCoverage `json:"translations,omitempty"`
 }
 
 type formJSONProblem struct {
@@ -150,6 +160,7 @@ func formWriteCheckJSON(w io.Writer, f *forms.Form, problems forms.Problems) err
 		res.Languages, res.Hash = f.Languages, f.Hash
 		res.Types, res.Groups, res.Repeats = st.types, st.groups, st.repeats
 		res.Warnings = formJSONProblems(f.Warnings)
+		res.Translations = formTranslations(f)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -205,6 +216,10 @@ func formWriteSummary(w io.Writer, f *forms.Form) {
 		fmt.Fprintf(w, "%s %d", t, st.types[t])
 	}
 	fmt.Fprintf(w, ")\ngroups:    %d\nrepeats:   %d\nhash:      %s\n", st.groups, st.repeats, f.Hash)
+	for _, m := range f.Missing {
+		fmt.Fprintf(w, "missing:   %s (not beside the form: form compile and intake form publish need it)\n", m)
+	}
+	writeTranslations(w, f)
 	if len(f.Warnings) > 0 {
 		fmt.Fprintf(w, "warnings:  %d\n", len(f.Warnings))
 		for _, p := range f.Warnings {

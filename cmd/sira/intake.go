@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -18,8 +17,9 @@ import (
 
 	"sira/forms"
 	"sira/forms/builtin"
-	"sira/office"
+	"sira/sync/client"
 	"sira/sync/intake"
+	"sira/sync/intake/dashboard"
 	"sira/sync/wire"
 )
 
@@ -27,14 +27,20 @@ import (
 // administration, each subcommand on the intake's SQLite database.
 func runIntake(ctx context.Context, env *Env, args []string) error {
 	subs := map[string]func(context.Context, *Env, []string) error{
-		"serve":   runIntakeServe,
-		"form":    runIntakeForm,
-		"token":   runIntakeToken,
-		"import":  runIntakeImport,
-		"stats":   runIntakeStats,
-		"user":    runIntakeUser,
-		"backup":  runIntakeBackup,
-		"migrate": runIntakeMigrate,
+		"serve":  runIntakeServe,
+		"form":   runIntakeForm,
+		"token":  runIntakeToken,
+		"import": runIntakeImport,
+		"stats":  runIntakeStats,
+		"user":   runIntakeUser,
+		// Keys and enrolment (survey/SECURITY.md).
+		"key":       runIntakeKey,
+		"enrol":     runIntakeEnrol,
+		"device":    runIntakeDevice,
+		"pin-reset": runIntakePINReset,
+		"tls":       runIntakeTLS,
+		"backup":    runIntakeBackup,
+		"migrate":   runIntakeMigrate,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(env.Stderr, intakeUsage)
@@ -53,17 +59,21 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 
 const intakeUsage = `Usage: sira intake <subcommand> [flags]
 
-  serve --db PATH [--addr 127.0.0.1:8080] [--upstream URL --token T]
+  serve --db PATH [--addr 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE] [--trusted-proxy CIDR,...]
+        [--upstream URL --token T [--upstream-ca FILE | --upstream-fingerprint SHA256:…]]
                         run the intake server (with --upstream: a relay that forwards)
+  tls selfsigned --db PATH --host NAME,IP,...
+                        write intake.crt and intake.key beside the database; prints the fingerprint
   form publish --db PATH FORM.xlsx|FORM.json
                         publish a form (or a new version); laptops get it at their next sync
-  token create --db PATH --enumerator E
-                        make a device token; printed alone on the last line
+  token create --db PATH (--enumerator E | --relay NAME [--post P,...])
+                        make a device token (one enumerator's laptop) or a relay token
+                        (forwards for its posts, all without --post); printed alone on the last line
   token revoke --db PATH (--id ID | --enumerator E | TOKEN)
                         revoke tokens; refused at the next request
   token list --db PATH  list tokens (ids, enumerators, revoked)
-  import --db PATH [--json] FILE
-                        ingest a batch file written by 'sira sync --out'
+  import --db PATH [--json] [--plaintext] [--legacy] FILE
+                        ingest a carried file written by 'sira sync --out'
   stats --db PATH [--json]
                         submissions, duplicates, conflicts, bytes received...
   migrate --from FILE --to postgres://...
@@ -72,6 +82,14 @@ const intakeUsage = `Usage: sira intake <subcommand> [flags]
                         a consistent copy of an SQLite intake while it serves
   user add|assign|list --db PATH ...
                         dashboard accounts (sira intake user help); the dashboard is at /dashboard/
+  key --db PATH [--secret | --rotate]
+                        the office's age recipient (last line); --secret its identities (audited)
+  enrol --db PATH --enumerator E[,E...] --out FILE
+                        an enrolment file for a laptop that never goes online (sira enrol)
+  device list|revoke --db PATH [DEVICE]
+                        enrolled laptops (id, key, enumerators, last seen); revoke one
+  pin-reset --db PATH --enumerator E
+                        a PIN reset code to read over the phone; the laptop gets it at its next sync
 `
 
 // intakeFlags is a FlagSet with --db, shared by every intake subcommand.
@@ -101,7 +119,7 @@ func openIntake(ctx context.Context, env *Env, path string) (intake.Store, *inta
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err := newIntakeServer(ctx, env, st, nil, nil)
+	srv, err := newIntakeServer(ctx, env, st, nil)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -110,27 +128,32 @@ func openIntake(ctx context.Context, env *Env, path string) (intake.Store, *inta
 }
 
 // newIntakeServer starts a server on st with the built-in form; onSync,
-// when set, hears of each device's answered sync requests; of, when set,
-// is the office whose notices the downstream serves.
-func newIntakeServer(ctx context.Context, env *Env, st intake.Store, onSync func(context.Context, *intake.Token, *int), of office.Store) (*intake.Server, error) {
-	bf, err := builtin.Form(ctx)
+// when set, hears of each device's answered sync requests.
+func newIntakeServer(ctx context.Context, env *Env, st intake.Store, onSync func(context.Context, *intake.Token, *int)) (*intake.Server, error) {
+	return newIntakeServerWith(ctx, env, intake.Config{Store: st, OnSync: onSync})
+}
+
+// newIntakeServerWith is newIntakeServer with more of cfg set.
+func newIntakeServerWith(ctx context.Context, env *Env, cfg intake.Config) (*intake.Server, error) {
+	bf, err := builtin.All(ctx) // the returnee survey and the flow count
 	if err != nil {
 		return nil, err
 	}
-	return intake.New(ctx, intake.Config{
-		Store:   st,
-		Logger:  slog.New(slog.NewTextHandler(env.Stderr, nil)),
-		Builtin: []*forms.Form{bf},
-		OnSync:  onSync,
-		Office:  of,
-	})
+	cfg.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	cfg.Builtin = bf
+	return intake.New(ctx, cfg)
 }
 
 func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	fs, db := intakeFlags(env, "serve")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen `ADDRESS` (host:port; port 0 picks one)")
 	upstream := fs.String("upstream", "", "relay mode: the central intake server's `URL`")
-	token := fs.String("token", "", "relay mode: this relay's device `TOKEN` on the upstream")
+	token := fs.String("token", "", "relay mode: this relay's relay `TOKEN` on the upstream (sira intake token create --relay)")
+	proxies := fs.String("trusted-proxy", "", "reverse proxies (`CIDR,...`) whose X-Forwarded-For names the client")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate `FILE` (PEM; with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "the certificate's private key `FILE` (PEM)")
+	upCA := fs.String("upstream-ca", "", "relay mode: trust the upstream's certificate when this CA `FILE` signed it")
+	upPin := fs.String("upstream-fingerprint", "", "relay mode: trust only the upstream certificate with this `SHA256:…` fingerprint")
 	if err := parseIntake(fs, db, args); err != nil {
 		return err
 	}
@@ -139,6 +162,13 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if (*upstream == "") != (*token == "") {
 		return usageErrorf("intake serve: --upstream and --token go together")
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageErrorf("intake serve: --tls-cert and --tls-key go together")
+	}
+	trusted, err := intake.ParseProxies(*proxies)
+	if err != nil {
+		return usageErrorf("intake serve: --trusted-proxy: %v", err)
 	}
 	if env.Getenv("GOGC") == "" {
 		debug.SetGCPercent(intake.GCPercent)
@@ -158,7 +188,7 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer of.Close()
-	dash, err := openDashboard(ctx, env, st, of, *db)
+	dash, err := openDashboard(ctx, env, st, of, *db, *tlsCert != "", trusted)
 	if err != nil {
 		return err
 	}
@@ -166,7 +196,7 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	if dash != nil {
 		onSync = dash.RecordSync
 	}
-	srv, err := newIntakeServer(ctx, env, st, onSync, of)
+	srv, err := newIntakeServerWith(ctx, env, intake.Config{Store: st, OnSync: onSync, TrustedProxies: trusted, Office: of})
 	if err != nil {
 		return err
 	}
@@ -174,7 +204,7 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 		dash.Mount(srv)
 	}
 	if *upstream != "" {
-		fw, err := newRelayForwarder(*upstream, *token)
+		fw, err := newRelayForwarder(*upstream, *token, client.TLS{CAFile: *upCA, Fingerprint: *upPin})
 		if err != nil {
 			return err
 		}
@@ -184,13 +214,21 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", *addr, err)
 	}
-	// A batch or chunk may take minutes on a 64 kbit/s link: the read
-	// timeout is generous; headers (sent before authentication) are not.
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Minute, WriteTimeout: 30 * time.Minute, IdleTimeout: 2 * time.Minute}
+	hs := intake.NewHTTPServer(srv)
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
 	// The address line is for people and for scripts that asked for port 0.
-	fmt.Fprintf(env.Stderr, "sira intake: listening on http://%s\n", ln.Addr())
+	fmt.Fprintf(env.Stderr, "sira intake: listening on %s://%s\n", scheme, ln.Addr())
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if *tlsCert != "" {
+			errc <- hs.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -252,7 +290,9 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 	}
 	sub := args[0]
 	fs, db := intakeFlags(env, "token "+sub)
-	enum := fs.String("enumerator", "", "the enumerator's `NAME` (create: required; revoke: all their tokens)")
+	enum := fs.String("enumerator", "", "the enumerator's `NAME` (create: a device token; revoke: all their tokens)")
+	relayName := fs.String("relay", "", "create: a relay token for the relay `NAME` (it forwards others' interviews)")
+	relayPosts := fs.String("post", "", "create --relay: the `POSTS` it may forward for (comma-separated; default all)")
 	id := fs.String("id", "", "revoke: the token's `ID` (as listed)")
 	switch sub {
 	case "create", "revoke", "list":
@@ -270,14 +310,31 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 	now := time.Now()
 	switch sub {
 	case "create":
-		if *enum == "" || fs.NArg() > 0 {
-			return usageErrorf("intake token create: --enumerator NAME is required")
+		if (*enum == "") == (*relayName == "") || fs.NArg() > 0 || *relayPosts != "" && *relayName == "" {
+			return usageErrorf("intake token create: --enumerator NAME, or --relay NAME [--post P,...]")
 		}
-		secret, t, err := intake.CreateToken(ctx, st, *enum, now)
+		var secret string
+		var t intake.Token
+		var err error
+		if *relayName != "" {
+			secret, t, err = intake.CreateRelayToken(ctx, st, *relayName, splitComma(*relayPosts), now)
+		} else {
+			secret, t, err = intake.CreateToken(ctx, st, *enum, now)
+		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "device token %s for %s (shown once; the server keeps only its hash):\n%s\n", t.ID, t.Enumerator, secret)
+		what := "device token " + t.ID + " for " + t.Enumerator
+		if t.IsRelay() {
+			what = "relay token " + t.ID + " for relay " + t.Relay
+			if len(t.Posts) > 0 {
+				what += " (posts " + strings.Join(t.Posts, ",") + ")"
+			}
+		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditTokenCreate, t.ID, what); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%s (shown once; the server keeps only its hash):\n%s\n", what, secret)
 	case "revoke":
 		key := *id
 		if fs.NArg() == 1 && key == "" {
@@ -293,6 +350,16 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 		if n == 0 {
 			return errors.New("no valid token matched")
 		}
+		target := *id
+		if target == "" {
+			target = "enumerator " + *enum
+			if *enum == "" {
+				target = key[:12]
+			}
+		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditTokenRevoke, target, fmt.Sprintf("%d token(s)", n)); err != nil {
+			return err
+		}
 		fmt.Fprintf(env.Stdout, "revoked %d token(s)\n", n)
 	case "list":
 		ts, err := st.Tokens(ctx)
@@ -300,13 +367,20 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tENUMERATOR\tCREATED\tREVOKED")
+		fmt.Fprintln(tw, "ID\tKIND\tENUMERATOR\tCREATED\tREVOKED")
 		for _, t := range ts {
 			rev := "-"
 			if !t.Revoked.IsZero() {
 				rev = t.Revoked.Format(time.RFC3339)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Enumerator, t.Created.Format(time.RFC3339), rev)
+			who := t.Enumerator
+			if t.IsRelay() {
+				who = t.Relay
+				if len(t.Posts) > 0 {
+					who += " (" + strings.Join(t.Posts, ",") + ")"
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, tokenKindOf(t), who, t.Created.Format(time.RFC3339), rev)
 		}
 		tw.Flush()
 	}
@@ -316,6 +390,8 @@ func runIntakeToken(ctx context.Context, env *Env, args []string) error {
 func runIntakeImport(ctx context.Context, env *Env, args []string) error {
 	fs, db := intakeFlags(env, "import")
 	asJSON := fs.Bool("json", false, "print the result as JSON (receipts and counts)")
+	plaintext := fs.Bool("plaintext", false, "accept a file written with sira sync --plaintext (sections still verified)")
+	legacy := fs.Bool("legacy", false, "accept an unsigned, unencrypted batch file from a Sira before version 3 files")
 	if err := parseIntake(fs, db, args); err != nil {
 		return err
 	}
@@ -327,7 +403,7 @@ func runIntakeImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	res, err := srv.ImportFile(ctx, fs.Arg(0))
+	res, err := srv.ImportFileOptions(ctx, fs.Arg(0), intake.ImportOptions{Plaintext: *plaintext, Legacy: *legacy})
 	if err != nil {
 		return err
 	}
@@ -387,4 +463,11 @@ func runIntakeStats(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%d\t\n", row.k, row.v)
 	}
 	return tw.Flush()
+}
+
+func tokenKindOf(t intake.Token) string {
+	if t.IsRelay() {
+		return intake.TokenRelay
+	}
+	return intake.TokenDevice
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -36,7 +35,7 @@ func TestIntakeServeDashboard(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stderr lockedBuffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: testGetenv}
 	exited := make(chan int, 1)
 	go func() { exited <- Main(ctx, env, []string{"intake", "serve", "--db", db, "--addr", "127.0.0.1:0"}) }()
 	var base string
@@ -77,8 +76,8 @@ func TestIntakeServeDashboard(t *testing.T) {
 	}
 	// A laptop's offer with its drafts count reaches the dashboard (OnSync).
 	five := 5
-	offer, _ := json.Marshal(wire.Offer{Items: []wire.Item{}, Drafts: &five})
-	req, _ := http.NewRequest("POST", base+wire.PathOffer, bytes.NewReader(offer))
+	offer, _ := wire.MarshalOffer(wire.Offer{Items: []wire.Item{}, Drafts: &five})
+	req, _ := http.NewRequest("POST", base+wire.PathOfferV2, bytes.NewReader(offer))
 	req.Header.Set("Authorization", "Bearer "+token)
 	oresp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -106,7 +105,7 @@ func TestIntakeServeDashboard(t *testing.T) {
 func runMainStdin(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: testGetenv}
 	code = Main(context.Background(), env, args)
 	return code, out.String(), errb.String()
 }

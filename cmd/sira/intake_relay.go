@@ -9,8 +9,8 @@ import (
 // newRelayForwarder returns the forwarder of `sira intake serve --upstream
 // URL --token T`: the sync client sending what this relay stored to the
 // upstream intake. sync/client wires it here.
-func newRelayForwarder(upstream, token string) (intake.Forwarder, error) {
-	cl, err := client.New(client.Config{URL: upstream, Token: token})
+func newRelayForwarder(upstream, token string, tls client.TLS) (intake.Forwarder, error) {
+	cl, err := client.New(client.Config{URL: upstream, Token: token, TLS: tls})
 	if err != nil {
 		return nil, usageErrorf("intake serve: --upstream: %v", err)
 	}

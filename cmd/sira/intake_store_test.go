@@ -101,20 +101,7 @@ func TestIntakePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "batch.sira")
-	fh, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fw, err := wire.NewFileWriter(fh)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := fw.WriteFrame(fr); err != nil {
-		t.Fatal(err)
-	}
-	if err := fh.Close(); err != nil {
-		t.Fatal(err)
-	}
+	writeCarriedFile(t, db, file, "dev1", "awa", fr)
 	for round, want := range []wire.ReceiptStatus{wire.Stored, wire.Duplicate} {
 		code, out, errs := runMain(t, "intake", "import", "--db", db, "--json", file)
 		if code != 0 {

@@ -94,7 +94,7 @@ func TestIntakeImportTwice(t *testing.T) {
 	fh.Close()
 
 	imp := func() intake.ImportResult {
-		code, out, errs := runMain(t, "intake", "import", "--db", db, "--json", file)
+		code, out, errs := runMain(t, "intake", "import", "--db", db, "--json", "--legacy", file)
 		if code != 0 {
 			t.Fatalf("import: exit %d: %s", code, errs)
 		}
@@ -119,6 +119,11 @@ func TestIntakeImportTwice(t *testing.T) {
 			}
 		}
 		return m
+	}
+	// An old batch file proves nothing of its origin: refused unless
+	// --legacy says the operator knows where it came from.
+	if code, _, errs := runMain(t, "intake", "import", "--db", db, file); code != 1 || !strings.Contains(errs, "--legacy") {
+		t.Fatalf("legacy file without --legacy: exit %d: %s", code, errs)
 	}
 	r1 := imp()
 	if r1.Counts[wire.Stored] != 30 || r1.Attachments != 1 || r1.Frames != 3 {
@@ -147,7 +152,7 @@ func TestIntakeImportTwice(t *testing.T) {
 	if code, _, errs := runMain(t, "intake", "form", "publish", "--db", db2, formPath); code != 0 {
 		t.Fatalf("publish: %s", errs)
 	}
-	if code, _, errs := runMain(t, "intake", "import", "--db", db2, bad); code != 1 || !strings.Contains(errs, "truncated") {
+	if code, _, errs := runMain(t, "intake", "import", "--db", db2, "--legacy", bad); code != 1 || !strings.Contains(errs, "truncated") {
 		t.Errorf("truncated file: exit %d: %s", code, errs)
 	}
 	db = db2
@@ -197,7 +202,7 @@ func TestIntakeServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stderr lockedBuffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &stderr, Getenv: testGetenv}
 	exited := make(chan int, 1)
 	go func() { exited <- Main(ctx, env, []string{"intake", "serve", "--db", db, "--addr", "127.0.0.1:0"}) }()
 	var base string
@@ -225,9 +230,9 @@ func TestIntakeServe(t *testing.T) {
 	if status != 200 || json.Unmarshal(body, &d) != nil {
 		t.Fatalf("downstream: %d %s", status, body)
 	}
-	// The built-in returnee form is known to every intake.
-	if len(d.Forms) != 1 || d.Forms[0].Hash == "" {
-		t.Errorf("a fresh intake offers %d forms, want the built-in one", len(d.Forms))
+	// The built-in forms (returnee survey, flow count) are known to every intake.
+	if len(d.Forms) != 2 || d.Forms[0].Hash == "" || d.Forms[1].Hash == "" {
+		t.Errorf("a fresh intake offers %d forms, want the two built-in ones", len(d.Forms))
 	}
 	status, body = post("sira_wrong")
 	var eb wire.ErrorBody

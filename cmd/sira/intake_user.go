@@ -99,12 +99,18 @@ func runIntakeUser(ctx context.Context, env *Env, args []string) error {
 		if err := users.Add(ctx, u, pw); err != nil {
 			return err
 		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditUserChange, u.Name, "add "+string(u.Role)); err != nil {
+			return err
+		}
 		fmt.Fprintf(env.Stdout, "user %s (%s) created\n", u.Name, u.Role)
 	case "assign":
 		if _, err := users.Get(ctx, fs.Arg(0)); err != nil {
 			return fmt.Errorf("intake user assign: no user %s", fs.Arg(0))
 		}
 		if err := users.Assign(ctx, fs.Arg(0), splitComma(*posts), splitComma(*enums)); err != nil {
+			return err
+		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditUserChange, fs.Arg(0), "assign"); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "user %s: posts %q, enumerators %q\n", fs.Arg(0), splitComma(*posts), splitComma(*enums))
@@ -116,9 +122,15 @@ func runIntakeUser(ctx context.Context, env *Env, args []string) error {
 		if err := users.SetPassword(ctx, fs.Arg(0), pw); err != nil {
 			return err
 		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditUserChange, fs.Arg(0), "passwd"); err != nil {
+			return err
+		}
 		fmt.Fprintf(env.Stdout, "user %s: password changed\n", fs.Arg(0))
 	case "disable", "enable":
 		if err := users.SetDisabled(ctx, fs.Arg(0), sub == "disable"); err != nil {
+			return err
+		}
+		if err := auditCLI(ctx, env, *db, dashboard.AuditUserChange, fs.Arg(0), sub); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "user %s %sd\n", fs.Arg(0), sub)
@@ -202,7 +214,7 @@ func readPassword(env *Env, fromStdin bool) (string, error) {
 // until ctx ends. It returns nil, with a note, for a PostgreSQL intake: the
 // sync API is then served without the dashboard. The caller mounts it on
 // the server and passes its RecordSync as the server's OnSync.
-func openDashboard(ctx context.Context, env *Env, st intake.Store, of office.Store, path string) (*dashboard.Dashboard, error) {
+func openDashboard(ctx context.Context, env *Env, st intake.Store, of office.Store, path string, tls bool, proxies intake.Proxies) (*dashboard.Dashboard, error) {
 	if !intakeIsFile(path) {
 		fmt.Fprintln(env.Stderr, "sira intake: the dashboard needs an SQLite intake database; serving the sync API only")
 		return nil, nil
@@ -213,8 +225,9 @@ func openDashboard(ctx context.Context, env *Env, st intake.Store, of office.Sto
 	}
 	// Behind a TLS-terminating proxy, SIRA_SECURE_COOKIES=1 marks the
 	// session cookie Secure (it always is when sira itself serves TLS).
-	secure := env.Getenv != nil && env.Getenv("SIRA_SECURE_COOKIES") == "1"
-	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, Office: of, Logger: slog.New(slog.NewTextHandler(env.Stderr, nil)), SecureCookies: secure})
+	secure := tls || env.Getenv != nil && env.Getenv("SIRA_SECURE_COOKIES") == "1"
+	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, Office: of, Logger: slog.New(slog.NewTextHandler(env.Stderr, nil)),
+		SecureCookies: secure, TrustedProxies: proxies})
 	if err != nil {
 		db.Close()
 		return nil, err

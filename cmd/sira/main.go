@@ -43,6 +43,8 @@ func commands() map[string]command {
 		"intake":   {"the central intake server and its administration", runIntake},
 		"export":   {"export interviews as CSV (and XLSX) with a codebook", runExport},
 		"report":   {"migration statistics tables", runReport},
+		"enrol":    {"enrol this laptop from an office's enrolment file", runEnrol},
+		"recover":  {"open a laptop's file with the office key and export its interviews", runRecover},
 	}
 }
 

@@ -22,6 +22,7 @@ func simulated(t *testing.T, path string) map[string]*survey.Interview {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	unlockAll(t, s)
 	list, err := s.List(ctx, survey.Filter{})
 	if err != nil {
 		t.Fatal(err)
@@ -157,6 +158,7 @@ func TestSimulateUsage(t *testing.T) {
 	}{
 		{"NoN", []string{"simulate", "--db", filepath.Join(t.TempDir(), "x.db")}, 2, "-n must be"},
 		{"BadN", []string{"simulate", "-n", "many"}, 2, "invalid value"},
+		{"ErrNoDB", []string{"simulate", "-n", "1"}, 2, "--db is required"},
 		{"MissingForm", []string{"simulate", "--db", filepath.Join(t.TempDir(), "x.db"), "-n", "1", "--form", "nope.xlsx"}, 1, "nope.xlsx"},
 	}
 	for _, tt := range tests {
@@ -183,7 +185,7 @@ func BenchmarkInsertSimulated(b *testing.B) {
 		b.Fatal(err)
 	}
 	opts := survey.SimOptions{Plan: plan, Enumerator: "E7", DeviceID: "sim-1"}
-	batches, errc := simulateBatches(ctx, f, opts, simGateAnswers, 1, 500)
+	batches, errc := simulateBatches(ctx, f, opts, simPrepare(f, "", true, 1), 1, 500, nil)
 	var proto []*survey.Interview
 	for bt := range batches {
 		proto = append(proto, bt...)
@@ -196,6 +198,7 @@ func BenchmarkInsertSimulated(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
+	mustUnlock(b, s, "E7")
 	n := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -227,7 +230,7 @@ func BenchmarkSimulateCommand(b *testing.B) {
 		path := filepath.Join(dir, fmt.Sprintf("sim%d.db", i))
 		i++
 		var out, errb strings.Builder
-		env := &Env{Stdout: &out, Stderr: &errb}
+		env := &Env{Stdout: &out, Stderr: &errb, Getenv: testGetenv}
 		if err := runSimulate(ctx, env, []string{"--db", path, "-n", fmt.Sprint(n), "--seed", "7"}); err != nil {
 			b.Fatalf("%v\n%s", err, errb.String())
 		}

@@ -18,7 +18,7 @@ import (
 func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: testGetenv}
 	code = Main(context.Background(), env, args)
 	return code, out.String(), errb.String()
 }
@@ -33,6 +33,7 @@ func statusFixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	mustUnlock(t, s, "E1")
 	started := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 	add := func(id, form string, st survey.Status) {
 		iv := &survey.Interview{ID: id, FormID: form, FormVersion: "1", FormHash: "sha256:00", Enumerator: "E1", Started: started, Status: st}

@@ -26,11 +26,18 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	db := fl.String("db", "", "database `path` (default: the user's data directory, sira/sira.db)")
 	server := fl.String("server", "", "intake server `URL` (default: the last one used)")
 	token := fl.String("token", "", "device `token` from the intake administrator; remembered after first use")
-	out := fl.String("out", "", "write a batch `file` (USB stick) instead of syncing over the network")
+	out := fl.String("out", "", "write a carried `file` (USB stick) instead of syncing over the network, encrypted to the office")
+	plaintext := fl.Bool("plaintext", false, "with --out: write the file unencrypted when the laptop knows no office key (not enrolled)")
 	asJSON := fl.Bool("json", false, "print the session's result as JSON")
+	pin := addPINFlags(fl, nil)
+	caFile := fl.String("ca", "", "trust the server's certificate when a CA `file` (PEM) signed it")
+	fingerprint := fl.String("fingerprint", "", "trust only the server certificate with this `SHA256:…` fingerprint (remembered after first use)")
+	insecure := fl.Bool("insecure", false, "sync over plain http:// even when a form sets public_key")
 	fl.Usage = func() {
-		fmt.Fprintln(fl.Output(), `Usage: sira sync --db PATH --server URL [--token T]
-       sira sync --db PATH --out FILE
+		fmt.Fprintln(fl.Output(), `Usage: sira sync --db PATH --server URL [--token T] [--ca FILE | --fingerprint SHA256:…] [--insecure] [--enumerator E] [--pin-stdin]
+       sira sync --db PATH --out FILE [--plaintext] [--enumerator E] [--pin-stdin]
+
+The enumerator's PIN comes from --pin-stdin, $SIRA_PIN, or a prompt.
 
 Sends the finalized interviews not yet acknowledged by the intake server and
 receives new form versions and rejected interviews; or writes them to a batch
@@ -45,6 +52,9 @@ file for 'sira intake import'.`)
 	}
 	if fl.NArg() > 0 {
 		return usageErrorf("unexpected argument %q (try sira sync -h)", fl.Arg(0))
+	}
+	if *plaintext && *out == "" {
+		return usageErrorf("--plaintext goes with --out FILE (try sira sync -h)")
 	}
 	if *out != "" && (*server != "" || *token != "") {
 		return usageErrorf("--out writes a file: it takes no --server or --token (try sira sync -h)")
@@ -61,9 +71,12 @@ file for 'sira intake import'.`)
 		return err
 	}
 	defer st.Close()
+	if _, err := pin.signIn(ctx, env, st, false); err != nil {
+		return err
+	}
 
 	if *out != "" {
-		res, err := client.Export(ctx, st, *out)
+		res, err := client.ExportOptions(ctx, st, *out, client.ExportOpts{Plaintext: *plaintext})
 		if err != nil {
 			return err
 		}
@@ -79,7 +92,14 @@ file for 'sira intake import'.`)
 	if err != nil {
 		return err
 	}
-	cfg := client.Config{URL: url, Token: tok}
+	certPin, err := syncPin(ctx, st, *server, url, *fingerprint)
+	if err != nil {
+		return err
+	}
+	if err := checkPlaintext(ctx, env, st, url, *insecure); err != nil {
+		return err
+	}
+	cfg := client.Config{URL: url, Token: tok, TLS: client.TLS{CAFile: *caFile, Fingerprint: certPin}}
 	bar := newProgressBar(env.Stderr)
 	if bar != nil {
 		cfg.Progress = bar.update
@@ -96,6 +116,9 @@ file for 'sira intake import'.`)
 		// The server accepted the token: remember it (and the server) so
 		// the next sync needs neither flag.
 		if serr := rememberTarget(ctx, st, url, tok); serr != nil && err == nil {
+			err = serr
+		}
+		if serr := st.SetSetting(ctx, client.SettingFingerprint, certPin); serr != nil && err == nil {
 			err = serr
 		}
 	}
@@ -220,3 +243,53 @@ func (b *progressBar) update(p client.Progress) {
 }
 
 func (b *progressBar) finish() { fmt.Fprintln(b.w) }
+
+// syncPin returns the certificate fingerprint to pin: the flag's, or the
+// one remembered for this server when no --server or no --fingerprint was
+// given (a new --server forgets the old pin).
+func syncPin(ctx context.Context, st survey.Store, serverFlag, url, flag string) (string, error) {
+	if flag != "" {
+		if _, err := client.ParseFingerprint(flag); err != nil {
+			return "", usageErrorf("--fingerprint: %v", err)
+		}
+		return flag, nil
+	}
+	if s, _ := st.Setting(ctx, client.SettingServer); serverFlag != "" && s != url {
+		return "", nil
+	}
+	v, err := st.Setting(ctx, client.SettingFingerprint)
+	if errors.Is(err, survey.ErrNotFound) {
+		return "", nil
+	}
+	return v, err
+}
+
+// checkPlaintext warns, every time, before syncing over plain http:// to a
+// host that is not this machine; when a form on the laptop sets public_key
+// (its answers are meant for the office alone) it refuses unless insecure.
+func checkPlaintext(ctx context.Context, env *Env, st survey.Store, url string, insecure bool) error {
+	if !client.Plaintext(url) {
+		return nil
+	}
+	fmt.Fprintf(env.Stderr, "warning: %s is plain http: anyone on the network can read and change what is sent (use https://, see sira intake tls selfsigned)\n", url)
+	if insecure {
+		return nil
+	}
+	fs, err := st.Forms(ctx)
+	if err != nil {
+		return err
+	}
+	for _, fi := range fs {
+		b, err := st.GetForm(ctx, fi.Hash)
+		if err != nil {
+			return err
+		}
+		var f struct {
+			PublicKey string `json:"public_key"`
+		}
+		if json.Unmarshal(b, &f) == nil && f.PublicKey != "" {
+			return usageErrorf("form %s sets public_key: its interviews do not go over plain http:// (use https://, or --insecure to send anyway)", fi.FormID)
+		}
+	}
+	return nil
+}

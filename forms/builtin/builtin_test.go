@@ -20,9 +20,13 @@ const (
 
 var languages = []string{french, english}
 
+// mustForm compiles the returnee version 2026112801, kept verbatim in
+// versions/: the tests of this file and engine_test.go are that version's,
+// and keep proving that it still compiles and runs. The current version's
+// tests are in returnee_test.go.
 func mustForm(tb testing.TB) *forms.Form {
 	tb.Helper()
-	f, err := builtin.Form(context.Background())
+	f, err := builtin.Frozen(context.Background())
 	if err != nil {
 		tb.Fatalf("compile built-in form: %v", err)
 	}

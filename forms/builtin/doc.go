@@ -1,5 +1,20 @@
-// Package builtin embeds Sira's built-in survey of returning migrants: the
-// form the enumerator's app uses when no form is given. It is authored as an
+// Package builtin embeds Sira's built-in forms: the survey of returning
+// migrants (form id "returnee"), the form the enumerator's app uses when no
+// form is given, and the daily flow count per post (form id "flow_count",
+// flow_count.md), the flow monitoring registry that weights the survey.
+//
+// The returnee survey's current version (2026120801) follows the
+// methodological review of version 2026112801 (errors E1–E16) and issue 13:
+// an eligibility screen, migrant status per UN 1998/2021, reasons for
+// return, labour per ICLS and ICSE-18, SDG 10.7.1 recruitment costs,
+// recognition per EU-LFS ESTQUAL, child protection per CRC General Comment
+// 6, and the missing-value convention dk/refused (selects) and -98/-99
+// (numbers). The header of returnee.md documents every convention and
+// source. Earlier versions are kept verbatim in versions/ (Versions,
+// Version): interviews collected with them still load, sync, export and
+// report; the benchmarks use FrozenVersion so their figures stay comparable.
+//
+// The module list below describes version 2026112801. It is authored as an
 // XLSForm in pyxform's markdown-table layout (returnee.md) so that it is text:
 // reviewable, diffable, and compiled by the same reader as any spreadsheet.
 // Every label, hint and message is written in French ("Français (fr)", the
@@ -56,8 +71,10 @@
 //   - Origin: Mali's 8 regions and the District of Bamako with their 49
 //     cercles, as in the 2009 census (RGPH 2009) and most INSTAT series; the
 //     District's six communes stand in for cercles. The 2023 reorganisation
-//     into 19 regions is mostly a regrouping of these cercles, so answers can
-//     be recoded to it; the reverse would lose detail. Ménaka is a cercle of
+//     (19 regions, 156 cercles) created cercles by dismantling existing
+//     ones, so no recoding to it is claimed (review E13); the commune of
+//     origin, from which both frames derive, is kept in text until an
+//     official coded list is loaded. Ménaka is a cercle of
 //     Gao and Taoudénit lies within Tombouctou's cercles, as in 2009.
 //   - Border posts: the main road crossings where returnees are received
 //     (Gogui, Diboli, Kourémalé, Hérémakono, Zégoua, Bénéna, Labbezanga,

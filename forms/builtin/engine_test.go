@@ -25,7 +25,12 @@ type session struct {
 
 func newSession(t *testing.T) *session {
 	t.Helper()
-	f := mustForm(t)
+	return newSessionOf(t, mustForm(t))
+}
+
+// newSessionOf starts an interview of f in the engine.
+func newSessionOf(t *testing.T, f *forms.Form) *session {
+	t.Helper()
 	iv, err := survey.NewInterview(f, "enum01", "laptop01", testNow)
 	if err != nil {
 		t.Fatalf("new interview: %v", err)

@@ -45,6 +45,9 @@ type stringLit struct{ s string }
 type fieldRef struct {
 	name string
 	idx  int // name's position in Expr.Fields, for FieldIndexer
+	// lastSaved: ${last-saved#name}, read through LastSavedContext; not in
+	// Expr.Fields (it depends on no answer of this interview).
+	lastSaved bool
 }
 
 type binaryExpr struct {
@@ -98,6 +101,9 @@ func (n *stringLit) format(b *strings.Builder) {
 
 func (n *fieldRef) format(b *strings.Builder) {
 	b.WriteString("${")
+	if n.lastSaved {
+		b.WriteString("last-saved#")
+	}
 	b.WriteString(n.name)
 	b.WriteString("}")
 }

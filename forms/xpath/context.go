@@ -56,3 +56,22 @@ type Context interface {
 type FieldIndexer interface {
 	FieldAt(i int, name string) ([]Node, error)
 }
+
+// LastSavedContext is an optional interface of a Context that answers
+// ${last-saved#name}: the value of name in the last interview saved with
+// this form on this device (ODK's last-saved instance), String("") when
+// there is none. Without it the reference reads as empty.
+type LastSavedContext interface {
+	LastSaved(name string) Value
+}
+
+// valueNode is a detached leaf holding a value (a last-saved answer).
+type valueNode struct {
+	name string
+	v    Value
+}
+
+func (n *valueNode) Name() string     { return n.name }
+func (n *valueNode) Parent() Node     { return nil }
+func (n *valueNode) Children() []Node { return nil }
+func (n *valueNode) Value() Value     { return n.v }

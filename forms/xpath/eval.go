@@ -422,6 +422,13 @@ func (ev *evaluator) nodes(n node, fn string) ([]Node, error) {
 func (ev *evaluator) field(n *fieldRef) ([]Node, error) {
 	var ns []Node
 	var err error
+	if n.lastSaved {
+		v := String("")
+		if ls, ok := ev.ctx.(LastSavedContext); ok {
+			v = ls.LastSaved(n.name)
+		}
+		return []Node{&valueNode{name: n.name, v: v}}, nil
+	}
 	if fi, ok := ev.ctx.(FieldIndexer); ok {
 		ns, err = fi.FieldAt(n.idx, n.name)
 	} else {

@@ -1,17 +1,19 @@
 package xpath
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
 
 // Expr is a parsed expression. It is immutable and safe for concurrent use.
 type Expr struct {
-	src      string
-	root     node
-	fields   []string
-	paths    []string
-	volatile bool
+	src       string
+	root      node
+	fields    []string
+	lastSaved []string // ${last-saved#name} names
+	paths     []string
+	volatile  bool
 }
 
 // Parse parses an XLSForm/ODK expression. Errors are *SyntaxError, including
@@ -71,6 +73,10 @@ func (e *Expr) Canonical() string {
 	return b.String()
 }
 
+// LastSaved returns the distinct ${last-saved#name} references, in order
+// of appearance (not in Fields: they read the last saved interview).
+func (e *Expr) LastSaved() []string { return append([]string(nil), e.lastSaved...) }
+
 // Fields returns the distinct ${name} references, in order of appearance.
 func (e *Expr) Fields() []string { return append([]string(nil), e.fields...) }
 
@@ -102,6 +108,12 @@ func (e *Expr) analyse() {
 		walk(n, func(n node) bool {
 			switch n := n.(type) {
 			case *fieldRef:
+				if n.lastSaved {
+					if !slices.Contains(e.lastSaved, n.name) {
+						e.lastSaved = append(e.lastSaved, n.name)
+					}
+					return true
+				}
 				i, ok := seenF[n.name]
 				if !ok {
 					i = len(e.fields)

@@ -3,6 +3,7 @@ package xpath
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -67,6 +68,8 @@ type token struct {
 	text string  // source text of the token
 	num  float64 // tNum
 	str  string  // tStr: contents; tField: the name
+	// lastSaved marks ${last-saved#name} (tField).
+	lastSaved bool
 }
 
 // describe names a token for error messages.
@@ -149,11 +152,14 @@ func lex(src string) ([]token, error) {
 					return nil, &SyntaxError{Offset: start, Msg: "unterminated ${ reference"}
 				}
 				name := src[i+2 : j]
-				if !isNCName(name) {
+				// ${last-saved#name}: the answer in the last interview
+				// saved with this form (ODK's last-saved instance).
+				bare, last := strings.CutPrefix(name, "last-saved#")
+				if !isNCName(bare) {
 					return nil, &SyntaxError{Offset: start, Msg: fmt.Sprintf("malformed reference ${%s}", name)}
 				}
 				i = j + 1
-				toks = append(toks, token{kind: tField, off: start, text: src[start:i], str: name})
+				toks = append(toks, token{kind: tField, off: start, text: src[start:i], str: bare, lastSaved: last})
 				continue
 			}
 			i++

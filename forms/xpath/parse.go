@@ -326,7 +326,7 @@ func (p *parser) parsePrimary() (node, error) {
 	case tStr:
 		return &stringLit{s: t.str}, nil
 	case tField:
-		return &fieldRef{name: t.str}, nil
+		return &fieldRef{name: t.str, lastSaved: t.lastSaved}, nil
 	case tLParen:
 		e, err := p.parseExpr()
 		if err != nil {

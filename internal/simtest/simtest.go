@@ -13,13 +13,15 @@ import (
 	"sira/survey"
 )
 
-// BuiltinInterviews returns the built-in returnee form, its plan and n
+// BuiltinInterviews returns the built-in returnee form at its frozen version, its plan and n
 // finalized interviews simulated from it with the PCG seed (seed, seed2):
 // a consenting returnee not interviewed before, by enumerator "awa" on
 // device device. The benchmarks of several packages measure on these.
 func BuiltinInterviews(tb testing.TB, n int, seed, seed2 uint64, device string) (*forms.Form, *survey.Plan, []*survey.Interview) {
 	tb.Helper()
-	f, err := builtin.Form(context.Background())
+	// The frozen version (builtin.FrozenVersion), not the current one: the
+	// benchmarks' figures stay comparable across revisions of the form.
+	f, err := builtin.Frozen(context.Background())
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -25,6 +25,8 @@ import (
 // Source is export.Source over an intake store and its office.
 type Source struct {
 	Intake intake.Store
+	// Office, when nil (a laptop's interviews being recovered), gives no
+	// review states and no chosen copies.
 	Office office.Store
 	// PostField is the name of the question holding the border post
 	// (default "border_post").
@@ -76,6 +78,9 @@ func contains(ss []string, s string) bool {
 // chosen maps interview id to the content hash of the copy chosen at its
 // current revision (choices of revisions since replaced are dropped).
 func (s *Source) chosen(ctx context.Context) (map[string]string, error) {
+	if s.Office == nil {
+		return map[string]string{}, nil
+	}
 	cs, err := s.Office.Choices(ctx)
 	if err != nil {
 		return nil, err
@@ -136,12 +141,14 @@ func (s *Source) Rows(ctx context.Context, f *forms.Form) iter.Seq2[export.Row, 
 				return nil
 			}
 			state := office.ToCheck
-			r, err := s.Office.Review(ctx, x.ID)
-			switch {
-			case err == nil && r.Revision == x.Revision:
-				state = r.State
-			case err != nil && !errors.Is(err, office.ErrNotFound):
-				return err
+			if s.Office != nil {
+				r, err := s.Office.Review(ctx, x.ID)
+				switch {
+				case err == nil && r.Revision == x.Revision:
+					state = r.State
+				case err != nil && !errors.Is(err, office.ErrNotFound):
+					return err
+				}
 			}
 			m := export.Meta{Received: x.Received, ReviewState: office.CentralState(state, x.Conflict && !settled, x.Revision > 1)}
 			if post != "" && iv.Data != nil {

@@ -10,5 +10,9 @@
 //
 // Answers are kept as one JSON document per interview (the survey.Record
 // tree); paradata as appended JSON batches; attachment contents once per
-// SHA-256.
+// SHA-256. All of them are sealed (survey/vault) under the data key of the
+// interview's enumerator, which Unlock opens with their PIN (keys.go); a
+// database an older Sira wrote in clear is encrypted at the first sign-in
+// (upgrade.go). The connection runs with secure_delete on and temporary
+// storage in memory. survey/SECURITY.md has the design and its limits.
 package sqlite

@@ -27,9 +27,9 @@ const childEnv = "SIRA_SQLITE_DURABILITY_CHILD"
 func durabilityValue(n int) (survey.Ref, string) {
 	// Every fourth answer goes into a repeat instance, to cover instance creation.
 	if n%4 == 3 {
-		return ref("/data/legs/note", step("/data/legs", n/4+1)), "leg note " + strconv.Itoa(n)
+		return ref("/data/legs/note", step("/data/legs", n/4+1)), "leg note " + strconv.Itoa(n) + marker
 	}
-	return ref("/data/q" + strconv.Itoa(n)), "value " + strconv.Itoa(n) + strings.Repeat("·", n%17)
+	return ref("/data/q" + strconv.Itoa(n)), "value " + strconv.Itoa(n) + marker + strings.Repeat("·", n%17)
 }
 
 // runDurabilityChild saves answers forever, printing "ACK n" after each
@@ -37,9 +37,13 @@ func durabilityValue(n int) (survey.Ref, string) {
 func runDurabilityChild(spec string) {
 	path, id, _ := strings.Cut(spec, "|")
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 	if err != nil {
 		fmt.Println("ERR open:", err)
+		os.Exit(3)
+	}
+	if err := s.Unlock(ctx, "E01", testPIN); err != nil {
+		fmt.Println("ERR unlock:", err)
 		os.Exit(3)
 	}
 	if err := s.Create(ctx, draft(id)); err != nil {
@@ -129,6 +133,9 @@ func TestAutosaveDurability(t *testing.T) {
 		acked[id] = n
 		t.Logf("round %d: killed after %d acknowledged saves (by time: %v)", round, n, byTime)
 
+		// Killed mid-save: the database, its WAL and shared memory hold
+		// no answer in clear.
+		assertNoMarker(t, path)
 		checkDurable(t, path, acked, created)
 		if t.Failed() {
 			return
@@ -141,11 +148,12 @@ func TestAutosaveDurability(t *testing.T) {
 func checkDurable(t *testing.T, path string, acked map[string]int, created map[string]bool) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 	if err != nil {
 		t.Fatalf("reopen after kill: %v", err)
 	}
 	defer s.Close()
+	mustUnlock(t, s)
 	for id, n := range acked {
 		iv, err := s.Get(ctx, id)
 		if errors.Is(err, survey.ErrNotFound) && !created[id] && n == 0 {

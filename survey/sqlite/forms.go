@@ -11,6 +11,7 @@ import (
 
 // PutForm implements survey.Store.
 func (s *Store) PutForm(ctx context.Context, formID, version, hash string, compiledJSON []byte) error {
+	defer s.enter()()
 	if formID == "" || hash == "" || len(compiledJSON) == 0 {
 		return fmt.Errorf("store form %q: form id, hash and content are required", formID)
 	}
@@ -24,6 +25,7 @@ func (s *Store) PutForm(ctx context.Context, formID, version, hash string, compi
 
 // Forms implements survey.Store.
 func (s *Store) Forms(ctx context.Context) ([]survey.FormInfo, error) {
+	defer s.enter()()
 	rows, err := s.db.QueryContext(ctx, "SELECT form_id, version, hash, added FROM forms ORDER BY form_id, added DESC, hash")
 	if err != nil {
 		return nil, fmt.Errorf("list forms: %w", err)
@@ -47,6 +49,7 @@ func (s *Store) Forms(ctx context.Context) ([]survey.FormInfo, error) {
 
 // GetForm implements survey.Store.
 func (s *Store) GetForm(ctx context.Context, hash string) ([]byte, error) {
+	defer s.enter()()
 	var b []byte
 	err := s.db.QueryRowContext(ctx, "SELECT compiled FROM forms WHERE hash = ?", hash).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {

@@ -16,6 +16,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"sira/survey"
+	"sira/survey/vault"
 )
 
 const interviewCols = `id, form_id, form_version, form_hash, enumerator, device_id, started, ended,
@@ -40,10 +41,13 @@ func (s *Store) Insert(ctx context.Context, ivs []*survey.Interview) error {
 	return s.insert(ctx, ivs, "insert")
 }
 
-// encoded is an interview's row content, prepared outside the transaction.
+// encoded is an interview's row content, prepared (and sealed) outside the
+// transaction.
 type encoded struct {
 	data, paradata []byte
+	comment        string
 	hash           any
+	sl             sealer
 }
 
 func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) error {
@@ -52,6 +56,7 @@ func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) 
 	}
 	var device string
 	now := s.now()
+	sealers := map[string]sealer{}
 	for _, iv := range ivs {
 		if iv.ID == "" || iv.FormID == "" {
 			return fmt.Errorf("%s interview: id and form id are required", op)
@@ -71,6 +76,23 @@ func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) 
 			}
 			iv.DeviceID = device
 		}
+		if _, ok := sealers[norm(iv.Enumerator)]; !ok {
+			var sl sealer
+			err := s.readTx(ctx, func(tx *sql.Tx) error {
+				var err error
+				sl, err = s.sealerFor(ctx, tx, iv.Enumerator)
+				if err == nil && op == "create" && sl.key == nil {
+					// A new draft is its signed-in enumerator's; only
+					// Insert (sync, imports) seals for someone else.
+					err = fmt.Errorf("enumerator %q: %w", iv.Enumerator, survey.ErrLocked)
+				}
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("%s interview %s: %w", op, iv.ID, err)
+			}
+			sealers[norm(iv.Enumerator)] = sl
+		}
 		if iv.Updated.IsZero() {
 			iv.Updated = now
 		}
@@ -79,7 +101,7 @@ func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) 
 		}
 		sortAttachments(iv.Attachments)
 	}
-	enc, err := encodeAll(ivs)
+	enc, err := encodeAll(ivs, sealers)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -93,7 +115,7 @@ func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) 
 		for k, iv := range ivs {
 			data, hash := enc[k].data, enc[k].hash
 			if _, err := ins.ExecContext(ctx, iv.ID, iv.FormID, iv.FormVersion, iv.FormHash, iv.Enumerator, iv.DeviceID,
-				nanos(iv.Started), nanos(iv.Ended), string(iv.Status), iv.Revision, iv.Comment, nanos(iv.Updated),
+				nanos(iv.Started), nanos(iv.Ended), string(iv.Status), iv.Revision, enc[k].comment, nanos(iv.Updated),
 				data, hash); err != nil {
 				if isPrimaryKeyViolation(err) {
 					return fmt.Errorf("%s interview %s: %w", op, iv.ID, survey.ErrExists)
@@ -111,15 +133,25 @@ func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) 
 					return fmt.Errorf("%s interview %s: paradata: %w", op, iv.ID, err)
 				}
 			}
-			for _, a := range iv.Attachments {
+			for i, a := range iv.Attachments {
+				a.SHA256 = strings.ToLower(a.SHA256) // as stored, and as Get returns it
+				iv.Attachments[i].SHA256 = a.SHA256
 				if att == nil {
-					if att, err = tx.PrepareContext(ctx, `INSERT INTO attachments (interview_id, field, name, sha256, size, type)
-						SELECT ?, ?, ?, sha256, size, ? FROM blobs WHERE sha256 = ?`); err != nil {
+					if att, err = tx.PrepareContext(ctx, `INSERT INTO attachments (interview_id, field, name, sha256, size, type, key)
+						SELECT ?, ?, ?, sha256, size, ?, ? FROM blobs WHERE sha256 = ?`); err != nil {
 						return err
 					}
 					defer att.Close()
 				}
-				res, err := att.ExecContext(ctx, iv.ID, a.Field, a.Name, a.Type, a.SHA256)
+				ck, size, err := s.contentKey(ctx, tx, a.SHA256)
+				if err != nil {
+					return fmt.Errorf("%s interview %s: attachment %s: %w", op, iv.ID, a.Name, err)
+				}
+				sk, err := enc[k].sl.seal(nil, ck, vault.AD(iv.ID, fieldAttachment, a.Field, a.Name, a.SHA256))
+				if err != nil {
+					return fmt.Errorf("%s interview %s: attachment %s: %w", op, iv.ID, a.Name, err)
+				}
+				res, err := att.ExecContext(ctx, iv.ID, a.Field, a.Name, a.Type, sk, a.SHA256)
 				if err != nil {
 					return fmt.Errorf("%s interview %s: attachment %s: %w", op, iv.ID, a.Name, err)
 				}
@@ -127,14 +159,11 @@ func (s *Store) insert(ctx context.Context, ivs []*survey.Interview, op string) 
 					return fmt.Errorf("%s interview %s: attachment %s: content %s not stored (PutAttachment first): %w",
 						op, iv.ID, a.Name, a.SHA256, survey.ErrNotFound)
 				}
+				iv.Attachments[i].Size = size
 			}
 			if iv.Status != survey.StatusDraft && len(iv.Attachments) > 0 {
 				// Hash what Get will return, sizes from the stored contents included.
-				stored, err := getInterview(ctx, tx, iv.ID)
-				if err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, "UPDATE interviews SET content_hash = ? WHERE id = ?", stored.ContentHash(), iv.ID); err != nil {
+				if _, err := tx.ExecContext(ctx, "UPDATE interviews SET content_hash = ? WHERE id = ?", iv.ContentHash(), iv.ID); err != nil {
 					return fmt.Errorf("%s interview %s: %w", op, iv.ID, err)
 				}
 			}
@@ -152,7 +181,7 @@ func (s *Store) Get(ctx context.Context, id string) (*survey.Interview, error) {
 	var iv *survey.Interview
 	err := s.readTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		iv, err = getInterview(ctx, tx, id)
+		iv, err = s.getInterview(ctx, tx, id)
 		return err
 	})
 	return iv, err
@@ -161,6 +190,7 @@ func (s *Store) Get(ctx context.Context, id string) (*survey.Interview, error) {
 // readTx runs fn in a read transaction, so that an interview is read whole
 // from one snapshot.
 func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	defer s.enter()()
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
@@ -169,7 +199,9 @@ func (s *Store) readTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return fn(tx)
 }
 
-func getInterview(ctx context.Context, tx *sql.Tx, id string) (*survey.Interview, error) {
+// getInterview reads and opens an interview. Errors: survey.ErrNotFound,
+// survey.ErrLocked.
+func (s *Store) getInterview(ctx context.Context, tx *sql.Tx, id string) (*survey.Interview, error) {
 	iv := &survey.Interview{}
 	var started, ended, updated sql.NullInt64
 	var status string
@@ -185,6 +217,16 @@ func getInterview(ctx context.Context, tx *sql.Tx, id string) (*survey.Interview
 	}
 	iv.Status = survey.Status(status)
 	iv.Started, iv.Ended, iv.Updated = fromNanos(started), fromNanos(ended), fromNanos(updated)
+	k, err := s.openKey(iv.Enumerator)
+	if err != nil {
+		return nil, fmt.Errorf("interview %s: %w", id, err)
+	}
+	if iv.Comment, err = openComment(k, id, iv.Comment); err != nil {
+		return nil, err
+	}
+	if data, err = k.Open(nil, data, vault.AD(id, fieldAnswers)); err != nil {
+		return nil, fmt.Errorf("interview %s: answers: %w", id, err)
+	}
 	iv.Data = &survey.Record{}
 	if err := json.Unmarshal(data, iv.Data); err != nil {
 		return nil, fmt.Errorf("get interview %s: decode answers: %w", id, err)
@@ -217,6 +259,9 @@ func getInterview(ctx context.Context, tx *sql.Tx, id string) (*survey.Interview
 		if err := rows.Scan(&b); err != nil {
 			return nil, fmt.Errorf("get interview %s: paradata: %w", id, err)
 		}
+		if b, err = k.Open(b[:0:0], b, vault.AD(id, fieldParadata)); err != nil {
+			return nil, fmt.Errorf("interview %s: paradata: %w", id, err)
+		}
 		if err := json.Unmarshal(b, &evs); err != nil {
 			return nil, fmt.Errorf("get interview %s: decode paradata: %w", id, err)
 		}
@@ -237,6 +282,9 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		}
 		if st != survey.StatusDraft {
 			return fmt.Errorf("delete interview %s (%s): %w", id, st, survey.ErrImmutable)
+		}
+		if _, err := s.interviewKey(ctx, tx, id); err != nil {
+			return fmt.Errorf("delete interview %s: %w", id, err)
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM interviews WHERE id = ?", id); err != nil {
 			return fmt.Errorf("delete interview %s: %w", id, err)
@@ -261,9 +309,9 @@ func status(ctx context.Context, tx *sql.Tx, id string) (survey.Status, error) {
 // editDraft applies fn to a draft's answers and appends ev, in one durable transaction.
 func (s *Store) editDraft(ctx context.Context, id, op string, fn func(*survey.Record) error, ev []survey.Event) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var st string
+		var st, enumerator string
 		var data []byte
-		err := tx.QueryRowContext(ctx, "SELECT status, data FROM interviews WHERE id = ?", id).Scan(&st, &data)
+		err := tx.QueryRowContext(ctx, "SELECT status, enumerator, data FROM interviews WHERE id = ?", id).Scan(&st, &enumerator, &data)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%s: interview %s: %w", op, id, survey.ErrNotFound)
 		}
@@ -273,28 +321,44 @@ func (s *Store) editDraft(ctx context.Context, id, op string, fn func(*survey.Re
 		if survey.Status(st) != survey.StatusDraft {
 			return fmt.Errorf("%s: interview %s (%s): %w", op, id, st, survey.ErrImmutable)
 		}
+		k, err := s.openKey(enumerator)
+		if err != nil {
+			return fmt.Errorf("%s: interview %s: %w", op, id, err)
+		}
+		ad := vault.AD(id, fieldAnswers)
+		plain, err := k.Open(make([]byte, 0, len(data)), data, ad)
+		if err != nil {
+			return fmt.Errorf("%s: interview %s: answers: %w", op, id, err)
+		}
 		var rec survey.Record
-		if err := json.Unmarshal(data, &rec); err != nil {
+		if err := json.Unmarshal(plain, &rec); err != nil {
 			return fmt.Errorf("%s: interview %s: decode answers: %w", op, id, err)
 		}
 		if err := fn(&rec); err != nil {
 			return fmt.Errorf("%s: interview %s: %w", op, id, err)
 		}
-		data = rec.AppendJSON(data[:0]) // the bytes of json.Marshal, cheaper
+		plain = rec.AppendJSON(plain[:0]) // the bytes of json.Marshal, cheaper
+		if data, err = k.Seal(data[:0], plain, ad); err != nil {
+			return fmt.Errorf("%s: interview %s: %w", op, id, err)
+		}
+		clear(plain)
 		if _, err := tx.ExecContext(ctx, "UPDATE interviews SET data = ?, updated = ? WHERE id = ?", data, s.now().UnixNano(), id); err != nil {
 			return fmt.Errorf("%s: interview %s: %w", op, id, err)
 		}
-		return appendEvents(ctx, tx, id, ev)
+		return appendEvents(ctx, tx, sealer{key: k}, id, ev)
 	})
 }
 
-func appendEvents(ctx context.Context, tx *sql.Tx, id string, ev []survey.Event) error {
+func appendEvents(ctx context.Context, tx *sql.Tx, sl sealer, id string, ev []survey.Event) error {
 	if len(ev) == 0 {
 		return nil
 	}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("interview %s: encode paradata: %w", id, err)
+	}
+	if b, err = sl.seal(nil, b, vault.AD(id, fieldParadata)); err != nil {
+		return fmt.Errorf("interview %s: paradata: %w", id, err)
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO paradata (interview_id, events) VALUES (?, ?)", id, b); err != nil {
 		return fmt.Errorf("interview %s: append paradata: %w", id, err)
@@ -349,17 +413,18 @@ func (s *Store) RemoveRepeatInstance(ctx context.Context, id string, instance su
 // AppendEvents implements survey.Store.
 func (s *Store) AppendEvents(ctx context.Context, id string, ev []survey.Event) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := status(ctx, tx, id); err != nil {
+		k, err := s.interviewKey(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		return appendEvents(ctx, tx, id, ev)
+		return appendEvents(ctx, tx, sealer{key: k}, id, ev)
 	})
 }
 
 // Finalize implements survey.Store.
 func (s *Store) Finalize(ctx context.Context, id string, at time.Time, ev ...survey.Event) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		iv, err := getInterview(ctx, tx, id)
+		iv, err := s.getInterview(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -372,12 +437,22 @@ func (s *Store) Finalize(ctx context.Context, id string, at time.Time, ev ...sur
 			string(iv.Status), nanos(at), s.now().UnixNano(), iv.ContentHash(), id); err != nil {
 			return fmt.Errorf("finalize interview %s: %w", id, err)
 		}
-		return appendEvents(ctx, tx, id, ev)
+		k, err := s.openKey(iv.Enumerator)
+		if err != nil {
+			return err
+		}
+		return appendEvents(ctx, tx, sealer{key: k}, id, ev)
 	})
 }
 
-// List implements survey.Store.
+// List implements survey.Store: interviews of locked enumerators are left
+// out (their comments are sealed), so each enumerator sees only their own.
 func (s *Store) List(ctx context.Context, f survey.Filter) ([]survey.Summary, error) {
+	if f.Enumerator != "" {
+		if _, err := s.openKey(f.Enumerator); err != nil {
+			return nil, fmt.Errorf("list interviews: %w", err)
+		}
+	}
 	var where []string
 	var args []any
 	if f.FormID != "" {
@@ -387,13 +462,14 @@ func (s *Store) List(ctx context.Context, f survey.Filter) ([]survey.Summary, er
 		where, args = append(where, "status = ?"), append(args, string(f.Status))
 	}
 	if f.Enumerator != "" {
-		where, args = append(where, "enumerator = ?"), append(args, f.Enumerator)
+		where, args = append(where, "enumerator = ? COLLATE NOCASE"), append(args, f.Enumerator)
 	}
 	q := "SELECT id, form_id, form_version, enumerator, status, revision, comment, started, ended, updated FROM interviews"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY updated DESC, id"
+	defer s.enter()()
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list interviews: %w", err)
@@ -405,6 +481,13 @@ func (s *Store) List(ctx context.Context, f survey.Filter) ([]survey.Summary, er
 		var st string
 		var started, ended, updated sql.NullInt64
 		if err := rows.Scan(&m.ID, &m.FormID, &m.FormVersion, &m.Enumerator, &st, &m.Revision, &m.Comment, &started, &ended, &updated); err != nil {
+			return nil, fmt.Errorf("list interviews: %w", err)
+		}
+		k := s.unlocked(m.Enumerator)
+		if k == nil {
+			continue
+		}
+		if m.Comment, err = openComment(k, m.ID, m.Comment); err != nil {
 			return nil, fmt.Errorf("list interviews: %w", err)
 		}
 		m.Status = survey.Status(st)
@@ -419,6 +502,7 @@ func (s *Store) List(ctx context.Context, f survey.Filter) ([]survey.Summary, er
 
 // Counts implements survey.Store.
 func (s *Store) Counts(ctx context.Context) (map[string]map[survey.Status]int, error) {
+	defer s.enter()()
 	rows, err := s.db.QueryContext(ctx, "SELECT form_id, status, count(*) FROM interviews GROUP BY form_id, status")
 	if err != nil {
 		return nil, fmt.Errorf("count interviews: %w", err)
@@ -444,6 +528,7 @@ func (s *Store) Counts(ctx context.Context) (map[string]map[survey.Status]int, e
 
 // Pending implements survey.Store.
 func (s *Store) Pending(ctx context.Context) ([]survey.PendingInterview, error) {
+	defer s.enter()()
 	rows, err := s.db.QueryContext(ctx, `SELECT id, status, revision, content_hash FROM interviews
 		WHERE status IN ('finalized', 'sent') ORDER BY ended, id`)
 	if err != nil {
@@ -545,8 +630,20 @@ func (s *Store) Reject(ctx context.Context, id, comment string, revision int, ha
 		if st == survey.StatusDraft {
 			return fmt.Errorf("reject interview %s: it is a draft: %w", id, survey.ErrConflict)
 		}
+		var enumerator string
+		if err := tx.QueryRowContext(ctx, "SELECT enumerator FROM interviews WHERE id = ?", id).Scan(&enumerator); err != nil {
+			return fmt.Errorf("reject interview %s: %w", id, err)
+		}
+		sl, err := s.sealerFor(ctx, tx, enumerator)
+		if err != nil {
+			return fmt.Errorf("reject interview %s: %w", id, err)
+		}
+		sealed, err := sealComment(sl, id, comment)
+		if err != nil {
+			return fmt.Errorf("reject interview %s: %w", id, err)
+		}
 		_, err = tx.ExecContext(ctx, "UPDATE interviews SET status = ?, comment = ?, updated = ? WHERE id = ?",
-			string(survey.StatusRejected), comment, s.now().UnixNano(), id)
+			string(survey.StatusRejected), sealed, s.now().UnixNano(), id)
 		if err != nil {
 			return fmt.Errorf("reject interview %s: %w", id, err)
 		}
@@ -602,9 +699,28 @@ func sortAttachments(as []survey.Attachment) {
 	})
 }
 
-// encodeAll encodes the interviews' answers and paradata and hashes the
-// finalized ones, on every core: encoding, not SQLite, bounded bulk inserts.
-func encodeAll(ivs []*survey.Interview) ([]encoded, error) {
+// interviewKey returns the data key of an interview's enumerator.
+// Errors: survey.ErrNotFound, survey.ErrLocked.
+func (s *Store) interviewKey(ctx context.Context, tx *sql.Tx, id string) (*vault.Key, error) {
+	var enumerator string
+	err := tx.QueryRowContext(ctx, "SELECT enumerator FROM interviews WHERE id = ?", id).Scan(&enumerator)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("interview %s: %w", id, survey.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("interview %s: %w", id, err)
+	}
+	k, err := s.openKey(enumerator)
+	if err != nil {
+		return nil, fmt.Errorf("interview %s: %w", id, err)
+	}
+	return k, nil
+}
+
+// encodeAll encodes and seals the interviews' answers, paradata and
+// comments and hashes the finalized ones, on every core: encoding, not
+// SQLite, bounded bulk inserts.
+func encodeAll(ivs []*survey.Interview, sealers map[string]sealer) ([]encoded, error) {
 	out := make([]encoded, len(ivs))
 	workers := min(runtime.GOMAXPROCS(0), (len(ivs)+63)/64)
 	errs := make([]error, workers)
@@ -613,20 +729,38 @@ func encodeAll(ivs []*survey.Interview) ([]encoded, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			buf := make([]byte, 0, 4096)
+			defer clear(buf[:cap(buf)])
 			for k := w; k < len(ivs); k += workers {
 				iv := ivs[k]
+				sl := sealers[norm(iv.Enumerator)]
+				out[k].sl = sl
 				var err error
 				// Same bytes as json.Marshal, several times faster.
-				out[k].data = iv.Data.AppendJSON(make([]byte, 0, 4096))
+				plain := iv.Data.AppendJSON(buf[:0])
+				buf = plain
+				// With attachments the hash is taken after insertion, with the stored sizes.
+				if iv.Status != survey.StatusDraft && len(iv.Attachments) == 0 {
+					out[k].hash = iv.ContentHashData(plain)
+				}
+				if out[k].data, err = sl.seal(make([]byte, 0, len(plain)+vault.Overhead), plain, vault.AD(iv.ID, fieldAnswers)); err != nil {
+					errs[w] = fmt.Errorf("interview %s: %w", iv.ID, err)
+					return
+				}
 				if len(iv.Paradata) > 0 {
-					if out[k].paradata, err = json.Marshal(iv.Paradata); err != nil {
+					p, err := json.Marshal(iv.Paradata)
+					if err != nil {
 						errs[w] = fmt.Errorf("interview %s: encode paradata: %w", iv.ID, err)
 						return
 					}
+					if out[k].paradata, err = sl.seal(nil, p, vault.AD(iv.ID, fieldParadata)); err != nil {
+						errs[w] = fmt.Errorf("interview %s: %w", iv.ID, err)
+						return
+					}
 				}
-				// With attachments the hash is taken after insertion, with the stored sizes.
-				if iv.Status != survey.StatusDraft && len(iv.Attachments) == 0 {
-					out[k].hash = iv.ContentHashData(out[k].data)
+				if out[k].comment, err = sealComment(sl, iv.ID, iv.Comment); err != nil {
+					errs[w] = fmt.Errorf("interview %s: %w", iv.ID, err)
+					return
 				}
 			}
 		}()

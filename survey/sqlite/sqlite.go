@@ -16,12 +16,14 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"sira/internal/migrate"
 	"sira/survey"
+	"sira/survey/vault"
 )
 
 //go:embed migrations/*.sql
@@ -70,15 +72,40 @@ type Options struct {
 	// simulate, whose output can be generated again; never for collection,
 	// where each autosave must survive a flat battery.
 	BulkLoad bool
+	// Exclusive takes an operating-system lock on a file beside the
+	// database (path + ".lock") for as long as the Store is open, so that
+	// a second collector on the same database refuses to start
+	// (ErrInUse). A killed process's lock is released by the system.
+	Exclusive bool
+	// KDF overrides the argon2id parameters of new PIN-wrapped keys
+	// (vault.Default when zero): for tests only, which would otherwise
+	// spend 64 MiB and a fraction of a second on every sign-in.
+	KDF vault.Params
 }
 
 // Store is the SQLite implementation of survey.Store.
 type Store struct {
+	// gate is held shared by every use of db, and exclusively by the
+	// upgrade while it swaps the encrypted file in and reopens db.
+	gate   sync.RWMutex
 	db     *sql.DB
+	dsn    string
 	path   string
 	now    func() time.Time
 	maxAtt int64
 	log    *slog.Logger
+	lock   *fileLock // Options.Exclusive
+	argon  vault.Params
+
+	kmu  sync.RWMutex
+	keys map[string]*vault.Key // unlocked data keys by lower-case enumerator id
+	raw  map[string][]byte     // the same keys' bytes, for recovery copies
+}
+
+// enter holds the gate shared; call the returned function to release it.
+func (s *Store) enter() func() {
+	s.gate.RLock()
+	return s.gate.RUnlock
 }
 
 var _ survey.Store = (*Store)(nil)
@@ -112,6 +139,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := finishSwap(path); err != nil {
+		return nil, err
+	}
 	current, err := probe(ctx, path, len(ms))
 	if err != nil {
 		return nil, err
@@ -121,17 +151,30 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open database %s: %w", path, err)
 		}
 	}
+	var lock *fileLock
+	if opts.Exclusive {
+		if lock, err = acquire(path); err != nil {
+			return nil, err
+		}
+	}
 	sync := "FULL"
 	if opts.BulkLoad {
 		sync = "NORMAL"
 	}
+	// secure_delete: freed content is overwritten; temp_store: sorts and
+	// temporary tables stay in memory, never in a temporary file.
 	dsn := path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")" +
-		"&_pragma=busy_timeout(10000)&_txlock=immediate"
+		"&_pragma=busy_timeout(10000)&_pragma=secure_delete(1)&_pragma=temp_store(2)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		lock.release()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: opts.Now, maxAtt: opts.MaxAttachment, log: opts.Logger}
+	s := &Store{db: db, dsn: dsn, path: path, now: opts.Now, maxAtt: opts.MaxAttachment, log: opts.Logger, argon: opts.KDF,
+		keys: map[string]*vault.Key{}, raw: map[string][]byte{}, lock: lock}
+	if s.argon == (vault.Params{}) {
+		s.argon = vault.Default
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -143,14 +186,29 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if err := s.migrate(ctx, ms); err != nil {
 		db.Close()
+		lock.release()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the database.
+// Close forgets the data keys, closes the database and releases its lock
+// (Options.Exclusive).
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	s.kmu.Lock()
+	for id, k := range s.raw {
+		clear(k)
+		delete(s.raw, id)
+		delete(s.keys, id)
+	}
+	s.kmu.Unlock()
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	err := s.db.Close()
+	if lerr := s.lock.release(); err == nil && lerr != nil {
+		err = lerr
+	}
+	if err != nil {
 		return fmt.Errorf("close database %s: %w", s.path, err)
 	}
 	return nil
@@ -277,6 +335,7 @@ func schemaVersion(ctx context.Context, q migrate.Querier) (int, error) {
 
 // tx runs fn in an immediate transaction and commits it.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	defer s.enter()()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 
 	"sira/survey"
 	"sira/survey/sqlite"
+	"sira/survey/vault"
 )
 
 // clock is a test clock that advances a second per call.
@@ -29,10 +30,28 @@ func (c *clock) Now() time.Time {
 
 func newClock() *clock { return &clock{t: time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)} }
 
-// MustOpen opens a store at path and closes it when the test ends.
+// testKDF is a cheap argon2id for tests (the production cost is measured
+// in BenchmarkUnlock).
+var testKDF = vault.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
+
+// testPIN is the PIN of the tests' enumerators.
+const testPIN = "246810"
+
+// MustOpen opens a store at path, signs E01 in, and closes it when the
+// test ends.
 func MustOpen(tb testing.TB, path string) *sqlite.Store {
 	tb.Helper()
-	s, err := sqlite.Open(context.Background(), path, sqlite.Options{Now: newClock().Now})
+	s := MustOpenLocked(tb, path)
+	if err := s.Unlock(context.Background(), "E01", testPIN); err != nil {
+		tb.Fatalf("Unlock(E01): %v", err)
+	}
+	return s
+}
+
+// MustOpenLocked opens a store at path with nobody signed in.
+func MustOpenLocked(tb testing.TB, path string) *sqlite.Store {
+	tb.Helper()
+	s, err := sqlite.Open(context.Background(), path, sqlite.Options{Now: newClock().Now, KDF: testKDF})
 	if err != nil {
 		tb.Fatalf("Open(%s): %v", path, err)
 	}
@@ -389,10 +408,11 @@ func mustPending(t *testing.T, s *sqlite.Store) []survey.PendingInterview {
 
 func TestAttachmentCap(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, newPath(t), sqlite.Options{MaxAttachment: 10})
+	s, err := sqlite.Open(ctx, newPath(t), sqlite.Options{MaxAttachment: 10, KDF: testKDF})
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustUnlock(t, s)
 	defer s.Close()
 	if err := s.Create(ctx, draft("uuid:a")); err != nil {
 		t.Fatal(err)
@@ -432,11 +452,13 @@ func TestAttachmentCap(t *testing.T) {
 func TestPIN(t *testing.T) {
 	ctx := context.Background()
 	path := newPath(t)
-	s := MustOpen(t, path)
-	if _, err := s.CheckPIN(ctx, "E01", "12"); !errors.Is(err, survey.ErrBadPIN) {
-		t.Errorf("CheckPIN(short first PIN) = %v, want ErrBadPIN", err)
+	s := MustOpenLocked(t, path)
+	for _, bad := range []string{"12", "4821", "48210", "abcdef", "12345a", strings.Repeat("1", 65)} {
+		if _, err := s.CheckPIN(ctx, "E01", bad); !errors.Is(err, survey.ErrBadPIN) {
+			t.Errorf("CheckPIN(first PIN %q) = %v, want ErrBadPIN", bad, err)
+		}
 	}
-	ok, err := s.CheckPIN(ctx, "E01", "4821")
+	ok, err := s.CheckPIN(ctx, "E01", "482100")
 	if err != nil || !ok {
 		t.Fatalf("first CheckPIN = %v, %v; want true (sets the PIN)", ok, err)
 	}
@@ -444,11 +466,12 @@ func TestPIN(t *testing.T) {
 		enum, pin string
 		want      bool
 	}{
-		{"E01", "4821", true},
-		{"E01", "4822", false},
-		{"E01", "48210", false},
-		{"E02", "9999", true}, // first use of E02
-		{"E02", "4821", false},
+		{"E01", "482100", true},
+		{"e01", "482100", true}, // ids are case-insensitive
+		{"E01", "482200", false},
+		{"E01", "4821000", false},
+		{"E02", "999999", true}, // first use of E02
+		{"E02", "482100", false},
 	}
 	for _, tt := range tests {
 		ok, err := s.CheckPIN(ctx, tt.enum, tt.pin)
@@ -456,49 +479,58 @@ func TestPIN(t *testing.T) {
 			t.Errorf("CheckPIN(%s, %s) = %v, %v; want %v", tt.enum, tt.pin, ok, err, tt.want)
 		}
 	}
-	if err := s.SetPIN(ctx, "E01", "0000"); err != nil {
+	if err := s.Unlock(ctx, "E01", "000001"); !errors.Is(err, survey.ErrWrongPIN) {
+		t.Errorf("Unlock(wrong PIN) = %v, want ErrWrongPIN", err)
+	}
+	if err := s.SetPIN(ctx, "E01", "000000"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := s.CheckPIN(ctx, "E01", "4821"); ok {
+	s.Lock("E01")
+	if err := s.SetPIN(ctx, "E01", "111111"); !errors.Is(err, survey.ErrLocked) {
+		t.Errorf("SetPIN of a locked enumerator = %v, want ErrLocked", err)
+	}
+	if ok, _ := s.CheckPIN(ctx, "E01", "482100"); ok {
 		t.Error("old PIN accepted after SetPIN")
 	}
-	if ok, _ := s.CheckPIN(ctx, "E01", "0000"); !ok {
+	if ok, _ := s.CheckPIN(ctx, "E01", "000000"); !ok {
 		t.Error("new PIN refused after SetPIN")
 	}
-	// The stored value is a salted argon2id hash, never the PIN.
+	// Stored: wrapped keys only, never the PIN or the key in clear.
 	db, err := sql.Open("sqlite", path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query("SELECT id, pin_hash FROM enumerators")
+	rows, err := db.Query("SELECT enumerator, pin_wrap FROM keys")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
 	n := 0
 	for rows.Next() {
-		var id, h string
-		if err := rows.Scan(&id, &h); err != nil {
+		var id string
+		var w []byte
+		if err := rows.Scan(&id, &w); err != nil {
 			t.Fatal(err)
 		}
 		n++
-		if !strings.HasPrefix(h, "$argon2id$") || strings.Contains(h, "0000") || strings.Contains(h, "9999") {
-			t.Errorf("stored PIN for %s = %q, want an argon2id hash without the PIN", id, h)
+		if len(w) < 60 || bytes.Contains(w, []byte("000000")) || bytes.Contains(w, []byte("999999")) {
+			t.Errorf("stored key for %s = %x, want a wrapped key without the PIN", id, w)
 		}
 	}
 	if n != 2 {
-		t.Errorf("%d enumerators stored, want 2", n)
+		t.Errorf("%d keys stored, want 2", n)
 	}
 }
 
 func TestDeviceIDAndSettings(t *testing.T) {
 	ctx := context.Background()
 	path := newPath(t)
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 	if err != nil {
 		t.Fatal(err)
 	}
+	mustUnlock(t, s)
 	id1, err := s.DeviceID(ctx)
 	if err != nil || id1 == "" {
 		t.Fatalf("DeviceID = %q, %v", id1, err)
@@ -591,10 +623,11 @@ func TestMigrationsFromEmptyFile(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	s, err := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 	if err != nil {
 		t.Fatalf("Open(empty file): %v", err)
 	}
+	mustUnlock(t, s)
 	s.Close()
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -624,10 +657,11 @@ func TestMigrationsFromEmptyFile(t *testing.T) {
 func TestOpenRefuses(t *testing.T) {
 	ctx := context.Background()
 	newer := func(t *testing.T, path string) {
-		s, err := sqlite.Open(ctx, path, sqlite.Options{})
+		s, err := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 		if err != nil {
 			t.Fatal(err)
 		}
+		mustUnlock(t, s)
 		if err := s.Create(ctx, draft("uuid:keep")); err != nil {
 			t.Fatal(err)
 		}
@@ -642,10 +676,11 @@ func TestOpenRefuses(t *testing.T) {
 		}
 	}
 	corrupt := func(t *testing.T, path string) {
-		s, err := sqlite.Open(ctx, path, sqlite.Options{})
+		s, err := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 		if err != nil {
 			t.Fatal(err)
 		}
+		mustUnlock(t, s)
 		for i := range 200 {
 			iv := draft("uuid:c" + strings.Repeat("x", i))
 			iv.Data = &survey.Record{Values: map[string]string{"/data/note": strings.Repeat("lorem ipsum ", 50)}}
@@ -697,7 +732,7 @@ func TestOpenRefuses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, openErr := sqlite.Open(ctx, path, sqlite.Options{})
+			s, openErr := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 			if openErr == nil {
 				s.Close()
 				t.Fatalf("Open succeeded, want %v", tt.want)
@@ -782,38 +817,29 @@ func TestTwoHandles(t *testing.T) {
 	}
 }
 
-// TestUpgrade takes a database back to schema version 1 and reopens it:
-// the missing migration is applied and the data kept.
+// TestUpgrade opens a database of schema version 1: the missing
+// migrations are applied and the data kept (encrypted at the first
+// sign-in: upgrade_test.go).
 func TestUpgrade(t *testing.T) {
-	if sqlite.SchemaVersion() < 2 {
-		t.Skip("one migration only")
-	}
 	ctx := context.Background()
 	path := newPath(t)
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
+	if err := sqlite.CreateAtVersion(ctx, path, 1); err != nil {
 		t.Fatal(err)
 	}
-	iv := draft("uuid:up")
-	iv.Status, iv.Ended = survey.StatusFinalized, iv.Started.Add(time.Hour)
-	if err := s.Create(ctx, iv); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DROP TRIGGER interviews_frozen", "DROP TRIGGER interviews_keep", "DELETE FROM schema_version WHERE version >= 2"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
+	if _, err := db.Exec(`INSERT INTO interviews (id, form_id, form_version, form_hash, enumerator, device_id, started, ended,
+		status, revision, comment, updated, data, content_hash) VALUES ('uuid:up', 'returnee', '1', 'sha256:ab', 'E01', 'dev', 1, 2,
+		'finalized', 1, '', 3, CAST('{"values":{"/data/a":"x"}}' AS BLOB), 'sha256:cd')`); err != nil {
+		t.Fatal(err)
 	}
 	db.Close()
 
-	s = MustOpen(t, path)
-	if _, err := s.Get(ctx, "uuid:up"); err != nil {
-		t.Fatalf("after upgrade: %v", err)
+	s := MustOpen(t, path)
+	if iv, err := s.Get(ctx, "uuid:up"); err != nil || iv.Data.Values["/data/a"] != "x" {
+		t.Fatalf("after upgrade: %v, %v", iv, err)
 	}
 	db, err = sql.Open("sqlite", path)
 	if err != nil {
@@ -843,6 +869,8 @@ func TestPragmas(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
 		{"application_id", "1397314113"},
+		{"secure_delete", "1"}, // freed content overwritten
+		{"temp_store", "2"},    // MEMORY: no temporary files
 	}
 	for _, tt := range tests {
 		var got string
@@ -851,7 +879,7 @@ func TestPragmas(t *testing.T) {
 		}
 	}
 	// Bulk loading (sira simulate) relaxes only synchronous, still in WAL.
-	b, err := sqlite.Open(context.Background(), newPath(t), sqlite.Options{BulkLoad: true})
+	b, err := sqlite.Open(context.Background(), newPath(t), sqlite.Options{BulkLoad: true, KDF: testKDF})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -872,10 +900,11 @@ func TestOddPaths(t *testing.T) {
 		t.Run(dir, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), dir, "sira.db")
 			for range 2 { // create, then inspect and reopen
-				s, err := sqlite.Open(ctx, path, sqlite.Options{})
+				s, err := sqlite.Open(ctx, path, sqlite.Options{KDF: testKDF})
 				if err != nil {
 					t.Fatal(err)
 				}
+				mustUnlock(t, s)
 				if _, err := s.DeviceID(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -944,5 +973,13 @@ func TestLateSyncMarks(t *testing.T) {
 				t.Errorf("revision 2 not offered: %+v", p)
 			}
 		})
+	}
+}
+
+// mustUnlock signs E01 in.
+func mustUnlock(tb testing.TB, s *sqlite.Store) {
+	tb.Helper()
+	if err := s.Unlock(context.Background(), "E01", testPIN); err != nil {
+		tb.Fatalf("Unlock(E01): %v", err)
 	}
 }

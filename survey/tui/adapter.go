@@ -2,8 +2,10 @@ package tui
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"os"
 	"path/filepath"
@@ -50,7 +52,30 @@ func NewBackend(ctx context.Context, st survey.Store, fs []*forms.Form, opts Bac
 	return b, nil
 }
 
+// Name is the interview's instance_name, computed once per revision and
+// change (names are cached by id, revision and update time).
+func (b *backend) Name(ctx context.Context, s Summary) string {
+	key := fmt.Sprintf("%s@%d@%d", s.ID, s.Revision, s.Updated.UnixNano())
+	if n, ok := b.names[key]; ok {
+		return n
+	}
+	name := ""
+	if iv, err := b.st.Get(ctx, s.ID); err == nil {
+		if l, err := b.form(ctx, iv.FormHash); err == nil && l.f.InstanceName != "" {
+			if e, err := survey.NewEngine(l.f, iv, survey.EngineOptions{Plan: l.plan, Now: b.opts.Now, Location: b.opts.Location}); err == nil {
+				name = e.InstanceName()
+			}
+		}
+	}
+	if b.names == nil {
+		b.names = map[string]string{}
+	}
+	b.names[key] = name
+	return name
+}
+
 type backend struct {
+	names   map[string]string // Name's cache
 	st      survey.Store
 	opts    BackendOptions
 	offered []*loaded
@@ -62,6 +87,30 @@ type backend struct {
 type loaded struct {
 	f    *forms.Form
 	plan *survey.Plan
+	// numbers gives each question shown to the enumerator its place in
+	// the form (1-based, document order): a number that the skip logic
+	// never changes.
+	numbers map[string]int
+}
+
+// questionNumbers numbers the form's shown questions in document order.
+func questionNumbers(f *forms.Form) map[string]int {
+	out := map[string]int{}
+	var walk func(n *forms.Node)
+	walk = func(n *forms.Node) {
+		for _, c := range n.Children {
+			switch {
+			case c.Type == forms.TypeGroup || c.Type == forms.TypeRepeat:
+				walk(c)
+			case shownType(c.Type) && c.Type != forms.TypeAudit && c.Name != "instanceID" && c.Name != "instanceName":
+				out[c.Path] = len(out) + 1
+			}
+		}
+	}
+	if f.Root != nil {
+		walk(f.Root)
+	}
+	return out
 }
 
 func (b *backend) add(f *forms.Form) (*loaded, error) {
@@ -72,7 +121,7 @@ func (b *backend) add(f *forms.Form) (*loaded, error) {
 	if err != nil {
 		return nil, fmt.Errorf("form %s: %w", f.ID, err)
 	}
-	l := &loaded{f: f, plan: p}
+	l := &loaded{f: f, plan: p, numbers: questionNumbers(f)}
 	b.byHash[f.Hash] = l
 	return l, nil
 }
@@ -119,6 +168,51 @@ func (b *backend) SignIn(ctx context.Context, enumerator, pin string) (bool, err
 	return first, nil
 }
 
+func (b *backend) Setting(ctx context.Context, key string) (string, error) {
+	v, err := b.st.Setting(ctx, "tui."+key)
+	if errors.Is(err, survey.ErrNotFound) {
+		return "", nil
+	}
+	return v, err
+}
+
+func (b *backend) SetSetting(ctx context.Context, key, value string) error {
+	return b.st.SetSetting(ctx, "tui."+key, value)
+}
+
+// Office reads the fingerprint from the laptop's enrolment (the setting
+// "enrolment", written by the sync client: survey/SECURITY.md).
+func (b *backend) Office(ctx context.Context) (string, error) {
+	v, err := b.st.Setting(ctx, "enrolment")
+	if errors.Is(err, survey.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	var e struct {
+		Fingerprint string `json:"fingerprint"`
+	}
+	if err := json.Unmarshal([]byte(v), &e); err != nil {
+		return "", fmt.Errorf("enrolment setting: %w", err)
+	}
+	return e.Fingerprint, nil
+}
+
+func (b *backend) Delete(ctx context.Context, id, enumerator string) error {
+	now := b.opts.Now()
+	if err := b.st.AppendEvents(ctx, id, []survey.Event{{At: now, Kind: "delete", Note: enumerator}}); err != nil {
+		return fmt.Errorf("delete %s: %w", id, err)
+	}
+	if err := b.st.SetSetting(ctx, "tui.deleted."+id, now.UTC().Format(time.RFC3339)+" "+enumerator); err != nil {
+		return fmt.Errorf("delete %s: %w", id, err)
+	}
+	if err := b.st.Delete(ctx, id); err != nil {
+		return fmt.Errorf("delete %s: %w", id, err)
+	}
+	return nil
+}
+
 func (b *backend) DeviceID(ctx context.Context) (string, error) {
 	if b.device != "" {
 		return b.device, nil
@@ -162,7 +256,7 @@ func (b *backend) List(ctx context.Context, statuses ...survey.Status) ([]Summar
 		}
 		for _, s := range ss {
 			out = append(out, Summary{ID: s.ID, FormID: s.FormID, Status: s.Status, Enumerator: s.Enumerator,
-				Revision: s.Revision, Comment: s.Comment, Updated: s.Updated})
+				Revision: s.Revision, Comment: s.Comment, Updated: s.Updated, Started: s.Started})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Updated.After(out[j].Updated) })
@@ -183,7 +277,11 @@ func (b *backend) New(ctx context.Context, formID, enumerator string) (Session, 
 	if err != nil {
 		return nil, err
 	}
-	iv, err := survey.NewInterview(l.f, enumerator, device, b.opts.Now())
+	last, err := survey.LastSaved(ctx, b.st, l.f, "")
+	if err != nil {
+		return nil, err
+	}
+	iv, err := survey.NewInterviewAfter(l.f, last, enumerator, device, b.opts.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -214,14 +312,24 @@ func (b *backend) Reopen(ctx context.Context, id string) (Session, error) {
 
 func (b *backend) session(ctx context.Context, l *loaded, iv *survey.Interview) (*session, error) {
 	s := &session{b: b, l: l, iv: iv, base: iv.Data.Clone(), events: len(iv.Paradata)}
+	// The interview resumes in the language it was left in (F2 records
+	// each switch in the paradata).
+	lang := b.opts.Language
 	for _, ev := range iv.Paradata {
-		if ev.Kind == "enter" {
+		switch ev.Kind {
+		case "enter":
 			s.pos = ev.Field
+		case "language":
+			lang = ev.Note
 		}
 	}
 	device, _ := b.DeviceID(ctx)
-	e, err := survey.NewEngine(l.f, iv, survey.EngineOptions{Language: b.opts.Language, Now: b.opts.Now,
-		DeviceID: device, Username: iv.Enumerator, Location: b.opts.Location, Plan: l.plan})
+	last, err := survey.LastSaved(ctx, b.st, l.f, iv.ID)
+	if err != nil {
+		return nil, err
+	}
+	e, err := survey.NewEngine(l.f, iv, survey.EngineOptions{Language: lang, Now: b.opts.Now,
+		DeviceID: device, Username: iv.Enumerator, Location: b.opts.Location, Plan: l.plan, LastSaved: last})
 	if err != nil {
 		return nil, err
 	}
@@ -251,9 +359,10 @@ type session struct {
 	left   bool // a "leave" of pos is recorded and no "enter" since
 }
 
-func (s *session) ID() string     { return s.iv.ID }
-func (s *session) Editable() bool { return s.iv.Editable() }
-func (s *session) Title() string  { return pick(s.l.f.Title, s.e.Language(), s.l.f) }
+func (s *session) ID() string      { return s.iv.ID }
+func (s *session) Comment() string { return s.iv.Comment }
+func (s *session) Editable() bool  { return s.iv.Editable() }
+func (s *session) Title() string   { return pick(s.l.f.Title, s.e.Language(), s.l.f) }
 
 func (s *session) ref(str string) (survey.Ref, error) { return s.e.ParseRef(str) }
 
@@ -263,6 +372,14 @@ func (s *session) persist(ctx context.Context) error {
 	st, id := s.b.st, s.iv.ID
 	_, newCounts := flatten(s.iv.Data)
 	_, oldCounts := flatten(s.base)
+	// A repeat whose instances all went (its count lowered to 0 or
+	// cleared) is absent from the new record: it is written as 0, or its
+	// old instances would stay in the store, unseen but synced.
+	for k, oc := range oldCounts {
+		if _, ok := newCounts[k]; !ok && oc.n > 0 && s.parentExists(oc.ref, newCounts) {
+			newCounts[k] = flatCount{oc.ref, 0}
+		}
+	}
 	keys := make([]string, 0, len(newCounts))
 	for k := range newCounts {
 		keys = append(keys, k)
@@ -323,6 +440,18 @@ func (s *session) persist(ctx context.Context) error {
 	return nil
 }
 
+// parentExists reports whether the instance holding the repeat ref (none
+// for a top-level repeat) is still in counts: a repeat inside a removed
+// instance went with it.
+func (s *session) parentExists(ref survey.Ref, counts map[string]flatCount) bool {
+	if len(ref.Repeats) == 0 {
+		return true
+	}
+	last := ref.Repeats[len(ref.Repeats)-1]
+	c, ok := counts[survey.Ref{Path: last.Path, Repeats: ref.Repeats[:len(ref.Repeats)-1]}.String()]
+	return ok && c.n >= last.Index
+}
+
 type flatValue struct {
 	ref survey.Ref
 	v   string
@@ -358,14 +487,102 @@ func flatten(r *survey.Record) (map[string]flatValue, map[string]flatCount) {
 }
 
 func (s *session) Set(ctx context.Context, ref, value string) error {
+	return s.set(ctx, ref, value, false)
+}
+
+func (s *session) SetDropping(ctx context.Context, ref, value string) error {
+	return s.set(ctx, ref, value, true)
+}
+
+// set records an answer; unless drop is set, a change that would remove
+// repeat instances holding answers (a repeat count lowered or cleared) is
+// undone and refused with a *DropError.
+func (s *session) set(ctx context.Context, ref, value string, drop bool) error {
 	r, err := s.ref(ref)
 	if err != nil {
 		return err
 	}
+	var (
+		before  *survey.Record
+		events  = len(s.iv.Paradata)
+		updated = s.iv.Updated
+	)
+	if !drop {
+		before = s.iv.Data.Clone()
+	}
 	if err := s.e.Set(r, value); err != nil {
 		return err
 	}
+	if !drop {
+		if lost := s.lost(before); len(lost) > 0 {
+			s.iv.Data, s.iv.Paradata, s.iv.Updated = before, s.iv.Paradata[:events], updated
+			if err := s.reopen(); err != nil {
+				return err
+			}
+			return &DropError{Instances: lost}
+		}
+	}
 	return s.persist(ctx)
+}
+
+// reopen builds the engine again on the interview as it now is.
+func (s *session) reopen() error {
+	e, err := survey.NewEngine(s.l.f, s.iv, survey.EngineOptions{Language: s.e.Language(), Now: s.b.opts.Now,
+		DeviceID: s.b.device, Username: s.iv.Enumerator, Location: s.b.opts.Location, Plan: s.l.plan})
+	if err != nil {
+		return err
+	}
+	s.e = e
+	return nil
+}
+
+// lost names the repeat instances of before, holding at least one answer
+// the enumerator gave, that the engine's record no longer has: "Journey
+// leg 3".
+func (s *session) lost(before *survey.Record) []string {
+	oldVals, _ := flatten(before)
+	_, newCounts := flatten(s.iv.Data)
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range oldVals {
+		if v.v == "" || len(v.ref.Repeats) == 0 {
+			continue
+		}
+		if n := s.l.f.Node(v.ref.Path); n == nil || !shownType(n.Type) {
+			continue
+		}
+		for i, st := range v.ref.Repeats {
+			c := newCounts[survey.Ref{Path: st.Path, Repeats: v.ref.Repeats[:i]}.String()]
+			if c.n >= st.Index {
+				continue
+			}
+			inst := survey.Ref{Path: st.Path, Repeats: v.ref.Repeats[:i+1]}.String()
+			if !seen[inst] {
+				seen[inst] = true
+				label := st.Path
+				if rn := s.l.f.Node(st.Path); rn != nil {
+					if label = pick(rn.Label, s.e.Language(), s.l.f); label == "" {
+						label = rn.Name
+					}
+				}
+				out = append(out, fmt.Sprintf("%s %d", label, st.Index))
+			}
+			break
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// shownType reports whether answers of type t are typed or chosen by the
+// enumerator (not calculated, not metadata).
+func shownType(t forms.Type) bool {
+	switch t {
+	case forms.TypeCalculate, forms.TypeHidden, forms.TypeNote, forms.TypeStart, forms.TypeEnd, forms.TypeToday,
+		forms.TypeDeviceID, forms.TypeUsername:
+		return false
+	}
+	return true
 }
 
 func (s *session) Value(ref string) string {
@@ -388,6 +605,9 @@ func (s *session) Attach(ctx context.Context, ref, path string) (string, error) 
 	defer f.Close()
 	if fi, err := f.Stat(); err != nil || fi.IsDir() {
 		return "", fmt.Errorf("attach %s: not a file", path)
+	}
+	if err := checkAttachment(s.e.Form().Node(r.Path), f); err != nil {
+		return "", err
 	}
 	// A time prefix keeps files of the same name apart, as ODK Collect's
 	// millisecond names do.
@@ -425,12 +645,14 @@ func (s *session) Missing() []string {
 	return out
 }
 
+// Progress counts a required answer as given only when it is valid: a
+// value a constraint refused is not an answer.
 func (s *session) Progress() (answered, required int) {
 	for _, p := range s.Pages() {
 		for _, f := range p.Fields {
 			if f.Required {
 				required++
-				if f.Value != "" {
+				if f.Value != "" && s.Check(f.Ref) == "" {
 					answered++
 				}
 			}
@@ -512,6 +734,27 @@ func (s *session) Leave(ctx context.Context) error {
 	return s.persist(ctx)
 }
 
+func (s *session) Note(ref string) string {
+	note := ""
+	for _, ev := range s.iv.Paradata {
+		if ev.Kind == "note" && ev.Field == ref {
+			note = ev.Note
+		}
+	}
+	return note
+}
+
+func (s *session) SetNote(ctx context.Context, ref, text string) error {
+	if !s.iv.Editable() {
+		return fmt.Errorf("note on %s: %w", ref, survey.ErrFinalized)
+	}
+	if len(text) > 2000 {
+		return fmt.Errorf("note on %s: at most 2000 characters", ref)
+	}
+	s.iv.Paradata = append(s.iv.Paradata, survey.Event{At: s.b.opts.Now(), Kind: "note", Field: ref, Note: text})
+	return s.persist(ctx)
+}
+
 func (s *session) Finalize(ctx context.Context) error {
 	if err := s.e.Finalize(); err != nil {
 		return err
@@ -577,7 +820,7 @@ func (s *session) Pages() []Page {
 			stack = append(stack, frame{depth: it.Depth, title: fmt.Sprintf("%d/%d", it.Index, slot.Count), slot: slot})
 		case survey.ItemQuestion:
 			pages = append(pages, Page{ID: it.Ref.String(), Title: titleOf(stack), Fields: []Field{s.field(it.Ref, it.Node)},
-				Repeat: instSlot()})
+				Repeat: instSlot(), Number: s.l.numbers[it.Node.Path]})
 		case survey.ItemFieldList:
 			p := Page{ID: it.Ref.String(), Title: titleOf(stack), Repeat: instSlot()}
 			if l := s.e.Label(it.Ref); l != "" {
@@ -586,6 +829,9 @@ func (s *session) Pages() []Page {
 			for _, fr := range it.Fields {
 				if n := s.l.f.Node(fr.Path); n != nil {
 					p.Fields = append(p.Fields, s.field(fr, n))
+					if p.Number == 0 {
+						p.Number = s.l.numbers[fr.Path]
+					}
 				}
 			}
 			pages = append(pages, p)
@@ -650,3 +896,32 @@ func pick(t forms.Text, lang string, f *forms.Form) string {
 	}
 	return ""
 }
+
+// checkAttachment refuses a file of the wrong kind for the media question
+// (survey.CheckAttachment on its first bytes, then its extension) with a
+// WrongFileError, then rewinds it.
+func checkAttachment(n *forms.Node, f *os.File) error {
+	head := make([]byte, 512)
+	k, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("attach: %w", err)
+	}
+	if n != nil {
+		if err := survey.CheckAttachment(n, f.Name(), head[:k]); err != nil {
+			return &WrongFileError{Want: n.Type, Err: err}
+		}
+	}
+	_, err = f.Seek(0, io.SeekStart)
+	return err
+}
+
+// WrongFileError refuses a file whose kind is not the one the question
+// asks for (a document for an image question).
+type WrongFileError struct {
+	Want forms.Type
+	Err  error // survey.CheckAttachment's words
+}
+
+func (e *WrongFileError) Error() string { return e.Err.Error() }
+
+func (e *WrongFileError) Unwrap() error { return e.Err }

@@ -36,6 +36,12 @@ type Options struct {
 	// (stored false) and after (stored true) it is saved as the position
 	// the draft resumes at. It runs on the UI goroutine.
 	OnPage func(pageID string, stored bool)
+	// Sync, when set, is the home screen's sync action (F7): it sends the
+	// finalized interviews as sira sync does, calling progress as
+	// interviews are decided, and returns the result in the enumerator's
+	// words ("3 sent, 1 rejected back to you"). It runs on its own
+	// goroutine.
+	Sync func(ctx context.Context, progress func(done, total int)) (string, error)
 }
 
 // screen is one screen of the app.
@@ -62,8 +68,16 @@ type App struct {
 	body                  *tview.Pages
 	layout                *tview.Flex
 
-	cur           screen
-	stack         []screen // screens to return to with Esc
+	cur       screen
+	stack     []screen // screens to return to with Esc
+	quitArmed bool     // Ctrl-C pressed once: the next one quits
+	// edits holds answers typed and refused (a malformed date), by
+	// interview and ref, until corrected: leaving the field, the page or
+	// the interview keeps them on screen, marked.
+	edits         map[string]pendingEdit
+	auto          *bool // auto-advance, read once from the settings
+	syncing       bool  // a sync runs
+	theme         theme
 	user          string
 	width, height int
 }
@@ -77,8 +91,9 @@ func New(ctx context.Context, opts Options) *App {
 	if opts.Screen != nil {
 		a.tv.SetScreen(opts.Screen)
 	}
+	// Widgets take tview's styles as they are built: the remembered theme
+	// first.
 	a.header = tview.NewTextView().SetDynamicColors(true).SetWrap(false)
-	a.header.SetBackgroundColor(tcell.ColorDarkBlue)
 	a.message = tview.NewTextView().SetDynamicColors(true).SetWrap(false)
 	a.help = tview.NewTextView().SetDynamicColors(true).SetWrap(false)
 	a.body = tview.NewPages()
@@ -87,7 +102,12 @@ func New(ctx context.Context, opts Options) *App {
 		AddItem(a.body, 0, 1, true).
 		AddItem(a.message, 1, 0, false).
 		AddItem(a.help, 1, 0, false)
-	a.tv.SetRoot(a.layout, true)
+	// Bracketed paste: a pasted block arrives as one text, not as keys
+	// whose newlines would press Enter and spread it over the next
+	// questions.
+	a.tv.EnablePaste(true)
+	a.tv.SetRoot(&pasteRoot{Flex: a.layout, a: a}, true)
+	a.loadTheme()
 	a.tv.SetInputCapture(a.capture)
 	a.tv.SetBeforeDrawFunc(func(s tcell.Screen) bool {
 		// The help bar is cut to the width, which changes on resize.
@@ -161,7 +181,33 @@ func (a *App) global() []binding {
 			a.push(newHelp(a, a.cur))
 			return nil
 		}},
+		{keys: []key{k(tcell.KeyCtrlC)}, desc: "quit Sira (press twice; the answer being typed is saved first)", action: a.interrupt},
 	}
+}
+
+// saver is a screen holding answers being typed (the interview): save
+// stores them before the app quits.
+type saver interface{ save() error }
+
+// interrupt answers Ctrl-C: the answer being typed is saved at once, then a
+// second Ctrl-C quits. A Ctrl-C pressed by mistake costs nothing.
+func (a *App) interrupt() error {
+	var err error
+	if sv, ok := a.cur.(saver); ok {
+		err = sv.save()
+	}
+	if a.quitArmed {
+		a.markOpen("") // a clean exit: everything is saved
+		a.Stop()
+		return nil
+	}
+	a.quitArmed = true
+	if err != nil {
+		return err
+	}
+	a.info(a.tr("Answers saved. Press Ctrl-C again to quit Sira, any other key to go on.",
+		"Réponses enregistrées. Ctrl-C encore pour quitter Sira, une autre touche pour continuer."))
+	return nil
 }
 
 func (a *App) allBindings() []binding {
@@ -174,6 +220,12 @@ func (a *App) allBindings() []binding {
 // capture looks a key up in the current screen's table; errors go to the
 // message bar.
 func (a *App) capture(ev *tcell.EventKey) *tcell.EventKey {
+	if ev.Key() != tcell.KeyCtrlC {
+		a.quitArmed = false
+	}
+	if w, ok := a.cur.(keyWatcher); ok {
+		w.sawKey(ev)
+	}
 	b := find(a.allBindings(), ev)
 	if b == nil {
 		return ev
@@ -274,3 +326,133 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// pasteRoot is the app's root: the layout, with pastes offered to the
+// current screen first (a paster) and then to the focused widget.
+type pasteRoot struct {
+	*tview.Flex
+	a *App
+}
+
+// paster is a screen that checks pasted text before its widgets get it:
+// it returns false when it refused the paste.
+type paster interface{ paste(text string) bool }
+
+func (p *pasteRoot) PasteHandler() func(text string, setFocus func(tview.Primitive)) {
+	inner := p.Flex.PasteHandler()
+	return func(text string, setFocus func(tview.Primitive)) {
+		p.a.info("")
+		if ps, ok := p.a.cur.(paster); ok && !ps.paste(text) {
+			p.a.refreshChrome()
+			return
+		}
+		// A line copied with its end of line pastes as the line.
+		if _, multi := p.a.tv.GetFocus().(*tview.TextArea); !multi {
+			text = strings.TrimRight(text, "\r\n")
+		}
+		inner(text, setFocus)
+		p.a.refreshChrome()
+	}
+}
+
+// pendingEdit is an answer typed and refused, with the reason.
+type pendingEdit struct{ text, msg string }
+
+func editKey(id, ref string) string { return id + "\x00" + ref }
+
+func (a *App) edit(id, ref string) (pendingEdit, bool) {
+	pe, ok := a.edits[editKey(id, ref)]
+	return pe, ok
+}
+
+func (a *App) keepEdit(id, ref string, pe pendingEdit) {
+	if a.edits == nil {
+		a.edits = map[string]pendingEdit{}
+	}
+	a.edits[editKey(id, ref)] = pe
+}
+
+func (a *App) forget(id, ref string) { delete(a.edits, editKey(id, ref)) }
+
+// autoAdvance reports whether a choice made with one key (a digit) on a
+// page of one question goes on to the next page by itself: on unless the
+// enumerator turned it off on the home screen (F6).
+func (a *App) autoAdvance() bool {
+	if a.auto == nil {
+		v, err := a.opts.Backend.Setting(a.ctx, "auto-advance")
+		if err != nil {
+			a.log.Warn("tui: read setting", "err", err)
+		}
+		on := v != "off"
+		a.auto = &on
+	}
+	return *a.auto
+}
+
+// setAutoAdvance turns auto-advance on or off and remembers it.
+func (a *App) setAutoAdvance(on bool) error {
+	v := "on"
+	if !on {
+		v = "off"
+	}
+	if err := a.opts.Backend.SetSetting(a.ctx, "auto-advance", v); err != nil {
+		return err
+	}
+	a.auto = &on
+	return nil
+}
+
+// markOpen records, durably, the draft on screen ("" when none), so that a
+// start after a crash or a power cut can offer to resume it.
+func (a *App) markOpen(id string) {
+	if a.user == "" {
+		return
+	}
+	if err := a.opts.Backend.SetSetting(a.ctx, "open."+a.user, id); err != nil {
+		a.log.Warn("tui: record the open interview", "err", err)
+	}
+}
+
+// startSync runs Options.Sync in the background with a progress bar in the
+// message line; the result replaces it, and the home counts follow.
+func (a *App) startSync() error {
+	if a.opts.Sync == nil {
+		return errors.New(a.tr("sync is not set up on this laptop", "la synchronisation n'est pas configurée sur cet ordinateur"))
+	}
+	if a.syncing {
+		return errors.New(a.tr("a sync is already running", "une synchronisation est déjà en cours"))
+	}
+	a.syncing = true
+	label := a.tr("Sync", "Synchro")
+	a.info(label + "…")
+	go func() {
+		msg, err := a.opts.Sync(a.ctx, func(done, total int) {
+			a.QueueUpdateDraw(func() { a.info(label + " " + progressBar(done, total, 20)) })
+		})
+		a.QueueUpdateDraw(func() {
+			a.syncing = false
+			if err != nil {
+				a.fail(err)
+			} else {
+				a.info(msg)
+			}
+			if r, ok := a.cur.(interface{ reload() }); ok {
+				r.reload()
+			}
+		})
+	}()
+	return nil
+}
+
+// progressBar draws done of total as "[#####.....] 3/10".
+func progressBar(done, total, width int) string {
+	if total <= 0 {
+		return "…"
+	}
+	n := min(done*width/total, width)
+	return "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "] " + fmt.Sprintf("%d/%d", done, total)
+}
+
+// keyWatcher is a screen that sees every key before it is handled (to
+// disarm a question asked twice when another key is pressed).
+type keyWatcher interface{ sawKey(*tcell.EventKey) }

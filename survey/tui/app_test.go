@@ -29,7 +29,10 @@ func TestFullInterview(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
 	h.typ("amadou")
 	h.key(tcell.KeyEnter)
-	h.typ("1234")
+	h.typ("123400")
+	h.key(tcell.KeyEnter)
+	h.mustSee("PIN again")
+	h.typ("123400")
 	h.key(tcell.KeyEnter)
 	h.mustSee("Drafts")
 	if m := h.message(); !strings.Contains(m, "PIN is set") {
@@ -129,7 +132,7 @@ func TestFullInterview(t *testing.T) {
 
 func TestLanguageSwitch(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.mustSee("Hello. I work for the national survey")
 	h.key(tcell.KeyEnter)
@@ -166,7 +169,7 @@ func TestLanguageSwitch(t *testing.T) {
 
 func TestConstraintBlocks(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 
 	// Required: Enter on an unanswered required question does not move.
@@ -200,7 +203,7 @@ func TestConstraintBlocks(t *testing.T) {
 	}
 	// The review lists what is missing and finalizing is refused.
 	h.key(tcell.KeyF4)
-	h.mustSee("required answer(s) missing")
+	h.mustSee("answer(s) missing or invalid")
 	h.key(tcell.KeyF9)
 	if m := h.message(); !strings.Contains(m, "missing") {
 		t.Errorf("F9 with missing answers: %q", m)
@@ -213,7 +216,7 @@ func TestConstraintBlocks(t *testing.T) {
 
 func TestRepeatOfThreeLegs(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	var titles []string
 	h.drive(nil, func(p *Page) bool {
@@ -250,7 +253,7 @@ func TestFreeRepeatMediaAndCheckboxes(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, harnessOpts{form: f, maxAtt: 4096})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.mustSee("Village")
 	h.typ("Kati")
@@ -310,6 +313,14 @@ func TestFreeRepeatMediaAndCheckboxes(t *testing.T) {
 	if err := os.WriteFile(small, []byte("\xff\xd8\xff jpeg"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	doc := filepath.Join(dir, "notes.pdf")
+	if err := os.WriteFile(doc, []byte("%PDF-1.4"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.typ(doc) // a document for an image question
+	h.key(tcell.KeyEnter)
+	h.mustSee("takes a photo or image")
+	h.key(tcell.KeyCtrlU)
 	h.typ(big)
 	h.key(tcell.KeyEnter)
 	h.mustSee("too large")
@@ -352,12 +363,12 @@ func TestFreeRepeatMediaAndCheckboxes(t *testing.T) {
 
 func TestWrongPIN(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyF10) // quit
 	h2 := newHarness(t, harnessOpts{path: h.path})
 	h2.typ("awa")
 	h2.key(tcell.KeyEnter)
-	h2.typ("9999")
+	h2.typ("999900")
 	h2.key(tcell.KeyEnter)
 	if m := h2.message(); !strings.Contains(m, "wrong PIN") {
 		t.Fatalf("message %q", m)
@@ -365,14 +376,14 @@ func TestWrongPIN(t *testing.T) {
 	if got := h2.screenName(); got != "signIn" {
 		t.Fatalf("signed in with a wrong PIN: %s", got)
 	}
-	h2.typ("4321")
+	h2.typ("432100")
 	h2.key(tcell.KeyEnter)
 	h2.mustSee("Drafts")
 }
 
 func TestResumeAndLists(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "sex" })
 	_, where := h.current()
@@ -395,7 +406,7 @@ func TestResumeAndLists(t *testing.T) {
 	h.key(tcell.KeyF10)
 
 	h2 := newHarness(t, harnessOpts{path: h.path, language: "English (en)"})
-	h2.signIn("awa", "4321")
+	h2.signIn("awa", "432100")
 	h2.mustSee("Rejected 1")
 	h2.key(tcell.KeyF5) // the last draft, from home
 	if _, p := h2.current(); p == nil || p.ID != where.ID {
@@ -426,7 +437,7 @@ func TestResumeAndLists(t *testing.T) {
 
 func TestResizeAndHelp(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	for _, size := range [][2]int{{80, 24}, {40, 12}, {132, 43}, {80, 24}} {
 		h.sim.SetSize(size[0], size[1])
@@ -485,10 +496,12 @@ func TestEventLoop(t *testing.T) {
 		h.sim.InjectKey(tcell.KeyRune, r, tcell.ModNone)
 	}
 	h.sim.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
-	for _, r := range "2580" {
-		h.sim.InjectKey(tcell.KeyRune, r, tcell.ModNone)
+	for range 2 { // a first PIN is typed twice
+		for _, r := range "258000" {
+			h.sim.InjectKey(tcell.KeyRune, r, tcell.ModNone)
+		}
+		h.sim.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
 	}
-	h.sim.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
 	waitFor("Drafts 0")
 	h.sim.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
 	waitFor("Hello. I work for")
@@ -500,7 +513,8 @@ func TestEventLoop(t *testing.T) {
 	if v, _ := valueOf(h.answers(h.only(survey.StatusDraft).ID), "border_post"); v != "diboli" {
 		t.Errorf("border_post = %q", v)
 	}
-	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // tview stops on Ctrl-C
+	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // asks
+	h.sim.InjectKey(tcell.KeyCtrlC, 0, tcell.ModCtrl) // quits
 	select {
 	case err := <-h.done:
 		if err != nil {
@@ -519,7 +533,9 @@ func TestFrenchScreens(t *testing.T) {
 	h.mustSee("Identifiant")
 	h.typ("awa")
 	h.key(tcell.KeyEnter)
-	h.typ("4321")
+	h.typ("432100")
+	h.key(tcell.KeyEnter)
+	h.typ("432100")
 	h.key(tcell.KeyEnter)
 	h.mustSee("Brouillons 0")
 	h.mustSee("Enter Nouveau")

@@ -52,7 +52,7 @@ func TestCrashChild(t *testing.T) {
 			}
 			emit("page %s %s", id, state)
 		}})
-	h.signIn("crash", "2468")
+	h.signIn("crash", "246800")
 	for range 3 {
 		drafts, err := h.store.List(h.ctx, survey.Filter{Status: survey.StatusDraft})
 		if err != nil {
@@ -190,6 +190,10 @@ func crashChain(t *testing.T, kills int, rng *rand.Rand) {
 		st, err := sqlite.Open(context.Background(), db, sqlite.Options{})
 		if err != nil {
 			t.Fatalf("run %d: reopen after SIGKILL: %v", run, err)
+		}
+		if err := st.Unlock(context.Background(), "crash", "246800"); err != nil {
+			st.Close()
+			t.Fatalf("run %d: sign in after SIGKILL: %v", run, err)
 		}
 		iv, err := st.Get(context.Background(), id)
 		st.Close()

@@ -91,6 +91,7 @@ func (h *harness) setWidget(f Field, value string) {
 					for range i {
 						h.key(tcell.KeyDown)
 					}
+					h.press(tcell.KeyRune, ' ')
 				}
 				return
 			}
@@ -163,7 +164,18 @@ func (h *harness) answerPage(override map[string][]string) {
 			h.tb.Fatalf("%s: no candidate accepted (%q):\n%s", f.Ref, msg, h.text())
 		}
 	}
-	h.key(tcell.KeyEnter)
+	h.pressNext(p.ID, len(p.Fields))
+}
+
+// pressNext presses Enter until the page with id is left: on a field list
+// Enter goes from field to field first.
+func (h *harness) pressNext(id string, fields int) {
+	for range fields + 1 {
+		h.key(tcell.KeyEnter)
+		if _, p := h.current(); p == nil || p.ID != id {
+			return
+		}
+	}
 }
 
 // drive answers pages until the review screen shows; it returns the IDs of

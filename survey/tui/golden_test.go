@@ -42,7 +42,7 @@ func TestScreensGolden(t *testing.T) {
 		}
 	}
 	golden("signin")
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.key(tcell.KeyEnter) // unanswered: the required message
 	golden("required")

@@ -15,11 +15,13 @@ import (
 	"sira/forms/builtin"
 	"sira/survey"
 	"sira/survey/sqlite"
+	"sira/survey/vault"
 )
 
-// builtinForm compiles the built-in returnee survey once per test binary.
+// builtinForm compiles the built-in returnee survey once per test binary,
+// at its frozen version: these tests script that version's screens.
 var builtinForm = sync.OnceValues(func() (*forms.Form, error) {
-	return builtin.Form(context.Background())
+	return builtin.Frozen(context.Background())
 })
 
 func mustForm(tb testing.TB) *forms.Form {
@@ -41,6 +43,8 @@ type harness struct {
 	app   *App
 	done  chan error
 
+	keys     int  // keys pressed
+	stopped  bool // stop ran
 	mu       sync.Mutex
 	accepted map[string]string // ref → value the screen accepted
 }
@@ -54,7 +58,12 @@ type harnessOpts struct {
 	uiLang   string      // Options.Language
 	onAccept func(ref, value string)
 	onPage   func(id string, stored bool)
+	auto     bool // auto-advance on, as it is by default for enumerators
 }
+
+// testKDF is a cheap argon2id for tests: sign-in costs what the store's
+// own benchmark measures.
+var testKDF = vault.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
 
 func newHarness(tb testing.TB, o harnessOpts) *harness {
 	tb.Helper()
@@ -63,7 +72,7 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 	if o.path == "" {
 		o.path = filepath.Join(tb.TempDir(), "sira.db")
 	}
-	st, err := sqlite.Open(ctx, o.path, sqlite.Options{MaxAttachment: o.maxAtt})
+	st, err := sqlite.Open(ctx, o.path, sqlite.Options{MaxAttachment: o.maxAtt, KDF: testKDF})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
@@ -74,6 +83,12 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 	b, err := NewBackend(ctx, st, []*forms.Form{o.form}, BackendOptions{Language: o.language, Now: o.now})
 	if err != nil {
 		tb.Fatalf("backend: %v", err)
+	}
+	if !o.auto {
+		// Most tests type a digit and then Enter, key by key.
+		if err := b.SetSetting(ctx, "auto-advance", "off"); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	h := &harness{tb: tb, ctx: ctx, path: o.path, store: st, done: make(chan error, 1), accepted: map[string]string{}}
 	h.sim = tcell.NewSimulationScreen("UTF-8")
@@ -93,6 +108,10 @@ func newHarness(tb testing.TB, o harnessOpts) *harness {
 }
 
 func (h *harness) stop() {
+	if h.stopped {
+		return
+	}
+	h.stopped = true
 	select {
 	case <-h.done:
 		return
@@ -111,6 +130,7 @@ func (h *harness) do(f func()) { h.app.tv.QueueUpdateDraw(f) }
 
 // press sends one key through the app's key handling, synchronously.
 func (h *harness) press(k tcell.Key, r rune) {
+	h.keys++
 	h.do(func() { h.app.dispatch(tcell.NewEventKey(k, r, tcell.ModNone)) })
 }
 
@@ -169,7 +189,22 @@ func (h *harness) signIn(id, pin string) {
 	h.key(tcell.KeyEnter)
 	h.typ(pin)
 	h.key(tcell.KeyEnter)
+	if h.confirming() { // first sign-in: the PIN typed twice
+		h.typ(pin)
+		h.key(tcell.KeyEnter)
+	}
 	h.mustSee("Drafts")
+}
+
+// confirming reports whether the sign-in screen asks for the PIN again.
+func (h *harness) confirming() bool {
+	var c bool
+	h.do(func() {
+		if s, ok := h.app.cur.(*signIn); ok {
+			c = s.index(s.again) >= 0
+		}
+	})
+	return c
 }
 
 // current returns the interview screen's current page, or nil when the

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -94,16 +95,31 @@ func TestChoiceBoxKeys(t *testing.T) {
 	}
 	press(single, tcell.KeyDown, 0)
 	press(single, tcell.KeyDown, 0)
+	if got := single.value(); got != "" {
+		t.Errorf("two Downs chose %q: arrows only move", got)
+	}
+	press(single, tcell.KeyRune, ' ')
 	if got := single.value(); got != "c" {
-		t.Errorf("two Downs: %q, want c", got)
+		t.Errorf("two Downs and Space: %q, want c", got)
 	}
 	press(single, tcell.KeyRune, '2')
 	if got := single.value(); got != "b" {
 		t.Errorf("key 2: %q, want b", got)
 	}
 	press(single, tcell.KeyRune, 'd')
-	if got := single.value(); got != "d" {
-		t.Errorf("letter d: %q, want d", got)
+	if got := single.value(); got != "b" {
+		t.Errorf("letter d changed the answer to %q", got)
+	}
+	// The AZERTY digit row picks as the digits do.
+	for r, want := range map[rune]string{'&': "a", 'é': "b", '"': "c", '\'': "d"} {
+		press(single, tcell.KeyRune, r)
+		if got := single.value(); got != want {
+			t.Errorf("AZERTY %q: %q, want %q", r, got, want)
+		}
+	}
+	press(single, tcell.KeyBackspace2, 0)
+	if got := single.value(); got != "" {
+		t.Errorf("Backspace left %q: an optional answer can be cleared", got)
 	}
 	multi := newChoiceBox(cs, true, "b")
 	press(multi, tcell.KeyRune, '4')
@@ -121,7 +137,7 @@ func TestChoiceBoxKeys(t *testing.T) {
 
 func TestFieldListScrolls(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "wg" })
 	h.mustSee("difficulty seeing")
@@ -165,5 +181,53 @@ func TestTextHeight(t *testing.T) {
 		if got := textHeight(tt.text, tt.width); got != tt.want {
 			t.Errorf("textHeight(%.20q…, %d) = %d, want %d", tt.text, tt.width, got, tt.want)
 		}
+	}
+}
+
+// TestChoiceBoxLongList: every one of ten choices has a key (0 and à for the
+// tenth); a longer list filters as letters are typed, accents folded, and
+// says what is below.
+func TestChoiceBoxLongList(t *testing.T) {
+	press := func(c *choiceBox, k tcell.Key, r rune) {
+		c.InputHandler()(tcell.NewEventKey(k, r, tcell.ModNone), func(p tview.Primitive) {})
+	}
+	var ten []Choice
+	for i := range 10 {
+		ten = append(ten, Choice{Name: fmt.Sprint(i), Label: fmt.Sprintf("%d group", i)})
+	}
+	c := newChoiceBox(ten, false, "")
+	for r, want := range map[rune]string{'0': "9", 'à': "9", '1': "0", 'ç': "8", '-': "5"} {
+		press(c, tcell.KeyRune, r)
+		if got := c.value(); got != want {
+			t.Errorf("key %q: %q, want %q", r, got, want)
+		}
+	}
+	countries := []Choice{{"DZA", "Algérie"}, {"BEN", "Bénin"}, {"BFA", "Burkina Faso"}, {"CIV", "Côte d'Ivoire"},
+		{"EGY", "Égypte"}, {"ESP", "Espagne"}, {"FRA", "France"}, {"GHA", "Ghana"}, {"GIN", "Guinée"},
+		{"LBY", "Libye"}, {"MAR", "Maroc"}, {"NER", "Niger"}}
+	l := newChoiceBox(countries, false, "")
+	sim := tcell.NewSimulationScreen("UTF-8")
+	if err := sim.Init(); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Fini()
+	sim.SetSize(40, 6)
+	l.SetRect(0, 0, 40, 6)
+	l.Draw(sim)
+	sim.Show()
+	if txt := simText(sim); !strings.Contains(txt, "7 more below") {
+		t.Errorf("no cue of the choices below:\n%s", txt)
+	}
+	press(l, tcell.KeyRune, 'e')
+	press(l, tcell.KeyRune, 'g')
+	if rows := l.rows(); len(rows) != 1 || countries[rows[0]].Name != "EGY" {
+		t.Fatalf("filter eg: %v, want Égypte alone", rows)
+	}
+	if got := l.value(); got != "" {
+		t.Errorf("typing chose %q", got)
+	}
+	press(l, tcell.KeyRune, '1')
+	if got := l.value(); got != "EGY" {
+		t.Errorf("1 on the filtered list: %q, want EGY", got)
 	}
 }

@@ -20,6 +20,10 @@ type list struct {
 	table    *tview.Table
 	detail   *tview.TextView
 	layout   *tview.Flex
+	// asked counts the F8 presses on the draft doomed: deleting is asked
+	// twice.
+	asked  int
+	doomed string
 }
 
 func newList(a *App, name string, st ...survey.Status) (*list, error) {
@@ -42,22 +46,34 @@ func (l *list) load() error {
 	if err != nil {
 		return fmt.Errorf("list %s: %w", l.name, err)
 	}
+	for i := range items {
+		items[i].Name = l.a.opts.Backend.Name(l.a.ctx, items[i])
+	}
 	l.items = items
 	l.table.Clear()
-	heads := []string{"Updated", "Interview", "Status", "Rev", "Enumerator"}
+	heads := []string{"Started", "Interview", "Status", "Rev", "Enumerator"}
 	if l.a.tr("en", "fr") == "fr" {
-		heads = []string{"Modifié", "Entretien", "Statut", "Rév", "Enquêteur"}
+		heads = []string{"Commencé", "Entretien", "Statut", "Rév", "Enquêteur"}
 	}
 	for c, h := range heads {
 		l.table.SetCell(0, c, tview.NewTableCell(h).SetSelectable(false).SetTextColor(tcell.ColorYellow))
 	}
 	for i, s := range items {
-		id := s.ID
-		if len(id) > 18 {
-			id = id[:18] + "…"
+		// The form's instance_name says which interview it is; the id
+		// only when the form has none.
+		id := s.Name
+		if id == "" {
+			id = s.ID
+			if len(id) > 18 {
+				id = id[:18] + "…"
+			}
 		}
 		row := i + 1
-		l.table.SetCell(row, 0, tview.NewTableCell(s.Updated.Local().Format("2006-01-02 15:04")))
+		when := s.Started
+		if when.IsZero() {
+			when = s.Updated
+		}
+		l.table.SetCell(row, 0, tview.NewTableCell(when.Local().Format("2006-01-02 15:04")))
 		l.table.SetCell(row, 1, tview.NewTableCell(tview.Escape(id)))
 		l.table.SetCell(row, 2, tview.NewTableCell(l.statusName(s.Status)))
 		l.table.SetCell(row, 3, tview.NewTableCell(fmt.Sprint(s.Revision)))
@@ -122,13 +138,50 @@ func (l *list) bindings() []binding {
 	case len(l.statuses) == 1 && l.statuses[0] == survey.StatusRejected:
 		open, desc = l.a.tr("Reopen", "Rouvrir"), "reopen the selected interview as a draft to correct it"
 	}
-	return []binding{
+	bs := []binding{
 		{keys: []key{k(tcell.KeyEnter)}, label: open, desc: desc, action: l.open},
 		{keys: []key{k(tcell.KeyEscape), k(tcell.KeyF10)}, label: l.a.tr("Home", "Accueil"), desc: "back to the home screen", action: func() error {
 			l.a.pop()
 			return nil
 		}},
 	}
+	if len(l.statuses) == 1 && l.statuses[0] == survey.StatusDraft {
+		bs = append(bs, binding{keys: []key{k(tcell.KeyF8)}, label: l.a.tr("Delete", "Supprimer"), desc: "delete the selected draft (asked twice)", action: l.delete})
+	}
+	return bs
+}
+
+// delete removes the selected draft at the third F8: twice it asks.
+func (l *list) delete() error {
+	s, ok := l.selected()
+	if !ok {
+		return errors.New(l.a.tr("nothing selected", "rien de sélectionné"))
+	}
+	if l.doomed != s.ID {
+		l.doomed, l.asked = s.ID, 0
+	}
+	name := s.Name
+	if name == "" {
+		name = s.ID
+	}
+	l.asked++
+	switch l.asked {
+	case 1:
+		l.a.info(fmt.Sprintf(l.a.tr("Delete the draft %s and all its answers? F8 again to go on.",
+			"Supprimer le brouillon %s et toutes ses réponses ? F8 encore pour continuer."), name))
+		return nil
+	case 2:
+		l.a.info(l.a.tr("It cannot be undone. F8 a last time to delete it; any other key keeps it.",
+			"C'est définitif. F8 une dernière fois pour le supprimer ; une autre touche le garde."))
+		return nil
+	}
+	l.doomed, l.asked = "", 0
+	if err := l.a.opts.Backend.Delete(l.a.ctx, s.ID, l.a.user); err != nil {
+		return err
+	}
+	l.reload()
+	l.a.info(fmt.Sprintf(l.a.tr("Draft %s deleted.", "Brouillon %s supprimé."), name))
+	return nil
 }
 
 func (l *list) open() error {
@@ -158,4 +211,11 @@ func (l *list) open() error {
 		l.a.info(l.a.tr("Supervisor: ", "Superviseur : ") + s.Comment)
 	}
 	return nil
+}
+
+// sawKey disarms the deletion when a key other than F8 is pressed.
+func (l *list) sawKey(ev *tcell.EventKey) {
+	if ev.Key() != tcell.KeyF8 {
+		l.doomed, l.asked = "", 0
+	}
 }

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"sira/forms"
@@ -22,14 +24,28 @@ type Backend interface {
 	Forms() []FormInfo
 	// Counts counts the stored interviews by status.
 	Counts(ctx context.Context) (map[survey.Status]int, error)
-	// List lists the interviews in any of the statuses, most recent first.
+	// List lists the interviews in any of the statuses, most recent first,
+	// without their Name; Name computes it (the form's instance_name on
+	// the answers, which opens the interview).
 	List(ctx context.Context, statuses ...survey.Status) ([]Summary, error)
+	Name(ctx context.Context, s Summary) string
 	// New starts a draft of formID for the enumerator and stores it.
 	New(ctx context.Context, formID, enumerator string) (Session, error)
 	// Open opens a stored interview: drafts are editable, others read-only.
 	Open(ctx context.Context, id string) (Session, error)
 	// Reopen turns a rejected interview back into a draft and opens it.
 	Reopen(ctx context.Context, id string) (Session, error)
+	// Delete removes a draft for good. It is recorded first: a "delete"
+	// event in its paradata, and the id, time and enumerator in the
+	// laptop's settings, which outlive the interview.
+	Delete(ctx context.Context, id, enumerator string) error
+	// Setting reads one of the app's preferences on this laptop ("" when
+	// never set); SetSetting stores one.
+	Setting(ctx context.Context, key string) (string, error)
+	SetSetting(ctx context.Context, key, value string) error
+	// Office returns the fingerprint of the office key this laptop is
+	// enrolled with ("" when it was never enrolled: a stand-alone demo).
+	Office(ctx context.Context) (string, error)
 }
 
 // FormInfo describes one form on the home screen.
@@ -46,6 +62,10 @@ type Summary struct {
 	Revision   int
 	Comment    string // the supervisor's comment on a rejection
 	Updated    time.Time
+	Started    time.Time
+	// Name is the form's instance_name evaluated on the answers
+	// ("diboli-2026-12-07"); "" when the form has none.
+	Name string
 }
 
 // Session is one interview opened in the app: the engine's view of it (pages,
@@ -54,6 +74,9 @@ type Summary struct {
 type Session interface {
 	// ID is the interview's id ("uuid:…").
 	ID() string
+	// Comment is the supervisor's comment on a rejected interview
+	// reopened as a draft ("" otherwise).
+	Comment() string
 	// Editable reports whether answers may change (drafts only).
 	Editable() bool
 	// Title is the form's title in the active language.
@@ -63,7 +86,11 @@ type Session interface {
 	Pages() []Page
 	// Set records an answer (the encoding of survey.Record values) and saves
 	// it durably. The empty string clears it.
+	// A change that would remove repeat instances holding answers (a
+	// repeat count lowered or cleared) is refused with a *DropError and
+	// nothing changes; SetDropping makes it after the enumerator agreed.
 	Set(ctx context.Context, ref, value string) error
+	SetDropping(ctx context.Context, ref, value string) error
 	// Value is the stored form of the answer at ref, as Set normalised it
 	// ("1.50" → "1.5").
 	Value(ref string) string
@@ -102,6 +129,11 @@ type Session interface {
 	Focus(ref string)
 	// Finalize locks the interview; it fails while Missing is not empty.
 	Finalize(ctx context.Context) error
+	// Note is the enumerator's note on the question at ref ("" if none);
+	// SetNote records one durably, kept with the interview (a "note"
+	// event of its paradata, which sync carries), "" removing it.
+	Note(ref string) string
+	SetNote(ctx context.Context, ref, text string) error
 }
 
 // Page is one screen of an interview.
@@ -114,6 +146,9 @@ type Page struct {
 	Fields []Field // empty on an add-repeat prompt
 	// Repeat is set on pages inside a repeat instance and on add prompts.
 	Repeat *RepeatSlot
+	// Number is the page's first question's place in the form (stable
+	// whatever the skip logic); 0 on an add prompt.
+	Number int
 }
 
 // RepeatSlot places a page within a repeat.
@@ -148,7 +183,7 @@ type Choice struct {
 // labels rather than names.
 func (f Field) display() string {
 	if f.Value == "" || len(f.Choices) == 0 {
-		return f.Value
+		return displayEntry(f.Type, f.Value)
 	}
 	label := func(name string) string {
 		for _, c := range f.Choices {
@@ -169,4 +204,14 @@ func (f Field) display() string {
 		return out
 	}
 	return label(f.Value)
+}
+
+// DropError refuses an answer that would remove repeat instances holding
+// answers; Instances names them ("Journey leg 3").
+type DropError struct {
+	Instances []string
+}
+
+func (e *DropError) Error() string {
+	return fmt.Sprintf("this change removes %d repeat instance(s) with answers: %s", len(e.Instances), strings.Join(e.Instances, ", "))
 }

@@ -20,7 +20,7 @@ func TestNestedRepeats(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, harnessOpts{form: f})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.mustSee("Member: 0 so far")
 	h.key(tcell.KeyF5)
@@ -49,7 +49,8 @@ func TestNestedRepeats(t *testing.T) {
 	}
 	h.key(tcell.KeyCtrlU)
 	h.typ("1995")
-	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyEnter) // to Place
+	h.key(tcell.KeyEnter) // to the next page
 	h.mustSee("Trip: 1 so far")
 	h.key(tcell.KeyEnter)
 	h.key(tcell.KeyEnter) // members
@@ -75,7 +76,7 @@ func TestNestedRepeats(t *testing.T) {
 // the dropped leg leaves the database too.
 func TestRepeatCountShrinks(t *testing.T) {
 	h := newHarness(t, harnessOpts{language: "English (en)"})
-	h.signIn("awa", "4321")
+	h.signIn("awa", "432100")
 	h.key(tcell.KeyEnter)
 	h.drive(nil, func(p *Page) bool { return fieldName(p.ID) == "journey_cost" })
 	id := h.only(survey.StatusDraft).ID
@@ -91,6 +92,10 @@ func TestRepeatCountShrinks(t *testing.T) {
 	h.key(tcell.KeyCtrlU)
 	h.typ("2")
 	h.key(tcell.KeyEnter)
+	if got := h.answers(id); got["/data/interview/migration/legs[3]/leg_country"] == "" {
+		t.Fatalf("the third leg went before the enumerator confirmed")
+	}
+	h.key(tcell.KeyEnter) // confirms
 	got := h.answers(id)
 	if got["/data/interview/migration/legs[2]/leg_country"] == "" {
 		t.Errorf("second leg lost")

@@ -68,11 +68,15 @@ func (rv *review) load() {
 				label = fmt.Sprintf("%s %d › %s", p.Repeat.Label, p.Repeat.Index, label)
 			}
 			val := f.display()
-			color := tcell.ColorWhite
+			color := tview.Styles.PrimaryTextColor
 			if missing[f.Ref] {
+				// Missing and invalid are different words, and a mark,
+				// not colour alone.
 				color = tcell.ColorRed
 				if val == "" {
-					val = rv.a.tr("— required —", "— obligatoire —")
+					val = rv.a.tr("✗ missing (required)", "✗ manquante (obligatoire)")
+				} else {
+					val = "⚠ " + val + rv.a.tr("  — invalid: ", "  — non valide : ") + rv.s.Check(f.Ref)
 				}
 				rv.nMiss++
 				if rv.first < 0 {
@@ -88,7 +92,7 @@ func (rv *review) load() {
 	case !rv.s.Editable():
 		rv.table.SetTitle(rv.a.tr(" Answers (read-only) ", " Réponses (lecture seule) "))
 	case rv.nMiss > 0:
-		rv.table.SetTitle(fmt.Sprintf(rv.a.tr(" Review: %d required answer(s) missing ", " Revue : %d réponse(s) obligatoire(s) manquante(s) "), rv.nMiss))
+		rv.table.SetTitle(fmt.Sprintf(rv.a.tr(" Review: %d answer(s) missing or invalid ", " Revue : %d réponse(s) manquante(s) ou non valide(s) "), rv.nMiss))
 	default:
 		rv.table.SetTitle(rv.a.tr(" Review: complete, F9 finalizes ", " Revue : complet, F9 finalise "))
 	}
@@ -184,6 +188,7 @@ func (rv *review) finalize() error {
 	}
 	// In the interview's language, as the review was.
 	msg := rv.a.tr("Interview finalized and locked; it will go with the next sync.", "Entretien finalisé et verrouillé ; il partira à la prochaine synchronisation.")
+	rv.a.markOpen("")
 	rv.a.reset(newHome(rv.a))
 	rv.a.info(msg)
 	return nil
@@ -205,7 +210,7 @@ func newIndex(a *App, iv *interview) *index {
 	x.table = tview.NewTable().SetSelectable(true, false)
 	x.table.SetBorder(true).SetTitle(a.tr(" Jump to a question ", " Aller à une question "))
 	for i, p := range iv.pages {
-		label, val, color := "", "", tcell.ColorWhite
+		label, val, color := "", "", tview.Styles.PrimaryTextColor
 		switch {
 		case len(p.Fields) == 0 && p.Repeat != nil:
 			label = fmt.Sprintf(a.tr("(add %s)", "(ajouter %s)"), p.Repeat.Label)
@@ -215,8 +220,9 @@ func newIndex(a *App, iv *interview) *index {
 				label += fmt.Sprintf(" (+%d)", len(p.Fields)-1)
 			}
 			for _, f := range p.Fields {
-				if missing[f.Ref] {
+				if missing[f.Ref] && color != tcell.ColorRed {
 					color = tcell.ColorRed
+					label = "✗ " + label // a mark, not colour alone
 				}
 			}
 		}

@@ -35,6 +35,9 @@ type Config struct {
 	// Progress, when set, is called as the session advances (from the
 	// goroutine running Sync).
 	Progress func(Progress)
+	// TLS says how an https server's certificate is trusted (ignored when
+	// HTTP is set).
+	TLS TLS
 }
 
 // BatchPolicy sizes batches to the link: start small, double after a batch
@@ -104,7 +107,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	hc := cfg.HTTP
 	if hc == nil {
+		tc, err := cfg.TLS.config()
+		if err != nil {
+			return nil, err
+		}
 		hc = &http.Client{Transport: &http.Transport{
+			TLSClientConfig:       tc,
 			Proxy:                 http.ProxyFromEnvironment,
 			TLSHandshakeTimeout:   30 * time.Second,
 			ResponseHeaderTimeout: 0, // the per-request deadline covers it
@@ -143,13 +151,7 @@ func (cl *Client) Traffic() (sent, received, retries int64) {
 func (cl *Client) Offer(ctx context.Context, off wire.Offer) (*wire.OfferReply, error) {
 	body, err := wire.MarshalOffer(off)
 	if err != nil {
-		// Not the compact layout's shape (hashes that are not sha256):
-		// the JSON offer carries anything.
-		var rep wire.OfferReply
-		if _, err := cl.c.postJSON(ctx, wire.PathOffer, off, &rep); err != nil {
-			return nil, err
-		}
-		return &rep, nil
+		return nil, fmt.Errorf("offer: %w", err)
 	}
 	for attempt := 0; ; attempt++ {
 		out, _, err := cl.c.postCompact(ctx, wire.PathOfferV2, body)
@@ -167,23 +169,12 @@ func (cl *Client) Offer(ctx context.Context, off wire.Offer) (*wire.OfferReply, 
 	}
 }
 
-// SendBatch posts one encoded interview frame and returns the receipts.
-// transient is the number of attempts that failed transiently before the
-// verdict (the batch sizer halves on it). Errors: *ResponseError
-// (CodeTooLarge, CodeCorrupt, CodeHashMismatch, CodeUnknownForm…),
-// ErrGaveUp, ctx's error.
-func (cl *Client) SendBatch(ctx context.Context, frame []byte) (receipts []wire.Receipt, transient int, err error) {
-	var rep wire.BatchReply
-	transient, err = cl.c.do(ctx, request{method: http.MethodPost, path: wire.PathBatch, ctype: wire.ContentTypeBatch, body: frame, out: &rep})
-	if err != nil {
-		return nil, transient, err
-	}
-	return rep.Receipts, transient, nil
-}
-
 // SendFrame posts one encoded interview frame holding items (in frame
 // order) and returns their receipts, which the server gives by position
-// (protocol version 2). Like SendBatch otherwise.
+// (protocol version 2). transient is the number of attempts that failed
+// transiently before the verdict (the batch sizer halves on it). Errors:
+// *ResponseError (CodeTooLarge, CodeCorrupt, CodeHashMismatch,
+// CodeUnknownForm…), ErrGaveUp, ctx's error.
 func (cl *Client) SendFrame(ctx context.Context, frame []byte, items []wire.Item) (receipts []wire.Receipt, transient int, err error) {
 	for attempt := 0; ; attempt++ {
 		var out []byte

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,10 +20,13 @@ var fast = client.Retry{Attempts: 4, Base: time.Millisecond, Max: 5 * time.Milli
 // TestRetryPolicy: which answers are retried, how often, and what the
 // caller gets back.
 func TestRetryPolicy(t *testing.T) {
-	ok := func(w http.ResponseWriter) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write([]byte(`{"need":[],"receipts":[]}`))
+	offer := wire.Offer{Items: []wire.Item{{ID: "uuid:00000000-0000-4000-8000-000000000001", Revision: 1,
+		Hash: "sha256:" + strings.Repeat("0", 64), FormHash: "sha256:" + strings.Repeat("1", 64)}}}
+	answer, err := wire.MarshalOfferReply(offer, wire.OfferReply{Need: offer.Items})
+	if err != nil {
+		t.Fatal(err)
 	}
+	ok := func(w http.ResponseWriter) { w.Write(answer) }
 	fail := func(w http.ResponseWriter, code wire.Code) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(wire.StatusOf(code))
@@ -56,8 +60,7 @@ func TestRetryPolicy(t *testing.T) {
 		{"401NotRetried", func(n int, w http.ResponseWriter) { fail(w, wire.CodeUnauthorized) }, 1, nil, wire.CodeUnauthorized},
 		{"TruncatedReplyRetried", func(n int, w http.ResponseWriter) {
 			if n == 1 {
-				w.Header().Set("Content-Type", "application/json")
-				w.Write([]byte(`{"need":[`))
+				w.Write(answer[:1])
 				return
 			}
 			ok(w)
@@ -82,7 +85,7 @@ func TestRetryPolicy(t *testing.T) {
 				t.Fatal(err)
 			}
 			t0 := time.Now()
-			_, err = cl.Offer(context.Background(), wire.Offer{Items: []wire.Item{{ID: "uuid:1", Revision: 1, Hash: "sha256:00"}}})
+			_, err = cl.Offer(context.Background(), offer)
 			if time.Since(t0) > 2*time.Second {
 				t.Errorf("took %v: the Retry-After cap or backoff bound failed", time.Since(t0))
 			}

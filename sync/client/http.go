@@ -3,6 +3,8 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,6 +147,14 @@ func (c *conn) do(ctx context.Context, req request) (transient int, err error) {
 		wait := time.Duration(0)
 		switch {
 		case errors.As(err, &re) && !re.Retryable():
+			return transient, err
+		case certificateRefused(err):
+			// Another server, or its certificate changed: asking again
+			// gets the same certificate.
+			return transient, err
+		case errors.As(err, &re) && re.Status == http.StatusInsufficientStorage:
+			// The office's disk is full: retrying within this session
+			// cannot help; the message says what the office must do.
 			return transient, err
 		case errors.As(err, &re):
 			wait = retryAfter(hdr, c.retry.Max)
@@ -295,4 +305,15 @@ func (c *conn) postCompact(ctx context.Context, path string, body []byte) ([]byt
 	var out []byte
 	transient, err := c.do(ctx, request{method: http.MethodPost, path: path, body: body, encoded: encoded, raw: &out})
 	return out, transient, err
+}
+
+// certificateRefused reports whether err is the server's certificate
+// failing this client's check (chain, dates, names or the pin).
+func certificateRefused(err error) bool {
+	var cve *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	var hn x509.HostnameError
+	return errors.As(err, &cve) || errors.As(err, &ua) || errors.As(err, &ci) || errors.As(err, &hn) ||
+		strings.Contains(err.Error(), errPinMismatch)
 }

@@ -18,6 +18,9 @@ const (
 	// SettingServer and SettingToken remember the last server and its token.
 	SettingServer = "sync.server"
 	SettingToken  = "sync.token"
+	// SettingFingerprint remembers the pinned certificate fingerprint of
+	// the last server ("" when none is pinned).
+	SettingFingerprint = "sync.fingerprint"
 	// settingRejections + server URL: the highest rejection Seq applied from
 	// that server (sequence numbers are per server).
 	settingRejections = "sync.rejections_after "
@@ -105,6 +108,13 @@ func (s *session) report(phase string, toSend int64) {
 }
 
 func (s *session) run(ctx context.Context) error {
+	if _, err := s.cl.Enrol(ctx, s.st); errors.Is(err, ErrOtherOffice) {
+		// A relay (or another office) the laptop is not enrolled with:
+		// the interviews still travel; the enrolment stays the laptop's.
+		s.cl.log.Warn("sync: the server is not this laptop's office; enrolment unchanged", "err", err)
+	} else if err != nil {
+		return err
+	}
 	items, err := s.load(ctx)
 	if err != nil {
 		return err
@@ -124,6 +134,11 @@ func (s *session) load(ctx context.Context) ([]*pending, error) {
 	out := make([]*pending, 0, len(pend))
 	for _, p := range pend {
 		iv, err := s.st.Get(ctx, p.ID)
+		if errors.Is(err, survey.ErrLocked) {
+			// Another enumerator's, sealed under their key: sent when they sync.
+			s.cl.log.Info("sync: interview of an enumerator not signed in; not sent now", "id", p.ID)
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("sync: interview %s: %w", p.ID, err)
 		}
@@ -550,6 +565,11 @@ func (s *session) downstream(ctx context.Context) error {
 		return n
 	}
 	after := cursor(key)
+	resetKey := settingPINResets + s.cl.c.base
+	device, err := s.st.DeviceID(ctx)
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
 	for page := 0; page < 1000; page++ {
 		fis, err := s.st.Forms(ctx)
 		if err != nil {
@@ -559,9 +579,29 @@ func (s *session) downstream(ctx context.Context) error {
 		for _, fi := range fis {
 			req.Forms = append(req.Forms, fi.Hash)
 		}
+		req.Device = device
+		if v, err := s.st.Setting(ctx, resetKey); err == nil {
+			req.PINResetsAfter, _ = strconv.ParseInt(v, 10, 64)
+		}
 		d, err := s.cl.Downstream(ctx, req)
 		if err != nil {
 			return fmt.Errorf("sync: downstream: %w", err)
+		}
+		if err := applyRecipient(ctx, s.st, d.Office, d.Recipient); err != nil {
+			return err
+		}
+		if err := storePINResets(ctx, s.st, d.PINResets); err != nil {
+			return err
+		}
+		for _, r := range d.PINResets {
+			if r.Seq > req.PINResetsAfter {
+				req.PINResetsAfter = r.Seq
+			}
+		}
+		if len(d.PINResets) > 0 {
+			if err := s.st.SetSetting(ctx, resetKey, strconv.FormatInt(req.PINResetsAfter, 10)); err != nil {
+				return fmt.Errorf("sync: %w", err)
+			}
 		}
 		for _, fv := range d.Forms {
 			f, err := forms.Load(fv.Form)
@@ -647,11 +687,19 @@ func applyRejection(ctx context.Context, st survey.Store, log *slog.Logger, r wi
 		return false, survey.SetRejectionQuestions(ctx, st, r.ID, r.Questions)
 	case errors.Is(err, survey.ErrConflict):
 		return false, nil
+	case errors.Is(err, survey.ErrLocked):
+		// An enumerator with no key on this laptop: nothing to seal it for.
+		log.Warn("sync: rejection for an enumerator with no key on this laptop; not stored here", "id", r.ID)
+		return false, nil
 	case errors.Is(err, survey.ErrNotFound) && r.Interview != nil:
 		iv := *r.Interview
 		iv.Status = survey.StatusRejected
 		iv.Comment = r.Comment
 		err := st.Insert(ctx, []*survey.Interview{&iv})
+		if errors.Is(err, survey.ErrLocked) {
+			log.Warn("sync: rejected interview of an enumerator with no key on this laptop; not stored here", "id", r.ID, "revision", r.Revision)
+			return false, nil
+		}
 		if errors.Is(err, survey.ErrNotFound) {
 			// It cites an attachment this laptop never held (made on
 			// another one): the copy cannot be stored here. Failing

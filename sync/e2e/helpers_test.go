@@ -20,6 +20,7 @@ import (
 	"sira/forms/builtin"
 	"sira/survey"
 	lsqlite "sira/survey/sqlite"
+	"sira/survey/vault"
 	"sira/sync/client"
 	"sira/sync/intake"
 	isqlite "sira/sync/intake/sqlite"
@@ -67,7 +68,7 @@ func simulated(tb testing.TB, n int, seed uint64, enumerator string) []*survey.I
 	}
 	rng := rand.New(rand.NewPCG(seed, 7))
 	opts := survey.SimOptions{Plan: plan, Enumerator: enumerator, DeviceID: "dev-" + enumerator,
-		Answers: map[string]string{"already_interviewed": "no", "consent": "yes"}}
+		Answers: map[string]string{"already_interviewed": "no", "consent": "yes", "screen_citizen": "yes", "screen_lived_abroad": "yes"}}
 	ivs := make([]*survey.Interview, n)
 	for i := range ivs {
 		if ivs[i], err = survey.Simulate(f, rng, opts); err != nil {
@@ -103,11 +104,23 @@ type laptop struct {
 func newLaptop(tb testing.TB, dir, name string, ivs []*survey.Interview) *laptop {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := lsqlite.Open(ctx, filepath.Join(dir, name+".db"), lsqlite.Options{})
+	st, err := lsqlite.Open(ctx, filepath.Join(dir, name+".db"), lsqlite.Options{KDF: vault.Params{Time: 1, Memory: 8 * 1024, Threads: 1}})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	// The laptop's enumerator (named as the laptop) and each enumerator of
+	// ivs sign in (a cheap PIN derivation: these tests are not about it).
+	signedIn := map[string]bool{}
+	for _, iv := range append([]*survey.Interview{{Enumerator: name}}, ivs...) {
+		if signedIn[iv.Enumerator] {
+			continue
+		}
+		signedIn[iv.Enumerator] = true
+		if err := st.Unlock(ctx, iv.Enumerator, "135790"); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	f := builtinForm(tb)
 	js, err := f.MarshalCanonical()
 	if err != nil {
@@ -197,6 +210,30 @@ func (c *central) stop() {
 func (c *central) token(tb testing.TB, enumerator string) string {
 	tb.Helper()
 	secret, _, err := intake.CreateToken(context.Background(), c.store, enumerator, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return secret
+}
+
+// enrolOffline enrols the laptop with enumerators through an offline
+// enrolment file, as `sira intake enrol` and `sira enrol` do.
+func (c *central) enrolOffline(tb testing.TB, l *laptop, enumerators ...string) {
+	tb.Helper()
+	ctx := context.Background()
+	b, err := intake.OfflineEnrolment(ctx, c.store, enumerators, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := client.EnrolFromFile(ctx, l.store, b); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// relayToken returns a relay token (every post) for a relay named name.
+func (c *central) relayToken(tb testing.TB, name string) string {
+	tb.Helper()
+	secret, _, err := intake.CreateRelayToken(context.Background(), c.store, name, nil, time.Now())
 	if err != nil {
 		tb.Fatal(err)
 	}

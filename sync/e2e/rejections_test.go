@@ -168,6 +168,9 @@ func TestRejectionOnReplacementLaptop(t *testing.T) {
 	}
 
 	repl := newLaptop(t, dir, "new", nil)
+	if err := repl.store.Unlock(ctx, "kadi", "135790"); err != nil { // kadi signs in on the new laptop
+		t.Fatal(err)
+	}
 	clNew := newClient(t, "http://"+c.addr(), c.token(t, "kadi"), true)
 	res, err := clNew.Sync(ctx, repl.store)
 	if err != nil {
@@ -198,7 +201,7 @@ func TestRejectionOfOneConflictingCopy(t *testing.T) {
 	dir := t.TempDir()
 	c := startCentral(t, filepath.Join(dir, "central.db"))
 	ivs := simulated(t, 2, 16, "awa")
-	const comments = "/data/interview/intentions/enumerator_comments"
+	const comments = "/data/interview/main/intentions/enumerator_comments"
 	if _, ok := ivs[0].Data.Values[comments]; !ok {
 		t.Fatalf("the simulated interview has no %s to vary: the test cannot make a second content", comments)
 	}

@@ -117,7 +117,7 @@ func TestRelayRestartedMidway(t *testing.T) {
 	dir := t.TempDir()
 	c := startCentral(t, filepath.Join(dir, "central.db"))
 	relayPath := filepath.Join(dir, "relay.db")
-	rn := startRelay(t, relayPath, "http://"+c.addr(), c.token(t, "relay"))
+	rn := startRelay(t, relayPath, "http://"+c.addr(), c.relayToken(t, "relay"))
 	px, err := netproxy.Start(rn.ln.Addr().String(), 9)
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestRelayRestartedMidway(t *testing.T) {
 	rn.stop()
 	px.DropAll()
 	time.Sleep(50 * time.Millisecond) // the laptop meets a dead relay
-	rn = startRelay(t, relayPath, "http://"+c.addr(), c.token(t, "relay2"))
+	rn = startRelay(t, relayPath, "http://"+c.addr(), c.relayToken(t, "relay2"))
 	defer rn.stop()
 	px.SetTarget(rn.ln.Addr().String())
 	<-done
@@ -193,7 +193,7 @@ func TestRelayWaitsForUpstreamForm(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	c := startCentralWith(t, filepath.Join(dir, "central.db"), func(cfg *intake.Config) { cfg.Builtin = nil })
-	rn := startRelay(t, filepath.Join(dir, "relay.db"), "http://"+c.addr(), c.token(t, "relay"))
+	rn := startRelay(t, filepath.Join(dir, "relay.db"), "http://"+c.addr(), c.relayToken(t, "relay"))
 	defer rn.stop()
 	ivs := simulated(t, 20, 14, "moussa")
 	l := newLaptop(t, dir, "moussa", ivs)
@@ -229,7 +229,7 @@ func TestRelayOutboxNotBlocked(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	c := startCentral(t, filepath.Join(dir, "central.db"))
-	rn := startRelayWith(t, filepath.Join(dir, "relay.db"), "http://"+c.addr(), c.token(t, "relay"), relay.Options{Page: 5, Batch: 4})
+	rn := startRelayWith(t, filepath.Join(dir, "relay.db"), "http://"+c.addr(), c.relayToken(t, "relay"), relay.Options{Page: 5, Batch: 4})
 	defer rn.stop()
 	newForm := wiretest.Form("9")
 	if _, err := rn.srv.Publish(ctx, newForm); err != nil {
@@ -259,8 +259,16 @@ func TestRelayOutboxNotBlocked(t *testing.T) {
 		}
 	}
 	waitForwarded(t, c, rn, int64(len(known)))
-	if st, err := rn.store.Stats(ctx); err != nil || st.Unforwarded != int64(len(waiting)) {
-		t.Fatalf("relay: %d unforwarded (%v), want the %d of the unknown form", st.Unforwarded, err, len(waiting))
+	// The relay marks a batch forwarded when the central's receipts are
+	// back, a moment after the central stored it.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		st, err := rn.store.Stats(ctx)
+		if err == nil && st.Unforwarded == int64(len(waiting)) {
+			break
+		}
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("relay: %d unforwarded (%v), want the %d of the unknown form", st.Unforwarded, err, len(waiting))
+		}
 	}
 	if _, err := c.srv.Publish(ctx, newForm); err != nil {
 		t.Fatal(err)
@@ -303,7 +311,7 @@ func TestRelayUpstreamRefusals(t *testing.T) {
 			c := startCentral(t, filepath.Join(dir, "central.db"))
 			var batches atomic.Int64
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == wire.PathBatch || r.URL.Path == wire.PathBatchV2 {
+				if r.URL.Path == wire.PathBatchV2 {
 					body, _ := io.ReadAll(r.Body)
 					r.Body = io.NopCloser(bytes.NewReader(body))
 					if f, err := wire.ParseFrame(body, wire.DefaultLimits); err == nil {
@@ -318,7 +326,7 @@ func TestRelayUpstreamRefusals(t *testing.T) {
 				c.srv.ServeHTTP(w, r)
 			}))
 			defer front.Close()
-			rn := startRelay(t, filepath.Join(dir, "relay.db"), front.URL, c.token(t, "relay"))
+			rn := startRelay(t, filepath.Join(dir, "relay.db"), front.URL, c.relayToken(t, "relay"))
 			defer rn.stop()
 			ivs := simulated(t, 20, 15, "fanta")
 			l := newLaptop(t, dir, "fanta", ivs)

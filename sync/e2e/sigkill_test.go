@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,12 +119,14 @@ func TestIntakeSIGKILL(t *testing.T) {
 	}
 	defer px.Close()
 
-	ivs := simulated(t, n, 5, "k")
+	// Each laptop holds its enumerator's interviews: a device token sends
+	// only its own enumerator's.
+	kadi, oumar := simulated(t, n/2, 5, "kadi"), simulated(t, n-n/2, 6, "oumar")
 	ids := map[string]bool{}
-	for _, iv := range ivs {
+	for _, iv := range append(slices.Clone(kadi), oumar...) {
 		ids[iv.ID] = true
 	}
-	laps := []*laptop{newLaptop(t, dir, "kadi", ivs[:n/2]), newLaptop(t, dir, "oumar", ivs[n/2:])}
+	laps := []*laptop{newLaptop(t, dir, "kadi", kadi), newLaptop(t, dir, "oumar", oumar)}
 	done := make(chan struct{}, len(laps))
 	for i, l := range laps {
 		cl := newClient(t, px.URL(), tokens[i], true, client.BatchPolicy{Start: 5, Max: 10})

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ func TestUSBThenOnline(t *testing.T) {
 	c := startCentral(t, filepath.Join(dir, "central.db"))
 	ivs := simulated(t, 250, 3, "usb")
 	l := newLaptop(t, dir, "usb", ivs)
+	c.enrolOffline(t, l, "usb")
 	file := filepath.Join(dir, "stick", "batch.sira")
 	if err := mkdirAll(filepath.Dir(file)); err != nil {
 		t.Fatal(err)
@@ -80,10 +82,18 @@ func TestUSBAfterOnline(t *testing.T) {
 	ivs := simulated(t, 30, 13, "late")
 	l := newLaptop(t, dir, "late", ivs)
 	file := filepath.Join(dir, "batch.sira")
+	if _, err := client.Export(ctx, l.store, file); !errors.Is(err, client.ErrNoRecipient) {
+		t.Fatalf("export before any enrolment: %v, want ErrNoRecipient", err)
+	}
+	cl := newClient(t, "http://"+c.addr(), c.token(t, "late"), true)
+	// The online enrolment (the first sync) gives the laptop the office
+	// key: the file written now is encrypted to it.
+	if _, err := cl.Enrol(ctx, l.store); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := client.Export(ctx, l.store, file); err != nil {
 		t.Fatal(err)
 	}
-	cl := newClient(t, "http://"+c.addr(), c.token(t, "late"), true)
 	res, err := cl.Sync(ctx, l.store)
 	if err != nil {
 		t.Fatal(err)

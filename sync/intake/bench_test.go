@@ -40,7 +40,7 @@ func benchIngest(b *testing.B, cfg intake.Config) {
 				if i >= int64(len(frames)) {
 					return
 				}
-				rs, err := postBatch(client, e.http.URL, e.token, frames[i])
+				rs, err := postBatch(client, e.http.URL, e.token, e.codec, frames[i])
 				if err != nil || len(rs) != 100 {
 					b.Errorf("batch %d: %v", i, err)
 					return

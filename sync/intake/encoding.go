@@ -38,15 +38,15 @@ func withEncoding(h http.Handler, w http.ResponseWriter, r *http.Request) {
 	switch ce := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); ce {
 	case "", "identity":
 	case "zstd":
-		d, err := zstd.NewReader(r.Body, zstd.WithDecoderMaxMemory(uint64(wire.DefaultLimits.MaxDecoded)), zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			writeJSON(w, http.StatusBadRequest, wire.ErrorBody{Error: wire.Errorf(wire.CodeBadRequest, "bad zstd body: %v", err)})
+		if !codedPath(r) {
+			// Frames and attachment chunks are compressed already or
+			// stored as sent: a content coding there only multiplies
+			// what a few bytes on the wire can make the server hold.
+			writeJSON(w, http.StatusUnsupportedMediaType, wire.ErrorBody{Error: wire.Errorf(wire.CodeBadRequest, "content encoding %q not accepted on %s: batches and attachments are sent as they are", ce, r.URL.Path)})
 			return
 		}
-		defer d.Close()
-		r.Body = io.NopCloser(d)
-		r.Header.Del("Content-Encoding")
-		r.ContentLength = -1
+		// Decoded by the handler, once the token is known and the
+		// memory reserved (openBody).
 	default:
 		writeJSON(w, http.StatusUnsupportedMediaType, wire.ErrorBody{Error: wire.Errorf(wire.CodeBadRequest, "content encoding %q not supported (zstd is)", ce)})
 		return
@@ -58,6 +58,74 @@ func withEncoding(h http.Handler, w http.ResponseWriter, r *http.Request) {
 	bw := &bufferedWriter{w: w, status: http.StatusOK}
 	h.ServeHTTP(bw, r)
 	bw.flush()
+}
+
+// codedPath reports whether r's path accepts a content-coded body: the
+// offer and the downstream request, nothing else.
+func codedPath(r *http.Request) bool {
+	return r.URL.Path == wire.PathOfferV2 || r.URL.Path == wire.PathDownstream
+}
+
+// maxCodingRatio bounds how much a content-coded body may decode to per
+// byte on the wire: offers are mostly hashes (1.5×), downstream requests
+// a list of hashes.
+const maxCodingRatio = 64
+
+// coded reports whether r's body is zstd content-coded (withEncoding let
+// only zstd through, and only on codedPath).
+func coded(r *http.Request) bool {
+	return strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "zstd")
+}
+
+// bodyCap is the most bytes a handler reads of r's (decoded) body, at most
+// limit: a coded body of n bytes on the wire decodes to at most
+// maxCodingRatio×n + 64 KiB, so a few kilobytes cannot become megabytes.
+func bodyCap(r *http.Request, limit int64) int64 {
+	switch {
+	case coded(r) && r.ContentLength >= 0:
+		return min(limit, maxCodingRatio*r.ContentLength+64<<10)
+	case coded(r):
+		return limit
+	case r.ContentLength >= 0:
+		return min(limit, r.ContentLength)
+	}
+	return limit
+}
+
+// codingCost is the memory the zstd decoder of a coded body of at most
+// limit decoded bytes may take: its window and its buffers.
+func codingCost(r *http.Request, limit int64) int64 {
+	if !coded(r) {
+		return 0
+	}
+	return 2*max(limit, 1<<10) + 256<<10
+}
+
+// openBody returns r's body decoded, capped at limit decoded bytes (over
+// it: *http.MaxBytesError). A zstd body is streamed through a decoder
+// whose window and memory are capped at limit too, so the frame header of
+// a bomb is refused before anything is allocated for it.
+func openBody(w http.ResponseWriter, r *http.Request, limit int64) (io.ReadCloser, error) {
+	if !coded(r) {
+		return http.MaxBytesReader(w, r.Body, limit), nil
+	}
+	win := uint64(max(limit, 1<<10))
+	d, err := zstd.NewReader(r.Body, zstd.WithDecoderMaxMemory(win), zstd.WithDecoderMaxWindow(win),
+		zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+	if err != nil {
+		return nil, wire.Errorf(wire.CodeBadRequest, "bad zstd body: %v", err)
+	}
+	return &decodedBody{ReadCloser: http.MaxBytesReader(w, io.NopCloser(d), limit), d: d}, nil
+}
+
+type decodedBody struct {
+	io.ReadCloser
+	d *zstd.Decoder
+}
+
+func (b *decodedBody) Close() error {
+	b.d.Close()
+	return b.ReadCloser.Close()
 }
 
 // bufferedWriter holds a reply (API replies are small JSON) to compress it

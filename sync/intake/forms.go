@@ -14,8 +14,12 @@ import (
 
 // Publish stores the compiled form f (a new form or a new version of one);
 // laptops receive it downstream at their next sync. Publishing the same
-// content twice is a no-op (created false).
+// content twice is a no-op (created false). A settings public_key that is
+// not an age recipient (ODK's RSA keys) is refused.
 func (s *Server) Publish(ctx context.Context, f *forms.Form) (created bool, err error) {
+	if msg := forms.PublicKeyError(f.PublicKey); msg != "" {
+		return false, fmt.Errorf("publish %s version %s: settings %s", f.ID, f.Version, msg)
+	}
 	body, err := f.MarshalCanonical()
 	if err != nil {
 		return false, fmt.Errorf("publish %s: %w", f.ID, err)

@@ -40,9 +40,9 @@ func TestCutBody(t *testing.T) {
 	var logs syncBuffer
 	e := newEnv(t, intake.Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	frame := e.frame(e.interviews(3, 1))
+	e.offer(wire.Offer{Items: []wire.Item{}, Attachments: []string{strings.Repeat("ab", 32)}})
 	for _, tt := range []struct{ method, path string }{
 		{"POST", wire.PathBatchV2},
-		{"POST", wire.PathBatch},
 		{"POST", wire.PathOfferV2},
 		{"PUT", wire.PathAttachment + strings.Repeat("ab", 32) + "?offset=0&size=5000"},
 	} {

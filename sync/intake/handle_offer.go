@@ -8,27 +8,28 @@ import (
 )
 
 // maxOfferItems bounds one offer; a laptop with more offers in several rounds.
-const maxOfferItems = 100000
+const maxOfferItems = 50000
 
-// handleOffer answers POST /api/v1/offer: what the server lacks. It stores nothing.
-func (s *Server) handleOffer(w http.ResponseWriter, r *http.Request, tok *Token) error {
-	var off wire.Offer
-	if err := readJSON(r, w, 32<<20, &off); err != nil {
-		return err
-	}
-	reply, err := s.answerOffer(r.Context(), off)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, reply)
-	s.synced(r.Context(), tok, off.Drafts)
-	return nil
-}
+// maxOfferBody bounds an offer's (decoded) body: 50,000 items of 51
+// bytes and as many attachments of 32 (a laptop offers 250 at a time, a
+// relay 1,000).
+const maxOfferBody = 4 << 20
+
+// offerWeight is the memory an offer is reckoned to take per byte of its
+// body: the items decoded from it (ids and hashes as strings) and the
+// answer.
+const offerWeight = 12
 
 // handleOfferV2 answers POST /api/v2/offer: the compact offer, answered by
 // position in the offer (wire.MarshalOfferReply).
 func (s *Server) handleOfferV2(w http.ResponseWriter, r *http.Request, tok *Token) error {
-	body, err := readBody(w, r, 8<<20)
+	limit := bodyCap(r, maxOfferBody)
+	release, err := s.guard.reserve(tok.ID, offerWeight*limit+codingCost(r, limit))
+	if err != nil {
+		return err
+	}
+	defer release()
+	body, err := readBody(w, r, limit)
 	if err != nil {
 		return err
 	}
@@ -36,6 +37,7 @@ func (s *Server) handleOfferV2(w http.ResponseWriter, r *http.Request, tok *Toke
 	if err != nil {
 		return err
 	}
+	s.uploads.offered(tok.ID, off.Attachments, s.now())
 	reply, err := s.answerOffer(r.Context(), off)
 	if err != nil {
 		return err

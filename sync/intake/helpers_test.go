@@ -17,6 +17,7 @@ import (
 	"sira/forms"
 	"sira/survey"
 	"sira/sync/intake"
+	"sira/sync/intake/intaketest"
 	"sira/sync/intake/sqlite"
 	"sira/sync/wire"
 	"sira/sync/wire/wiretest"
@@ -126,15 +127,29 @@ func (e *env) do(method, path string, body []byte, hdr map[string]string) respon
 
 func (e *env) batch(frame []byte) []wire.Receipt {
 	e.t.Helper()
-	r := e.do("POST", wire.PathBatch, frame, map[string]string{"Content-Type": wire.ContentTypeBatch})
-	if r.status != 200 {
-		e.t.Fatalf("batch: %d %s", r.status, r.body)
+	rs, _, err := intaketest.PostFrame(http.DefaultClient, e.http.URL, e.token, e.codec, frame)
+	if err != nil {
+		e.t.Fatalf("batch: %v", err)
 	}
-	var br wire.BatchReply
-	if err := json.Unmarshal(r.body, &br); err != nil {
+	return rs
+}
+
+// offer posts off as the compact offer and returns the answer.
+func (e *env) offer(off wire.Offer) (*wire.OfferReply, response) {
+	e.t.Helper()
+	b, err := wire.MarshalOffer(off)
+	if err != nil {
 		e.t.Fatal(err)
 	}
-	return br.Receipts
+	r := e.do("POST", wire.PathOfferV2, b, nil)
+	if r.status != 200 {
+		return nil, r
+	}
+	rep, err := wire.UnmarshalOfferReply(off, r.body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rep, r
 }
 
 func (e *env) postJSON(path string, in, out any) response {

@@ -26,7 +26,13 @@ func (s *Server) Ingest(ctx context.Context, meta BatchMeta, frame []byte) ([]wi
 	return s.ingestFrame(ctx, meta, f)
 }
 
+// ingestFrame stores f from an import (checked by its file instead of a token).
 func (s *Server) ingestFrame(ctx context.Context, meta BatchMeta, f *wire.Frame) ([]wire.Receipt, error) {
+	return s.ingestFrameAs(ctx, nil, meta, f)
+}
+
+// ingestFrameAs stores f, sent with tok (nil: an import).
+func (s *Server) ingestFrameAs(ctx context.Context, tok *Token, meta BatchMeta, f *wire.Frame) ([]wire.Receipt, error) {
 	// The stored bodies come out of the same pass as the hashed content:
 	// a body is kept only for an interview that passes validation.
 	decoded, err := wire.DecodeFrameBodies(f, s.lim, s)
@@ -45,7 +51,11 @@ func (s *Server) ingestFrame(ctx context.Context, meta BatchMeta, f *wire.Frame)
 			if wire.ErrorCode(err) != wire.CodeUnknownForm {
 				return nil, err
 			}
-			in[i].Invalid = fmt.Sprintf("unknown form version: %s version %s (%s)", iv.FormID, iv.FormVersion, iv.FormHash)
+			in[i].Invalid = fmt.Sprintf("unknown form version: %.128s version %.128s (%s)", iv.FormID, iv.FormVersion, iv.FormHash)
+			continue
+		}
+		if why := s.checkIncoming(tok, form, iv); why != "" {
+			in[i].Invalid = why
 			continue
 		}
 		fs[i] = form

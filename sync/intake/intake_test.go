@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"sira/forms"
 	"sira/survey"
 	"sira/sync/intake"
+	"sira/sync/intake/intaketest"
 	"sira/sync/wire"
 	"sira/sync/wire/wiretest"
 )
@@ -145,7 +147,10 @@ func TestUnknownFormInGenericBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := e.batch(frame)
+	got, _, err := intaketest.PostFrame(http.DefaultClient, e.http.URL, e.token, g, frame)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !slices.Equal(statuses(got), []wire.ReceiptStatus{wire.Stored, wire.Invalid}) {
 		t.Fatalf("receipts %v", statuses(got))
 	}
@@ -160,12 +165,11 @@ func TestOffer(t *testing.T) {
 	e.batch(e.frame(ivs[:1]))
 	other := wiretest.Interviews(wiretest.Form("2"), 1, 5, "awa", "dev1")[0]
 	att := sha256.Sum256([]byte("photo"))
-	var rep wire.OfferReply
-	r := e.postJSON(wire.PathOffer, wire.Offer{
+	rep, r := e.offer(wire.Offer{
 		Items:       []wire.Item{wire.ItemOf(ivs[0]), wire.ItemOf(ivs[1]), wire.ItemOf(ivs[2]), wire.ItemOf(other)},
 		Attachments: []string{hex.EncodeToString(att[:])},
-	}, &rep)
-	if r.status != 200 {
+	})
+	if rep == nil {
 		t.Fatalf("offer: %d %s", r.status, r.body)
 	}
 	if len(rep.Need) != 2 || rep.Need[0].ID != ivs[1].ID || rep.Need[1].ID != ivs[2].ID {
@@ -230,7 +234,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := e.do("POST", wire.PathBatch, tt.body, tt.hdr)
+			r := e.do("POST", wire.PathBatchV2, tt.body, tt.hdr)
 			if r.status != tt.status || r.errCode() != tt.code {
 				t.Errorf("got %d %s, want %d %s", r.status, r.body, tt.status, tt.code)
 			}
@@ -248,13 +252,13 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("good batch after bad input: %v", got)
 	}
 	// Other endpoints: bad JSON, unknown path, revoked token on offer.
-	if r := e.do("POST", wire.PathOffer, []byte("{"), nil); r.status != 400 || r.errCode() != wire.CodeBadRequest {
-		t.Errorf("bad offer JSON: %d %s", r.status, r.body)
+	if r := e.do("POST", wire.PathOfferV2, []byte{0xff}, nil); r.status != 400 || r.errCode() != wire.CodeBadRequest {
+		t.Errorf("bad offer: %d %s", r.status, r.body)
 	}
 	if r := e.do("GET", "/api/v1/nothing", nil, nil); r.status != 404 || r.errCode() != wire.CodeNotFound {
 		t.Errorf("unknown path: %d %s", r.status, r.body)
 	}
-	if r := e.do("POST", wire.PathOffer, []byte(`{"items":[]}`), map[string]string{"Authorization": "Bearer " + revoked}); r.status != 401 {
+	if r := e.do("POST", wire.PathOfferV2, []byte{0, 0, 0, 0}, map[string]string{"Authorization": "Bearer " + revoked}); r.status != 401 {
 		t.Errorf("revoked token on offer: %d", r.status)
 	}
 }
@@ -340,6 +344,11 @@ func TestAttachments(t *testing.T) {
 	put := func(off int, chunk []byte) response {
 		return e.do("PUT", fmt.Sprintf("%s%s?offset=%d&size=%d", wire.PathAttachment, sha, off, len(data)), chunk, nil)
 	}
+	bad := hex.EncodeToString(make([]byte, 32))
+	// Offered first: only an offered attachment may be uploaded.
+	if rep, r := e.offer(wire.Offer{Items: []wire.Item{}, Attachments: []string{sha, bad}}); rep == nil || len(rep.Attachments) != 2 {
+		t.Fatalf("offer: %d %s", r.status, r.body)
+	}
 	if r := put(0, data[:1000]); r.status != 200 {
 		t.Fatalf("first chunk: %d %s", r.status, r.body)
 	}
@@ -374,13 +383,10 @@ func TestAttachments(t *testing.T) {
 		t.Fatalf("stored attachment differs: %v", err)
 	}
 	// Offered again (another interview shares it): not needed.
-	var rep wire.OfferReply
-	e.postJSON(wire.PathOffer, wire.Offer{Items: []wire.Item{}, Attachments: []string{sha}}, &rep)
-	if len(rep.Attachments) != 0 {
-		t.Errorf("a complete attachment is asked for again: %+v", rep.Attachments)
+	if rep, _ := e.offer(wire.Offer{Items: []wire.Item{}, Attachments: []string{sha}}); rep == nil || len(rep.Attachments) != 0 {
+		t.Errorf("a complete attachment is asked for again: %+v", rep)
 	}
 	// Wrong bytes under a hash: discarded at the end.
-	bad := hex.EncodeToString(make([]byte, 32))
 	r = e.do("PUT", wire.PathAttachment+bad+"?offset=0&size=3", []byte("abc"), nil)
 	if r.status != 400 || r.errCode() != wire.CodeHashMismatch {
 		t.Errorf("wrong content: %d %s", r.status, r.body)

@@ -2,9 +2,7 @@ package intake_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"sira/sync/intake"
+	"sira/sync/intake/intaketest"
 	"sira/sync/intake/sqlite"
 	"sira/sync/wire"
 	"sira/sync/wire/wiretest"
@@ -156,7 +155,7 @@ func TestKillMidBatch(t *testing.T) {
 							errc <- fmt.Errorf("batch %d: no receipts after %d attempts", i, attempt)
 							return
 						}
-						rs, err := postBatch(client, addr(), token, frame)
+						rs, err := postBatch(client, addr(), token, codec, frame)
 						if err != nil {
 							time.Sleep(time.Duration(5+rand.IntN(20)) * time.Millisecond)
 							continue
@@ -240,24 +239,7 @@ func TestKillMidBatch(t *testing.T) {
 	t.Logf("%d kills; %d interviews stored once each; %d duplicate receipts from retries and overlaps", killed, len(seen), stats.Duplicates)
 }
 
-func postBatch(c *http.Client, base, token string, frame []byte) ([]wire.Receipt, error) {
-	req, err := http.NewRequest("POST", base+wire.PathBatch, bytes.NewReader(frame))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set(wire.HeaderProtocol, "1")
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	var br wire.BatchReply
-	if err := json.NewDecoder(resp.Body).Decode(&br); err != nil {
-		return nil, err
-	}
-	return br.Receipts, nil
+func postBatch(c *http.Client, base, token string, codec *wire.Codec, frame []byte) ([]wire.Receipt, error) {
+	rs, _, err := intaketest.PostFrame(c, base, token, codec, frame)
+	return rs, err
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -50,6 +51,32 @@ type Config struct {
 	// office id. Several servers on one office database then deliver each
 	// notice once.
 	Office office.Store
+
+	// TokenRequests bounds the requests one token has in progress at once
+	// (default 6); more are answered 429.
+	TokenRequests int
+	// TokenBytes bounds the bytes one token's requests may hold at once
+	// (bodies and what decoding them takes; default 48 MiB).
+	TokenBytes int64
+	// Budget bounds those bytes for all clients together (default 192
+	// MiB); past it requests are answered 503 with Retry-After.
+	Budget int64
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (`sira intake serve --trusted-proxy`).
+	TrustedProxies Proxies
+	// IdleRead is how long a request body may send nothing before the
+	// connection is dropped (default 30s: a 64 kbit/s link sends
+	// continuously, a stalled client does not).
+	IdleRead time.Duration
+	// AttachmentQuota bounds the bytes of unfinished uploads one token may
+	// hold (default 2 GiB, the largest attachment); UploadTTL is how long
+	// an unfinished upload untouched is kept (default 72h).
+	AttachmentQuota int64
+	UploadTTL       time.Duration
+	// PostField names the answer holding an interview's post, which a
+	// relay token scoped to posts is checked against (default
+	// "border_post").
+	PostField string
 }
 
 // Server is the intake HTTP server. It is an http.Handler; other packages
@@ -71,6 +98,12 @@ type Server struct {
 
 	notify  chan struct{} // a batch was stored (for the relay's forwarder)
 	batches chan struct{} // semaphore of batches in progress
+
+	guard     *guard
+	proxies   Proxies
+	idleRead  time.Duration
+	uploads   *uploads
+	postField string
 }
 
 type formEntry struct {
@@ -104,6 +137,17 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.MaxBatches = 32
 	}
 	s.batches = make(chan struct{}, cfg.MaxBatches)
+	s.guard = newGuard(cfg.TokenRequests, cfg.TokenBytes, cfg.Budget)
+	s.proxies = cfg.TrustedProxies
+	s.idleRead = cfg.IdleRead
+	if s.idleRead <= 0 {
+		s.idleRead = 30 * time.Second
+	}
+	s.uploads = newUploads(cfg.AttachmentQuota, cfg.UploadTTL)
+	s.postField = cfg.PostField
+	if s.postField == "" {
+		s.postField = "border_post"
+	}
 	if s.validate == nil {
 		s.validate = EngineValidation()
 	}
@@ -112,8 +156,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("intake: builtin form %s: %w", f.ID, err)
 		}
 	}
-	s.mux.Handle("POST "+wire.PathOffer, s.api(s.handleOffer))
-	s.mux.Handle("POST "+wire.PathBatch, s.api(s.handleBatch))
 	s.mux.Handle("POST "+wire.PathOfferV2, s.api(s.handleOfferV2))
 	s.mux.Handle("POST "+wire.PathBatchV2, s.api(s.handleBatchV2))
 	s.mux.Handle("HEAD "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentHead))
@@ -121,6 +163,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.mux.Handle("POST "+wire.PathDownstream, s.api(s.handleDownstream))
 	s.mux.HandleFunc("GET "+PathHealth, s.handleHealth)
 	s.mux.HandleFunc("GET "+PathReady, s.handleReady)
+	s.mux.Handle("POST "+wire.PathEnrol, s.api(s.handleEnrol))
 	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request, _ *Token) error {
 		return wire.Errorf(wire.CodeNotFound, "no API endpoint %s %s", r.Method, r.URL.Path)
 	}))
@@ -163,7 +206,12 @@ func (s *Server) api(h apiHandler) http.Handler {
 			tok, err = s.authenticate(r)
 		}
 		if err == nil {
-			err = h(w, r, tok)
+			var done func()
+			if done, err = s.guard.enter(tok.ID); err == nil {
+				r.Body = &idleReader{r: r.Body, rc: http.NewResponseController(w), idle: s.idleRead}
+				err = h(w, r, tok)
+				done()
+			}
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -195,9 +243,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		we = wire.Errorf(wire.CodeTooLarge, "request body over the limit of %d bytes", mbe.Limit)
 	case errors.Is(err, context.Canceled):
 		we = wire.Errorf(wire.CodeUnavailable, "request cancelled")
+	case isDiskFull(err):
+		s.log.Error("intake: disk full", "method", r.Method, "path", r.URL.Path, "err", err)
+		we = wire.Errorf(wire.CodeInsufficientStorage, "the intake server's disk is full: nothing was stored; the office must free space, then sync again")
 	default:
 		s.log.Error("intake request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		we = wire.Errorf(wire.CodeInternal, "internal error")
+	}
+	switch we.Code {
+	case wire.CodeRateLimited, wire.CodeUnavailable:
+		w.Header().Set("Retry-After", "5")
+	case wire.CodeInsufficientStorage:
+		w.Header().Set("Retry-After", "300")
 	}
 	writeJSON(w, wire.StatusOf(we.Code), wire.ErrorBody{Error: we})
 }
@@ -224,26 +281,45 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// readBody reads a request body of at most limit bytes. A body the client
-// cut short (a dropped link, a killed laptop) is the client's doing: a
-// quiet 400, not an internal error in the operator's log. Over the limit
-// stays *http.MaxBytesError (413).
+// readBody reads a request body of at most limit (decoded) bytes, the
+// buffer growing with the bytes that arrive. A body the client cut short
+// (a dropped link, a killed laptop) is the client's doing: a quiet 400,
+// not an internal error in the operator's log. Over the limit stays
+// *http.MaxBytesError (413).
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := openBody(w, r, limit)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) || errors.Is(err, context.Canceled) {
-			return nil, err
-		}
-		return nil, wire.Errorf(wire.CodeBadRequest, "request body cut short or undecodable (client closed?): %v", err)
+		return nil, err
 	}
-	return b, nil
+	defer body.Close()
+	b := make([]byte, 0, min(limit, 64<<10))
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, min(max(cap(b), 64<<10), int(limit)+1-len(b)))
+		}
+		n, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) || errors.Is(err, context.Canceled) {
+				return nil, err
+			}
+			return nil, wire.Errorf(wire.CodeBadRequest, "request body cut short or undecodable (client closed?): %v", err)
+		}
+	}
 }
 
-// readJSON decodes a JSON request body of at most limit bytes.
+// readJSON decodes a JSON request body of at most limit (decoded) bytes.
 func readJSON(r *http.Request, w http.ResponseWriter, limit int64, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	if err := dec.Decode(v); err != nil {
+	body, err := openBody(w, r, limit)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	if err := json.NewDecoder(body).Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return err

@@ -22,6 +22,8 @@ type Store interface {
 	AttachmentStore
 	RejectionStore
 	OutboxStore
+	KeyStore
+	DeviceStore
 	// Stats returns the counters of `sira intake stats`.
 	Stats(ctx context.Context) (Stats, error)
 	Close() error
@@ -47,14 +49,30 @@ type FormStore interface {
 	Forms(ctx context.Context) ([]PublishedForm, error)
 }
 
-// Token is a device token as stored: only the sha256 of the secret.
+// Token kinds.
+const (
+	// TokenDevice belongs to one enumerator: a laptop's token. Every
+	// interview it sends must be that enumerator's.
+	TokenDevice = "device"
+	// TokenRelay is a supervisor's relay: it forwards interviews of any
+	// enumerator whose post is among Posts (all posts when Posts is empty).
+	TokenRelay = "relay"
+)
+
+// Token is a device or relay token as stored: only the sha256 of the secret.
 type Token struct {
 	ID         string // short public id, shown in listings and logs
 	Hash       string // hex sha256 of the secret
-	Enumerator string
+	Enumerator string // a device token's enumerator ("" for a relay)
 	Created    time.Time
 	Revoked    time.Time // zero while valid
+	Kind       string    // TokenDevice ("" reads as one) or TokenRelay
+	Relay      string    // a relay token's name
+	Posts      []string  // a relay token's posts (empty: every post)
 }
+
+// IsRelay reports whether t is a relay token.
+func (t *Token) IsRelay() bool { return t.Kind == TokenRelay }
 
 // TokenStore keeps device tokens.
 type TokenStore interface {
@@ -148,6 +166,10 @@ type AttachmentStore interface {
 	AppendAttachment(ctx context.Context, sha string, size, offset int64, data []byte) (int64, bool, error)
 	// Attachment returns a complete attachment's bytes, or ErrNotFound.
 	Attachment(ctx context.Context, sha string) ([]byte, error)
+	// ExpireAttachments deletes the unfinished uploads last appended to
+	// before the time given (or before this method existed) and returns
+	// how many.
+	ExpireAttachments(ctx context.Context, before time.Time) (int, error)
 }
 
 // RejectionStore keeps supervisors' rejections for delivery to laptops.

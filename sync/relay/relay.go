@@ -110,7 +110,7 @@ func (f *Forwarder) pullForms(ctx context.Context, s *intake.Server) error {
 	if err != nil {
 		return fmt.Errorf("relay: forms: %w", err)
 	}
-	req := wire.DownstreamRequest{Forms: make([]string, 0, len(pfs)), RejectionsAfter: math.MaxInt64, Relay: true}
+	req := wire.DownstreamRequest{Forms: make([]string, 0, len(pfs)), RejectionsAfter: math.MaxInt64}
 	for _, pf := range pfs {
 		req.Forms = append(req.Forms, pf.Hash)
 	}
@@ -276,7 +276,11 @@ func (f *Forwarder) send(ctx context.Context, fh string, codec *wire.Codec, part
 	if *frame, err = encode((*frame)[:0], ivs); err != nil {
 		return nil, fmt.Errorf("relay: encode: %w", err)
 	}
-	rs, _, err := f.cl.SendBatch(ctx, *frame)
+	items := make([]wire.Item, len(part))
+	for i, e := range part {
+		items[i] = e.it
+	}
+	rs, _, err := f.cl.SendFrame(ctx, *frame, items)
 	if err == nil {
 		return rs, nil
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -264,18 +263,17 @@ func (c *Codec) buildDict(f *forms.Form) []byte {
 	}
 	e.interview(iv, "sha256:")
 	b.Write(e.b)
-	// Last and cheapest to reference: interviews simulated from the form
-	// with a fixed seed, in the record layout, so the answers' shapes
-	// (which fields are present, their tags and typical sizes) are what
-	// a batch of real ones repeats. Deterministic for one Sira version;
-	// the dictionary id in every zstd frame catches two versions that
-	// simulate differently.
+	// Last and cheapest to reference: interviews generated from the form
+	// with a fixed seed (dictsim.go, frozen), in the record layout, so the
+	// answers' shapes (which fields are present, their tags and typical
+	// sizes) are what a batch of real ones repeats. The dictionary id in
+	// every zstd frame catches two versions that derive differently.
 	b.Write(c.simulated(f))
 	return b.Bytes()
 }
 
-// derived memoizes dictionaries by form hash: deriving one simulates
-// dictSamples interviews (tens of milliseconds), and a laptop or a server
+// derived memoizes dictionaries by form hash: deriving one generates
+// dictSamples interviews, and a laptop or a server
 // builds the codec of the same form again and again. The memo holds only
 // what the form determines, so it cannot change behaviour; it is bounded.
 var derived = struct {
@@ -310,29 +308,15 @@ func (c *Codec) DictID() uint32 { return c.dictID }
 // dictSamples is how many simulated interviews end the dictionary.
 const dictSamples = 64
 
-// simulated returns dictSamples interviews of f simulated with a fixed
-// seed, encoded as version 2 records (nothing if the form cannot be
-// simulated).
+// simulated returns dictSample's interviews of f encoded as version 2
+// records.
 func (c *Codec) simulated(f *forms.Form) []byte {
-	plan, err := survey.NewPlan(f)
-	if err != nil {
-		return nil
-	}
-	rng := rand.New(rand.NewPCG(0x5149a, 2))
 	e := encoder{index: c.index, c: c}
-	for i := 0; i < dictSamples; i++ {
-		iv, err := survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Answers: dictAnswers, Enumerator: "enumerator", DeviceID: "device"})
-		if err != nil {
-			return e.b
-		}
+	for _, iv := range dictSample(f) {
 		e.interview(iv, iv.ContentHash())
 	}
 	return e.b
 }
-
-// dictAnswers steer the simulated samples through the usual gates (a
-// consent question answered no would end most of them early).
-var dictAnswers = map[string]string{"consent": "yes", "already_interviewed": "no"}
 
 // typical is a plausible answer for n, for the dictionary's sample.
 func typical(f *forms.Form, n *forms.Node) string {
@@ -445,9 +429,15 @@ func (c *Codec) decode(f *Frame, lim Limits, bodies bool) ([]Decoded, error) {
 	}
 	raw := f.Payload
 	if f.Flags&FlagZstd != 0 {
-		// The declared length sizes dst and WithDecodeAllCapLimit stops the
-		// decoder there: a bomb costs at most MaxDecoded bytes.
-		out, err := c.dec.DecodeAll(f.Payload, make([]byte, 0, f.DecodedLen))
+		// WithDecodeAllCapLimit stops the decoder at dst's capacity. The
+		// first try is sized by the payload, not by the declared length
+		// (a header may declare 64 MiB for 100 bytes); only a payload that
+		// really decodes past it gets the declared length, at most
+		// MaxDecoded, which the caller has budgeted for.
+		out, err := c.dec.DecodeAll(f.Payload, make([]byte, 0, min(f.DecodedLen, firstDecodeCap(len(f.Payload)))))
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) && cap(out) < f.DecodedLen {
+			out, err = c.dec.DecodeAll(f.Payload, make([]byte, 0, f.DecodedLen))
+		}
 		if err != nil {
 			if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrWindowSizeExceeded) {
 				return nil, Errorf(CodeTooLarge, "payload decodes to more than its declared %d bytes", f.DecodedLen)
@@ -518,6 +508,10 @@ func (c *Codec) decode(f *Frame, lim Limits, bodies bool) ([]Decoded, error) {
 	}
 	return out, nil
 }
+
+// firstDecodeCap is the decoded size first allowed for a payload of n
+// bytes: far above what records compress to (8–10×), far below a bomb's.
+func firstDecodeCap(n int) int { return 32*n + 64<<10 }
 
 // bodyRoom is the room to make for the bodies of the payload left (rest
 // bytes) after the first interview, whose record took first bytes and its

@@ -29,22 +29,39 @@ const (
 	// not derive from its form (two Sira versions derive differently); the
 	// sender re-encodes the batch without the dictionary.
 	CodeDictionary Code = "dictionary_mismatch"
+	// CodeRateLimited (429): too many requests or bytes in flight for one
+	// token, or too many failed tokens from one address; retry after the
+	// Retry-After header.
+	CodeRateLimited Code = "rate_limited"
+	// CodeInsufficientStorage (507): the server's disk is full; the office
+	// must free room. The laptop keeps its interviews and shows the message.
+	CodeInsufficientStorage Code = "insufficient_storage"
+	// CodeRefused (403): the token may not do this (a relay token outside
+	// its scope, an attachment no interview of this token cites).
+	CodeRefused Code = "refused"
+	// CodeConflict (409): the request contradicts what the server holds
+	// (a device id enrolled with another key).
+	CodeConflict Code = "conflict"
 )
 
 var statuses = map[Code]int{
-	CodeInternal:         http.StatusInternalServerError,
-	CodeBadRequest:       http.StatusBadRequest,
-	CodeUnauthorized:     http.StatusUnauthorized,
-	CodeProtocolVersion:  http.StatusBadRequest,
-	CodeTooLarge:         http.StatusRequestEntityTooLarge,
-	CodeCorrupt:          http.StatusBadRequest,
-	CodeHashMismatch:     http.StatusBadRequest,
-	CodeUnknownForm:      http.StatusUnprocessableEntity,
-	CodeNotFound:         http.StatusNotFound,
-	CodeOffsetMismatch:   http.StatusConflict,
-	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
-	CodeUnavailable:      http.StatusServiceUnavailable,
-	CodeDictionary:       http.StatusBadRequest,
+	CodeInternal:            http.StatusInternalServerError,
+	CodeBadRequest:          http.StatusBadRequest,
+	CodeUnauthorized:        http.StatusUnauthorized,
+	CodeProtocolVersion:     http.StatusBadRequest,
+	CodeTooLarge:            http.StatusRequestEntityTooLarge,
+	CodeCorrupt:             http.StatusBadRequest,
+	CodeHashMismatch:        http.StatusBadRequest,
+	CodeUnknownForm:         http.StatusUnprocessableEntity,
+	CodeNotFound:            http.StatusNotFound,
+	CodeOffsetMismatch:      http.StatusConflict,
+	CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
+	CodeUnavailable:         http.StatusServiceUnavailable,
+	CodeDictionary:          http.StatusBadRequest,
+	CodeRateLimited:         http.StatusTooManyRequests,
+	CodeInsufficientStorage: http.StatusInsufficientStorage,
+	CodeRefused:             http.StatusForbidden,
+	CodeConflict:            http.StatusConflict,
 }
 
 // StatusOf returns the HTTP status for code; unknown codes are 500.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 )
 
 // Magic opens every frame.
@@ -115,6 +116,14 @@ func ParseFrame(b []byte, lim Limits) (*Frame, error) {
 // ReadFrame reads one frame from r. At a clean end of input it returns
 // io.EOF; a partial frame is CodeCorrupt ("truncated").
 func ReadFrame(r io.Reader, lim Limits) (*Frame, error) {
+	return ReadFrameFunc(r, lim, nil)
+}
+
+// ReadFrameFunc is ReadFrame with a hook: once the header is read and
+// within lim, before any payload byte is read, before (when not nil) is
+// called with the header (Payload still nil) and the payload's length; an
+// error from it is returned as is. A server reserves memory there.
+func ReadFrameFunc(r io.Reader, lim Limits, before func(f *Frame, payload int) error) (*Frame, error) {
 	var h [HeaderSize]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		if err == io.EOF {
@@ -152,16 +161,48 @@ func ReadFrame(r io.Reader, lim Limits) (*Frame, error) {
 	if f.Count > lim.MaxCount {
 		return nil, Errorf(CodeTooLarge, "%d interviews in one frame, over the limit of %d", f.Count, lim.MaxCount)
 	}
-	f.Payload = make([]byte, n)
-	if _, err := io.ReadFull(r, f.Payload); err != nil {
-		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, Errorf(CodeCorrupt, "truncated frame: payload shorter than its %d bytes", n)
+	if before != nil {
+		if err := before(f, n); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("read frame payload: %w", err)
 	}
+	// The payload grows with the bytes that arrive, never to the declared
+	// length upfront: a header declaring 16 MiB followed by nothing costs
+	// nothing.
+	p, err := readPayload(r, n)
+	if err != nil {
+		return nil, err
+	}
+	f.Payload = p
 	crc := crc32.Update(crc32.Checksum(h[0:52], castagnoli), castagnoli, f.Payload)
 	if crc != binary.BigEndian.Uint32(h[52:56]) {
 		return nil, Errorf(CodeCorrupt, "frame checksum mismatch")
 	}
 	return f, nil
+}
+
+// payloadStep is the most a payload buffer grows by before its bytes arrive.
+const payloadStep = 256 << 10
+
+// readPayload reads exactly n bytes from r, in steps of at most
+// payloadStep, so the buffer holds what was sent rather than what was
+// declared. A bytes.Reader's remaining length is checked first.
+func readPayload(r io.Reader, n int) ([]byte, error) {
+	if br, ok := r.(*bytes.Reader); ok && br.Len() < n {
+		return nil, Errorf(CodeCorrupt, "truncated frame: payload shorter than its %d bytes", n)
+	}
+	b := make([]byte, 0, min(n, payloadStep))
+	for len(b) < n {
+		step := min(n-len(b), max(len(b), payloadStep))
+		b = slices.Grow(b, step)
+		m, err := io.ReadFull(r, b[len(b):len(b)+step])
+		b = b[:len(b)+m]
+		if err != nil {
+			if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, Errorf(CodeCorrupt, "truncated frame: payload shorter than its %d bytes", n)
+			}
+			return nil, fmt.Errorf("read frame payload: %w", err)
+		}
+	}
+	return b, nil
 }

@@ -26,13 +26,12 @@ const (
 	// ContentTypeBatch is the media type of a batch frame body.
 	ContentTypeBatch = "application/vnd.sira.batch"
 
-	PathOffer      = "/api/v1/offer"        // POST Offer → OfferReply
-	PathBatch      = "/api/v1/batch"        // POST frame → BatchReply
+	// Attachments and downstream kept their first paths.
 	PathAttachment = "/api/v1/attachments/" // HEAD|PUT + <sha256 hex>[?offset=N&size=S]
 	PathDownstream = "/api/v1/downstream"   // POST DownstreamRequest → Downstream
 
-	// Version 2 paths: compact bodies (MarshalOffer, MarshalOfferReply,
-	// MarshalReceipts); the v1 paths keep answering JSON for older clients.
+	// Offers and batches: compact bodies (MarshalOffer, MarshalOfferReply,
+	// MarshalReceipts).
 	PathOfferV2 = "/api/v2/offer" // POST compact Offer → compact answer by position
 	PathBatchV2 = "/api/v2/batch" // POST frame → compact receipts by position
 )
@@ -92,7 +91,7 @@ type Receipt struct {
 	Reason   string        `json:"reason,omitempty"` // set with Invalid
 }
 
-// Offer is the body of POST /api/v1/offer: what the client holds and has not
+// Offer is what the body of POST /api/v2/offer carries (MarshalOffer): what the client holds and has not
 // seen acknowledged, and the attachments those interviews reference.
 type Offer struct {
 	Items       []Item   `json:"items"`
@@ -126,20 +125,14 @@ type AttachmentReply struct {
 	Complete bool   `json:"complete"` // whole and verified against the sha256
 }
 
-// BatchReply answers POST /api/v1/batch: one receipt per interview of the
-// batch, in batch order.
-type BatchReply struct {
-	Receipts []Receipt `json:"receipts"`
-}
-
 // DownstreamRequest is the body of POST /api/v1/downstream.
 type DownstreamRequest struct {
 	Forms           []string `json:"forms"`            // hashes of the compiled forms the laptop holds
 	RejectionsAfter int64    `json:"rejections_after"` // the highest Rejection.Seq the laptop has stored (0 at first)
-	// Relay is set by a relay fetching forms for itself: its
-	// RejectionsAfter acknowledges nothing (a relay holding a rejection
-	// is not the laptop).
-	Relay bool `json:"relay,omitempty"`
+	// Device and PINResetsAfter ask for the PIN reset packages made for
+	// this device after the highest PINReset.Seq it has stored.
+	Device         string `json:"device,omitempty"`
+	PINResetsAfter int64  `json:"pin_resets_after,omitempty"`
 }
 
 // Downstream is what travels back to the laptop in the same session: the
@@ -148,10 +141,14 @@ type Downstream struct {
 	Forms      []FormVersion `json:"forms"`
 	Rejections []Rejection   `json:"rejections"`
 	More       bool          `json:"more,omitempty"` // more rejections wait: ask again with the highest Seq received
-	// Office identifies the office database (the same on every server of
-	// it): a laptop keeps its RejectionsAfter per office, not per address,
-	// so syncing through two addresses or servers delivers each notice once.
-	Office string `json:"office,omitempty"`
+	// Office and Recipient are the office's id and current age recipient,
+	// so a key rotation reaches its laptops at their next contact. The
+	// laptop also keeps its RejectionsAfter per Office, not per address:
+	// syncing through two servers or addresses of one office delivers each
+	// notice once (a new id after a rotation keeps the highest cursor).
+	Office    string     `json:"office,omitempty"`
+	Recipient string     `json:"recipient,omitempty"`
+	PINResets []PINReset `json:"pin_resets,omitempty"`
 }
 
 // FormVersion is one published compiled form.

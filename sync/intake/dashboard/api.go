@@ -64,15 +64,15 @@ func (d *Dashboard) api(h apiHandler, errf func(http.ResponseWriter, error)) htt
 			errf(w, apiErr(http.StatusUnauthorized, "401", "an API token is required (Authorization: Bearer TOKEN, or Basic NAME:TOKEN)"))
 			return
 		}
-		ip := clientIP(r)
+		ip := d.clientIP(r)
 		now := d.now()
-		if d.limit.blocked(now, "ip:"+ip) {
+		if d.signin.apiBlocked(now, ip) {
 			errf(w, apiErr(http.StatusTooManyRequests, "429", "too many failed attempts; try later"))
 			return
 		}
 		u, err := d.users.APIUser(r.Context(), name, tok)
 		if errors.Is(err, ErrBadToken) {
-			d.limit.fail(now, "ip:"+ip)
+			d.signin.apiFailed(now, ip)
 			d.audit(r.Context(), name, AuditLoginFailed, ip, "api token")
 			w.Header().Set("WWW-Authenticate", `Basic realm="sira", charset="UTF-8"`)
 			errf(w, apiErr(http.StatusUnauthorized, "401", "unknown or revoked API token"))

@@ -23,6 +23,11 @@ const (
 	AuditTokenRevoke = "token_revoke"
 	AuditSettings    = "settings"
 	AuditDecision    = "decision"
+	// AuditUserChange: an account added, assigned, its password set,
+	// disabled or enabled (the command line's `sira intake user`).
+	AuditUserChange = "user_change"
+	// AuditForbidden: a signed-in user refused (403) a page or an action.
+	AuditForbidden = "forbidden"
 )
 
 // AuditEntry is one line of the audit log.

@@ -15,6 +15,7 @@ import (
 	"sira/office"
 	"sira/survey"
 	lsqlite "sira/survey/sqlite"
+	"sira/survey/vault"
 	"sira/sync/client"
 	"sira/sync/intake"
 	"sira/sync/intake/dashboard"
@@ -114,9 +115,20 @@ func shot(t *testing.T, ctx context.Context, name string) {
 // laptop is an enumerator's store with finalized interviews.
 func newLaptop(t *testing.T, e *env, ivs []*survey.Interview) *lsqlite.Store {
 	t.Helper()
-	st, err := lsqlite.Open(e.ctx, filepath.Join(t.TempDir(), "laptop.db"), lsqlite.Options{})
+	st, err := lsqlite.Open(e.ctx, filepath.Join(t.TempDir(), "laptop.db"), lsqlite.Options{KDF: vault.Params{Time: 1, Memory: 8 * 1024, Threads: 1}})
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
+	// Each enumerator signs in (a cheap PIN derivation: these tests are not about it).
+	signedIn := map[string]bool{}
+	for _, iv := range ivs {
+		if signedIn[iv.Enumerator] {
+			continue
+		}
+		signedIn[iv.Enumerator] = true
+		if err := st.Unlock(e.ctx, iv.Enumerator, "135790"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	js, err := e.form.MarshalCanonical()
 	must(t, err)
 	must(t, st.PutForm(e.ctx, e.form.ID, e.form.Version, e.form.Hash, js))

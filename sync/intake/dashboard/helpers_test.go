@@ -85,6 +85,12 @@ type env struct {
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, nil)
+}
+
+// newEnvWith is newEnv with the dashboard's Config adjusted by configure.
+func newEnvWith(tb testing.TB, configure func(*dashboard.Config)) *env {
+	tb.Helper()
 	ctx := context.Background()
 	path := filepath.Join(tb.TempDir(), "intake.db")
 	st, err := isqlite.Open(ctx, path)
@@ -100,8 +106,17 @@ func newEnv(tb testing.TB) *env {
 	tb.Cleanup(func() { db.Close() })
 	ck := &clock{t: time.Now().UTC()}
 	of := openOffice(tb, path)
-	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, Office: of, KDF: testKDF, Now: ck.Now,
-		Logger: slogDiscard()})
+	// The test server's peer is the loopback address, trusted as a proxy:
+	// a browser with ip set comes from that address.
+	proxies, err := intake.ParseProxies("127.0.0.1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := dashboard.Config{DB: db, Store: st, Office: of, KDF: testKDF, Now: ck.Now, Logger: slogDiscard(), TrustedProxies: proxies}
+	if configure != nil {
+		configure(&cfg)
+	}
+	d, err := dashboard.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -143,7 +158,8 @@ func (e *env) addUser(name string, role dashboard.Role, posts, enums []string) {
 func (e *env) simulate(n int, seed uint64, enumerator, post string, answers map[string]string) []*survey.Interview {
 	e.t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 11))
-	a := map[string]string{"already_interviewed": "no", "consent": "yes", "border_post": post}
+	a := map[string]string{"already_interviewed": "no", "consent": "yes", "border_post": post,
+		"screen_citizen": "yes", "screen_lived_abroad": "yes", "guardian_agreement": "yes"} // past the screens of the built-in form
 	for k, v := range answers {
 		a[k] = v
 	}
@@ -183,8 +199,9 @@ func (e *env) ingest(ivs []*survey.Interview, enumerator string) []wire.Receipt 
 
 // browser is a cookie-keeping HTTP client that does not follow redirects.
 type browser struct {
-	e *env
-	c *http.Client
+	e  *env
+	c  *http.Client
+	ip string // when set, the client address a trusted proxy forwards (X-Forwarded-For)
 }
 
 type page struct {
@@ -200,6 +217,9 @@ func (e *env) browser() *browser {
 
 func (b *browser) do(req *http.Request) page {
 	b.e.t.Helper()
+	if b.ip != "" {
+		req.Header.Set("X-Forwarded-For", b.ip)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.e.t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,9 +42,17 @@ type Config struct {
 	// cookie would never come back, so it is off by default.
 	SecureCookies bool
 	KDF           KDF           // DefaultKDF when zero
-	LoginLimit    int           // failed sign-ins per address or name per window (default 5)
+	LoginLimit    int           // sign-in attempts per account from one address per window (default 5; 4× that per address)
 	LoginWindow   time.Duration // default 15 minutes
-	SessionTTL    time.Duration // default 12 hours
+	// MaxKDF bounds the password hashes (argon2id, 64 MiB each) computed
+	// at once (default 2); a sign-in waits 3 s for a turn, then gets 503.
+	MaxKDF int
+	// KDFWait is how long a sign-in waits for its turn (default 3 s).
+	KDFWait time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client a sign-in is throttled by (`--trusted-proxy`).
+	TrustedProxies intake.Proxies
+	SessionTTL     time.Duration // default 12 hours
 	// PostField is the name of the form field holding the border post
 	// (default "border_post").
 	PostField string
@@ -66,11 +73,14 @@ type Dashboard struct {
 	now        func() time.Time
 	secure     bool
 	users      *Users
-	limit      *limiter
+	signin     *signinGuard
+	proxies    intake.Proxies
 	sessionTTL time.Duration
 	postField  string
 	perRequest int
 	apiPage    int
+	cop        *http.CrossOriginProtection
+	guarded    http.Handler // mux behind cop
 	tmpl       map[string]*template.Template
 	mux        *http.ServeMux
 
@@ -114,18 +124,31 @@ func New(cfg Config) (*Dashboard, error) {
 	if d.apiPage = cfg.APIPageSize; d.apiPage <= 0 {
 		d.apiPage = defaultAPIPage
 	}
-	d.limit = &limiter{Max: cfg.LoginLimit, Window: cfg.LoginWindow}
-	if d.limit.Max <= 0 {
-		d.limit.Max = 5
+	if cfg.LoginLimit <= 0 {
+		cfg.LoginLimit = 5
 	}
-	if d.limit.Window <= 0 {
-		d.limit.Window = 15 * time.Minute
+	if cfg.LoginWindow <= 0 {
+		cfg.LoginWindow = 15 * time.Minute
 	}
+	if cfg.MaxKDF <= 0 {
+		cfg.MaxKDF = 2
+	}
+	d.signin = newSigninGuard(cfg.LoginLimit, cfg.LoginWindow, cfg.MaxKDF)
+	if cfg.KDFWait > 0 {
+		d.signin.kdfWait = cfg.KDFWait
+	}
+	d.proxies = cfg.TrustedProxies
 	d.users = &Users{DB: cfg.DB, KDF: cfg.KDF, Now: d.now}
+	d.cop = http.NewCrossOriginProtection()
+	d.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.audit(r.Context(), "", AuditForbidden, auditName(r.URL.Path), "cross-origin request from "+auditName(r.Header.Get("Origin")))
+		d.fail(w, r, nil, errStatus(http.StatusForbidden, "err_csrf"))
+	}))
 	if err := d.parseTemplates(); err != nil {
 		return nil, err
 	}
 	d.routes()
+	d.guarded = d.cop.Handler(d.mux)
 	return d, nil
 }
 
@@ -133,7 +156,23 @@ func New(cfg Config) (*Dashboard, error) {
 func (d *Dashboard) Users() *Users { return d.users }
 
 // ServeHTTP serves the dashboard's routes (all under Prefix).
-func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) { d.mux.ServeHTTP(w, r) }
+// Every response carries the headers a sign-in page needs (no framing,
+// no sniffing, no referrer, no caching), and a cross-origin POST is
+// refused (net/http's CrossOriginProtection, beside the CSRF tokens).
+func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	securityHeaders(w.Header())
+	d.guarded.ServeHTTP(w, r)
+}
+
+// securityHeaders sets the headers of every dashboard response.
+func securityHeaders(h http.Header) {
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+}
 
 // Mount mounts the dashboard on the intake server: Prefix, a redirect
 // from "/", and the read API for personal tokens (ODataPrefix, DataPrefix).
@@ -145,6 +184,10 @@ func (d *Dashboard) Mount(srv *intake.Server) {
 
 func (d *Dashboard) parseTemplates() error {
 	funcs := template.FuncMap{
+		// seg escapes a value placed in a URL path as one segment: an id
+		// like "x/../../settings/targets?" stays inside its segment
+		// (html/template normalises a path, it does not escape "/", "." or "?").
+		"seg": url.PathEscape,
 		"pct": func(n, target int64) int64 {
 			if target <= 0 {
 				return 0
@@ -246,9 +289,7 @@ func errStatus(status int, msg string) error { return &statusError{status, msg} 
 // up with the intake, so that what the page shows is current.
 func (d *Dashboard) page(roles []Role, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("X-Frame-Options", "DENY")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
+		securityHeaders(w.Header())
 		if r.Header.Get("Authorization") != "" {
 			// A device token is for the sync API only.
 			d.fail(w, r, nil, errStatus(http.StatusUnauthorized, "err_token"))
@@ -272,12 +313,14 @@ func (d *Dashboard) page(roles []Role, h handler) http.Handler {
 			allowed = allowed || s.user.Role == role
 		}
 		if !allowed {
+			d.audit(r.Context(), s.user.Name, AuditForbidden, auditName(r.Method+" "+r.URL.Path), "role "+string(s.user.Role))
 			d.fail(w, r, s, errStatus(http.StatusForbidden, "err_forbidden"))
 			return
 		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 			if !sameToken(r.PostFormValue("csrf"), s.csrf) {
+				d.audit(r.Context(), s.user.Name, AuditForbidden, auditName(r.Method+" "+r.URL.Path), "bad CSRF token")
 				d.fail(w, r, s, errStatus(http.StatusForbidden, "err_csrf"))
 				return
 			}
@@ -379,14 +422,9 @@ func (d *Dashboard) render(w http.ResponseWriter, status int, name string, v *vi
 	io.WriteString(w, b.String())
 }
 
-// clientIP is the address a sign-in is rate-limited by.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientIP is the address a sign-in is rate-limited by: the peer, or the
+// client a trusted proxy names.
+func (d *Dashboard) clientIP(r *http.Request) string { return d.proxies.Source(r) }
 
 func (d *Dashboard) loginPage(w http.ResponseWriter, r *http.Request) {
 	d.renderLogin(w, r, http.StatusOK, "")
@@ -412,17 +450,27 @@ func (d *Dashboard) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimSpace(r.PostFormValue("user"))
-	ip := clientIP(r)
+	ip := d.clientIP(r)
 	now := d.now()
-	if d.limit.blocked(now, "ip:"+ip, "user:"+name) {
-		d.audit(r.Context(), name, AuditLoginFailed, ip, "rate limited")
+	// Counted before the KDF runs: a crowd of attempts is refused without
+	// computing a single hash.
+	if !d.signin.allow(now, name, ip) {
+		if write, n := d.signin.auditRefusal(now, ip); write {
+			d.audit(r.Context(), auditName(name), AuditLoginFailed, ip, fmt.Sprintf("rate limited (%d attempt(s) refused)", n))
+		}
 		d.renderLogin(w, r, http.StatusTooManyRequests, "err_ratelimit")
 		return
 	}
+	done, ok := d.signin.hashTurn(r.Context())
+	if !ok {
+		w.Header().Set("Retry-After", "5")
+		d.renderLogin(w, r, http.StatusServiceUnavailable, "err_busy")
+		return
+	}
 	u, err := d.users.Check(r.Context(), name, r.PostFormValue("password"))
+	done()
 	if errors.Is(err, ErrBadLogin) {
-		d.limit.fail(now, "ip:"+ip, "user:"+name)
-		d.audit(r.Context(), name, AuditLoginFailed, ip, "")
+		d.audit(r.Context(), auditName(name), AuditLoginFailed, ip, "")
 		d.renderLogin(w, r, http.StatusUnauthorized, "err_badlogin")
 		return
 	}

@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"unicode/utf8"
+
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,6 +13,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 const (
@@ -99,50 +103,143 @@ func (d *Dashboard) setCookie(w http.ResponseWriter, r *http.Request, name, valu
 	http.SetCookie(w, c)
 }
 
-// limiter counts failed sign-ins per client address and per user name in a
-// sliding window: past Max failures in Window, sign-in is refused (429)
-// until the oldest failure leaves the window.
-type limiter struct {
-	Max    int
-	Window time.Duration
-	mu     sync.Mutex
-	fails  map[string][]time.Time
+// signinGuard throttles sign-in before the password's KDF runs: every
+// attempt is counted when it starts, per account from one source (a wrong
+// password slows that account from that address only, never locks it
+// from everywhere) and per source over all accounts; past either the
+// answer is 429 without running argon2id. At most maxKDF hashes run at
+// once (64 MiB each); an attempt waits its turn briefly, then gets 503.
+type signinGuard struct {
+	perAccount rate.Limit // refill of (account, source)
+	burst      int
+	kdf        chan struct{}
+	kdfWait    time.Duration
+
+	mu      sync.Mutex
+	buckets map[string]*rate.Limiter
+	audits  map[string]*auditRun // per source: rate-limited attempts not yet written
 }
 
-func (l *limiter) blocked(now time.Time, keys ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		if len(l.recent(now, k)) >= l.Max {
-			return true
+// auditRun aggregates a source's rate-limited attempts: one audit row a
+// minute at most, saying how many were refused since the last.
+type auditRun struct {
+	last    time.Time
+	skipped int
+}
+
+// maxSigninKeys bounds the limiter's memory under a flood of names and
+// addresses; past it, buckets back to full are forgotten first.
+const maxSigninKeys = 20000
+
+func newSigninGuard(limit int, window time.Duration, maxKDF int) *signinGuard {
+	return &signinGuard{perAccount: rate.Limit(float64(limit) / window.Seconds()), burst: limit,
+		kdf: make(chan struct{}, maxKDF), kdfWait: 3 * time.Second,
+		buckets: map[string]*rate.Limiter{}, audits: map[string]*auditRun{}}
+}
+
+// allow counts an attempt on name from source at now; false: refuse it.
+func (g *signinGuard) allow(now time.Time, name, source string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	acct := g.bucket("a\x00"+source+"\x00"+name, g.perAccount, g.burst, now)
+	src := g.bucket("s\x00"+source, 4*g.perAccount, 4*g.burst, now)
+	// Both must have a token; neither is spent when the other refuses.
+	if acct.TokensAt(now) < 1 || src.TokensAt(now) < 1 {
+		return false
+	}
+	acct.AllowN(now, 1)
+	src.AllowN(now, 1)
+	return true
+}
+
+func (g *signinGuard) bucket(k string, r rate.Limit, burst int, now time.Time) *rate.Limiter {
+	l := g.buckets[k]
+	if l == nil {
+		if len(g.buckets) >= maxSigninKeys {
+			for k, v := range g.buckets {
+				if v.TokensAt(now) >= float64(v.Burst()) {
+					delete(g.buckets, k)
+				}
+			}
+			if len(g.buckets) >= maxSigninKeys {
+				clear(g.buckets)
+			}
 		}
+		l = rate.NewLimiter(r, burst)
+		l.AllowN(now, 0) // starts full at now (the clock may be a test's)
+		g.buckets[k] = l
 	}
-	return false
+	return l
 }
 
-func (l *limiter) fail(now time.Time, keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.fails == nil {
-		l.fails = map[string][]time.Time{}
+// hashTurn waits (at most kdfWait, or ctx) for a turn to run the KDF; the
+// returned func ends the turn.
+func (g *signinGuard) hashTurn(ctx context.Context) (func(), bool) {
+	select {
+	case g.kdf <- struct{}{}:
+		return func() { <-g.kdf }, true
+	default:
 	}
-	if len(l.fails) > 100000 {
-		l.fails = map[string][]time.Time{} // bound memory under a flood of names
+	t := time.NewTimer(g.kdfWait)
+	defer t.Stop()
+	select {
+	case g.kdf <- struct{}{}:
+		return func() { <-g.kdf }, true
+	case <-t.C:
+	case <-ctx.Done():
 	}
-	for _, k := range keys {
-		l.fails[k] = append(l.recent(now, k), now)
-	}
+	return nil, false
 }
 
-func (l *limiter) recent(now time.Time, k string) []time.Time {
-	ts := l.fails[k]
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= l.Window {
-		i++
+// auditRefusal reports whether a rate-limited attempt from source gets an
+// audit row now, and how many refusals it stands for.
+func (g *signinGuard) auditRefusal(now time.Time, source string) (write bool, count int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	a := g.audits[source]
+	if a == nil {
+		if len(g.audits) >= maxSigninKeys {
+			clear(g.audits)
+		}
+		a = &auditRun{}
+		g.audits[source] = a
 	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(l.fails, k)
+	a.skipped++
+	if !a.last.IsZero() && now.Sub(a.last) < time.Minute {
+		return false, 0
 	}
-	return ts
+	n := a.skipped
+	a.last, a.skipped = now, 0
+	return true, n
+}
+
+// maxAuditName caps a user name as the audit log stores it: whatever a
+// sign-in form sends, a row stays small.
+const maxAuditName = 64
+
+func auditName(s string) string {
+	if len(s) <= maxAuditName {
+		return s
+	}
+	s = s[:maxAuditName]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
+
+// apiBlocked reports whether source has presented too many bad API tokens
+// lately (the sign-in rate per account, counted per source). Reads with a
+// good token are not counted: an OData client pages through many requests.
+func (g *signinGuard) apiBlocked(now time.Time, source string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.bucket("f\x00"+source, g.perAccount, g.burst, now).TokensAt(now) < 1
+}
+
+// apiFailed counts a bad API token from source.
+func (g *signinGuard) apiFailed(now time.Time, source string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.bucket("f\x00"+source, g.perAccount, g.burst, now).AllowN(now, 1)
 }

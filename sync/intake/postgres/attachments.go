@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -84,7 +85,7 @@ func (s *Store) AppendAttachment(ctx context.Context, sha string, size, offset i
 			complete = true
 			c.attachments = 1
 		}
-		if _, err := tx.Exec(ctx, `UPDATE attachments SET held = $1, complete = $2 WHERE sha256 = $3`, held, complete, sha); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE attachments SET held = $1, complete = $2, touched = now() WHERE sha256 = $3`, held, complete, sha); err != nil {
 			return err
 		}
 		return c.add(ctx, tx)
@@ -153,4 +154,13 @@ func (s *Store) Attachment(ctx context.Context, sha string) ([]byte, error) {
 		return nil, fmt.Errorf("attachment %s: %w", sha, err)
 	}
 	return out, nil
+}
+
+// ExpireAttachments implements intake.AttachmentStore.
+func (s *Store) ExpireAttachments(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM attachments WHERE NOT complete AND (touched IS NULL OR touched < $1)`, before)
+	if err != nil {
+		return 0, fmt.Errorf("expire unfinished uploads: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

@@ -1,15 +1,15 @@
 package postgres_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"sira/sync/intake"
+	"sira/sync/intake/intaketest"
 	"sira/sync/intake/postgres"
 	"sira/sync/wire"
 	"sira/sync/wire/wiretest"
@@ -74,7 +75,7 @@ func TestMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := intake.Token{ID: "abc", Hash: intake.HashToken("x"), Enumerator: "awa", Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	tok := intake.Token{ID: "abc", Hash: intake.HashToken("x"), Enumerator: "awa", Created: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Kind: intake.TokenDevice}
 	if err := st.CreateToken(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
@@ -86,15 +87,19 @@ func TestMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	if got, err := st.TokenByHash(ctx, tok.Hash); err != nil || *got != tok {
+	if got, err := st.TokenByHash(ctx, tok.Hash); err != nil || !reflect.DeepEqual(*got, tok) {
 		t.Errorf("token after reopening: %+v, %v", got, err)
 	}
 	var versions int
 	if err := st.Pool().QueryRow(ctx, "SELECT count(*) FROM intake_schema").Scan(&versions); err != nil {
 		t.Fatal(err)
 	}
-	if versions != 1 {
-		t.Errorf("%d versions recorded, want 1", versions)
+	files, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if versions != len(files) {
+		t.Errorf("%d versions recorded, want %d (one per migration)", versions, len(files))
 	}
 	st.Close()
 
@@ -256,26 +261,8 @@ func newServer(tb testing.TB) *server {
 }
 
 func (s *server) post(c *http.Client, frame []byte) ([]wire.Receipt, error) {
-	req, err := http.NewRequest("POST", s.http.URL+wire.PathBatch, bytes.NewReader(frame))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	req.Header.Set(wire.HeaderProtocol, fmt.Sprint(wire.ProtocolVersion))
-	req.Header.Set("Content-Type", wire.ContentTypeBatch)
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
-	}
-	var br wire.BatchReply
-	if err := json.NewDecoder(resp.Body).Decode(&br); err != nil {
-		return nil, err
-	}
-	return br.Receipts, nil
+	rs, _, err := intaketest.PostFrame(c, s.http.URL, s.token, s.codec, frame)
+	return rs, err
 }
 
 // TestServer runs the intake server on PostgreSQL over HTTP: a batch is

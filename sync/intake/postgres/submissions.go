@@ -49,8 +49,10 @@ func (s *Store) Held(ctx context.Context, items []wire.Item) ([]bool, error) {
 }
 
 type heldRow struct {
-	revision int
-	hash     string
+	seq        int64 // 1<<62: stored by this batch (after every stored row)
+	revision   int
+	hash       string
+	enumerator string
 }
 
 // Ingest implements intake.InterviewStore: one transaction per batch. The
@@ -129,12 +131,20 @@ func ingest(ctx context.Context, tx pgx.Tx, meta intake.BatchMeta, in []intake.I
 		}
 		rows := held[iv.ID]
 		maxRev, dup, sameRev := 0, false, false
+		owner, first := "", int64(-1)
 		for _, h := range rows {
 			maxRev = max(maxRev, h.revision)
 			dup = dup || h.hash == x.Hash
 			sameRev = sameRev || h.revision == iv.Revision
+			if first < 0 || h.seq < first {
+				owner, first = h.enumerator, h.seq
+			}
 		}
 		current, conflict := false, false
+		why := ""
+		if !dup && x.Invalid == "" {
+			why = intake.HolderProblem(iv, len(rows) > 0, owner, maxRev)
+		}
 		switch {
 		case dup:
 			// Held already: a retry gets its duplicate even if validation
@@ -143,6 +153,9 @@ func ingest(ctx context.Context, tx pgx.Tx, meta intake.BatchMeta, in []intake.I
 			c.duplicates++
 		case x.Invalid != "":
 			r.Status, r.Reason = wire.Invalid, x.Invalid
+			c.invalid++
+		case why != "":
+			r.Status, r.Reason = wire.Invalid, why
 			c.invalid++
 		case len(rows) == 0:
 			r.Status, current = wire.Stored, true
@@ -171,7 +184,7 @@ func ingest(ctx context.Context, tx pgx.Tx, meta intake.BatchMeta, in []intake.I
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			iv.ID, iv.Revision, x.Hash, iv.FormHash, iv.Enumerator, iv.DeviceID,
 			meta.TokenID, meta.Source, meta.Received, int64(x.Size), current, conflict, x.Body)
-		held[iv.ID] = append(rows, heldRow{iv.Revision, x.Hash})
+		held[iv.ID] = append(rows, heldRow{seq: 1 << 62, revision: iv.Revision, hash: x.Hash, enumerator: iv.Enumerator})
 		c.submissions++
 	}
 	if b.Len() > 0 {
@@ -191,7 +204,7 @@ func heldByID(ctx context.Context, tx pgx.Tx, ids []string) (map[string][]heldRo
 	if len(ids) == 0 {
 		return held, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id, revision, hash FROM submissions WHERE id = ANY($1)`, ids)
+	rows, err := tx.Query(ctx, `SELECT id, seq, revision, hash, enumerator FROM submissions WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("held: %w", err)
 	}
@@ -199,7 +212,7 @@ func heldByID(ctx context.Context, tx pgx.Tx, ids []string) (map[string][]heldRo
 	for rows.Next() {
 		var id string
 		var h heldRow
-		if err := rows.Scan(&id, &h.revision, &h.hash); err != nil {
+		if err := rows.Scan(&id, &h.seq, &h.revision, &h.hash, &h.enumerator); err != nil {
 			return nil, fmt.Errorf("held: %w", err)
 		}
 		held[id] = append(held[id], h)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,20 +14,28 @@ import (
 
 // CreateToken implements intake.TokenStore.
 func (s *Store) CreateToken(ctx context.Context, t intake.Token) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, enumerator, created) VALUES ($1, $2, $3, $4)`,
-		t.ID, t.Hash, t.Enumerator, t.Created)
+	kind := t.Kind
+	if kind == "" {
+		kind = intake.TokenDevice
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO tokens (id, hash, enumerator, created, kind, relay, posts) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.ID, t.Hash, t.Enumerator, t.Created, kind, t.Relay, strings.Join(t.Posts, ","))
 	if err != nil {
 		return fmt.Errorf("create token for %s: %w", t.Enumerator, err)
 	}
 	return nil
 }
 
-const tokenCols = `id, hash, enumerator, created, revoked`
+const tokenCols = `id, hash, enumerator, created, revoked, kind, relay, posts`
 
 func scanToken(row pgx.CollectableRow) (intake.Token, error) {
 	var t intake.Token
 	var revoked *time.Time
-	err := row.Scan(&t.ID, &t.Hash, &t.Enumerator, &t.Created, &revoked)
+	var posts string
+	err := row.Scan(&t.ID, &t.Hash, &t.Enumerator, &t.Created, &revoked, &t.Kind, &t.Relay, &posts)
+	if posts != "" {
+		t.Posts = strings.Split(posts, ",")
+	}
 	t.Created = utc(t.Created)
 	if revoked != nil {
 		t.Revoked = utc(*revoked)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"sira/sync/intake"
 	"sira/sync/wire"
@@ -73,7 +74,7 @@ func (s *Store) AppendAttachment(ctx context.Context, sha string, size, offset i
 			}
 			complete = true
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE attachments SET held = ?, complete = ? WHERE sha256 = ?`, held, complete, sha); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE attachments SET held = ?, complete = ?, touched = ? WHERE sha256 = ?`, held, complete, stamp(time.Now()), sha); err != nil {
 			return err
 		}
 		deltas := map[string]int64{"bytes_received": int64(len(data))}
@@ -147,4 +148,21 @@ func (s *Store) Attachment(ctx context.Context, sha string) ([]byte, error) {
 		out = append(out, b...)
 	}
 	return out, rows.Err()
+}
+
+// ExpireAttachments implements intake.AttachmentStore.
+func (s *Store) ExpireAttachments(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM attachments WHERE complete = 0 AND touched < ?`, stamp(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("expire unfinished uploads: %w", err)
+	}
+	return int(n), nil
 }

@@ -1,9 +1,7 @@
 package sqlite_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,6 +19,7 @@ import (
 	"sira/internal/testenv"
 	"sira/survey"
 	"sira/sync/intake"
+	"sira/sync/intake/intaketest"
 	"sira/sync/intake/sqlite"
 	"sira/sync/wire"
 )
@@ -33,7 +32,7 @@ import (
 // machine is shared, the process's CPU µs per interview (server and
 // in-process clients): the target of 20,000/s on 2 cores is 100 µs.
 func BenchmarkServerIngest(b *testing.B) {
-	f, err := builtin.Form(context.Background())
+	f, err := builtin.Frozen(context.Background()) // fixed version: comparable figures
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,7 +96,7 @@ func benchServer(b *testing.B, f *forms.Form, bases []*survey.Interview, validat
 				if i >= int64(len(frames)) {
 					return
 				}
-				if err := post(client, hs.URL, secret, frames[i]); err != nil {
+				if err := post(client, hs.URL, secret, codec, frames[i]); err != nil {
 					b.Errorf("batch %d: %v", i, err)
 					return
 				}
@@ -114,30 +113,18 @@ func benchServer(b *testing.B, f *forms.Form, bases []*survey.Interview, validat
 	}
 }
 
-func post(c *http.Client, base, token string, frame []byte) error {
-	req, err := http.NewRequest("POST", base+wire.PathBatch, bytes.NewReader(frame))
+func post(c *http.Client, base, token string, codec *wire.Codec, frame []byte) error {
+	rs, _, err := intaketest.PostFrame(c, base, token, codec, frame)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set(wire.HeaderProtocol, fmt.Sprint(wire.ProtocolVersion))
-	req.Header.Set("Content-Type", wire.ContentTypeBatch)
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	var br wire.BatchReply
-	if err := json.NewDecoder(resp.Body).Decode(&br); err != nil {
-		return fmt.Errorf("status %d: %w", resp.StatusCode, err)
-	}
-	for _, r := range br.Receipts {
+	for _, r := range rs {
 		if r.Status != wire.Stored {
 			return fmt.Errorf("receipt %s for %s: %s", r.Status, r.ID, r.Reason)
 		}
 	}
-	if len(br.Receipts) != 100 {
-		return fmt.Errorf("status %d: %d receipts", resp.StatusCode, len(br.Receipts))
+	if len(rs) != 100 {
+		return fmt.Errorf("%d receipts", len(rs))
 	}
 	return nil
 }

@@ -39,8 +39,10 @@ func (s *Store) Held(ctx context.Context, items []wire.Item) ([]bool, error) {
 }
 
 type heldRow struct {
-	revision int
-	hash     string
+	seq        int64 // 1<<62: stored by this batch (after every stored row)
+	revision   int
+	hash       string
+	enumerator string
 }
 
 // ingestJob is one batch waiting for the group commit.
@@ -240,12 +242,20 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 		r := wire.Receipt{ID: iv.ID, Revision: iv.Revision, Hash: x.Hash}
 		rows := held[iv.ID]
 		maxRev, dup, sameRev := 0, false, false
+		owner, first := "", int64(-1)
 		for _, h := range rows {
 			maxRev = max(maxRev, h.revision)
 			dup = dup || h.hash == x.Hash
 			sameRev = sameRev || h.revision == iv.Revision
+			if first < 0 || h.seq < first {
+				owner, first = h.enumerator, h.seq
+			}
 		}
 		current, conflict := false, false
+		why := ""
+		if !dup && x.Invalid == "" {
+			why = intake.HolderProblem(iv, len(rows) > 0, owner, maxRev)
+		}
 		switch {
 		case dup:
 			// Held already: a retry gets its duplicate even if validation
@@ -253,6 +263,8 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 			r.Status = wire.Duplicate
 		case x.Invalid != "":
 			r.Status, r.Reason = wire.Invalid, x.Invalid
+		case why != "":
+			r.Status, r.Reason = wire.Invalid, why
 		case len(rows) == 0:
 			r.Status, current = wire.Stored, true
 		case sameRev:
@@ -286,7 +298,7 @@ func ingestOne(ctx context.Context, tx *sql.Tx, st *ingestStmts, meta intake.Bat
 			meta.TokenID, meta.Source, received, x.Size, current, conflict, x.Body); err != nil {
 			return nil, nil, err
 		}
-		held[iv.ID] = append(rows, heldRow{iv.Revision, x.Hash})
+		held[iv.ID] = append(rows, heldRow{seq: 1 << 62, revision: iv.Revision, hash: x.Hash, enumerator: iv.Enumerator})
 		stored++
 	}
 	if err := st.flush(ctx); err != nil {
@@ -313,7 +325,7 @@ func heldByID(ctx context.Context, tx *sql.Tx, in []intake.Incoming) (map[string
 	}
 	for len(ids) > 0 {
 		n := min(len(ids), 200)
-		q := `SELECT id, revision, hash FROM submissions WHERE id IN (?` + strings.Repeat(",?", n-1) + `)`
+		q := `SELECT id, seq, revision, hash, enumerator FROM submissions WHERE id IN (?` + strings.Repeat(",?", n-1) + `)`
 		rows, err := tx.QueryContext(ctx, q, ids[:n]...)
 		if err != nil {
 			return nil, err
@@ -321,7 +333,7 @@ func heldByID(ctx context.Context, tx *sql.Tx, in []intake.Incoming) (map[string
 		for rows.Next() {
 			var id string
 			var h heldRow
-			if err := rows.Scan(&id, &h.revision, &h.hash); err != nil {
+			if err := rows.Scan(&id, &h.seq, &h.revision, &h.hash, &h.enumerator); err != nil {
 				rows.Close()
 				return nil, err
 			}

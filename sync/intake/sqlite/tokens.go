@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"sira/sync/intake"
@@ -13,8 +14,8 @@ import (
 // CreateToken implements intake.TokenStore.
 func (s *Store) CreateToken(ctx context.Context, t intake.Token) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, enumerator, created) VALUES (?, ?, ?, ?)`,
-			t.ID, t.Hash, t.Enumerator, stamp(t.Created))
+		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, hash, enumerator, created, kind, relay, posts) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.Hash, t.Enumerator, stamp(t.Created), tokenKind(t.Kind), t.Relay, strings.Join(t.Posts, ","))
 		return err
 	})
 	if err != nil {
@@ -27,8 +28,10 @@ func (s *Store) CreateToken(ctx context.Context, t intake.Token) error {
 func (s *Store) TokenByHash(ctx context.Context, h string) (*intake.Token, error) {
 	var t intake.Token
 	var created, revoked string
-	err := s.db.QueryRowContext(ctx, `SELECT id, hash, enumerator, created, revoked FROM tokens WHERE hash = ?`, h).
-		Scan(&t.ID, &t.Hash, &t.Enumerator, &created, &revoked)
+	var posts string
+	err := s.db.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE hash = ?`, h).
+		Scan(&t.ID, &t.Hash, &t.Enumerator, &created, &revoked, &t.Kind, &t.Relay, &posts)
+	t.Posts = splitPosts(posts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("token: %w", intake.ErrNotFound)
 	}
@@ -67,7 +70,7 @@ func (s *Store) RevokeTokens(ctx context.Context, key, enumerator string, at tim
 
 // Tokens implements intake.TokenStore.
 func (s *Store) Tokens(ctx context.Context) ([]intake.Token, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, hash, enumerator, created, revoked FROM tokens ORDER BY created, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+tokenCols+` FROM tokens ORDER BY created, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
@@ -75,10 +78,11 @@ func (s *Store) Tokens(ctx context.Context) ([]intake.Token, error) {
 	var out []intake.Token
 	for rows.Next() {
 		var t intake.Token
-		var created, revoked string
-		if err := rows.Scan(&t.ID, &t.Hash, &t.Enumerator, &created, &revoked); err != nil {
+		var created, revoked, posts string
+		if err := rows.Scan(&t.ID, &t.Hash, &t.Enumerator, &created, &revoked, &t.Kind, &t.Relay, &posts); err != nil {
 			return nil, fmt.Errorf("list tokens: %w", err)
 		}
+		t.Posts = splitPosts(posts)
 		t.Created = parseStamp(created)
 		if revoked != "" {
 			t.Revoked = parseStamp(revoked)
@@ -86,4 +90,20 @@ func (s *Store) Tokens(ctx context.Context) ([]intake.Token, error) {
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+const tokenCols = `id, hash, enumerator, created, revoked, kind, relay, posts`
+
+func tokenKind(k string) string {
+	if k == "" {
+		return intake.TokenDevice
+	}
+	return k
+}
+
+func splitPosts(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }

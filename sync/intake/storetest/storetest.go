@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -51,6 +52,12 @@ func Run(t *testing.T, open Open) {
 		{"Rejections", testRejections},
 		{"Outbox", testOutbox},
 		{"Stats", testStats},
+		{"OfficeKeys", testOfficeKeys},
+		{"Devices", testDevices},
+		{"Recovery", testRecovery},
+		{"Enrolments", testEnrolments},
+		{"PINResets", testPINResets},
+		{"KeyEvents", testKeyEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -189,8 +196,13 @@ func testReceipts(t *testing.T, open Open) {
 			[]row{{sub{0, 1, 0}, true, false}}},
 		{"Updated", [][]sub{{{0, 1, 0}}, {{0, 2, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Updated}},
 			[]row{{sub{0, 1, 0}, false, false}, {sub{0, 2, 0}, true, false}}},
-		{"Superseded", [][]sub{{{0, 1, 0}}, {{0, 3, 0}}, {{0, 2, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Updated}, {wire.Superseded}},
-			[]row{{sub{0, 1, 0}, false, false}, {sub{0, 3, 0}, true, false}, {sub{0, 2, 0}, false, false}}},
+		{"Superseded", [][]sub{{{0, 2, 0}}, {{0, 3, 0}}, {{0, 1, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Updated}, {wire.Superseded}},
+			[]row{{sub{0, 2, 0}, false, false}, {sub{0, 3, 0}, true, false}, {sub{0, 1, 0}, false, false}}},
+		// Revisions advance one at a time: revision 3 over revision 1 is
+		// refused (an id locked far ahead would leave its laptop superseded).
+		{"SkipsAhead", [][]sub{{{0, 1, 0}}, {{0, 3, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Invalid}},
+			[]row{{sub{0, 1, 0}, true, false}}},
+		{"FarAheadFirst", [][]sub{{{0, 65, 0}}}, [][]wire.ReceiptStatus{{wire.Invalid}}, nil},
 		{"SupersededFirst", [][]sub{{{0, 2, 0}}, {{0, 1, 0}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Superseded}},
 			[]row{{sub{0, 2, 0}, true, false}, {sub{0, 1, 0}, false, false}}},
 		{"Conflict", [][]sub{{{0, 1, 0}}, {{0, 1, 1}}}, [][]wire.ReceiptStatus{{wire.Stored}, {wire.Conflict}},
@@ -592,9 +604,13 @@ func testTokens(t *testing.T, open Open) {
 	created := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
 	mk := func(i int, enum string) intake.Token {
 		h := intake.HashToken(fmt.Sprintf("secret-%d", i))
-		return intake.Token{ID: h[:12], Hash: h, Enumerator: enum, Created: created.Add(time.Duration(i) * time.Hour)}
+		return intake.Token{ID: h[:12], Hash: h, Enumerator: enum, Created: created.Add(time.Duration(i) * time.Hour), Kind: intake.TokenDevice}
 	}
-	toks := []intake.Token{mk(0, "awa"), mk(1, "awa"), mk(2, "bina"), mk(3, "awa")}
+	relay := func(i int, name string, posts ...string) intake.Token {
+		h := intake.HashToken(fmt.Sprintf("secret-%d", i))
+		return intake.Token{ID: h[:12], Hash: h, Created: created.Add(time.Duration(i) * time.Hour), Kind: intake.TokenRelay, Relay: name, Posts: posts}
+	}
+	toks := []intake.Token{mk(0, "awa"), mk(1, "awa"), mk(2, "bina"), mk(3, "awa"), relay(4, "gogui", "gogui", "diboli")}
 	for _, tk := range toks {
 		if err := k.st.CreateToken(k.ctx, tk); err != nil {
 			t.Fatal(err)
@@ -607,7 +623,7 @@ func testTokens(t *testing.T, open Open) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *got != toks[2] {
+	if !reflect.DeepEqual(*got, toks[2]) {
 		t.Errorf("TokenByHash = %+v, want %+v", *got, toks[2])
 	}
 	if _, err := k.st.TokenByHash(k.ctx, intake.HashToken("nope")); !errors.Is(err, intake.ErrNotFound) {
@@ -642,16 +658,16 @@ func testTokens(t *testing.T, open Open) {
 		t.Fatalf("Tokens: %d, want %d", len(list), len(toks))
 	}
 	wantRevoked := []time.Time{created.Add(48 * time.Hour), created.Add(48*time.Hour + 3*time.Minute),
-		created.Add(48*time.Hour + 2*time.Minute), created.Add(48*time.Hour + 3*time.Minute)}
+		created.Add(48*time.Hour + 2*time.Minute), created.Add(48*time.Hour + 3*time.Minute), {}}
 	for i, tk := range list {
 		w := toks[i]
 		w.Revoked = wantRevoked[i]
-		if tk != w {
+		if !reflect.DeepEqual(tk, w) {
 			t.Errorf("Tokens[%d] = %+v, want %+v", i, tk, w)
 		}
 		// The server tells a revoked token from an unknown one: TokenByHash
 		// still finds it.
-		if got, err := k.st.TokenByHash(k.ctx, w.Hash); err != nil || *got != w {
+		if got, err := k.st.TokenByHash(k.ctx, w.Hash); err != nil || !reflect.DeepEqual(*got, w) {
 			t.Errorf("TokenByHash of revoked token %d = %+v, %v; want %+v", i, got, err, w)
 		}
 	}
@@ -660,7 +676,7 @@ func testTokens(t *testing.T, open Open) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := k.st.TokenByHash(k.ctx, intake.HashToken(secret)); err != nil || *got != made || !got.Revoked.IsZero() {
+	if got, err := k.st.TokenByHash(k.ctx, intake.HashToken(secret)); err != nil || !reflect.DeepEqual(*got, made) || !got.Revoked.IsZero() {
 		t.Errorf("TokenByHash of a new token = %+v, %v; want %+v", got, err, made)
 	}
 }

@@ -1,0 +1,4 @@
+package forms
+
+// ParseChoiceGeoJSON exposes parseChoiceGeoJSON to the tests.
+var ParseChoiceGeoJSON = parseChoiceGeoJSON
