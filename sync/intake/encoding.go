@@ -61,9 +61,9 @@ func withEncoding(h http.Handler, w http.ResponseWriter, r *http.Request) {
 }
 
 // codedPath reports whether r's path accepts a content-coded body: the
-// offer and the downstream request, nothing else.
+// offer, the downstream request and the enrolment, nothing else.
 func codedPath(r *http.Request) bool {
-	return r.URL.Path == wire.PathOfferV2 || r.URL.Path == wire.PathDownstream
+	return r.URL.Path == wire.PathOfferV2 || r.URL.Path == wire.PathDownstream || r.URL.Path == wire.PathEnrol
 }
 
 // maxCodingRatio bounds how much a content-coded body may decode to per
