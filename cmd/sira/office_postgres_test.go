@@ -73,7 +73,7 @@ func TestOfficeCommandsPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	fh.Close()
-	if code, _, errs := env("intake", "import", file); code != 0 {
+	if code, _, errs := env("intake", "import", "--legacy", file); code != 0 {
 		t.Fatalf("import: exit %d: %s", code, errs)
 	}
 	of, err := opostgres.Open(ctx, db, opostgres.Options{})
@@ -152,7 +152,7 @@ func TestReportPostgres(t *testing.T) {
 	var in []intake.Incoming
 	for range 12 {
 		iv, err := survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Enumerator: "enq01", DeviceID: "laptop-01",
-			Answers: map[string]string{"already_interviewed": "no", "consent": "yes"}})
+			Answers: map[string]string{"already_interviewed": "no", "consent": "yes", "screen_citizen": "yes", "screen_lived_abroad": "yes", "age": "30"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestReportPostgres(t *testing.T) {
 		t.Fatalf("report: exit %d: %s", code, errb.String())
 	}
 	b, err := os.ReadFile("r.html")
-	if err != nil || !strings.Contains(string(b), `<span id="universe">12</span>`) {
+	if err != nil || !strings.Contains(string(b), `<td id="universe">12</td>`) {
 		t.Errorf("report on PostgreSQL lacks the 12 interviews (%v)", err)
 	}
 }
