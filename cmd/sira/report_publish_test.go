@@ -18,9 +18,14 @@ func builtinIntake(t *testing.T, interviews, counts int) string {
 	t.Helper()
 	dir := t.TempDir()
 	laptop, batch, db := filepath.Join(dir, "laptop.db"), filepath.Join(dir, "b.sira"), filepath.Join(dir, "intake.db")
+	enrol := filepath.Join(dir, "enrol.txt")
 	for _, args := range [][]string{
 		{"simulate", "-n", strconv.Itoa(interviews), "--db", laptop, "--seed", "3", "--enumerator", "awa"},
 		{"simulate", "-n", strconv.Itoa(counts), "--db", laptop, "--form", "flow_count", "--seed", "4", "--enumerator", "awa"},
+		// The laptop is enrolled offline with the office, so its USB file
+		// is encrypted to the office and signed (issue 11).
+		{"intake", "enrol", "--db", db, "--enumerator", "awa", "--out", enrol},
+		{"enrol", "--db", laptop, enrol},
 		{"sync", "--db", laptop, "--out", batch},
 		{"intake", "import", "--db", db, batch},
 	} {

@@ -95,7 +95,7 @@ func TestUSBFileHidesAnswers(t *testing.T) {
 	var ivs []*survey.Interview
 	for range 40 {
 		iv, err := survey.Simulate(f, rng, survey.SimOptions{Plan: plan, Enumerator: "mk", DeviceID: "dev-mk",
-			Answers: map[string]string{"already_interviewed": "no", "consent": "yes", "origin_locality": marker}})
+			Answers: map[string]string{"already_interviewed": "no", "consent": "yes", "screen_citizen": "yes", "screen_lived_abroad": "yes", "origin_locality": marker}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +263,7 @@ func TestEnrolledLaptopThroughRelay(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	c := startCentral(t, filepath.Join(dir, "central.db"))
-	rn := startRelay(t, filepath.Join(dir, "relay.db"), "http://"+c.addr(), c.token(t, "relay"))
+	rn := startRelay(t, filepath.Join(dir, "relay.db"), "http://"+c.addr(), c.relayToken(t, "relay"))
 	defer rn.stop()
 	ivs := simulated(t, 10, 31, "ali")
 	l := newLaptop(t, dir, "ali", ivs)
