@@ -137,6 +137,12 @@ type Store interface {
 	// Reopen turns a rejected interview back into a draft with Revision+1.
 	// Errors: ErrNotFound, ErrConflict (not rejected).
 	Reopen(ctx context.Context, id string) error
+	// WithdrawRejection undoes a rejection the office withdrew (the
+	// supervisor approved the interview instead): rejected at revision
+	// with content hash → acknowledged, comment cleared. Errors:
+	// ErrNotFound, ErrConflict (not rejected, or another revision or
+	// content: the enumerator already reopened it).
+	WithdrawRejection(ctx context.Context, id string, revision int, hash string) error
 
 	// PutForm stores a compiled form (its JSON) under its hash; storing the
 	// same hash again is a no-op.

@@ -145,7 +145,7 @@ func newLaptop(tb testing.TB, dir string, ivs []*survey.Interview) *lsqlite.Stor
 }
 
 type central struct {
-	store *isqlite.Store
+	store intake.Store
 	srv   *intake.Server
 	addr  string
 }
@@ -157,6 +157,13 @@ func startCentral(tb testing.TB, dir string, validate ...func(*forms.Form, *surv
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return startCentralOn(tb, st, validate...)
+}
+
+// startCentralOn serves st (closed at the end of the test).
+func startCentralOn(tb testing.TB, st intake.Store, validate ...func(*forms.Form, *survey.Interview) []string) *central {
+	tb.Helper()
+	ctx := context.Background()
 	cfg := intake.Config{Store: st, Logger: quiet, Builtin: []*forms.Form{builtinForm(tb)}}
 	if len(validate) > 0 {
 		cfg.Validate = validate[0]

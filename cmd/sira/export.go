@@ -2,22 +2,17 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
-	"iter"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"sira/export"
-	"sira/forms"
-	"sira/sync/intake"
-	"sira/sync/intake/dashboard"
-	"sira/sync/intake/sqlite"
+	"sira/office"
+	"sira/office/source"
 )
 
 // runExport is the "export" subcommand: the interviews of one form held by
@@ -26,7 +21,7 @@ import (
 func runExport(ctx context.Context, env *Env, args []string) error {
 	fl := flag.NewFlagSet("sira export", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	db := fl.String("db", "", "intake server database `path` (required)")
+	db := fl.String("db", officeDB(env), "intake database: an SQLite `path` or postgres://… (default $SIRA_DB; required)")
 	formID := fl.String("form", "returnee", "form `id` to export")
 	out := fl.String("out", "", "output `directory` (created if missing; required)")
 	labels := fl.Bool("labels", false, "write choice labels instead of choice names")
@@ -119,7 +114,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	if *since != "" {
 		detail += ", since " + *since
 	}
-	if err := src.audit(ctx, env, *db, dashboard.AuditExport, f.ID, detail); err != nil {
+	if err := src.audit(ctx, env, office.AuditExport, f.ID, detail); err != nil {
 		return err
 	}
 	if n := len(sum.Unexported); n > 0 {
@@ -147,64 +142,39 @@ type interviewSource interface {
 	Close() error
 }
 
-// intakeSource reads the intake server's store, and the dashboard's review
-// decisions when the dashboard's tables are in the same file.
+// intakeSource is the office's source of exports and reports (package
+// office/source) on the intake database at --db, SQLite or PostgreSQL.
 type intakeSource struct {
-	st     intake.Store
-	review *sql.DB // read-only; nil when the file has no dashboard tables
+	*source.Source
 }
 
 var _ interviewSource = (*intakeSource)(nil)
 
-// openIntakeSource opens the intake database at path, which must exist:
-// exports and reports never create one.
-func openIntakeSource(ctx context.Context, path string) (*intakeSource, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("no intake database at %s", path)
+// openIntakeSource opens the intake database db and its office; an SQLite
+// file must exist: exports and reports never create one.
+func openIntakeSource(ctx context.Context, db string) (*intakeSource, error) {
+	if intakeIsFile(db) {
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no intake database at %s", db)
+		}
 	}
-	st, err := sqlite.Open(ctx, path)
+	st, err := openIntakeStore(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	rdb, err := openReviews(ctx, path)
+	of, err := openOffice(ctx, db)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &intakeSource{st: st, review: rdb}, nil
-}
-
-// openReviews opens the intake file read-only for the dashboard's
-// projection, which holds the supervisors' approvals and rejections; it
-// returns nil when the dashboard never ran on this file.
-func openReviews(ctx context.Context, path string) (*sql.DB, error) {
-	if strings.ContainsAny(path, "?#") {
-		return nil, nil
-	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
-	if err != nil {
-		return nil, fmt.Errorf("open %s for review states: %w", path, err)
-	}
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'dash_interviews'`).Scan(&n); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("read review states in %s: %w", path, err)
-	}
-	if n == 0 {
-		db.Close()
-		return nil, nil
-	}
-	return db, nil
+	return &intakeSource{&source.Source{Intake: st, Office: of}}, nil
 }
 
 // audit records an export or report made from the command line in the
-// dashboard's audit log, when the dashboard's tables are in the file: the
-// log must show every copy of the data that left the server, not only the
-// dashboard's downloads. The user is "cli:" and the OS account.
-func (s *intakeSource) audit(ctx context.Context, env *Env, path, action, target, detail string) error {
-	if s.review == nil {
-		return nil
-	}
+// office's audit log: the log must show every copy of the data that left
+// the server, not only the dashboard's downloads. The user is "cli:" and
+// the OS account.
+func (s *intakeSource) audit(ctx context.Context, env *Env, action, target, detail string) error {
 	who := "?"
 	if env.Getenv != nil {
 		for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
@@ -214,143 +184,16 @@ func (s *intakeSource) audit(ctx context.Context, env *Env, path, action, target
 			}
 		}
 	}
-	db, err := dashboard.OpenDB(ctx, path)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return dashboard.RecordAudit(ctx, db, time.Now(), "cli:"+who, action, target, detail)
+	return s.Audit(ctx, office.AuditEntry{At: time.Now(), User: "cli:" + who, Action: action, Target: target, Detail: detail})
 }
 
 func (s *intakeSource) Close() error {
-	if s.review != nil {
-		s.review.Close()
+	var err error
+	if s.Office != nil {
+		err = s.Office.Close()
 	}
-	return s.st.Close()
-}
-
-func (s *intakeSource) Form(ctx context.Context, id string) (*forms.Form, error) {
-	all, err := s.st.Forms(ctx)
-	if err != nil {
-		return nil, err
+	if cerr := s.Intake.Close(); err == nil {
+		err = cerr
 	}
-	var newest *intake.PublishedForm
-	var ids []string
-	for i := range all {
-		pf := &all[i]
-		if pf.FormID == id && (newest == nil || !pf.Published.Before(newest.Published)) {
-			newest = pf
-		}
-		ids = append(ids, pf.FormID)
-	}
-	if newest == nil {
-		if len(ids) == 0 {
-			return nil, fmt.Errorf("form %q: the intake server has no published form: %w", id, export.ErrUnknownForm)
-		}
-		return nil, fmt.Errorf("form %q is not published on the intake server (published: %s): %w", id, strings.Join(dedupe(ids), ", "), export.ErrUnknownForm)
-	}
-	f, err := forms.Load(newest.JSON)
-	if err != nil {
-		return nil, fmt.Errorf("form %q version %s: %w", id, newest.Version, err)
-	}
-	return f, nil
-}
-
-func dedupe(ss []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// errStop ends EachSubmission early when the consumer stops iterating.
-var errStop = errors.New("stop")
-
-// Rows yields the current submission of each interview of f, in the order
-// the intake received them. ReviewState is the dashboard's decision
-// ("approved", "rejected") when the dashboard has reviewed this revision;
-// otherwise "hasIssues" for a submission in conflict, "edited" for a
-// revision after a rejection, else "received". Post is the answer to the
-// form's "border_post" question, if it has one.
-func (s *intakeSource) Rows(ctx context.Context, f *forms.Form) iter.Seq2[export.Row, error] {
-	post := findField(f, "border_post")
-	return func(yield func(export.Row, error) bool) {
-		var lookup *sql.Stmt
-		if s.review != nil {
-			st, err := s.review.PrepareContext(ctx, `SELECT revision, status, review FROM dash_interviews WHERE id = ?`)
-			if err != nil {
-				yield(export.Row{}, fmt.Errorf("read review states: %w", err))
-				return
-			}
-			defer st.Close()
-			lookup = st
-		}
-		err := s.st.EachSubmission(ctx, func(x intake.StoredInterview) error {
-			if !x.Current {
-				return nil
-			}
-			iv, err := dashboard.DecodeBody(x.Body)
-			if err != nil {
-				return fmt.Errorf("interview %s revision %d: decode: %w", x.ID, x.Revision, err)
-			}
-			if iv.FormID != f.ID {
-				return nil
-			}
-			m := export.Meta{Received: x.Received, ReviewState: "received"}
-			switch {
-			case x.Conflict:
-				m.ReviewState = "hasIssues"
-			case x.Revision > 1:
-				m.ReviewState = "edited"
-			}
-			if lookup != nil {
-				// The projection may lag behind the store: its decision
-				// counts only for the revision exported.
-				var rev int
-				var status, review string
-				err := lookup.QueryRowContext(ctx, x.ID).Scan(&rev, &status, &review)
-				switch {
-				case err == nil && rev == x.Revision:
-					m.ReviewState = dashboard.ReviewState(status, review)
-				case err != nil && !errors.Is(err, sql.ErrNoRows):
-					return fmt.Errorf("interview %s: review state: %w", x.ID, err)
-				}
-			}
-			if post != "" && iv.Data != nil {
-				m.Post = iv.Data.Values[post]
-			}
-			if !yield(export.Row{Interview: iv, Meta: m}, nil) {
-				return errStop
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStop) {
-			yield(export.Row{}, err)
-		}
-	}
-}
-
-// findField returns the path of the first field named name, or "".
-func findField(f *forms.Form, name string) string {
-	var walk func([]*forms.Node) string
-	walk = func(ns []*forms.Node) string {
-		for _, n := range ns {
-			if n.Name == name && n.Type != forms.TypeGroup && n.Type != forms.TypeRepeat {
-				return n.Path
-			}
-			if p := walk(n.Children); p != "" {
-				return p
-			}
-		}
-		return ""
-	}
-	if f.Root == nil {
-		return ""
-	}
-	return walk(f.Root.Children)
+	return err
 }

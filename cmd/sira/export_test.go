@@ -14,9 +14,10 @@ import (
 
 	"sira/forms"
 	"sira/forms/builtin"
+	"sira/office"
+	"sira/office/source"
 	"sira/survey"
 	"sira/sync/intake"
-	"sira/sync/intake/dashboard"
 	"sira/sync/intake/sqlite"
 	"sira/sync/wire"
 )
@@ -155,9 +156,9 @@ func TestExportCommand(t *testing.T) {
 	}
 }
 
-// TestExportReviewStates: the supervisors' decisions live in the
-// dashboard's tables; the export's ReviewState column shows them, but only
-// for the revision the dashboard reviewed.
+// TestExportReviewStates: the supervisors' decisions live in the office
+// domain; the export's ReviewState column shows them for the revision they
+// were made on, and a conflict shows the copy a supervisor chose.
 func TestExportReviewStates(t *testing.T) {
 	ctx := context.Background()
 	db, _, _ := intakeFixture(t, 6)
@@ -165,81 +166,117 @@ func TestExportReviewStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ddb, err := dashboard.OpenDB(ctx, db)
+	of, err := openOffice(ctx, db)
 	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := dashboard.New(dashboard.Config{DB: ddb, Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.CatchUp(ctx, 1000); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
-	rows, err := ddb.QueryContext(ctx, `SELECT id FROM dash_interviews WHERE form = 'returnee' ORDER BY seq`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+	var subs []intake.StoredInterview
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, id)
 	}
-	rows.Close()
+	must(st.EachSubmission(ctx, func(x intake.StoredInterview) error {
+		iv, err := source.DecodeBody(x.Body)
+		if err == nil && iv.FormID == "returnee" {
+			ids = append(ids, x.ID)
+			subs = append(subs, x)
+		}
+		return nil
+	}))
 	if len(ids) != 6 {
-		t.Fatalf("projection holds %d returnee interviews, want 6", len(ids))
+		t.Fatalf("%d returnee interviews, want 6", len(ids))
 	}
-	for _, u := range []struct{ q, id string }{
-		{`UPDATE dash_interviews SET review = 'approved' WHERE id = ?`, ids[0]},
-		{`UPDATE dash_interviews SET review = 'rejected' WHERE id = ?`, ids[1]},
-		// A decision on another revision than the one stored: not this one's.
-		{`UPDATE dash_interviews SET review = 'approved', revision = 2 WHERE id = ?`, ids[2]},
-	} {
-		if _, err := ddb.ExecContext(ctx, u.q, u.id); err != nil {
-			t.Fatal(err)
+	for i, x := range subs {
+		rev := x.Revision
+		if i == 2 {
+			rev = 2 // a decision on another revision than the one stored
 		}
+		_, err := of.Arrived(ctx, office.Arrival{ID: x.ID, Revision: rev, Hash: x.Hash, Enumerator: x.Enumerator, At: x.Received})
+		must(err)
 	}
-	ddb.Close()
+	dec := func(i int) office.Decision {
+		return office.Decision{ID: ids[i], Revision: subs[i].Revision, By: "sup", At: time.Now(), Comment: "c"}
+	}
+	_, err = of.Approve(ctx, dec(0))
+	must(err)
+	_, err = of.Reject(ctx, dec(1))
+	must(err)
+	d2 := dec(2)
+	d2.Revision = 2
+	_, err = of.Approve(ctx, d2)
+	must(err)
+	// A conflict on ids[3]: another copy at revision 1, chosen by a supervisor.
+	iv3, err := source.DecodeBody(subs[3].Body)
+	must(err)
+	other := *iv3
+	other.Data = &survey.Record{Values: map[string]string{}, Repeats: iv3.Data.Repeats}
+	for k, v := range iv3.Data.Values {
+		other.Data.Values[k] = v
+	}
+	other.Data.Values["/data/interview/demographics/age"] = "77"
+	rs, err := st.Ingest(ctx, intake.BatchMeta{Source: "import", Received: time.Now()}, []intake.Incoming{incoming(t, &other)})
+	must(err)
+	if rs[0].Status != wire.Conflict {
+		t.Fatalf("receipt %s, want conflict", rs[0].Status)
+	}
+	of.Close()
 	st.Close()
 
-	out := t.TempDir()
-	if code, _, stderr := runMain(t, "export", "--db", db, "--out", out); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	exportCSV := func() map[string][]string {
+		out := t.TempDir()
+		if code, _, stderr := runMain(t, "export", "--db", db, "--out", out); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		main := readCSV(t, filepath.Join(out, "returnee.csv"))
+		col := map[string]int{}
+		for i, h := range main[0] {
+			col[h] = i
+		}
+		got := map[string][]string{}
+		for _, r := range main[1:] {
+			got[r[col["KEY"]]] = []string{r[col["ReviewState"]], r[col["interview-demographics-age"]]}
+		}
+		return got
 	}
-	main := readCSV(t, filepath.Join(out, "returnee.csv"))
-	col := map[string]int{}
-	for i, h := range main[0] {
-		col[h] = i
-	}
-	got := map[string]string{}
-	for _, r := range main[1:] {
-		got[r[col["KEY"]]] = r[col["ReviewState"]]
-	}
-	want := map[string]string{ids[0]: "approved", ids[1]: "rejected", ids[2]: "received", ids[3]: "received"}
+	got := exportCSV()
+	want := map[string]string{ids[0]: "approved", ids[1]: "rejected", ids[2]: "received", ids[3]: "hasIssues", ids[4]: "received"}
 	for id, w := range want {
-		if got[id] != w {
-			t.Errorf("%s: ReviewState %q, want %q", id, got[id], w)
+		if got[id][0] != w {
+			t.Errorf("%s: ReviewState %q, want %q", id, got[id][0], w)
 		}
 	}
-	// The command-line export and report are in the dashboard's audit log.
-	if code, _, stderr := runMain(t, "report", "--db", db, "--out", filepath.Join(out, "r.csv")); code != 0 {
+	if len(got) != 6 {
+		t.Errorf("%d rows, want 6 (one per interview, a conflict once)", len(got))
+	}
+	of, err = openOffice(ctx, db)
+	must(err)
+	must(of.ChooseCopy(ctx, office.Choice{ID: ids[3], Revision: 1, Hash: other.ContentHash(), By: "sup", At: time.Now()}))
+	of.Close()
+	got = exportCSV()
+	if got[ids[3]][0] != "received" || got[ids[3]][1] != "77" || len(got) != 6 {
+		t.Errorf("after choosing the other copy: %v (%d rows); want received, age 77, 6 rows", got[ids[3]], len(got))
+	}
+	// The command-line export and report are in the office's audit log.
+	if code, _, stderr := runMain(t, "report", "--db", db, "--out", filepath.Join(t.TempDir(), "r.csv")); code != 0 {
 		t.Fatalf("report: exit %d: %s", code, stderr)
 	}
-	ddb, err = dashboard.OpenDB(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ddb.Close()
-	for _, action := range []string{dashboard.AuditExport, dashboard.AuditReport} {
-		var n int
-		if err := ddb.QueryRowContext(ctx, `SELECT count(*) FROM dash_audit WHERE action = ? AND target = 'returnee' AND user LIKE 'cli:%'`, action).Scan(&n); err != nil {
-			t.Fatal(err)
+	of, err = openOffice(ctx, db)
+	must(err)
+	defer of.Close()
+	for _, action := range []string{"export", "report"} {
+		es, err := of.AuditLog(ctx, action, 0, 10)
+		must(err)
+		n := 0
+		for _, e := range es {
+			if e.Target == "returnee" && strings.HasPrefix(e.User, "cli:") {
+				n++
+			}
 		}
-		if n != 1 {
-			t.Errorf("%d %s entries by cli: in the audit log, want 1", n, action)
+		if want := map[string]int{"export": 2, "report": 1}[action]; n != want {
+			t.Errorf("%d %s entries by cli: in the audit log, want %d", n, action, want)
 		}
 	}
 }
@@ -281,8 +318,16 @@ func TestReportCommand(t *testing.T) {
 	if want := `<td id="universe">` + itoa(consenting) + `</td>`; !strings.Contains(string(b), want) {
 		t.Errorf("report lacks %s", want)
 	}
-	if !strings.Contains(string(b), `href="/interviews?`) {
+	if !strings.Contains(string(b), `href="/interviews?form=returnee&amp;lang=en&amp;`) {
 		t.Errorf("report numbers are not linked")
+	}
+	// The dashboard's address, as README documents it: numbers link to its
+	// list of the interviews they count, for this form.
+	if code, _, stderr := runMain(t, "report", "--db", db, "--out", html, "--link-base", "http://office:8080/dashboard/"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(html); !strings.Contains(string(b), `href="http://office:8080/dashboard/report/interviews?form=returnee&amp;lang=fr&amp;`) {
+		t.Errorf("--link-base of the dashboard does not link to its interview list")
 	}
 	csvPath := filepath.Join(dir, "r.csv")
 	if code, _, stderr := runMain(t, "report", "--db", db, "--out", csvPath); code != 0 {

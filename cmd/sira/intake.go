@@ -39,6 +39,8 @@ func runIntake(ctx context.Context, env *Env, args []string) error {
 		"device":    runIntakeDevice,
 		"pin-reset": runIntakePINReset,
 		"tls":       runIntakeTLS,
+		"backup":    runIntakeBackup,
+		"migrate":   runIntakeMigrate,
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(env.Stderr, intakeUsage)
@@ -74,6 +76,10 @@ const intakeUsage = `Usage: sira intake <subcommand> [flags]
                         ingest a carried file written by 'sira sync --out'
   stats --db PATH [--json]
                         submissions, duplicates, conflicts, bytes received...
+  migrate --from FILE --to postgres://...
+                        move the whole office into PostgreSQL, verified; rerunnable
+  backup --db PATH --out FILE
+                        a consistent copy of an SQLite intake while it serves
   user add|assign|list --db PATH ...
                         dashboard accounts (sira intake user help); the dashboard is at /dashboard/
   key --db PATH [--secret | --rotate]
@@ -90,7 +96,7 @@ const intakeUsage = `Usage: sira intake <subcommand> [flags]
 func intakeFlags(env *Env, name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("sira intake "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	db := fs.String("db", "", "intake database `PATH` (SQLite)")
+	db := fs.String("db", officeDB(env), "intake database: an SQLite `PATH` or postgres://… (default $SIRA_DB)")
 	return fs, db
 }
 
@@ -177,7 +183,12 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	defer st.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	dash, err := openDashboard(ctx, env, st, *db, *tlsCert != "", trusted)
+	of, err := openOffice(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer of.Close()
+	dash, err := openDashboard(ctx, env, st, of, *db, *tlsCert != "", trusted)
 	if err != nil {
 		return err
 	}
@@ -185,7 +196,7 @@ func runIntakeServe(ctx context.Context, env *Env, args []string) error {
 	if dash != nil {
 		onSync = dash.RecordSync
 	}
-	srv, err := newIntakeServerWith(ctx, env, intake.Config{Store: st, OnSync: onSync, TrustedProxies: trusted})
+	srv, err := newIntakeServerWith(ctx, env, intake.Config{Store: st, OnSync: onSync, TrustedProxies: trusted, Office: of})
 	if err != nil {
 		return err
 	}

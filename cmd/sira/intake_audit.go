@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"sira/office"
 	"sira/sync/intake/dashboard"
 )
 
@@ -21,10 +22,20 @@ func cliUser(env *Env) string {
 }
 
 // auditCLI records a token or account change made at the command line in
-// the dashboard's audit log (an SQLite intake holds it; a PostgreSQL one
-// has no dashboard yet). The change is already made: a failure to record
-// it is returned for the command to report.
+// the office's audit log (which the dashboard's audit page reads; SQLite or
+// PostgreSQL), and in an SQLite intake's dash_audit table too, for its
+// older readers. The change is already made: a failure to record it is
+// returned for the command to report.
 func auditCLI(ctx context.Context, env *Env, path, action, target, detail string) error {
+	of, err := openOffice(ctx, path)
+	if err != nil {
+		return err
+	}
+	err = of.Audit(ctx, office.AuditEntry{At: time.Now(), User: cliUser(env), Action: action, Target: target, Detail: detail})
+	of.Close()
+	if err != nil {
+		return err
+	}
 	if !intakeIsFile(path) {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/term"
 
+	"sira/office"
 	"sira/sync/intake"
 	"sira/sync/intake/dashboard"
 )
@@ -88,12 +89,22 @@ func confirmSecret(env *Env) error {
 	return nil
 }
 
-// auditKey records a use of the office key in the store's key log and,
-// when the dashboard's tables are in the SQLite file, in its audit log.
+// auditKey records a use of the office key in the store's key log, in the
+// office's audit log (which the dashboard's audit page reads) and, when
+// the dashboard's tables are in the SQLite file, in dash_audit too.
 func auditKey(ctx context.Context, env *Env, st intake.Store, db, action, detail string) error {
 	now := time.Now()
 	who := cliUser(env)
 	if err := st.RecordKeyEvent(ctx, intake.KeyEvent{At: now, Who: who, Action: action, Detail: detail}); err != nil {
+		return err
+	}
+	of, err := openOffice(ctx, db)
+	if err != nil {
+		return err
+	}
+	err = of.Audit(ctx, office.AuditEntry{At: now, User: who, Action: action, Target: "office key", Detail: detail})
+	of.Close()
+	if err != nil {
 		return err
 	}
 	if !intakeIsFile(db) {

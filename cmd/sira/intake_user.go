@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/term"
 
+	"sira/office"
 	"sira/sync/intake"
 	"sira/sync/intake/dashboard"
 )
@@ -213,7 +214,7 @@ func readPassword(env *Env, fromStdin bool) (string, error) {
 // until ctx ends. It returns nil, with a note, for a PostgreSQL intake: the
 // sync API is then served without the dashboard. The caller mounts it on
 // the server and passes its RecordSync as the server's OnSync.
-func openDashboard(ctx context.Context, env *Env, st intake.Store, path string, tls bool, proxies intake.Proxies) (*dashboard.Dashboard, error) {
+func openDashboard(ctx context.Context, env *Env, st intake.Store, of office.Store, path string, tls bool, proxies intake.Proxies) (*dashboard.Dashboard, error) {
 	if !intakeIsFile(path) {
 		fmt.Fprintln(env.Stderr, "sira intake: the dashboard needs an SQLite intake database; serving the sync API only")
 		return nil, nil
@@ -225,7 +226,7 @@ func openDashboard(ctx context.Context, env *Env, st intake.Store, path string, 
 	// Behind a TLS-terminating proxy, SIRA_SECURE_COOKIES=1 marks the
 	// session cookie Secure (it always is when sira itself serves TLS).
 	secure := tls || env.Getenv != nil && env.Getenv("SIRA_SECURE_COOKIES") == "1"
-	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, Logger: slog.New(slog.NewTextHandler(env.Stderr, nil)),
+	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, Office: of, Logger: slog.New(slog.NewTextHandler(env.Stderr, nil)),
 		SecureCookies: secure, TrustedProxies: proxies})
 	if err != nil {
 		db.Close()

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sira/office/source"
 	"strings"
 
 	"filippo.io/age"
@@ -92,7 +93,7 @@ per form, as sira export does at the office.`)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	src := &intakeSource{st: ist}
+	src := &intakeSource{&source.Source{Intake: ist}}
 	fis, err := lst.Forms(ctx)
 	if err != nil {
 		return err

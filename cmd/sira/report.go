@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"sira/office"
 	"sira/report"
-	"sira/sync/intake/dashboard"
 )
 
 // runReport is the "report" subcommand: the migration statistics tables of
@@ -19,12 +19,12 @@ import (
 func runReport(ctx context.Context, env *Env, args []string) error {
 	fl := flag.NewFlagSet("sira report", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	db := fl.String("db", "", "intake server database `path` (required)")
+	db := fl.String("db", officeDB(env), "intake database: an SQLite `path` or postgres://… (default $SIRA_DB; required)")
 	formID := fl.String("form", "returnee", "form `id` to report on")
 	out := fl.String("out", "", "output `file`: .html or .csv (default: HTML on standard output)")
 	lang := fl.String("lang", "fr", "language of labels: fr or en")
 	small := fl.Int("small", report.DefaultSmallCell, "flag cells counting fewer than `N` interviews")
-	linkBase := fl.String("link-base", "", "`URL` of the dashboard's interview list; each number links to URL?<filter> (not with --publish)")
+	linkBase := fl.String("link-base", "", "the dashboard's `URL` (http://HOST:8080/dashboard/); each number links to the interviews it counts (not with --publish)")
 	publish := fl.Bool("publish", false, "write a file for circulation: counts below --small suppressed (with complementary suppression), percentages on small bases suppressed, no interview links, no cube")
 	approvedOnly := fl.Bool("approved-only", false, "count only interviews approved in review (default: all, including unreviewed and rejected)")
 	flowID := fl.String("flow-form", "flow_count", "`id` of the daily flow count form whose counts weight the interviews (none if not published)")
@@ -75,7 +75,7 @@ func runReport(ctx context.Context, env *Env, args []string) error {
 	if err := writeReport(ctx, env, src, ro); err != nil {
 		return err
 	}
-	return src.audit(ctx, env, *db, dashboard.AuditReport, *formID, "sira report "+format)
+	return src.audit(ctx, env, office.AuditReport, *formID, "sira report "+format)
 }
 
 // reportOptions are the report command's choices.
@@ -118,7 +118,7 @@ func writeReport(ctx context.Context, env *Env, src interviewSource, o reportOpt
 		if format == "csv" {
 			err = report.WriteCSV(w, r, lang)
 		} else {
-			err = report.WriteHTML(w, r, report.HTMLOptions{Lang: lang, LinkBase: linkBase})
+			err = report.WriteHTML(w, r, report.HTMLOptions{Lang: lang, LinkBase: report.LinkBase(linkBase, f.ID, lang)})
 		}
 		if err != nil {
 			return err

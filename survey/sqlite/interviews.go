@@ -651,6 +651,25 @@ func (s *Store) Reject(ctx context.Context, id, comment string, revision int, ha
 	})
 }
 
+// WithdrawRejection implements survey.Store.
+func (s *Store) WithdrawRejection(ctx context.Context, id string, revision int, hash string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		st, rev, h, err := lifecycle(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if st != survey.StatusRejected || rev != revision || (hash != "" && h != hash) {
+			return fmt.Errorf("withdraw the rejection of interview %s: it is %s at revision %d, not rejected at %d: %w", id, st, rev, revision, survey.ErrConflict)
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE interviews SET status = ?, comment = '', updated = ? WHERE id = ?",
+			string(survey.StatusAcknowledged), s.now().UnixNano(), id)
+		if err != nil {
+			return fmt.Errorf("withdraw the rejection of interview %s: %w", id, err)
+		}
+		return nil
+	})
+}
+
 // Reopen implements survey.Store.
 func (s *Store) Reopen(ctx context.Context, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {

@@ -24,6 +24,10 @@ const (
 	// settingRejections + server URL: the highest rejection Seq applied from
 	// that server (sequence numbers are per server).
 	settingRejections = "sync.rejections_after "
+	// settingOffice + server URL: the office id that server named; the
+	// cursor is then kept under settingRejections + "office:" + id, shared
+	// by every address of one office, so a notice arrives once.
+	settingOffice = "sync.office "
 	// settingInvalid + id + " " + hash: the server's reason for refusing
 	// that exact content; it is not sent again unchanged.
 	settingInvalid = "sync.invalid "
@@ -41,6 +45,7 @@ type Result struct {
 	AttachBytes   int64         `json:"attachment_bytes"` // attachment bytes uploaded
 	Forms         int           `json:"forms"`            // form versions received
 	Rejections    int           `json:"rejections"`       // rejected interviews received
+	Withdrawals   int           `json:"withdrawals"`      // rejections withdrawn by the office (back to acknowledged)
 	BytesSent     int64         `json:"bytes_sent"`       // request bodies
 	BytesReceived int64         `json:"bytes_received"`   // response bodies
 	Retries       int64         `json:"retries"`
@@ -539,10 +544,27 @@ func (s *session) quarantine(ctx context.Context, p *pending, reason string, rem
 	}
 }
 
-// downstream fetches new form versions and rejections, page by page.
+// downstream fetches new form versions and notices (rejections and their
+// withdrawals), page by page. The cursor (the highest notice Seq applied)
+// is kept per office when the server names it, else per address. After
+// applying notices it asks once more with the new cursor, which tells the
+// office the laptop has them (a rejection acknowledged can no longer be
+// withdrawn).
 func (s *session) downstream(ctx context.Context) error {
 	s.report("downstream", 0)
 	key := settingRejections + s.cl.c.base
+	if off, err := s.st.Setting(ctx, settingOffice+s.cl.c.base); err == nil && off != "" {
+		key = settingRejections + "office:" + off
+	}
+	cursor := func(k string) int64 {
+		v, err := s.st.Setting(ctx, k)
+		if err != nil {
+			return 0
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		return n
+	}
+	after := cursor(key)
 	resetKey := settingPINResets + s.cl.c.base
 	device, err := s.st.DeviceID(ctx)
 	if err != nil {
@@ -553,12 +575,9 @@ func (s *session) downstream(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("sync: forms: %w", err)
 		}
-		req := wire.DownstreamRequest{Forms: make([]string, 0, len(fis))}
+		req := wire.DownstreamRequest{Forms: make([]string, 0, len(fis)), RejectionsAfter: after}
 		for _, fi := range fis {
 			req.Forms = append(req.Forms, fi.Hash)
-		}
-		if v, err := s.st.Setting(ctx, key); err == nil {
-			req.RejectionsAfter, _ = strconv.ParseInt(v, 10, 64)
 		}
 		req.Device = device
 		if v, err := s.st.Setting(ctx, resetKey); err == nil {
@@ -595,41 +614,83 @@ func (s *session) downstream(ctx context.Context) error {
 			}
 			s.res.Forms++
 		}
-		after := req.RejectionsAfter
+		if d.Office != "" && key != settingRejections+"office:"+d.Office {
+			// This address names its office for the first time: from now
+			// on the cursor is the office's, and what another address of
+			// it already delivered is not applied again.
+			key = settingRejections + "office:" + d.Office
+			after = max(after, cursor(key))
+			if err := s.st.SetSetting(ctx, key, strconv.FormatInt(after, 10)); err != nil {
+				return fmt.Errorf("sync: %w", err)
+			}
+			if err := s.st.SetSetting(ctx, settingOffice+s.cl.c.base, d.Office); err != nil {
+				return fmt.Errorf("sync: %w", err)
+			}
+		}
+		applied := 0
 		for _, r := range d.Rejections {
-			if err := applyRejection(ctx, s.st, s.cl.log, r); err != nil {
+			if r.Seq <= after {
+				continue
+			}
+			withdraw, err := applyRejection(ctx, s.st, s.cl.log, r)
+			if err != nil {
 				return err
 			}
-			s.res.Rejections++
-			after = max(after, r.Seq)
+			if withdraw {
+				s.res.Withdrawals++
+			} else {
+				s.res.Rejections++
+			}
+			applied++
+			after = r.Seq
 			// Stored after each one: a cut session never applies one twice
 			// nor skips one.
 			if err := s.st.SetSetting(ctx, key, strconv.FormatInt(after, 10)); err != nil {
 				return fmt.Errorf("sync: %w", err)
 			}
 		}
-		if !d.More || len(d.Rejections) == 0 {
+		if (!d.More || len(d.Rejections) == 0) && applied == 0 {
 			return nil
 		}
 	}
 	return nil
 }
 
-// applyRejection turns the laptop's copy of a rejected interview into a
-// rejected one with the supervisor's comment, or stores the server's copy
-// when the laptop does not hold it (a replaced laptop). A rejection of a
-// revision the laptop has already moved past, or of other content at that
-// revision (another laptop's copy, kept as a conflict at the office), is
-// ignored.
-func applyRejection(ctx context.Context, st survey.Store, log *slog.Logger, r wire.Rejection) error {
-	err := st.Reject(ctx, r.ID, r.Comment, r.Revision, r.Hash)
+// applyRejection applies one notice. A rejection turns the laptop's copy of
+// the interview into a rejected one with the supervisor's comments, or
+// stores the server's copy when the laptop does not hold it (a replaced
+// laptop); a rejection of a revision the laptop has moved past, or of
+// other content at that revision (another laptop's copy, kept as a
+// conflict at the office), is ignored. A withdrawal returns a rejected
+// interview to acknowledged; one the enumerator already reopened stays a
+// draft (the office then receives its next revision). withdraw reports
+// which kind it was.
+func applyRejection(ctx context.Context, st survey.Store, log *slog.Logger, r wire.Rejection) (withdraw bool, err error) {
+	switch r.Kind {
+	case "":
+	case wire.RejectionWithdraw:
+		err := st.WithdrawRejection(ctx, r.ID, r.Revision, r.Hash)
+		switch {
+		case err == nil:
+			return true, survey.SetRejectionQuestions(ctx, st, r.ID, nil)
+		case errors.Is(err, survey.ErrConflict), errors.Is(err, survey.ErrNotFound):
+			return true, nil
+		}
+		return true, fmt.Errorf("sync: withdraw the rejection of %s: %w", r.ID, err)
+	default:
+		log.Warn("sync: a notice of an unknown kind from the server; skipped", "kind", r.Kind, "id", r.ID)
+		return false, nil
+	}
+	err = st.Reject(ctx, r.ID, r.Comment, r.Revision, r.Hash)
 	switch {
-	case err == nil, errors.Is(err, survey.ErrConflict):
-		return nil
+	case err == nil:
+		return false, survey.SetRejectionQuestions(ctx, st, r.ID, r.Questions)
+	case errors.Is(err, survey.ErrConflict):
+		return false, nil
 	case errors.Is(err, survey.ErrLocked):
 		// An enumerator with no key on this laptop: nothing to seal it for.
 		log.Warn("sync: rejection for an enumerator with no key on this laptop; not stored here", "id", r.ID)
-		return nil
+		return false, nil
 	case errors.Is(err, survey.ErrNotFound) && r.Interview != nil:
 		iv := *r.Interview
 		iv.Status = survey.StatusRejected
@@ -637,7 +698,7 @@ func applyRejection(ctx context.Context, st survey.Store, log *slog.Logger, r wi
 		err := st.Insert(ctx, []*survey.Interview{&iv})
 		if errors.Is(err, survey.ErrLocked) {
 			log.Warn("sync: rejected interview of an enumerator with no key on this laptop; not stored here", "id", r.ID, "revision", r.Revision)
-			return nil
+			return false, nil
 		}
 		if errors.Is(err, survey.ErrNotFound) {
 			// It cites an attachment this laptop never held (made on
@@ -645,16 +706,16 @@ func applyRejection(ctx context.Context, st survey.Store, log *slog.Logger, r wi
 			// would stop this rejection, and every later one, at each
 			// session; the laptop holding the files applies it.
 			log.Warn("sync: rejected interview cites files this laptop lacks; not stored here", "id", r.ID, "revision", r.Revision)
-			return nil
+			return false, nil
 		}
 		if err != nil && !errors.Is(err, survey.ErrExists) {
-			return fmt.Errorf("sync: store rejected interview %s: %w", r.ID, err)
+			return false, fmt.Errorf("sync: store rejected interview %s: %w", r.ID, err)
 		}
-		return nil
+		return false, survey.SetRejectionQuestions(ctx, st, r.ID, r.Questions)
 	case errors.Is(err, survey.ErrNotFound):
-		return nil
+		return false, nil
 	}
-	return fmt.Errorf("sync: reject %s: %w", r.ID, err)
+	return false, fmt.Errorf("sync: reject %s: %w", r.ID, err)
 }
 
 // drafts counts the laptop's interviews still in draft, over every form.

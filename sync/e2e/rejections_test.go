@@ -68,7 +68,13 @@ func TestRejectedAgainAndReplayed(t *testing.T) {
 	if err := l.store.SaveData(ctx, target, draft.Data); err != nil {
 		t.Fatal(err)
 	}
-	key := "sync.rejections_after " + url
+	// The cursor is the office's (the server names its office), shared by
+	// every address of it.
+	off, err := l.store.Setting(ctx, "sync.office "+url)
+	if err != nil {
+		t.Fatalf("office of %s: %v", url, err)
+	}
+	key := "sync.rejections_after office:" + off
 	if _, err := l.store.Setting(ctx, key); err != nil {
 		t.Fatalf("rejection cursor %q: %v", key, err)
 	}

@@ -1,7 +1,13 @@
 package intake
 
 import (
+	"context"
+	"fmt"
+	"math"
 	"net/http"
+
+	"sira/office"
+	"sira/survey"
 
 	"sira/sync/wire"
 )
@@ -62,7 +68,12 @@ func (s *Server) handleDownstream(w http.ResponseWriter, r *http.Request, tok *T
 	}
 	var rej []wire.Rejection
 	if !tok.IsRelay() {
-		rej, err = s.store.Rejections(ctx, tok.Enumerator, req.RejectionsAfter, maxRejections)
+		// A relay holds no rejection for a laptop: its cursor acknowledges nothing.
+		if s.office != nil {
+			rej, err = s.notices(ctx, tok, req)
+		} else {
+			rej, err = s.store.Rejections(ctx, tok.Enumerator, req.RejectionsAfter, maxRejections)
+		}
 		if err != nil {
 			return err
 		}
@@ -77,4 +88,48 @@ func (s *Server) handleDownstream(w http.ResponseWriter, r *http.Request, tok *T
 	writeJSON(w, http.StatusOK, out)
 	s.synced(r.Context(), tok, nil)
 	return nil
+}
+
+// notices answers the downstream of a laptop (never a relay's: the caller
+// checks) from the office domain: the laptop's cursor first acknowledges
+// what it applied (not the "nothing, thanks" cursor of math.MaxInt64),
+// then the notices after it, rejections with the rejected submission as
+// this office holds it.
+func (s *Server) notices(ctx context.Context, tok *Token, req wire.DownstreamRequest) ([]wire.Rejection, error) {
+	if req.RejectionsAfter > 0 && req.RejectionsAfter != math.MaxInt64 {
+		if err := s.office.Acknowledge(ctx, tok.Enumerator, req.RejectionsAfter, s.now()); err != nil {
+			return nil, err
+		}
+	}
+	ns, err := s.office.Notices(ctx, tok.Enumerator, req.RejectionsAfter, maxRejections)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wire.Rejection, 0, len(ns))
+	for _, n := range ns {
+		r := wire.Rejection{Seq: n.Seq, ID: n.ID, Revision: n.Revision, Hash: n.Hash, Comment: n.Comment, By: n.By, At: n.At}
+		r.Questions = n.Questions
+		if n.Kind == office.NoticeWithdraw {
+			r.Kind = wire.RejectionWithdraw
+			out = append(out, r)
+			continue
+		}
+		subs, err := s.store.Submissions(ctx, n.ID)
+		if err != nil {
+			return nil, fmt.Errorf("notice %d: %w", n.Seq, err)
+		}
+		for _, sub := range subs {
+			if sub.Hash != n.Hash {
+				continue
+			}
+			iv, err := sub.Interview()
+			if err != nil {
+				return nil, err
+			}
+			iv.Status, iv.Comment = survey.StatusRejected, n.Comment
+			r.Interview = iv
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"sira/forms"
+	"sira/office"
 	"sira/survey"
 	"sira/sync/wire"
 )
@@ -44,6 +45,12 @@ type Config struct {
 	// sync and the drafts count its laptop reports (nil when it reports
 	// none, and always nil for downstream). It must not block for long.
 	OnSync func(ctx context.Context, tok *Token, drafts *int)
+	// Office, when set, is the office domain: downstream rejections and
+	// their withdrawals are its notices (instead of Store.Rejections), a
+	// laptop's RejectionsAfter acknowledges them, and answers carry its
+	// office id. Several servers on one office database then deliver each
+	// notice once.
+	Office office.Store
 
 	// TokenRequests bounds the requests one token has in progress at once
 	// (default 6); more are answered 429.
@@ -87,6 +94,7 @@ type Server struct {
 	codecs map[string]*formEntry // by form hash; "" is the generic codec
 
 	onSync func(context.Context, *Token, *int)
+	office office.Store
 
 	notify  chan struct{} // a batch was stored (for the relay's forwarder)
 	batches chan struct{} // semaphore of batches in progress
@@ -110,7 +118,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		store: cfg.Store, log: cfg.Logger, now: cfg.Now, lim: cfg.Limits, maxChunk: cfg.MaxChunk,
-		validate: cfg.Validate, onSync: cfg.OnSync, mux: http.NewServeMux(), codecs: map[string]*formEntry{},
+		validate: cfg.Validate, onSync: cfg.OnSync, office: cfg.Office, mux: http.NewServeMux(), codecs: map[string]*formEntry{},
 		notify: make(chan struct{}, 1),
 	}
 	if s.log == nil {
@@ -153,6 +161,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s.mux.Handle("HEAD "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentHead))
 	s.mux.Handle("PUT "+wire.PathAttachment+"{sha}", s.api(s.handleAttachmentPut))
 	s.mux.Handle("POST "+wire.PathDownstream, s.api(s.handleDownstream))
+	s.mux.HandleFunc("GET "+PathHealth, s.handleHealth)
+	s.mux.HandleFunc("GET "+PathReady, s.handleReady)
 	s.mux.Handle("POST "+wire.PathEnrol, s.api(s.handleEnrol))
 	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request, _ *Token) error {
 		return wire.Errorf(wire.CodeNotFound, "no API endpoint %s %s", r.Method, r.URL.Path)

@@ -142,7 +142,10 @@ type Downstream struct {
 	Rejections []Rejection   `json:"rejections"`
 	More       bool          `json:"more,omitempty"` // more rejections wait: ask again with the highest Seq received
 	// Office and Recipient are the office's id and current age recipient,
-	// so a key rotation reaches its laptops at their next contact.
+	// so a key rotation reaches its laptops at their next contact. The
+	// laptop also keeps its RejectionsAfter per Office, not per address:
+	// syncing through two servers or addresses of one office delivers each
+	// notice once (a new id after a rotation keeps the highest cursor).
 	Office    string     `json:"office,omitempty"`
 	Recipient string     `json:"recipient,omitempty"`
 	PINResets []PINReset `json:"pin_resets,omitempty"`
@@ -161,8 +164,15 @@ type FormVersion struct {
 // submitted it. Seq increases on the server; the laptop stores the highest
 // it has applied and sends it as RejectionsAfter, so delivery is exact and
 // resumable.
+//
+// Kind "withdraw" withdraws an earlier rejection of the same ID, Revision
+// and Hash (a supervisor approved it before the laptop acknowledged it):
+// a laptop holding that rejection returns the interview to acknowledged;
+// one that does not ignores it. Interview is nil on withdrawals.
 type Rejection struct {
 	Seq       int64             `json:"seq"`
+	Kind      string            `json:"kind,omitempty"` // "" (a rejection) or RejectionWithdraw
+	Questions []QuestionComment `json:"questions,omitempty"`
 	ID        string            `json:"id"`
 	Revision  int               `json:"revision"`
 	Hash      string            `json:"hash"`
@@ -171,3 +181,10 @@ type Rejection struct {
 	At        time.Time         `json:"at"`
 	Interview *survey.Interview `json:"interview"` // the rejected submission as the server holds it
 }
+
+// RejectionWithdraw is the Kind of a withdrawal.
+const RejectionWithdraw = "withdraw"
+
+// QuestionComment is a supervisor's comment on one question of a rejected
+// interview; Field is the question's path (survey.Ref.Path).
+type QuestionComment = survey.QuestionComment

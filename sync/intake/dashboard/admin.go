@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"sira/export"
+	"sira/office"
 	"sira/report"
 	"sira/sync/intake"
 )
@@ -23,93 +25,35 @@ type Pair struct {
 }
 
 type duplicatesData struct {
+	Rule      string // the rule in words
 	Settings  DupSettings
 	Pairs     []Pair
 	Conflicts []Row
 }
 
-// dupRecent is how far back probable duplicates are looked for: pairs
-// whose later interview started in the last dupRecent days.
-const dupRecent = 31
-
-// Duplicates returns the undecided probable duplicate pairs u may see,
-// newest first, at most limit: interviews of the same form with the same
-// exact-match keys (kx), numeric keys within the tolerance, at most Days
-// apart, the later one started in the last dupRecent days. The rows are
-// streamed in key order and compared within each key's sliding window of
-// days, so the cost is the rows of the period, not pairs of a million.
+// Duplicates returns the open probable duplicate pairs u may see (both
+// interviews in u's scope), newest first, at most limit, and the rule.
+// The office finds them as interviews arrive, each checked against every
+// other through the index of the rule's keys (office.DupRule).
 func (d *Dashboard) Duplicates(ctx context.Context, u *User, limit int) ([]Pair, DupSettings, error) {
 	ds, err := d.DupSettings(ctx)
 	if err != nil {
 		return nil, ds, err
 	}
-	decided := map[[2]string]bool{}
-	drows, err := d.db.QueryContext(ctx, `SELECT a, b FROM dash_decisions WHERE kind = 'duplicate'`)
+	const maxPairs = 5000 // read before the ones u may see are kept
+	ps, err := d.office.Pairs(ctx, office.PairOpen, maxPairs)
 	if err != nil {
 		return nil, ds, fmt.Errorf("duplicates: %w", err)
 	}
-	for drows.Next() {
-		var a, b string
-		if err := drows.Scan(&a, &b); err != nil {
-			drows.Close()
-			return nil, ds, fmt.Errorf("duplicates: %w", err)
-		}
-		decided[[2]string{a, b}] = true
-	}
-	drows.Close()
-	today := d.now().UTC().Truncate(24 * time.Hour)
-	recent := today.AddDate(0, 0, -dupRecent).Format(time.DateOnly)
-	since := today.AddDate(0, 0, -dupRecent-ds.Days).Format(time.DateOnly)
-	w, args := scope(u)
-	rows, err := d.db.QueryContext(ctx, `SELECT form, kx, kn, day, id, post, enumerator, started FROM dash_interviews
-		WHERE day >= ? AND kx != '' AND `+w+` ORDER BY form, kx, day`, append([]any{since}, args...)...)
-	if err != nil {
-		return nil, ds, fmt.Errorf("duplicates: %w", err)
-	}
-	defer rows.Close()
-	type cand struct {
-		form, kx string
-		kn       sql.NullFloat64
-		day      time.Time
-		row      Row
-	}
-	const maxPairs = 5000 // collected before the newest are kept
 	var out []Pair
-	var win []cand // the current key's rows within Days of the newest
-	for rows.Next() {
-		var c cand
-		var day, started string
-		if err := rows.Scan(&c.form, &c.kx, &c.kn, &day, &c.row.ID, &c.row.Post, &c.row.Enumerator, &started); err != nil {
-			return nil, ds, fmt.Errorf("duplicates: %w", err)
+	for _, p := range ps {
+		a, errA := d.visible(ctx, u, p.A)
+		b, errB := d.visible(ctx, u, p.B)
+		if errA != nil || errB != nil {
+			continue // out of u's scope, or not projected yet
 		}
-		c.day, _ = time.Parse(time.DateOnly, day)
-		c.row.Started = parseSort(started)
-		if len(win) > 0 && (win[0].form != c.form || win[0].kx != c.kx) {
-			win = win[:0]
-		}
-		for len(win) > 0 && c.day.Sub(win[0].day) > time.Duration(ds.Days)*24*time.Hour {
-			win = win[1:]
-		}
-		if day >= recent {
-			for _, o := range win {
-				if o.kn.Valid != c.kn.Valid || (c.kn.Valid && math.Abs(o.kn.Float64-c.kn.Float64) > ds.Tolerance) {
-					continue
-				}
-				a, b := o.row, c.row
-				if b.ID < a.ID {
-					a, b = b, a
-				}
-				if decided[[2]string{a.ID, b.ID}] || len(out) >= maxPairs {
-					continue
-				}
-				days := int(c.day.Sub(o.day).Hours() / 24)
-				out = append(out, Pair{A: a, B: b, DaysApart: days})
-			}
-		}
-		win = append(win, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, ds, fmt.Errorf("duplicates: %w", err)
+		days := int(math.Round(math.Abs(a.Started.UTC().Truncate(24*time.Hour).Sub(b.Started.UTC().Truncate(24*time.Hour)).Hours() / 24)))
+		out = append(out, Pair{A: *a, B: *b, DaysApart: days})
 	}
 	newest := func(p Pair) time.Time {
 		if p.A.Started.After(p.B.Started) {
@@ -131,6 +75,7 @@ func (d *Dashboard) duplicates(w http.ResponseWriter, r *http.Request, s *sessio
 	if data.Pairs, data.Settings, err = d.Duplicates(ctx, s.user, 200); err != nil {
 		return err
 	}
+	data.Rule = data.Settings.Describe(d.lang(w, r))
 	wh, args := scope(s.user)
 	rows, err := d.db.QueryContext(ctx, `SELECT id, post, enumerator, revision, received FROM dash_interviews
 		WHERE status = 'conflict' AND `+wh+`
@@ -163,7 +108,8 @@ func (d *Dashboard) duplicates(w http.ResponseWriter, r *http.Request, s *sessio
 func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	kind, a, b, state := r.PostFormValue("kind"), r.PostFormValue("a"), r.PostFormValue("b"), r.PostFormValue("state")
-	if (kind != "duplicate" && kind != "conflict") || (state != "confirmed" && state != "dismissed") {
+	// Conflicts are settled by choosing a copy (conflicts.go), not here.
+	if kind != "duplicate" || (state != "confirmed" && state != "dismissed") {
 		return errStatus(http.StatusBadRequest, "err_form")
 	}
 	if _, err := d.visible(ctx, s.user, a); err != nil {
@@ -174,10 +120,9 @@ func (d *Dashboard) decide(w http.ResponseWriter, r *http.Request, s *session) e
 			return err
 		}
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT INTO dash_decisions (kind, a, b, state, by, at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (kind, a, b) DO UPDATE SET state = excluded.state, by = excluded.by, at = excluded.at`,
-		kind, a, b, state, s.user.Name, stamp(d.now()))
-	if err != nil {
+	if err := d.office.DecidePair(ctx, a, b, state, s.user.Name, d.now()); errors.Is(err, office.ErrNotFound) {
+		return errStatus(http.StatusNotFound, "err_notfound")
+	} else if err != nil {
 		return fmt.Errorf("decision: %w", err)
 	}
 	d.audit(ctx, s.user.Name, AuditDecision, a+" "+b, kind+" "+state)
@@ -189,6 +134,8 @@ type tokenRow struct {
 	intake.Token
 	LastSync time.Time
 	Drafts   int64
+	Post     string // of the enumerator's latest interview
+	Silent   bool   // valid, and no sync for longer than silentAfter
 }
 
 type devicesData struct {
@@ -211,11 +158,17 @@ func (d *Dashboard) devicesData(ctx context.Context) (*devicesData, error) {
 		by[s.token] = s
 	}
 	data := &devicesData{}
+	now := d.now()
 	for _, t := range ts {
 		row := tokenRow{Token: t, Drafts: -1}
 		if s, ok := by[t.ID]; ok {
 			row.LastSync, row.Drafts = s.last, s.drafts
 		}
+		err := d.db.QueryRowContext(ctx, `SELECT post FROM dash_totals WHERE enumerator = ? ORDER BY last_received DESC LIMIT 1`, t.Enumerator).Scan(&row.Post)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		row.Silent = t.Revoked.IsZero() && (row.LastSync.IsZero() || now.Sub(row.LastSync) > silentAfter)
 		data.Tokens = append(data.Tokens, row)
 	}
 	return data, nil
@@ -280,16 +233,11 @@ type settingsData struct {
 func (d *Dashboard) settings(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	data := &settingsData{}
-	tg, err := d.targets(ctx)
+	tg, err := d.office.Targets(ctx)
 	if err != nil {
 		return err
 	}
-	var lines []string
-	for k, n := range tg {
-		lines = append(lines, fmt.Sprintf("%s=%d", k, n))
-	}
-	sortStrings(lines)
-	data.Targets = strings.Join(lines, "\n")
+	data.Targets = FormatTargets(tg)
 	if data.Dup, err = d.DupSettings(ctx); err != nil {
 		return err
 	}
@@ -304,41 +252,6 @@ func (d *Dashboard) settings(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	d.render(w, http.StatusOK, "settings", v)
 	return nil
-}
-
-// ParseTargets reads "post:CODE=N" / "enumerator:NAME=N" lines.
-func ParseTargets(s string) (map[string]int64, error) {
-	out := map[string]int64{}
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		k, n, ok := strings.Cut(line, "=")
-		kind, key, ok2 := strings.Cut(strings.TrimSpace(k), ":")
-		v, err := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
-		if !ok || !ok2 || (kind != "post" && kind != "enumerator") || strings.TrimSpace(key) == "" || err != nil || v < 0 {
-			return nil, fmt.Errorf("target line %q: want post:CODE=N or enumerator:NAME=N", line)
-		}
-		out[kind+":"+strings.TrimSpace(key)] = v
-	}
-	return out, nil
-}
-
-// SetTargets replaces every target.
-func (d *Dashboard) SetTargets(ctx context.Context, tg map[string]int64) error {
-	return inTx(ctx, d.db, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM dash_targets`); err != nil {
-			return err
-		}
-		for k, n := range tg {
-			kind, key, _ := strings.Cut(k, ":")
-			if _, err := tx.ExecContext(ctx, `INSERT INTO dash_targets (kind, key, target) VALUES (?, ?, ?)`, kind, key, n); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 func (d *Dashboard) setTargets(w http.ResponseWriter, r *http.Request, s *session) error {

@@ -43,7 +43,7 @@ func newAPIEnv(tb testing.TB, page int) *env {
 	}
 	tb.Cleanup(func() { db.Close() })
 	ck := &clock{t: time.Now().UTC()}
-	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, KDF: testKDF, Now: ck.Now, Logger: slogDiscard(), APIPageSize: page})
+	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, Office: openOffice(tb, path), KDF: testKDF, Now: ck.Now, Logger: slogDiscard(), APIPageSize: page})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"sira/office"
 )
 
 // Audit actions recorded in dash_audit.
@@ -38,11 +40,18 @@ type AuditEntry struct {
 	Detail string // never an answer
 }
 
-// audit records an entry; a failure is logged, not shown: the action
-// itself already happened.
+// audit records an entry in the office's audit log (which the audit page
+// reads, with the command line's exports and reports); a failure is logged,
+// not shown: the action itself already happened. The dashboard's own
+// dash_audit table is still written, for readers of the older file.
 func (d *Dashboard) audit(ctx context.Context, user, action, target, detail string) {
-	_, err := d.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO dash_audit (at, user, action, target, detail) VALUES (?, ?, ?, ?, ?)`,
-		stamp(d.now()), user, action, target, detail)
+	ctx = context.WithoutCancel(ctx)
+	now := d.now()
+	if err := d.office.Audit(ctx, office.AuditEntry{At: now, User: user, Action: action, Target: target, Detail: detail}); err != nil {
+		d.log.Error("dashboard: audit", "action", action, "user", user, "err", err)
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO dash_audit (at, user, action, target, detail) VALUES (?, ?, ?, ?, ?)`,
+		stamp(now), user, action, target, detail)
 	if err != nil {
 		d.log.Error("dashboard: audit", "action", action, "user", user, "err", err)
 	}
@@ -59,24 +68,16 @@ func RecordAudit(ctx context.Context, db *sql.DB, at time.Time, user, action, ta
 	return nil
 }
 
-// Audit returns the latest audit entries, newest first, at most limit;
-// action "" means all.
+// Audit returns the latest entries of the office's audit log, newest
+// first, at most limit; action "" means all.
 func (d *Dashboard) Audit(ctx context.Context, action string, limit int) ([]AuditEntry, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT seq, at, user, action, target, detail FROM dash_audit
-		WHERE ? = '' OR action = ? ORDER BY seq DESC LIMIT ?`, action, action, limit)
+	es, err := d.office.AuditLog(ctx, action, 0, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var at string
-		if err := rows.Scan(&e.Seq, &at, &e.User, &e.Action, &e.Target, &e.Detail); err != nil {
-			return nil, fmt.Errorf("audit: %w", err)
-		}
-		e.At = parseStamp(at)
-		out = append(out, e)
+	out := make([]AuditEntry, 0, len(es))
+	for _, e := range es {
+		out = append(out, AuditEntry{Seq: e.Seq, At: e.At, User: e.User, Action: e.Action, Target: e.Target, Detail: e.Detail})
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -149,7 +149,7 @@ func benchDashboard(b *testing.B) (*dashboard.Dashboard, *sql.DB) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, Logger: slogDiscard()})
+	d, err := dashboard.New(dashboard.Config{DB: db, Store: st, Office: openOffice(b, path), Logger: slogDiscard()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"sira/office"
 	"sira/survey"
 	lsqlite "sira/survey/sqlite"
 	"sira/survey/vault"
@@ -155,7 +156,7 @@ func TestBrowserRejectRoundTrip(t *testing.T) {
 	e.addUser("bureau", dashboard.RoleAdmin, nil, nil)
 	u := &dashboard.Users{DB: e.db, KDF: testKDF}
 	must(t, u.Add(e.ctx, dashboard.User{Name: "sup", Role: dashboard.RoleSupervisor, Posts: []string{"gogui"}}, password))
-	must(t, e.d.SetTargets(e.ctx, map[string]int64{"post:gogui": 20, "post:diboli": 15, "enumerator:awa": 12}))
+	must(t, e.d.SetTargets(e.ctx, []office.Target{{Scope: "post", Key: "gogui", Period: "month", N: 20}, {Scope: "post", Key: "diboli", Period: "month", N: 15}, {Scope: "enumerator", Key: "awa", Period: "month", N: 12}}))
 
 	ivs := e.simulate(6, 21, "awa", "gogui", nil)
 	for _, iv := range ivs {

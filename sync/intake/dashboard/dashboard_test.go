@@ -9,12 +9,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"sira/office"
 	"sira/survey"
 	"sira/sync/intake"
 	"sira/sync/intake/dashboard"
@@ -107,7 +109,7 @@ func TestViewerCannotReview(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM dash_interviews WHERE review != 'pending'`); n != 0 {
 		t.Errorf("%d interviews reviewed by a viewer", n)
 	}
-	rs, err := e.store.Rejections(e.ctx, "awa", 0, 10)
+	rs, err := e.office.Notices(e.ctx, "awa", 0, 10)
 	must(t, err)
 	if len(rs) != 0 {
 		t.Errorf("a viewer's rejection reached the laptop queue: %d", len(rs))
@@ -378,9 +380,9 @@ func TestRejectReturnsAndRevisionTwo(t *testing.T) {
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("reject: status %d: %s", p.status, p.body)
 	}
-	rs, err := e.store.Rejections(e.ctx, "awa", 0, 10)
+	rs, err := e.office.Notices(e.ctx, "awa", 0, 10)
 	must(t, err)
-	if len(rs) != 1 || rs[0].ID != iv.ID || rs[0].Comment != "Vérifiez l'âge" || rs[0].By != "sup" {
+	if len(rs) != 1 || rs[0].ID != iv.ID || rs[0].Comment != "Vérifiez l'âge" || rs[0].By != "sup" || rs[0].Kind != office.NoticeReject {
 		t.Fatalf("rejections for the laptop: %+v", rs)
 	}
 	page := b.get(ivPath(iv.ID))
@@ -566,8 +568,10 @@ func TestSyncRecordsDevicesAndDrafts(t *testing.T) {
 	if p.status != 200 {
 		t.Fatalf("offer: %d %s", p.status, p.body)
 	}
-	if n := e.count(`SELECT drafts FROM dash_devices WHERE token_id = ?`, tok.ID); n != 3 {
-		t.Errorf("drafts recorded: %d, want 3", n)
+	ds, err := e.office.Devices(e.ctx)
+	must(t, err)
+	if len(ds) != 1 || ds[0].TokenID != tok.ID || ds[0].Drafts != 3 || ds[0].Enumerator != "awa" {
+		t.Errorf("devices recorded: %+v, want %s with 3 drafts", ds, tok.ID)
 	}
 	// A refused request (bad token) records nothing.
 	nine := 9
@@ -576,12 +580,19 @@ func TestSyncRecordsDevicesAndDrafts(t *testing.T) {
 	req, _ = http.NewRequest("POST", e.hs.URL+wire.PathOfferV2, bytes.NewReader(offer))
 	req.Header.Set("Authorization", "Bearer sira_nope")
 	e.browser().do(req)
-	if n := e.count(`SELECT count(*) FROM dash_devices`); n != 1 {
-		t.Errorf("%d devices recorded, want 1", n)
+	if ds, _ := e.office.Devices(e.ctx); len(ds) != 1 {
+		t.Errorf("%d devices recorded, want 1", len(ds))
 	}
+	// A second token of bob's never synced: silent.
+	_, silent, err := intake.CreateToken(e.ctx, e.store, "bob", time.Now())
+	must(t, err)
 	b := e.signedIn("admin")
 	mustContain(t, b.get("/dashboard/").body, `id="drafts">3<`)
-	mustContain(t, b.get("/dashboard/devices").body, tok.ID)
+	// The devices page names the enumerator, the post of their latest
+	// interview and the last sync, and marks the silent device.
+	dev := b.get("/dashboard/devices").body
+	mustContain(t, dev, `<tr><td>awa</td><td>Gogui (frontière mauritanienne, cercle de Nioro du Sahel)</td><td>`, tok.ID,
+		`<tr><td>bob</td><td>—</td><td class="silent">— (silencieux)</td><td><code>`+silent.ID)
 }
 
 func TestReportAndExportPages(t *testing.T) {
@@ -648,7 +659,7 @@ func TestCompletionMatchesDatabase(t *testing.T) {
 	must(t, err)
 	p := b.get("/dashboard/")
 	mustContain(t, p.body, `id="total-interviews">`+strconv.FormatInt(st.Interviews, 10)+`<`,
-		`<meter min="0" max="10" value="4">`, `<meter min="0" max="8" value="4">`, "kouremale")
+		`<meter min="0" max="10" value="`, `<meter min="0" max="8" value="`, "kouremale", "par mois")
 }
 
 func TestTokensCreateRevoke(t *testing.T) {
@@ -738,18 +749,44 @@ func TestExactIDConflict(t *testing.T) {
 	if n := len(regexpSeq.FindAllString(page.body, -1)); n != 2 {
 		t.Errorf("history shows %d versions, want 2", n)
 	}
-	p = b.postForm("/dashboard/duplicates", "/dashboard/duplicates/decide", url.Values{"kind": {"conflict"}, "a": {iv.ID}, "b": {"1"}, "state": {"confirmed"}})
-	if p.status != http.StatusSeeOther {
-		t.Fatalf("decide: %d", p.status)
+	// The comparison: both copies side by side, the age marked as differing.
+	cmp := b.get("/dashboard/conflicts/" + iv.ID)
+	if cmp.status != 200 {
+		t.Fatalf("conflict page: %d", cmp.status)
 	}
-	if strings.Contains(b.get("/dashboard/duplicates").body, `<a href="/dashboard/interviews/`+iv.ID+`">`) {
-		t.Errorf("decided conflict still listed")
+	mustContain(t, cmp.body, `<tr class="differs"><td class="d2">Quel âge avez-vous ?</td><td>`+iv.Data.Values["/data/interview/demographics/age"]+`</td><td>77</td></tr>`)
+	if m := regexp.MustCompile(`id="differ">(\d+)<`).FindStringSubmatch(cmp.body); m == nil || m[1] != "1" {
+		t.Errorf("differing answers: %v, want 1", m)
 	}
-	// A viewer cannot decide; the supervisor of another post cannot either.
+	// The old confirm/dismiss of a conflict said nothing of the copy kept: gone.
+	if p := b.postForm("/dashboard/duplicates", "/dashboard/duplicates/decide", url.Values{"kind": {"conflict"}, "a": {iv.ID}, "b": {"1"}, "state": {"confirmed"}}); p.status != http.StatusBadRequest {
+		t.Errorf("deciding a conflict without a copy: %d, want 400", p.status)
+	}
+	// Another post's supervisor cannot choose.
 	e.addUser("sup2", dashboard.RoleSupervisor, []string{"diboli"}, nil)
 	b2 := e.signedIn("sup2")
-	if p := b2.postForm("/dashboard/", "/dashboard/duplicates/decide", url.Values{"kind": {"conflict"}, "a": {iv.ID}, "b": {"1"}, "state": {"dismissed"}}); p.status != http.StatusNotFound {
-		t.Errorf("other supervisor's decision: %d, want 404", p.status)
+	if p := b2.postForm("/dashboard/", "/dashboard/conflicts/"+iv.ID+"/choose", url.Values{"revision": {"1"}, "hash": {other.ContentHash()}}); p.status != http.StatusNotFound {
+		t.Errorf("other supervisor's choice: %d, want 404", p.status)
+	}
+	if p := b.postForm("/dashboard/conflicts/"+iv.ID, "/dashboard/conflicts/"+iv.ID+"/choose", url.Values{"revision": {"1"}, "hash": {"sha256:nothing"}}); p.status != http.StatusConflict {
+		t.Errorf("choosing an unknown copy: %d, want 409", p.status)
+	}
+	p = b.postForm("/dashboard/conflicts/"+iv.ID, "/dashboard/conflicts/"+iv.ID+"/choose", url.Values{"revision": {"1"}, "hash": {other.ContentHash()}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("choose: %d %s", p.status, p.body)
+	}
+	// Everywhere: the conflict is settled, the chosen copy is the interview.
+	if strings.Contains(b.get("/dashboard/duplicates").body, `<a href="/dashboard/interviews/`+iv.ID+`">`) {
+		t.Errorf("settled conflict still listed")
+	}
+	mustContain(t, b.get("/dashboard/").body, `id="conflicts">0<`)
+	mustContain(t, b.get(ivPath(iv.ID)).body, `data-name="age"><td class="d2">Quel âge avez-vous ?</td><td>77<`, "copie retenue")
+	mustContain(t, b.get("/dashboard/conflicts/"+iv.ID).body, "copie retenue")
+	if n := e.count(`SELECT count(*) FROM dash_interviews WHERE id = ? AND status = 'conflict'`, iv.ID); n != 0 {
+		t.Errorf("projection still says conflict")
+	}
+	if n := e.count(`SELECT count(*) FROM dash_audit WHERE action = 'choose_copy' AND target = ?`, iv.ID); n != 1 {
+		t.Errorf("audit entries for the choice: %d", n)
 	}
 	e.checkCounts()
 }

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -11,6 +12,7 @@ import (
 
 	"sira/export"
 	"sira/forms"
+	"sira/office"
 	"sira/survey"
 	"sira/sync/intake"
 )
@@ -23,18 +25,20 @@ type Answer struct {
 	Label   string
 	Value   string
 	Name    string
+	Ref     string // the question's reference (path with repeat indices): per-question comments name it
 }
 
 // event is one line of an interview's history.
 type event struct {
-	At       time.Time
-	Revision int
-	Kind     string // submission, approve, reject
-	Detail   string
-	By       string
-	Current  bool
-	Conflict bool
-	Seq      int64 // submissions: to view that version
+	At        time.Time
+	Revision  int
+	Kind      string // submission, approve, reject, withdraw, delivered, choose
+	Detail    string
+	Questions []office.QuestionComment
+	By        string
+	Current   bool
+	Conflict  bool
+	Seq       int64 // submissions: to view that version
 }
 
 type interviewData struct {
@@ -46,6 +50,7 @@ type interviewData struct {
 	AnswerLang string
 	Done       string
 	Shown      *event // the submission shown when not the current one
+	Review     *office.Review
 }
 
 // languageOf returns the form language whose code is code ("fr"), or "".
@@ -73,7 +78,7 @@ func Answers(f *forms.Form, iv *survey.Interview, code string) ([]Answer, error)
 		if n == nil || n.Type == forms.TypeNote {
 			return
 		}
-		out = append(out, Answer{Depth: depth, Label: e.Label(ref), Value: display(f, n, e.Value(ref), lang), Name: n.Name})
+		out = append(out, Answer{Depth: depth, Label: e.Label(ref), Value: display(f, n, e.Value(ref), lang), Name: n.Name, Ref: ref.String()})
 	}
 	for _, it := range e.Items() {
 		switch it.Kind {
@@ -152,6 +157,16 @@ func (d *Dashboard) interview(w http.ResponseWriter, r *http.Request, s *session
 	if cur == nil {
 		return errStatus(http.StatusNotFound, "err_notfound")
 	}
+	// A conflict settled by choosing a copy: that copy is the interview.
+	if c, err := d.office.Choice(ctx, row.ID, cur.Revision); err == nil {
+		for i := range subs {
+			if subs[i].Revision == c.Revision && subs[i].Hash == c.Hash {
+				cur = &subs[i]
+			}
+		}
+	} else if !errors.Is(err, office.ErrNotFound) {
+		return err
+	}
 	// ?seq= shows another stored version: an older revision, or the other
 	// side of a conflict.
 	if q := r.URL.Query().Get("seq"); q != "" {
@@ -170,6 +185,11 @@ func (d *Dashboard) interview(w http.ResponseWriter, r *http.Request, s *session
 		return err
 	}
 	data.History = append(data.History, revs...)
+	if rv, err := d.office.Review(ctx, row.ID); err == nil && rv.Revision == row.Revision {
+		data.Review = rv
+	} else if err != nil && !errors.Is(err, office.ErrNotFound) {
+		return err
+	}
 	// By revision, each revision's submissions before the decisions on it:
 	// the order of events whatever the clocks said.
 	sort.SliceStable(data.History, func(i, j int) bool {
@@ -204,21 +224,15 @@ func (d *Dashboard) interview(w http.ResponseWriter, r *http.Request, s *session
 	return nil
 }
 
+// reviews returns id's review history from the office domain.
 func (d *Dashboard) reviews(ctx context.Context, id string) ([]event, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT revision, action, comment, by, at FROM dash_reviews WHERE id = ? ORDER BY seq`, id)
+	hs, err := d.office.History(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("reviews of %s: %w", id, err)
 	}
-	defer rows.Close()
-	var out []event
-	for rows.Next() {
-		var e event
-		var at string
-		if err := rows.Scan(&e.Revision, &e.Kind, &e.Detail, &e.By, &at); err != nil {
-			return nil, err
-		}
-		e.At = parseStamp(at)
-		out = append(out, e)
+	out := make([]event, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, event{At: h.At, Revision: h.Revision, Kind: h.Action, Detail: h.Comment, Questions: h.Questions, By: h.By})
 	}
-	return out, rows.Err()
+	return out, nil
 }

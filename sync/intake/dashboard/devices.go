@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 
+	"sira/office"
 	"sira/sync/intake"
 )
 
@@ -16,16 +17,12 @@ func (d *Dashboard) RecordSync(ctx context.Context, tok *intake.Token, drafts *i
 	if tok == nil || !tok.Revoked.IsZero() {
 		return
 	}
-	n := int64(-1)
+	n := -1
 	if drafts != nil && *drafts >= 0 {
-		n = int64(*drafts)
+		n = *drafts
 	}
-	now := stamp(d.now())
-	_, err := d.db.ExecContext(ctx, `INSERT INTO dash_devices (token_id, enumerator, last_sync, drafts, drafts_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (token_id) DO UPDATE SET enumerator = excluded.enumerator, last_sync = excluded.last_sync,
-			drafts = CASE WHEN excluded.drafts >= 0 THEN excluded.drafts ELSE dash_devices.drafts END,
-			drafts_at = CASE WHEN excluded.drafts >= 0 THEN excluded.drafts_at ELSE dash_devices.drafts_at END`,
-		tok.ID, tok.Enumerator, now, n, now)
+	now := d.now()
+	err := d.office.RecordSync(ctx, office.Device{TokenID: tok.ID, Enumerator: tok.Enumerator, LastSync: now, Drafts: n, DraftsAt: now})
 	if err != nil {
 		d.log.Error("dashboard: record device sync", "token", tok.ID, "err", err)
 	}

@@ -8,9 +8,13 @@
 // templates and one embedded stylesheet: no JavaScript framework and no
 // CDN, so it works on an office LAN without internet. French and English.
 //
-// The dashboard keeps its own tables in the intake's SQLite file, with its
-// own migrations recorded in dashboard_schema; it never writes the intake's
-// tables except through intake.Store (Reject, CreateToken, RevokeTokens).
+// The dashboard is an HTTP adapter over the office domain (package
+// office): reviews and the notices to laptops, conflicts' chosen copies,
+// probable duplicates, targets, devices and the audit log are the office
+// store's. It still keeps, in the intake's SQLite file with its own
+// migrations (dashboard_schema), its projection and counts, accounts,
+// sessions and API tokens; it writes the intake's tables only through
+// intake.Store (CreateToken, RevokeTokens).
 // A projection table (dash_interviews), filled incrementally from the
 // intake's submissions in seq order from a stored cursor, makes filtering
 // and paging fast at a million interviews.

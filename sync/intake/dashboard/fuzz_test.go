@@ -49,16 +49,22 @@ func FuzzParseTargets(f *testing.F) {
 	f.Add("post:=1")
 	f.Add("x:y=1\n\n")
 	f.Add("post:a=-1")
+	f.Add("post:gogui/week=50\nenumerator:awa/month=80")
+	f.Add("post:gogui/year=5")
 	f.Fuzz(func(t *testing.T, s string) {
 		tg, err := ParseTargets(s)
 		if err != nil {
 			return
 		}
-		for k, n := range tg {
-			kind, key, ok := strings.Cut(k, ":")
-			if !ok || (kind != "post" && kind != "enumerator") || key == "" || n < 0 {
-				t.Fatalf("accepted %q → %q=%d", s, k, n)
+		for _, x := range tg {
+			if (x.Scope != "post" && x.Scope != "enumerator") || x.Key == "" || x.N < 0 || (x.Period != "week" && x.Period != "month") {
+				t.Fatalf("accepted %q → %+v", s, x)
 			}
+		}
+		// What FormatTargets writes reads back the same.
+		back, err := ParseTargets(FormatTargets(tg))
+		if err != nil || len(back) != len(tg) {
+			t.Fatalf("round trip of %q: %+v, %v", s, back, err)
 		}
 	})
 }

@@ -19,6 +19,8 @@ import (
 
 	"sira/forms"
 	"sira/forms/builtin"
+	"sira/office"
+	osqlite "sira/office/sqlite"
 	"sira/survey"
 	"sira/sync/intake"
 	"sira/sync/intake/dashboard"
@@ -67,17 +69,18 @@ func (c *clock) Add(d time.Duration) {
 // env is an intake server with the dashboard mounted, on a real SQLite file
 // behind a real loopback HTTP server.
 type env struct {
-	t     testing.TB
-	ctx   context.Context
-	path  string
-	store *isqlite.Store
-	srv   *intake.Server
-	d     *dashboard.Dashboard
-	db    *sql.DB
-	hs    *httptest.Server
-	form  *forms.Form
-	codec *wire.Codec
-	clock *clock
+	t      testing.TB
+	ctx    context.Context
+	path   string
+	store  *isqlite.Store
+	office office.Store
+	srv    *intake.Server
+	d      *dashboard.Dashboard
+	db     *sql.DB
+	hs     *httptest.Server
+	form   *forms.Form
+	codec  *wire.Codec
+	clock  *clock
 }
 
 func newEnv(tb testing.TB) *env {
@@ -102,13 +105,14 @@ func newEnvWith(tb testing.TB, configure func(*dashboard.Config)) *env {
 	}
 	tb.Cleanup(func() { db.Close() })
 	ck := &clock{t: time.Now().UTC()}
+	of := openOffice(tb, path)
 	// The test server's peer is the loopback address, trusted as a proxy:
 	// a browser with ip set comes from that address.
 	proxies, err := intake.ParseProxies("127.0.0.1")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cfg := dashboard.Config{DB: db, Store: st, KDF: testKDF, Now: ck.Now, Logger: slogDiscard(), TrustedProxies: proxies}
+	cfg := dashboard.Config{DB: db, Store: st, Office: of, KDF: testKDF, Now: ck.Now, Logger: slogDiscard(), TrustedProxies: proxies}
 	if configure != nil {
 		configure(&cfg)
 	}
@@ -116,7 +120,7 @@ func newEnvWith(tb testing.TB, configure func(*dashboard.Config)) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := intake.New(ctx, intake.Config{Store: st, Builtin: []*forms.Form{f}, Logger: slogDiscard(), OnSync: d.RecordSync})
+	srv, err := intake.New(ctx, intake.Config{Store: st, Office: of, Builtin: []*forms.Form{f}, Logger: slogDiscard(), OnSync: d.RecordSync})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -127,7 +131,18 @@ func newEnvWith(tb testing.TB, configure func(*dashboard.Config)) *env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &env{t: tb, ctx: ctx, path: path, store: st, srv: srv, d: d, db: db, hs: hs, form: f, codec: codec, clock: ck}
+	return &env{t: tb, ctx: ctx, path: path, store: st, office: of, srv: srv, d: d, db: db, hs: hs, form: f, codec: codec, clock: ck}
+}
+
+// openOffice opens the office's tables in the intake's file at path.
+func openOffice(tb testing.TB, path string) office.Store {
+	tb.Helper()
+	of, err := osqlite.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { of.Close() })
+	return of
 }
 
 func (e *env) addUser(name string, role dashboard.Role, posts, enums []string) {

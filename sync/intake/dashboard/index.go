@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"sira/forms"
+	"sira/office"
 	"sira/sync/intake"
 )
 
@@ -29,19 +30,12 @@ const (
 )
 
 // DupSettings are the admin's choice of key fields for probable duplicate
-// respondents: the same values on Exact fields, Numeric within ±Tolerance,
-// the same post if SamePost, interviews at most Days apart.
-type DupSettings struct {
-	Exact     []string // field names, e.g. sex, origin_region
-	Numeric   string   // a numeric field name, e.g. age; "" for none
-	Tolerance float64
-	SamePost  bool
-	Days      int
-}
+// respondents: the office's rule (stored as JSON in dash_state).
+type DupSettings = office.DupRule
 
 // DefaultDupSettings fit the built-in returnee form, which records no
 // names: sex, region and locality of origin, age ±1, same post, 7 days.
-var DefaultDupSettings = DupSettings{Exact: []string{"sex", "origin_region", "origin_locality"}, Numeric: "age", Tolerance: 1, SamePost: true, Days: 7}
+var DefaultDupSettings = office.DefaultDupRule
 
 func (d *Dashboard) state(ctx context.Context, key string) (string, error) {
 	var v string
@@ -88,6 +82,22 @@ func (d *Dashboard) SetDupSettings(ctx context.Context, s DupSettings) error {
 		return fmt.Errorf("duplicate settings: %w", err)
 	}
 	d.dup = nil
+	if err := d.office.ResetKeys(ctx); err != nil {
+		return fmt.Errorf("duplicate settings: %w", err)
+	}
+	return nil
+}
+
+// indexDuplicates hands the projected interviews' keys to the office, which
+// records the probable duplicates each one makes with any other.
+func (d *Dashboard) indexDuplicates(ctx context.Context, ps []projection) error {
+	ks := make([]office.DupKey, 0, len(ps))
+	for _, p := range ps {
+		ks = append(ks, p.dup)
+	}
+	if err := d.office.IndexKeys(ctx, *d.dup, ks, d.now()); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
 	return nil
 }
 
@@ -203,6 +213,9 @@ func (d *Dashboard) catchUpBatch(ctx context.Context, n int) (int, error) {
 	if err := d.upsert(ctx, projs, last); err != nil {
 		return 0, err
 	}
+	if err := d.indexDuplicates(ctx, projs); err != nil {
+		return 0, err
+	}
 	return read, nil
 }
 
@@ -212,6 +225,7 @@ type projection struct {
 	seq                                                                    int64
 	revision, revisions                                                    int
 	kn                                                                     sql.NullFloat64
+	dup                                                                    office.DupKey // Exact "" when incomplete
 }
 
 func (d *Dashboard) project(ctx context.Context, id string) (projection, bool, error) {
@@ -232,6 +246,18 @@ func (d *Dashboard) project(ctx context.Context, id string) (projection, bool, e
 	for _, s := range subs {
 		if s.Conflict && s.Revision == cur.Revision {
 			conflict = true
+		}
+	}
+	if conflict {
+		// A reviewer chose the copy that counts: it is the interview now.
+		c, err := d.office.Choice(ctx, id, cur.Revision)
+		if err != nil && !errors.Is(err, office.ErrNotFound) {
+			return projection{}, false, fmt.Errorf("index %s: %w", id, err)
+		}
+		for i := range subs {
+			if c != nil && subs[i].Revision == cur.Revision && subs[i].Hash == c.Hash {
+				cur, conflict = &subs[i], false
+			}
 		}
 	}
 	iv, err := decodeBody(cur.Body)
@@ -292,6 +318,12 @@ func (d *Dashboard) project(ctx context.Context, id string) (projection, bool, e
 			p.kx = "\x1f" // numeric key alone
 		}
 	}
+	// The office's index of the rule's keys: each arrival is checked
+	// against every interview, whatever its age.
+	p.dup = office.DupKey{Form: p.form, ID: id}
+	if k, ok := ds.KeyOf(p.form, id, p.post, iv.Started, val); ok {
+		p.dup = k
+	}
 	return p, true, nil
 }
 
@@ -314,6 +346,9 @@ func (d *Dashboard) upsert(ctx context.Context, ps []projection, cursor int64) e
 				p.status, p.started, p.day, p.received, p.kx, p.kn); err != nil {
 				return fmt.Errorf("%s: %w", p.id, err)
 			}
+		}
+		if cursor < 0 { // one interview projected again: the cursor stays
+			return nil
 		}
 		return setState(ctx, tx, "cursor", strconv.FormatInt(cursor, 10))
 	})

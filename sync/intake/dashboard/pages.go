@@ -11,19 +11,23 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"sira/office"
 )
 
 // silentAfter is how long without a sync makes a device "silent".
 const silentAfter = 72 * time.Hour
 
 type counted struct {
-	Key      string
-	N        int64
-	Target   int64
-	LastSync time.Time
-	LastRecv time.Time
-	Drafts   int64 // -1: unknown
-	Silent   bool
+	Key              string
+	Enumerator, Post string // devices: of their latest interview
+	N                int64
+	Target           int64 // the target of the current period (Progress), 0 when none
+	Progress         office.Progress
+	LastSync         time.Time
+	LastRecv         time.Time
+	Drafts           int64 // -1: unknown
+	Silent           bool
 }
 
 type dayBar struct {
@@ -42,22 +46,29 @@ type completionData struct {
 	Posts, Enums                                  []counted
 	Devices                                       []counted
 	Forms                                         []string
+	Behind                                        []office.Progress // posts and enumerators behind their pace this week
+	Week, Month                                   string            // the current periods, for the headings
 }
 
-func (d *Dashboard) targets(ctx context.Context) (map[string]int64, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT kind, key, target FROM dash_targets`)
+// deviceCounts counts interviews per laptop (device id) with the
+// enumerator and post of its latest interview (SQLite returns the bare
+// columns of the row holding max()).
+func (d *Dashboard) deviceCounts(ctx context.Context, u *User) ([]counted, error) {
+	w, args := scope(u)
+	rows, err := d.db.QueryContext(ctx, `SELECT device, enumerator, post, sum(n), max(last_received) FROM dash_totals WHERE `+w+` GROUP BY device ORDER BY device`, args...)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("count by device: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]int64{}
+	var out []counted
 	for rows.Next() {
-		var k, key string
-		var n int64
-		if err := rows.Scan(&k, &key, &n); err != nil {
+		c := counted{Drafts: -1}
+		var last string
+		if err := rows.Scan(&c.Key, &c.Enumerator, &c.Post, &c.N, &last); err != nil {
 			return nil, err
 		}
-		out[k+":"+key] = n
+		c.LastRecv = parseSort(last)
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
@@ -152,7 +163,7 @@ func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, e
 		}
 		c.Days = append(c.Days, dayBar{Day: day, N: n, X: i * (barW + 4), Y: chartH - h + 14, H: h, W: barW})
 	}
-	tg, err := d.targets(ctx)
+	tg, err := d.periodTargets(ctx, u, c)
 	if err != nil {
 		return nil, fmt.Errorf("completion targets: %w", err)
 	}
@@ -162,17 +173,19 @@ func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, e
 	if c.Enums, err = d.groupCount(ctx, u, "enumerator"); err != nil {
 		return nil, err
 	}
-	if c.Devices, err = d.groupCount(ctx, u, "device"); err != nil {
+	if c.Devices, err = d.deviceCounts(ctx, u); err != nil {
 		return nil, err
 	}
 	// Targets set for posts and enumerators without interviews show too.
 	seen := map[string]bool{}
 	for i := range c.Posts {
-		c.Posts[i].Target = tg["post:"+c.Posts[i].Key]
+		c.Posts[i].Progress = tg["post:"+c.Posts[i].Key]
+		c.Posts[i].Target = int64(c.Posts[i].Progress.N)
 		seen["post:"+c.Posts[i].Key] = true
 	}
 	for i := range c.Enums {
-		c.Enums[i].Target = tg["enumerator:"+c.Enums[i].Key]
+		c.Enums[i].Progress = tg["enumerator:"+c.Enums[i].Key]
+		c.Enums[i].Target = int64(c.Enums[i].Progress.N)
 		seen["enumerator:"+c.Enums[i].Key] = true
 	}
 	// Syncs and drafts per enumerator, from the devices the sync API saw.
@@ -195,12 +208,12 @@ func (d *Dashboard) Completion(ctx context.Context, u *User) (*completionData, e
 		}
 		return byEnum[e] != nil
 	}
-	for k, n := range tg {
+	for k, p := range tg {
 		kind, key, _ := strings.Cut(k, ":")
 		if seen[k] || (u.Role == RoleSupervisor && kind == "post" && !contains(u.Posts, key)) || (kind == "enumerator" && !visibleEnum(key)) {
 			continue
 		}
-		row := counted{Key: key, Target: n, Drafts: -1}
+		row := counted{Key: key, Target: int64(p.N), Progress: p, Drafts: -1}
 		if kind == "post" {
 			c.Posts = append(c.Posts, row)
 		} else {
@@ -265,22 +278,15 @@ type deviceSync struct {
 }
 
 func (d *Dashboard) deviceSyncs(ctx context.Context) ([]deviceSync, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT token_id, enumerator, last_sync, drafts FROM dash_devices`)
+	ds, err := d.office.Devices(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("device syncs: %w", err)
 	}
-	defer rows.Close()
-	var out []deviceSync
-	for rows.Next() {
-		var s deviceSync
-		var last string
-		if err := rows.Scan(&s.token, &s.enumerator, &last, &s.drafts); err != nil {
-			return nil, err
-		}
-		s.last = parseStamp(last)
-		out = append(out, s)
+	out := make([]deviceSync, 0, len(ds))
+	for _, x := range ds {
+		out = append(out, deviceSync{token: x.TokenID, enumerator: x.Enumerator, last: x.LastSync, drafts: int64(x.Drafts)})
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (d *Dashboard) completion(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -356,13 +362,16 @@ func (d *Dashboard) approve(w http.ResponseWriter, r *http.Request, s *session) 
 	if err != nil {
 		return err
 	}
-	if err := d.recordReview(ctx, row, "approve", "", s.user.Name); err != nil {
+	if err := d.applyReview(ctx, row, office.Approve, office.Decision{By: s.user.Name}); err != nil {
 		return err
 	}
 	d.audit(ctx, s.user.Name, AuditApprove, row.ID, "revision "+strconv.Itoa(row.Revision))
 	http.Redirect(w, r, Prefix+"interviews/"+url.PathEscape(row.ID)+"?done=approved", http.StatusSeeOther)
 	return nil
 }
+
+// maxQuestionComments bounds the per-question comments of one rejection.
+const maxQuestionComments = 200
 
 func (d *Dashboard) reject(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
@@ -374,11 +383,25 @@ func (d *Dashboard) reject(w http.ResponseWriter, r *http.Request, s *session) e
 	if comment == "" || len(comment) > 2000 {
 		return errStatus(http.StatusBadRequest, "err_comment")
 	}
-	// The intake delivers the rejection to the laptop at its next sync.
-	if _, err := d.store.Reject(ctx, row.ID, comment, s.user.Name, d.now()); err != nil {
-		return err
+	// Comments on questions: fields q:<ref> (the answers table's boxes).
+	var qs []office.QuestionComment
+	for k, vs := range r.PostForm {
+		ref, ok := strings.CutPrefix(k, "q:")
+		if !ok || !strings.HasPrefix(ref, "/") || len(vs) == 0 {
+			continue
+		}
+		c := strings.TrimSpace(vs[0])
+		if c == "" {
+			continue
+		}
+		if len(c) > 2000 || len(qs) >= maxQuestionComments {
+			return errStatus(http.StatusBadRequest, "err_comment")
+		}
+		qs = append(qs, office.QuestionComment{Field: ref, Comment: c})
 	}
-	if err := d.recordReview(ctx, row, "reject", comment, s.user.Name); err != nil {
+	sort.Slice(qs, func(i, j int) bool { return qs[i].Field < qs[j].Field })
+	// The office queues it for the laptop's next sync, through any server.
+	if err := d.applyReview(ctx, row, office.Reject, office.Decision{By: s.user.Name, Comment: comment, Questions: qs}); err != nil {
 		return err
 	}
 	d.audit(ctx, s.user.Name, AuditReject, row.ID, "revision "+strconv.Itoa(row.Revision))
@@ -386,21 +409,55 @@ func (d *Dashboard) reject(w http.ResponseWriter, r *http.Request, s *session) e
 	return nil
 }
 
-// recordReview stores a decision in the history and the projection's
-// review state for this revision; a later revision resets it to pending.
-func (d *Dashboard) recordReview(ctx context.Context, row *Row, action, comment, by string) error {
-	state := ReviewApproved
-	if action == "reject" {
-		state = ReviewRejected
-	}
-	err := inTx(ctx, d.db, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO dash_reviews (id, revision, action, comment, by, at) VALUES (?, ?, ?, ?, ?, ?)`,
-			row.ID, row.Revision, action, comment, by, stamp(d.now())); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE dash_interviews SET review = ?, review_rev = revision WHERE id = ? AND revision = ?`, state, row.ID, row.Revision)
+// applyReview applies an approval or a rejection of row's revision through the
+// office domain (see office's state machine) and mirrors the outcome in the
+// projection. The office first learns of the current submission, so a
+// decision on a revision the laptop has replaced is refused (ErrStale).
+func (d *Dashboard) applyReview(ctx context.Context, row *Row, kind office.EventKind, dec office.Decision) error {
+	subs, err := d.store.Submissions(ctx, row.ID)
+	if err != nil {
 		return err
-	})
+	}
+	for _, x := range subs {
+		if x.Current {
+			if _, err := d.office.Arrived(ctx, office.Arrival{ID: x.ID, Revision: x.Revision, Hash: x.Hash, Enumerator: x.Enumerator, At: x.Received}); err != nil {
+				return err
+			}
+		}
+	}
+	dec.ID, dec.Revision, dec.At = row.ID, row.Revision, d.now()
+	var rv office.Review
+	if kind == office.Approve {
+		rv, err = d.office.Approve(ctx, dec)
+	} else {
+		rv, err = d.office.Reject(ctx, dec)
+	}
+	switch {
+	case errors.Is(err, office.ErrDelivered):
+		return errStatus(http.StatusConflict, "err_delivered")
+	case errors.Is(err, office.ErrStale):
+		return errStatus(http.StatusConflict, "err_stale")
+	case errors.Is(err, office.ErrAlreadyRejected):
+		return errStatus(http.StatusConflict, "err_already_rejected")
+	case err != nil:
+		return err
+	}
+	return d.recordReview(ctx, row, string(rv.State))
+}
+
+// recordReview mirrors the office's review state of row's revision in
+// the projection (the lists filter on it); a later revision resets it to
+// pending.
+func (d *Dashboard) recordReview(ctx context.Context, row *Row, state string) error {
+	switch state {
+	case string(office.Approved):
+		state = ReviewApproved
+	case string(office.Rejected):
+		state = ReviewRejected
+	default:
+		state = ReviewPending
+	}
+	_, err := d.db.ExecContext(ctx, `UPDATE dash_interviews SET review = ?, review_rev = revision WHERE id = ? AND revision = ?`, state, row.ID, row.Revision)
 	if err != nil {
 		return fmt.Errorf("review %s: %w", row.ID, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"sira/office"
 	"sira/sync/intake"
 )
 
@@ -29,8 +30,11 @@ const Prefix = "/dashboard/"
 
 // Config configures a Dashboard. DB and Store are required.
 type Config struct {
-	DB     *sql.DB      // the dashboard's tables (OpenDB on the intake's file)
-	Store  intake.Store // the intake's store: submissions, forms, tokens, rejections
+	DB    *sql.DB      // the dashboard's tables (OpenDB on the intake's file)
+	Store intake.Store // the intake's store: submissions, forms, tokens
+	// Office is the office domain: reviews, their history and the notices
+	// (rejections, withdrawals) the intake serves to laptops. Required.
+	Office office.Store
 	Logger *slog.Logger // slog.Default() when nil; answers are never logged
 	Now    func() time.Time
 	// SecureCookies marks cookies Secure even on plain HTTP (behind a TLS
@@ -64,6 +68,7 @@ type Config struct {
 type Dashboard struct {
 	db         *sql.DB
 	store      intake.Store
+	office     office.Store
 	log        *slog.Logger
 	now        func() time.Time
 	secure     bool
@@ -93,11 +98,11 @@ type Dashboard struct {
 // New returns a Dashboard on cfg; the dashboard migrations must be applied
 // (OpenDB does).
 func New(cfg Config) (*Dashboard, error) {
-	if cfg.DB == nil || cfg.Store == nil {
-		return nil, errors.New("dashboard: DB and Store are required")
+	if cfg.DB == nil || cfg.Store == nil || cfg.Office == nil {
+		return nil, errors.New("dashboard: DB, Store and Office are required")
 	}
 	d := &Dashboard{
-		db: cfg.DB, store: cfg.Store, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies,
+		db: cfg.DB, store: cfg.Store, office: cfg.Office, log: cfg.Logger, now: cfg.Now, secure: cfg.SecureCookies,
 		sessionTTL: cfg.SessionTTL, postField: cfg.PostField, perRequest: cfg.CatchUpPerRequest,
 		forms: map[string]*formInfo{}, mux: http.NewServeMux(),
 	}
@@ -247,6 +252,8 @@ func (d *Dashboard) routes() {
 	m.Handle("POST "+Prefix+"interviews/{id}/reject", d.page(reviewers, d.reject))
 	m.Handle("GET "+Prefix+"duplicates", d.page(reviewers, d.duplicates))
 	m.Handle("POST "+Prefix+"duplicates/decide", d.page(reviewers, d.decide))
+	m.Handle("GET "+Prefix+"conflicts/{id}", d.page(reviewers, d.conflict))
+	m.Handle("POST "+Prefix+"conflicts/{id}/choose", d.page(reviewers, d.chooseCopy))
 	m.Handle("GET "+Prefix+"devices", d.page(adminsOnly, d.devices))
 	m.Handle("POST "+Prefix+"devices/token", d.page(adminsOnly, d.tokenCreate))
 	m.Handle("POST "+Prefix+"devices/revoke", d.page(adminsOnly, d.tokenRevoke))
@@ -355,6 +362,7 @@ type view struct {
 	Data   any
 
 	posts map[string]string // border post code → label in Lang
+	query url.Values        // the page's query: the language switch keeps it
 }
 
 // Post is the label of border post code in the page's language, or the
@@ -376,7 +384,7 @@ func (v *view) Is(role string) bool { return v.User != nil && string(v.User.Role
 func (v *view) CanReview() bool { return v.Is("admin") || v.Is("supervisor") }
 
 func (d *Dashboard) view(w http.ResponseWriter, r *http.Request, s *session, active string) *view {
-	v := &view{Lang: d.lang(w, r), Active: active}
+	v := &view{Lang: d.lang(w, r), Active: active, query: r.URL.Query()}
 	if s != nil {
 		v.User, v.CSRF = s.user, s.csrf
 		v.posts = d.postLabels(r.Context(), v.Lang)

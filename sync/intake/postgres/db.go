@@ -5,8 +5,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -158,16 +161,41 @@ const maxAttempts = 5
 
 // inTx runs fn in one READ COMMITTED transaction and commits it. A
 // serialization failure or a deadlock victim is retried from the start (fn
-// must be safe to run again).
+// must be safe to run again). A transaction whose connection dropped (the
+// database restarted, a proxy cut it, an administrator ended it) is run
+// again once, on another connection, before the error reaches the client:
+// what it wrote is idempotent (a batch stored twice gives Duplicate
+// receipts), so even a drop during COMMIT is safe to retry.
 func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	var err error
+	lost := false
 	for attempt := 1; ; attempt++ {
 		err = pgx.BeginFunc(ctx, s.pool, fn)
-		if err == nil || !retryable(err) || attempt == maxAttempts || ctx.Err() != nil {
+		if err != nil && !lost && connectionLost(err) && ctx.Err() == nil {
+			lost = true
+			continue
+		}
+		if err == nil || !retryable(err) || attempt >= maxAttempts || ctx.Err() != nil {
 			return err
 		}
 		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
 	}
+}
+
+// connectionLost reports an error of a connection that dropped: a
+// connection_exception (class 08), the server ending the session (57P01–
+// 57P03), or the socket failing before or during the exchange.
+func connectionLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	if pgconn.SafeToRetry(err) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		strings.Contains(err.Error(), "conn closed")
 }
 
 // retryable: serialization_failure and deadlock_detected.

@@ -1,0 +1,163 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"sira/office"
+	"sira/office/postgres"
+	"sira/office/storetest"
+)
+
+const defaultDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// dsn returns the test database's DSN, or skips the test when PostgreSQL is
+// unreachable (fails it when CI=true).
+func dsn(tb testing.TB) string {
+	tb.Helper()
+	d := os.Getenv("SIRA_TEST_POSTGRES")
+	if d == "" {
+		d = defaultDSN
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, d)
+	if err == nil {
+		err = conn.Ping(ctx)
+		conn.Close(ctx)
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("PostgreSQL at SIRA_TEST_POSTGRES is unreachable and CI=true: %v", err)
+		}
+		tb.Skipf("PostgreSQL unreachable (%v): set SIRA_TEST_POSTGRES to a test database to run these tests", err)
+	}
+	return d
+}
+
+// schema names a fresh schema for one test, dropped when it ends.
+func schema(tb testing.TB, d string) string {
+	tb.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	name := "sira_office_" + hex.EncodeToString(b[:])
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, d)
+		if err != nil {
+			tb.Errorf("drop schema %s: %v", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+func open(t *testing.T) (office.Store, func() office.Store) {
+	d := dsn(t)
+	sc := schema(t, d)
+	another := func() office.Store {
+		st, err := postgres.Open(context.Background(), d, postgres.Options{Schema: sc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() }) // before the schema is dropped
+		return st
+	}
+	return another(), another
+}
+
+// TestContract runs the office contract on a real PostgreSQL, a fresh
+// schema per subtest.
+func TestContract(t *testing.T) {
+	dsn(t)
+	storetest.Run(t, open)
+}
+
+// TestOpenRedacts: a bad DSN's error never shows the password.
+func TestOpenRedacts(t *testing.T) {
+	for _, d := range []string{"postgres://sira:s3cret@[::1/test", "postgres://sira:s3cret@127.0.0.1:1/test?connect_timeout=1"} {
+		_, err := postgres.Open(context.Background(), d, postgres.Options{})
+		if err == nil {
+			t.Fatalf("Open(%q) succeeded", d)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("the error shows the password: %v", err)
+		}
+	}
+}
+
+// TestConcurrentOpen: servers starting together migrate once.
+func TestConcurrentOpen(t *testing.T) {
+	d := dsn(t)
+	sc := schema(t, d)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			st, err := postgres.Open(context.Background(), d, postgres.Options{Schema: sc})
+			if err == nil {
+				st.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestIntakeRejectionsCarried: rejections an intake queued in the schema
+// before the office existed become its first notices, under their Seq.
+func TestIntakeRejectionsCarried(t *testing.T) {
+	ctx := context.Background()
+	d := dsn(t)
+	sc := schema(t, d)
+	conn, err := pgx.Connect(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := pgx.Identifier{sc}.Sanitize()
+	_, err = conn.Exec(ctx, `CREATE SCHEMA `+q+`; CREATE TABLE `+q+`.rejections (seq bigint PRIMARY KEY, id text, revision integer, hash text,
+		enumerator text, comment text, by_user text, at timestamptz);
+		INSERT INTO `+q+`.rejections VALUES (4, 'iv1', 1, 'sha256:a', 'awa', 'c1', 'sup', now()), (7, 'iv2', 1, 'sha256:b', 'awa', 'c2', 'sup', now())`)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second open carries nothing again
+		st, err := postgres.Open(ctx, d, postgres.Options{Schema: sc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns, err := st.Notices(ctx, "awa", 0, 10)
+		if err != nil || len(ns) != 2 || ns[0].Seq != 4 || ns[1].Seq != 7 || ns[1].Comment != "c2" || ns[0].At.IsZero() {
+			t.Fatalf("notices = %+v, %v", ns, err)
+		}
+		st.Close()
+	}
+	st, err := postgres.Open(ctx, d, postgres.Options{Schema: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Arrived(ctx, office.Arrival{ID: "iv3", Revision: 1, Hash: "h", Enumerator: "awa"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Reject(ctx, office.Decision{ID: "iv3", Revision: 1, By: "sup", Comment: "new"})
+	if err != nil || r.Notice != 8 {
+		t.Errorf("the next notice: %+v, %v; want seq 8", r, err)
+	}
+}
