@@ -2,10 +2,8 @@ package export
 
 import (
 	"context"
-	"fmt"
 	"iter"
 	"math"
-	"path/filepath"
 	"time"
 
 	"sira/export/sav"
@@ -25,38 +23,7 @@ import (
 // text is blank. Errors as
 // WriteCSV.
 func WriteSAV(ctx context.Context, f *forms.Form, rows iter.Seq2[Row, error], dir string, opts Options) (Summary, error) {
-	s, sum, err := spoolTyped(ctx, f, rows, opts)
-	if err != nil {
-		return sum, err
-	}
-	defer s.close()
-	created := opts.Created
-	if created.IsZero() {
-		created = time.Now()
-	}
-	var files []*atomicFile
-	defer func() {
-		for _, af := range files {
-			af.abort()
-		}
-	}()
-	for i, tt := range s.tables {
-		af, err := createAtomic(filepath.Join(dir, tt.t.Name+".sav"))
-		if err != nil {
-			return sum, err
-		}
-		files = append(files, af)
-		if err := s.writeSAV(tt, af, created); err != nil {
-			return sum, fmt.Errorf("write %s: %w", af.path, err)
-		}
-		sum.Tables[i].File = af.path
-	}
-	for _, af := range files {
-		if err := af.commit(); err != nil {
-			return sum, err
-		}
-	}
-	return sum, syncDir(dir)
+	return writeTyped(ctx, f, rows, dir, opts, ".sav", (*typedSink).writeSAV)
 }
 
 func (s *typedSink) writeSAV(tt *typedTable, af *atomicFile, created time.Time) error {
