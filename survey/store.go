@@ -134,6 +134,12 @@ type Store interface {
 	// Errors: ErrNotFound, ErrConflict (another revision or content, or a
 	// draft).
 	Reject(ctx context.Context, id, comment string, revision int, hash string) error
+	// SetQuestionComments stores, sealed under the interview's enumerator's
+	// key, the per-question comments of its last rejection (nil clears
+	// them). Errors: ErrNotFound (no such interview), ErrLocked.
+	SetQuestionComments(ctx context.Context, id string, qs []QuestionComment) error
+	// QuestionComments returns them (nil when none). Errors: ErrLocked.
+	QuestionComments(ctx context.Context, id string) ([]QuestionComment, error)
 	// Reopen turns a rejected interview back into a draft with Revision+1.
 	// Errors: ErrNotFound, ErrConflict (not rejected).
 	Reopen(ctx context.Context, id string) error
