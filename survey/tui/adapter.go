@@ -312,6 +312,16 @@ func (b *backend) Reopen(ctx context.Context, id string) (Session, error) {
 
 func (b *backend) session(ctx context.Context, l *loaded, iv *survey.Interview) (*session, error) {
 	s := &session{b: b, l: l, iv: iv, base: iv.Data.Clone(), events: len(iv.Paradata)}
+	if iv.Comment != "" {
+		qs, err := survey.RejectionQuestions(ctx, b.st, iv.ID)
+		if err != nil {
+			return nil, err
+		}
+		s.questions = map[string]string{}
+		for _, q := range qs {
+			s.questions[q.Field] = q.Comment
+		}
+	}
 	// The interview resumes in the language it was left in (F2 records
 	// each switch in the paradata).
 	lang := b.opts.Language
@@ -357,10 +367,24 @@ type session struct {
 	events int // iv.Paradata[:events] are stored
 	pos    string
 	left   bool // a "leave" of pos is recorded and no "enter" since
+	// questions are the supervisor's per-question comments of the
+	// rejection, by question path (survey.QuestionComment.Field).
+	questions map[string]string
 }
 
 func (s *session) ID() string      { return s.iv.ID }
 func (s *session) Comment() string { return s.iv.Comment }
+
+func (s *session) QuestionComment(ref string) string {
+	if len(s.questions) == 0 {
+		return ""
+	}
+	r, err := s.ref(ref)
+	if err != nil {
+		return ""
+	}
+	return s.questions[r.Path]
+}
 func (s *session) Editable() bool  { return s.iv.Editable() }
 func (s *session) Title() string   { return pick(s.l.f.Title, s.e.Language(), s.l.f) }
 

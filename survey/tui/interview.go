@@ -359,9 +359,17 @@ func (iv *interview) relayout() {
 	width -= 2 // padding
 	if c := iv.s.Comment(); c != "" && iv.s.Editable() {
 		// A rejected interview: the supervisor's comment stays in sight on
-		// every page while it is corrected.
+		// every page while it is corrected, with the comments on this
+		// page's questions below it.
 		text := iv.a.tr("⚑ Supervisor: ", "⚑ Superviseur : ") + c
-		rows := min(textHeight(text, width), 3)
+		limit := 3
+		for _, fv := range iv.fields {
+			if qc := iv.s.QuestionComment(fv.f.Ref); qc != "" {
+				text += "\n⚑ " + fv.f.Label + " — " + qc
+				limit += 2
+			}
+		}
+		rows := min(textHeight(text, width), limit)
 		iv.layout.AddItem(tview.NewTextView().SetWordWrap(true).SetDynamicColors(true).
 			SetText("[black:yellow]"+tview.Escape(text)+"[-:-]"), rows, 0, false)
 		height -= rows

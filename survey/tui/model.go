@@ -77,6 +77,9 @@ type Session interface {
 	// Comment is the supervisor's comment on a rejected interview
 	// reopened as a draft ("" otherwise).
 	Comment() string
+	// QuestionComment is the supervisor's comment on the question at ref
+	// (a Field's Ref) in that rejection ("" when none).
+	QuestionComment(ref string) string
 	// Editable reports whether answers may change (drafts only).
 	Editable() bool
 	// Title is the form's title in the active language.

@@ -400,3 +400,47 @@ func TestEnumeratorNote(t *testing.T) {
 	h.key(tcell.KeyF5)
 	h.mustSee("✎ Said it twice")
 }
+
+// TestRejectedQuestionComment: a supervisor's comment on one question shows
+// on that question's page, under the interview's comment, and not on the
+// other pages.
+func TestRejectedQuestionComment(t *testing.T) {
+	h := pagesSession(t)
+	id := h.only(survey.StatusDraft).ID
+	h.toField("word", tcell.KeyPgDn)
+	h.typ("fine")
+	h.key(tcell.KeyEnter)
+	h.key(tcell.KeyEnter) // the last note
+	h.key(tcell.KeyF9)
+	h.key(tcell.KeyF9)
+	iv, err := h.store.Get(h.ctx, id)
+	if err != nil || iv.Status != survey.StatusFinalized {
+		t.Fatalf("not finalized: %v %v (%s)", iv, err, h.message())
+	}
+	word := ""
+	for p := range iv.Data.Values {
+		if strings.HasSuffix(p, "/word") {
+			word = p
+		}
+	}
+	if word == "" {
+		t.Fatalf("no answer to word in %v", iv.Data.Values)
+	}
+	if err := h.store.Reject(h.ctx, id, "Two things", iv.Revision, iv.ContentHash()); err != nil {
+		t.Fatal(err)
+	}
+	qs := []survey.QuestionComment{{Field: word, Comment: "Ask for the exact word"}}
+	if err := survey.SetRejectionQuestions(h.ctx, h.store, id, qs); err != nil {
+		t.Fatal(err)
+	}
+	h.key(tcell.KeyF4) // rejected
+	h.key(tcell.KeyEnter)
+	h.mustSee("Supervisor: Two things")
+	h.toField("word", tcell.KeyPgUp)
+	h.mustSee("Word — Ask for the exact word")
+	h.key(tcell.KeyPgUp)
+	h.mustSee("Supervisor: Two things")
+	if strings.Contains(h.text(), "Ask for the exact word") {
+		t.Errorf("the question's comment shows on another page:\n%s", h.text())
+	}
+}
