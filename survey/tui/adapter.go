@@ -385,6 +385,7 @@ func (s *session) QuestionComment(ref string) string {
 	}
 	return s.questions[r.Path]
 }
+
 func (s *session) Editable() bool { return s.iv.Editable() }
 func (s *session) Title() string  { return pick(s.l.f.Title, s.e.Language(), s.l.f) }
 
