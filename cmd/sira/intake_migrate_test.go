@@ -99,6 +99,15 @@ func TestIntakeMigrateKilled(t *testing.T) {
 	if _, err := st.RevokeTokens(ctx, old.ID, "", received.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
+	// The office's age identity (files laptops encrypted to it must open at
+	// the target) and a relay's token with its posts.
+	srcKeys, err := intake.OfficeKeys(ctx, st, received)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := intake.CreateRelayToken(ctx, st, "kayes", []string{"gogui"}, received); err != nil {
+		t.Fatal(err)
+	}
 	total, _ := st.CountSubmissions(ctx)
 	st.Close()
 	of, err := openOffice(ctx, db)
@@ -189,6 +198,20 @@ func TestIntakeMigrateKilled(t *testing.T) {
 	}
 	if b, err := target.Attachment(ctx, sha); err != nil || string(b) != string(photo) {
 		t.Errorf("attachment: %q, %v", b, err)
+	}
+	if ks, err := target.OfficeKeys(ctx); err != nil || len(ks) != 1 || ks[0].Recipient != srcKeys[0].Recipient || ks[0].Identity != srcKeys[0].Identity {
+		t.Errorf("office keys at the target: %d, %v; want the source's generation 1", len(ks), err)
+	}
+	ts, err := target.Tokens(ctx)
+	must(err)
+	relays := 0
+	for _, x := range ts {
+		if x.IsRelay() && x.Relay == "kayes" && len(x.Posts) == 1 && x.Posts[0] == "gogui" {
+			relays++
+		}
+	}
+	if relays != 1 {
+		t.Errorf("relay token not carried with its kind and posts: %+v", ts)
 	}
 	tok, err := target.TokenByHash(ctx, old.Hash)
 	if err != nil || tok.Revoked.IsZero() {

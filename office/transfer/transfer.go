@@ -1,6 +1,7 @@
 // Package transfer moves an office from one database to another (`sira
 // intake migrate --from intake.db --to postgres://…`): the intake's forms,
-// device tokens (hashed), submissions with their received times,
+// tokens of every kind (hashed; relays with their posts), the office's age
+// identities (every generation), submissions with their received times,
 // revisions, conflicts and bodies, and attachments, through the intake
 // stores' own methods; then every office table (users and scopes, reviews
 // and their history, notices to laptops with their numbers, the office id,
@@ -12,7 +13,8 @@
 // Not carried: sessions and sign-in failures (users sign in again), the
 // intake's counters of receipts (the target counts its own), the old
 // dashboard's own tables (their content is in the office tables since the
-// office first opened the file).
+// office first opened the file), and, not yet, the intake's enrolled
+// devices, recovery copies, offline enrolments, PIN resets and key log.
 package transfer
 
 import (
@@ -47,6 +49,7 @@ type Result struct {
 	Tokens      int            `json:"tokens"`
 	Submissions int            `json:"submissions"`
 	Attachments int            `json:"attachments"`
+	OfficeKeys  int            `json:"office_keys"`
 	OfficeRows  map[string]int `json:"office_rows"`
 }
 
@@ -97,7 +100,9 @@ func Move(ctx context.Context, from, to Side, log io.Writer) (Result, error) {
 		have, err := to.Intake.TokenByHash(ctx, t.Hash)
 		switch {
 		case errors.Is(err, intake.ErrNotFound):
-			if err := to.Intake.CreateToken(ctx, intake.Token{ID: t.ID, Hash: t.Hash, Enumerator: t.Enumerator, Created: t.Created}); err != nil {
+			nt := t // every kind (device, relay with its posts), revoked below
+			nt.Revoked = time.Time{}
+			if err := to.Intake.CreateToken(ctx, nt); err != nil {
 				return res, fmt.Errorf("token %s: %w", t.ID, err)
 			}
 			res.Tokens++
@@ -111,6 +116,12 @@ func Move(ctx context.Context, from, to Side, log io.Writer) (Result, error) {
 		}
 	}
 	fmt.Fprintf(log, "tokens: %d of %d copied\n", res.Tokens, len(ts))
+	n, err := moveOfficeKeys(ctx, from, to)
+	if err != nil {
+		return res, err
+	}
+	res.OfficeKeys = n
+	fmt.Fprintf(log, "office keys: %d generations copied\n", n)
 	if err := moveSubmissions(ctx, from, to, &res); err != nil {
 		return res, err
 	}
@@ -130,6 +141,43 @@ func Move(ctx context.Context, from, to Side, log io.Writer) (Result, error) {
 	}
 	fmt.Fprintf(log, "office rows copied: %v\n", res.OfficeRows)
 	return res, nil
+}
+
+// moveOfficeKeys copies the office's age identities generation for
+// generation: the target must open every carried file laptops encrypted to
+// the source's keys. A target that already made another key of a
+// generation the source has (a server was started on it first) is refused
+// by name: two offices' keys cannot be merged silently.
+func moveOfficeKeys(ctx context.Context, from, to Side) (int, error) {
+	ks, err := from.Intake.OfficeKeys(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("office keys: %w", err)
+	}
+	n := 0
+	for _, k := range ks {
+		inserted, err := to.Intake.AddOfficeKey(ctx, k)
+		if err != nil {
+			return n, fmt.Errorf("office key generation %d: %w", k.Generation, err)
+		}
+		if inserted {
+			n++
+		}
+	}
+	have, err := to.Intake.OfficeKeys(ctx)
+	if err != nil {
+		return n, fmt.Errorf("office keys: %w", err)
+	}
+	byGen := map[int]string{}
+	for _, k := range have {
+		byGen[k.Generation] = k.Recipient
+	}
+	for _, k := range ks {
+		if byGen[k.Generation] != k.Recipient {
+			return n, fmt.Errorf("office key generation %d: the target holds another key (%s, not %s): it was started as an office of its own; migrate into an empty database",
+				k.Generation, intake.Fingerprint(byGen[k.Generation]), intake.Fingerprint(k.Recipient))
+		}
+	}
+	return n, nil
 }
 
 // moveSubmissions stores every submission the target lacks, in the
@@ -308,7 +356,15 @@ func Verify(ctx context.Context, from, to Side) error {
 			ts, err := s.Intake.Tokens(ctx)
 			var ls []string
 			for _, t := range ts {
-				ls = append(ls, t.ID+" "+t.Hash+" "+t.Enumerator+" "+fmt.Sprint(t.Revoked.IsZero()))
+				ls = append(ls, t.ID+" "+t.Hash+" "+t.Enumerator+" "+t.Kind+" "+t.Relay+" "+strings.Join(t.Posts, ",")+" "+fmt.Sprint(t.Revoked.IsZero()))
+			}
+			return digest(ls), err
+		}},
+		{"office keys", func(s Side) (string, error) {
+			ks, err := s.Intake.OfficeKeys(ctx)
+			var ls []string
+			for _, k := range ks {
+				ls = append(ls, fmt.Sprint(k.Generation)+" "+k.Recipient)
 			}
 			return digest(ls), err
 		}},
