@@ -2,12 +2,9 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
+	"sira/internal/testenv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,57 +13,9 @@ import (
 	"sira/office/storetest"
 )
 
-const defaultDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-// dsn returns the test database's DSN, or skips the test when PostgreSQL is
-// unreachable (fails it when CI=true).
-func dsn(tb testing.TB) string {
-	tb.Helper()
-	d := os.Getenv("SIRA_TEST_POSTGRES")
-	if d == "" {
-		d = defaultDSN
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, d)
-	if err == nil {
-		err = conn.Ping(ctx)
-		conn.Close(ctx)
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("PostgreSQL at SIRA_TEST_POSTGRES is unreachable and CI=true: %v", err)
-		}
-		tb.Skipf("PostgreSQL unreachable (%v): set SIRA_TEST_POSTGRES to a test database to run these tests", err)
-	}
-	return d
-}
-
-// schema names a fresh schema for one test, dropped when it ends.
-func schema(tb testing.TB, d string) string {
-	tb.Helper()
-	var b [6]byte
-	rand.Read(b[:])
-	name := "sira_office_" + hex.EncodeToString(b[:])
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, d)
-		if err != nil {
-			tb.Errorf("drop schema %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{name}.Sanitize()+" CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return name
-}
-
 func open(t *testing.T) (office.Store, func() office.Store) {
-	d := dsn(t)
-	sc := schema(t, d)
+	d := testenv.PostgresDSN(t)
+	sc := testenv.PostgresSchema(t, d, "sira_office_")
 	another := func() office.Store {
 		st, err := postgres.Open(context.Background(), d, postgres.Options{Schema: sc})
 		if err != nil {
@@ -81,7 +30,7 @@ func open(t *testing.T) (office.Store, func() office.Store) {
 // TestContract runs the office contract on a real PostgreSQL, a fresh
 // schema per subtest.
 func TestContract(t *testing.T) {
-	dsn(t)
+	testenv.PostgresDSN(t)
 	storetest.Run(t, open)
 }
 
@@ -100,8 +49,8 @@ func TestOpenRedacts(t *testing.T) {
 
 // TestConcurrentOpen: servers starting together migrate once.
 func TestConcurrentOpen(t *testing.T) {
-	d := dsn(t)
-	sc := schema(t, d)
+	d := testenv.PostgresDSN(t)
+	sc := testenv.PostgresSchema(t, d, "sira_office_")
 	errs := make(chan error, 4)
 	for range 4 {
 		go func() {
@@ -123,8 +72,8 @@ func TestConcurrentOpen(t *testing.T) {
 // before the office existed become its first notices, under their Seq.
 func TestIntakeRejectionsCarried(t *testing.T) {
 	ctx := context.Background()
-	d := dsn(t)
-	sc := schema(t, d)
+	d := testenv.PostgresDSN(t)
+	sc := testenv.PostgresSchema(t, d, "sira_office_")
 	conn, err := pgx.Connect(ctx, d)
 	if err != nil {
 		t.Fatal(err)

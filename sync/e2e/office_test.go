@@ -2,18 +2,14 @@ package e2e_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
+	"sira/internal/testenv"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"sira/forms"
 	"sira/office"
@@ -161,35 +157,8 @@ func TestOfficeReviewLoop(t *testing.T) {
 // pgDSN returns the test PostgreSQL's DSN, or skips (fails under CI=true).
 func pgDSN(t *testing.T) string {
 	t.Helper()
-	d := os.Getenv("SIRA_TEST_POSTGRES")
-	if d == "" {
-		d = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, d)
-	if err == nil {
-		err = conn.Ping(ctx)
-		conn.Close(ctx)
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL unreachable and CI=true: %v", err)
-		}
-		t.Skipf("PostgreSQL unreachable: %v", err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	sc := "sira_e2e_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), d)
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer conn.Close(context.Background())
-		conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+pgx.Identifier{sc}.Sanitize()+" CASCADE")
-	})
+	d := testenv.PostgresDSN(t)
+	sc := testenv.PostgresSchema(t, d, "sira_e2e_")
 	return d + "&search_path=" + sc + "#" + sc
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"sira/internal/testenv"
 	"sira/sync/intake"
 	"sira/sync/intake/postgres"
 	"sira/sync/wire"
@@ -22,8 +23,8 @@ import (
 // without an error reaching the caller.
 func TestIngestRetriedAfterDroppedConnection(t *testing.T) {
 	ctx := context.Background()
-	d := dsn(t)
-	sc := schema(t, d)
+	d := testenv.PostgresDSN(t)
+	sc := testenv.PostgresSchema(t, d, "sira_test_")
 	var b [4]byte
 	rand.Read(b[:])
 	app := "sira_drop_" + hex.EncodeToString(b[:])

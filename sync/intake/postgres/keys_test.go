@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"sira/internal/testenv"
 	"sira/sync/intake"
 	"sira/sync/intake/postgres"
 	"sira/sync/intake/storetest"
@@ -14,9 +15,9 @@ import (
 // connection pool, as separate processes would have) opening one new
 // schema at once and asking for the office key create exactly one.
 func TestOfficeKeyServersStartingTogether(t *testing.T) {
-	d := dsn(t)
+	d := testenv.PostgresDSN(t)
 	for round := range 3 {
-		sc := schema(t, d)
+		sc := testenv.PostgresSchema(t, d, "sira_test_")
 		stores := make([]intake.Store, 8)
 		var wg sync.WaitGroup
 		errs := make([]error, len(stores))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"sira/internal/testenv"
 	"sira/sync/intake"
 	"sira/sync/intake/intaketest"
 	"sira/sync/intake/postgres"
@@ -69,8 +70,8 @@ func exec(t *testing.T, d, sql string) {
 
 func TestMigrations(t *testing.T) {
 	ctx := context.Background()
-	d := dsn(t)
-	sc := schema(t, d)
+	d := testenv.PostgresDSN(t)
+	sc := testenv.PostgresSchema(t, d, "sira_test_")
 	st, err := postgres.Open(ctx, d, postgres.Options{Schema: sc})
 	if err != nil {
 		t.Fatal(err)
@@ -112,8 +113,8 @@ func TestMigrations(t *testing.T) {
 }
 
 func TestNotIntake(t *testing.T) {
-	d := dsn(t)
-	sc := schema(t, d)
+	d := testenv.PostgresDSN(t)
+	sc := testenv.PostgresSchema(t, d, "sira_test_")
 	exec(t, d, fmt.Sprintf("CREATE SCHEMA %[1]s; CREATE TABLE %[1]s.tokens (x int)", pgx.Identifier{sc}.Sanitize()))
 	_, err := postgres.Open(context.Background(), d, postgres.Options{Schema: sc})
 	if !errors.Is(err, postgres.ErrNotIntake) {
@@ -124,8 +125,8 @@ func TestNotIntake(t *testing.T) {
 // TestOpenConcurrent: intake processes starting together on a new schema
 // migrate it once.
 func TestOpenConcurrent(t *testing.T) {
-	d := dsn(t)
-	sc := schema(t, d)
+	d := testenv.PostgresDSN(t)
+	sc := testenv.PostgresSchema(t, d, "sira_test_")
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
