@@ -2,12 +2,12 @@ package postgres_test
 
 import (
 	"context"
-	"sira/internal/testenv"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"sira/internal/testenv"
 	"sira/office"
 	"sira/office/postgres"
 	"sira/office/storetest"

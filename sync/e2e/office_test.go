@@ -6,12 +6,12 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
-	"sira/internal/testenv"
 	"slices"
 	"testing"
 	"time"
 
 	"sira/forms"
+	"sira/internal/testenv"
 	"sira/office"
 	opostgres "sira/office/postgres"
 	osqlite "sira/office/sqlite"

@@ -2,9 +2,9 @@ package postgres_test
 
 import (
 	"context"
-	"sira/internal/testenv"
 	"testing"
 
+	"sira/internal/testenv"
 	"sira/sync/intake"
 	"sira/sync/intake/postgres"
 	"sira/sync/intake/storetest"
