@@ -314,17 +314,8 @@ func TestStableQuestionNumber(t *testing.T) {
 // comment is a banner on every page while it is corrected.
 func TestRejectedBanner(t *testing.T) {
 	h := pagesSession(t)
-	id := h.only(survey.StatusDraft).ID
-	h.toField("word", tcell.KeyPgDn)
-	h.typ("fine")
-	h.key(tcell.KeyEnter)
-	h.key(tcell.KeyEnter) // the last note
-	h.key(tcell.KeyF9)
-	h.key(tcell.KeyF9)
-	iv, err := h.store.Get(h.ctx, id)
-	if err != nil || iv.Status != survey.StatusFinalized {
-		t.Fatalf("not finalized: %v %v (%s)", iv, err, h.message())
-	}
+	iv := finalizePages(t, h)
+	id := iv.ID
 	if err := h.store.Reject(h.ctx, id, "Check the region of birth", iv.Revision, iv.ContentHash()); err != nil {
 		t.Fatal(err)
 	}
@@ -401,11 +392,10 @@ func TestEnumeratorNote(t *testing.T) {
 	h.mustSee("✎ Said it twice")
 }
 
-// TestRejectedQuestionComment: a supervisor's comment on one question shows
-// on that question's page, under the interview's comment, and not on the
-// other pages.
-func TestRejectedQuestionComment(t *testing.T) {
-	h := pagesSession(t)
+// finalizePages answers the pages form's one required question and
+// finalizes the interview, which it returns as stored.
+func finalizePages(t *testing.T, h *harness) *survey.Interview {
+	t.Helper()
 	id := h.only(survey.StatusDraft).ID
 	h.toField("word", tcell.KeyPgDn)
 	h.typ("fine")
@@ -417,6 +407,16 @@ func TestRejectedQuestionComment(t *testing.T) {
 	if err != nil || iv.Status != survey.StatusFinalized {
 		t.Fatalf("not finalized: %v %v (%s)", iv, err, h.message())
 	}
+	return iv
+}
+
+// TestRejectedQuestionComment: a supervisor's comment on one question shows
+// on that question's page, under the interview's comment, and not on the
+// other pages.
+func TestRejectedQuestionComment(t *testing.T) {
+	h := pagesSession(t)
+	iv := finalizePages(t, h)
+	id := iv.ID
 	word := ""
 	for p := range iv.Data.Values {
 		if strings.HasSuffix(p, "/word") {
